@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// smtp-probe: the payload's command line. Kept light at start-up: each command loads
+// its own modules only when it runs, so `--version` stays fast on a cold runner.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_INTERNAL, EXIT_USAGE, UsageError, errorMessage } from './util/errors.js';
+import { VERSION } from './version.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function buildProgram(): Command {
+  const program = new Command('smtp-probe')
+    .description('Reproduce and explain SMTP sending failures (Gmail and others) from the machine where a bot runs.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`smtp-probe: ${str.replace(/^error: /, 'error: ')}`) });
+
+  program
+    .command('probe')
+    .description('Resolve, connect to every address, do TLS and the SMTP dialogue up to AUTH; write evidence and a verdict.')
+    .option('--host <host>', 'SMTP server host name or IP', 'smtp.gmail.com')
+    .option('--port <port[:mode]>', 'port to probe, repeatable; a port may carry its own mode, e.g. 2525:starttls (default: 587 and 465)', collect, [])
+    .addOption(new Option('--mode <mode>', 'TLS mode for ports without their own: auto = 465 implicit, others STARTTLS').choices(['auto', 'starttls', 'implicit', 'plain']).default('auto'))
+    .option('--attempts <n>', 'rounds over every address and port', '1')
+    .option('--concurrency <n>', 'attempts in flight at once', '4')
+    .option('--timeout <duration|stage=duration>', 'per-stage timeout (stages: dns, connect, tls, smtp), e.g. 5s, 500ms, connect=3s; repeatable', collect, [])
+    .option('--dns <server[:port]>', 'also ask this resolver and compare its answers with the system one; repeatable', collect, [])
+    .option('--resolver <server[:port]>', 'resolve the target with this DNS server instead of the system resolver (which is then not asked)')
+    .addOption(new Option('--family <family>', 'address family to probe').choices(['4', '6', 'any']).default('any'))
+    .option('--sni <name>', 'TLS server name to send and verify (default: the host, none for an IP)')
+    .option('--ehlo-name <name>', 'name to send in EHLO (default: this machine\'s host name)')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM), added to the bundled roots; repeatable', collect, [])
+    .option('--out <dir>', 'folder in which the run folder smtp-probe-YYYYMMDD_HHMMSS is created', '.')
+    .option('--json', 'print probe_summary.json on stdout instead of the human summary')
+    .option('-q, --quiet', 'print nothing; the exit code carries the verdict')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 2 bad usage, 10 dns, 11 connect, 12 tls, 13 auth, 14 smtp-policy, 15 rate-limit, 16 proxy, 17 unknown, 1 internal error.',
+    )
+    .action(async (opts) => {
+      const { probeCommand } = await import('./probe/run.js');
+      process.exitCode = await probeCommand(opts);
+    });
+
+  program
+    .command('schema')
+    .description('Print the JSON Schema of an output file (default: probe_summary.json).')
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot']).default('probe_summary'))
+    .action(async (opts: { file: string }) => {
+      const { jsonSchemaOf } = await import('./schema/json-schema.js');
+      process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');
+    });
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  // Ctrl-C or a bot's kill: exit through 'exit' handlers so no half-written folder stays.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+    } else if (err instanceof UsageError) {
+      process.stderr.write(`smtp-probe: error: ${err.message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      process.stderr.write(`smtp-probe: internal error: ${errorMessage(err)}\n`);
+      if (process.env.SMTP_PROBE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = EXIT_INTERNAL;
+    }
+  }
+}
+
+await main(process.argv);

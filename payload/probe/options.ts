@@ -1,0 +1,185 @@
+// Turns CLI flags into validated probe settings. Every rejection is a UsageError with one
+// line that names the flag, so a bot's log shows what to fix.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { parseDuration } from '../util/duration.js';
+import { UsageError, errorCode } from '../util/errors.js';
+import type { Mode } from '../schema/summary.js';
+
+export type Family = '4' | '6' | 'any';
+export interface PortSpec {
+  port: number;
+  mode: Mode;
+}
+export interface DnsServer {
+  address: string;
+  port: number;
+}
+export interface Timeouts {
+  dns: number;
+  connect: number;
+  tls: number;
+  smtp: number;
+}
+export interface ProbeSettings {
+  host: string;
+  ports: PortSpec[];
+  family: Family;
+  attempts: number;
+  concurrency: number;
+  timeouts: Timeouts;
+  sni: string | null;
+  ehloName: string;
+  resolver: DnsServer | null;
+  compareDns: DnsServer[];
+  caFiles: string[];
+  ca: string[];
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
+export const DEFAULT_HOST = 'smtp.gmail.com';
+export const DEFAULT_PORTS = ['587', '465'];
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+export function parseHost(text: string, flag = '--host'): string {
+  const t = text.trim().replace(/^\[(.*)\]$/, '$1');
+  if (isIP(t) || HOSTNAME.test(t)) return t;
+  throw new UsageError(`invalid ${flag} "${text}": expected a host name like smtp.gmail.com or an IP address`);
+}
+
+/** The mode a bot would use on a port when none is named: 465 is implicit TLS (RFC 8314), the rest STARTTLS. */
+export function autoMode(port: number): Mode {
+  return port === 465 ? 'implicit' : 'starttls';
+}
+
+function parsePortNumber(text: string, flag: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`invalid ${flag} "${text}": expected a number from 1 to 65535`);
+  const n = Number(text);
+  if (n < 1 || n > 65535) throw new UsageError(`invalid ${flag} "${text}": port out of range (1-65535)`);
+  return n;
+}
+
+const MODES = ['auto', 'starttls', 'implicit', 'plain'] as const;
+function parseMode(text: string, flag: string): Mode | 'auto' {
+  if ((MODES as readonly string[]).includes(text)) return text as Mode | 'auto';
+  throw new UsageError(`invalid ${flag} "${text}": expected one of ${MODES.join(', ')}`);
+}
+
+/** `587`, or `2525:starttls` to give one port its own mode. */
+export function parsePorts(list: readonly string[], mode: Mode | 'auto'): PortSpec[] {
+  const out: PortSpec[] = [];
+  for (const item of list) {
+    const [p, m] = item.split(':', 2);
+    const port = parsePortNumber(p ?? '', '--port');
+    const own = m === undefined ? mode : parseMode(m, '--port mode');
+    const spec = { port, mode: own === 'auto' ? autoMode(port) : own };
+    if (!out.some((o) => o.port === spec.port)) out.push(spec);
+  }
+  return out;
+}
+
+/** `1.1.1.1`, `1.1.1.1:53`, `::1`, `[::1]:5353`. c-ares takes addresses, not names. */
+export function parseDnsServer(text: string, flag: string): DnsServer {
+  const t = text.trim();
+  let address = t;
+  let port = 53;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (bracket) {
+    address = bracket[1]!;
+    if (bracket[2]) port = parsePortNumber(bracket[2], flag);
+  } else if (isIP(t) !== 6 && t.includes(':')) {
+    const i = t.lastIndexOf(':');
+    address = t.slice(0, i);
+    port = parsePortNumber(t.slice(i + 1), flag);
+  }
+  if (!isIP(address)) throw new UsageError(`invalid ${flag} "${text}": expected a resolver IP address, optionally with :PORT`);
+  return { address, port };
+}
+
+export function formatDnsServer(s: DnsServer): string {
+  const a = isIP(s.address) === 6 ? `[${s.address}]` : s.address;
+  return s.port === 53 ? s.address : `${a}:${s.port}`;
+}
+
+const STAGES = ['dns', 'connect', 'tls', 'smtp'] as const;
+/** `5s` sets every stage; `connect=3s` sets one. Later flags win. */
+export function parseTimeouts(list: readonly string[]): Timeouts {
+  const t = { ...DEFAULT_TIMEOUTS };
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq < 0) {
+      const ms = parseDuration(item, '--timeout');
+      for (const s of STAGES) t[s] = ms;
+      continue;
+    }
+    const stage = item.slice(0, eq);
+    if (!(STAGES as readonly string[]).includes(stage)) {
+      throw new UsageError(`invalid --timeout "${item}": stage must be one of ${STAGES.join(', ')}`);
+    }
+    t[stage as (typeof STAGES)[number]] = parseDuration(item.slice(eq + 1), `--timeout ${stage}`);
+  }
+  return t;
+}
+
+function parseCount(text: string, flag: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new UsageError(`invalid ${flag} "${text}": expected a whole number from 1 to ${max}`);
+  }
+  return Number(text);
+}
+
+export function readCaFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --ca "${file}": ${errorCode(err) ?? 'read error'}`);
+  }
+  if (!/-----BEGIN CERTIFICATE-----/.test(text)) throw new UsageError(`--ca "${file}" holds no PEM certificate`);
+  return text;
+}
+
+/** A valid EHLO argument: this machine's name when it is a proper domain, as most mail clients send. */
+export function defaultEhloName(): string {
+  const h = hostname();
+  return HOSTNAME.test(h) && h.includes('.') ? h : `${HOSTNAME.test(h) ? h : 'smtp-probe'}.localdomain`;
+}
+
+export interface RawProbeFlags {
+  host: string;
+  port: string[];
+  mode: string;
+  attempts: string;
+  concurrency: string;
+  timeout: string[];
+  dns: string[];
+  resolver?: string;
+  family: string;
+  sni?: string;
+  ehloName?: string;
+  ca: string[];
+}
+
+export function buildSettings(f: RawProbeFlags): ProbeSettings {
+  const host = parseHost(f.host);
+  const mode = parseMode(f.mode, '--mode');
+  if (!['4', '6', 'any'].includes(f.family)) throw new UsageError(`invalid --family "${f.family}": expected 4, 6 or any`);
+  const sni = f.sni !== undefined ? parseHost(f.sni, '--sni') : isIP(host) ? null : host.replace(/\.$/, '');
+  const ehloName = f.ehloName !== undefined ? parseHost(f.ehloName, '--ehlo-name') : defaultEhloName();
+  return {
+    host,
+    ports: parsePorts(f.port.length ? f.port : DEFAULT_PORTS, mode),
+    family: f.family as Family,
+    attempts: parseCount(f.attempts, '--attempts', 1000),
+    concurrency: parseCount(f.concurrency, '--concurrency', 256),
+    timeouts: parseTimeouts(f.timeout),
+    sni,
+    ehloName,
+    resolver: f.resolver !== undefined ? parseDnsServer(f.resolver, '--resolver') : null,
+    compareDns: f.dns.map((d) => parseDnsServer(d, '--dns')),
+    caFiles: f.ca,
+    ca: f.ca.map(readCaFile),
+  };
+}

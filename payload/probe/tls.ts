@@ -1,0 +1,192 @@
+// Stage 3: the TLS handshake, either right after connect (implicit, port 465) or after
+// STARTTLS. Verification is done but never enforced here, so the served chain is
+// captured even when it is distrusted: that chain is the evidence.
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import { checkServerIdentity, connect, rootCertificates, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import type { Certificate, ErrorInfo, TlsResult } from '../schema/summary.js';
+import { errorCode, errorMessage } from '../util/errors.js';
+
+/** Plain-language reasons for the OpenSSL/Node verification codes a runner meets. */
+const VERIFY_REASONS: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'the server certificate has expired (or this machine\'s clock is ahead)',
+  CERT_NOT_YET_VALID: 'the server certificate is not valid yet (this machine\'s clock is probably behind)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server presented a self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a root this machine does not trust (often a TLS-inspecting proxy\'s root)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate\'s issuer is unknown here and the server sent no intermediate that leads to a trusted root',
+  UNABLE_TO_GET_ISSUER_CERT: 'the issuer of a certificate in the chain is unknown here',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the chain leads to a CA that is not in the trust store in use',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate is not issued for the name that was asked for (SNI / host name mismatch)',
+  CERT_REVOKED: 'the certificate is revoked',
+  CERT_SIGNATURE_FAILURE: 'a signature in the chain does not verify',
+  CERT_CHAIN_TOO_LONG: 'the chain is longer than allowed',
+  INVALID_CA: 'a certificate in the chain is used as a CA but is not one',
+  INVALID_PURPOSE: 'the certificate is not meant for TLS server authentication',
+};
+
+export function verifyReason(code: string | null): string | null {
+  if (!code) return null;
+  return VERIFY_REASONS[code] ?? `verification failed: ${code}`;
+}
+
+function dn(x: Record<string, string | string[]> | undefined): string {
+  if (!x) return '';
+  return Object.entries(x)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(', ');
+}
+
+/** The served chain, leaf first, as far as the server sent it (plus the root if the store completed it). */
+export function chainOf(socket: TLSSocket): Certificate[] {
+  const chain: Certificate[] = [];
+  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert && cert.fingerprint256 && !seen.has(cert.fingerprint256) && chain.length < 16) {
+    seen.add(cert.fingerprint256);
+    chain.push({
+      subject: dn(cert.subject as unknown as Record<string, string>),
+      issuer: dn(cert.issuer as unknown as Record<string, string>),
+      subject_alt_names: cert.subjectaltname ? cert.subjectaltname.split(/,\s*/) : [],
+      valid_from: new Date(cert.valid_from).toISOString(),
+      valid_to: new Date(cert.valid_to).toISOString(),
+      serial: cert.serialNumber,
+      fingerprint_sha256: cert.fingerprint256,
+      self_signed: cert.issuerCertificate === cert || dn(cert.subject as unknown as Record<string, string>) === dn(cert.issuer as unknown as Record<string, string>),
+    });
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
+const TLS_KINDS: Array<[RegExp, string]> = [
+  [/wrong version number|packet length too long|record layer failure|http request/i, 'not-tls'],
+  [/unsupported protocol|protocol version|no protocols available|version too low/i, 'protocol-version'],
+  [/handshake failure|no shared cipher|no ciphers available|insufficient security/i, 'handshake-failure'],
+  [/alert/i, 'alert'],
+];
+
+export function tlsError(err: unknown): ErrorInfo {
+  const code = errorCode(err) ?? null;
+  const message = errorMessage(err);
+  if (code === 'ECONNRESET') return { kind: 'reset', code, message };
+  if (code === 'ETIMEDOUT') return { kind: 'timeout', code, message };
+  const kind = TLS_KINDS.find(([re]) => re.test(`${code ?? ''} ${message}`))?.[1] ?? 'handshake';
+  return { kind, code, message };
+}
+
+export interface TlsParams {
+  /** Name sent as SNI; null sends none (IP targets). */
+  sni: string | null;
+  /** Name the certificate must match: the SNI, or the host when it is an IP. */
+  verifyName: string;
+  /** Extra trust anchors (PEM), added to Node's bundled roots. */
+  ca: string[];
+  timeoutMs: number;
+  after: TlsResult['after'];
+  /** How long to let TLS 1.3 session tickets arrive before the dialogue goes on (see below). */
+  ticketWaitMs: number;
+}
+
+export interface TlsOutcome {
+  result: TlsResult;
+  socket: TLSSocket | null;
+}
+
+export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const base: TlsResult = {
+      sni: p.sni,
+      after: p.after,
+      handshake_ms: null,
+      protocol: null,
+      cipher: null,
+      cipher_standard_name: null,
+      alpn: null,
+      authorized: false,
+      verify_error: null,
+      verify_reason: null,
+      chain: [],
+      error: null,
+    };
+    const socket = connect({
+      socket: raw,
+      ...(p.sni ? { servername: p.sni } : {}),
+      host: p.verifyName,
+      ca: p.ca.length ? [...rootCertificates, ...p.ca] : undefined,
+      rejectUnauthorized: false,
+      // Verification is judged below, for the name the bot would use; Node's own check is not trusted to run.
+      checkServerIdentity: () => undefined,
+    });
+    let settled = false;
+    const finish = (o: TlsOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(o);
+    };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      finish({ socket: null, result: { ...base, error: { kind: 'timeout', code: 'ETIMEDOUT', message: `TLS handshake not finished within ${p.timeoutMs} ms` } } });
+    }, p.timeoutMs);
+    socket.once('error', (err) => {
+      socket.destroy();
+      finish({ socket: null, result: { ...base, handshake_ms: null, chain: safeChain(socket), error: tlsError(err) } });
+    });
+    socket.once('close', () => finish({ socket: null, result: { ...base, error: { kind: 'closed', code: null, message: 'connection closed during the TLS handshake' } } }));
+    // TLS 1.3 servers send session tickets right after the handshake. A server that leaves
+    // Nagle on (Postfix does) then holds its next reply until they are acknowledged, and a
+    // delayed ACK costs 40 ms: the EHLO time would measure the TCP stacks, not the server.
+    // Letting the tickets arrive first makes the EHLO carry that ACK.
+    let ticket = false;
+    socket.once('session', () => (ticket = true));
+    socket.once('secureConnect', async () => {
+      const handshakeMs = performance.now() - t0;
+      if (socket.getProtocol() === 'TLSv1.3' && !ticket && p.ticketWaitMs > 0) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, p.ticketWaitMs);
+          // 'session' fires from inside OpenSSL's read: go on only once that has returned.
+          socket.once('session', () => (clearTimeout(t), setImmediate(r)));
+        });
+      }
+      if (settled) return;
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+      const chain = chainOf(socket);
+      let verifyError = socket.authorized ? null : String(socket.authorizationError ?? 'UNKNOWN');
+      let reason = verifyReason(verifyError);
+      if (!verifyError) {
+        const peer = socket.getPeerCertificate(true);
+        const mismatch = checkServerIdentity(p.verifyName, peer);
+        if (mismatch) {
+          verifyError = (mismatch as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID';
+          reason = `${verifyReason(verifyError)}: ${mismatch.message}`;
+        }
+      }
+      const cipher = socket.getCipher();
+      finish({
+        socket,
+        result: {
+          ...base,
+          handshake_ms: handshakeMs,
+          protocol: socket.getProtocol() ?? null,
+          cipher: cipher?.name ?? null,
+          cipher_standard_name: cipher?.standardName ?? null,
+          alpn: socket.alpnProtocol || null,
+          authorized: verifyError === null,
+          verify_error: verifyError,
+          verify_reason: reason,
+          chain,
+        },
+      });
+    });
+  });
+}
+
+function safeChain(socket: TLSSocket): Certificate[] {
+  try {
+    return chainOf(socket);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,98 @@
+// report.md: one to two pages a person pastes into a ticket. Sections follow the wire:
+// verdict, then DNS -> TCP -> TLS -> SMTP -> sweep, so a fact is found where it happened.
+import type { DnsResolution, EnvSnapshot, ProbeSummary } from '../schema/summary.js';
+import { formatMs } from '../util/duration.js';
+
+const MAX_ROWS = 24;
+
+function pct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
+}
+
+function cell(s: string | number | null | undefined): string {
+  return String(s ?? '-').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapshot): string {
+  const v = s.verdict;
+  const L: string[] = [];
+  L.push(`# smtp-probe report: ${s.settings.host}`, '');
+  L.push(`**Verdict: \`${v.class}\`**${v.partial ? ' (partial: some attempts succeeded)' : ''} - ${v.summary}`, '');
+  L.push(`- Evidence: \`${v.evidence.replace(/`/g, "'")}\``);
+  L.push(`- Next step: ${v.next_step}`);
+  L.push(`- Success: ${s.sweep.ok}/${s.sweep.total} attempts (${pct(s.sweep.success_rate)}); classes: ${Object.entries(v.counts).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`);
+  L.push(`- Run: ${s.run.started_at}, ${formatMs(s.run.duration_ms)}, smtp-probe ${s.tool.version} on ${env.os.platform} ${env.os.release} (${env.os.hostname}), Node ${env.runtime.node}, OpenSSL ${env.runtime.openssl}`);
+  L.push(
+    `- Settings: ports ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}; family ${s.settings.family}; ${s.settings.attempts} attempt(s) per address; SNI ${s.settings.sni ?? '(none)'}; EHLO ${s.settings.ehlo_name}`,
+  );
+  if (s.egress_ips.length) L.push(`- Egress IP seen by the server: ${s.egress_ips.join(', ')}`);
+  const proxies = Object.entries(env.proxy_env);
+  if (proxies.length) L.push(`- Proxy variables: ${proxies.map(([k, val]) => `${k}=${val}`).join(', ')}`);
+  L.push('');
+
+  L.push('## DNS', '');
+  L.push(`Targets (${dns.source === 'resolver' ? `from --resolver ${s.settings.resolver}` : dns.source === 'system' ? 'getaddrinfo order' : 'literal address'}): ${dns.targets.map((t) => t.address).join(', ') || 'none'} in ${formatMs(dns.ms)}`);
+  if (dns.source === 'system') L.push(`System resolvers: ${dns.system_servers.join(', ') || '(none found)'}`);
+  if (dns.error) L.push(`Error: ${dns.error.kind} ${dns.error.code ?? ''} ${dns.error.message}`);
+  L.push('');
+  if (dns.resolvers.length) {
+    L.push('| resolver | role | A (ttl) | AAAA (ttl) | time |', '|---|---|---|---|---|');
+    for (const r of dns.resolvers) {
+      const q = (t: 'A' | 'AAAA') => {
+        const x = r.queries.find((y) => y.rrtype === t)!;
+        return x.error ? x.error.kind : x.answers.map((a) => `${a.address} (${a.ttl ?? '?'})`).join(', ');
+      };
+      L.push(`| ${cell(r.server)} | ${r.role} | ${cell(q('A'))} | ${cell(q('AAAA'))} | ${formatMs(Math.max(...r.queries.map((x) => x.ms)))} |`);
+    }
+    L.push('');
+  }
+  for (const d of dns.differences) L.push(`- ⚠ ${d}`);
+  if (dns.differences.length) L.push('');
+
+  L.push('## Connections (TCP, TLS, SMTP)', '');
+  if (!s.attempts.length) L.push('No connection was attempted: no address to connect to.', '');
+  else {
+    L.push('| # | address | port | mode | connect | TLS | banner | result | evidence |', '|---|---|---|---|---|---|---|---|---|');
+    for (const a of s.attempts.slice(0, MAX_ROWS)) {
+      const tls = a.tls ? (a.tls.error ? a.tls.error.kind : `${a.tls.protocol}${a.tls.authorized ? '' : ' untrusted'}`) : '-';
+      L.push(
+        `| ${a.id} | ${a.ip} | ${a.port} | ${a.mode} | ${a.tcp.error ? a.tcp.error.kind : formatMs(a.tcp.connect_ms)} | ${cell(tls)} | ${a.smtp.banner?.code ?? '-'} | ${a.classification.class} | ${cell(a.classification.evidence.slice(0, 120))} |`,
+      );
+    }
+    if (s.attempts.length > MAX_ROWS) L.push(`| … | ${s.attempts.length - MAX_ROWS} more in probe_summary.json | | | | | | | |`);
+    L.push('');
+  }
+
+  const firstTls = s.attempts.find((a) => a.tls && a.tls.chain.length);
+  if (firstTls?.tls) {
+    const t = firstTls.tls;
+    L.push('## TLS', '');
+    L.push(`${t.protocol ?? '-'} ${t.cipher ?? ''} with ${firstTls.ip}:${firstTls.port}, SNI ${t.sni ?? '(none)'}, ALPN ${t.alpn ?? 'none'}; verification: ${t.authorized ? 'trusted' : `**failed** (${t.verify_error}: ${t.verify_reason})`}`, '');
+    for (const [i, c] of t.chain.entries()) L.push(`${i}. ${c.subject} - issuer ${c.issuer}; ${c.valid_from.slice(0, 10)} to ${c.valid_to.slice(0, 10)}; sha256 ${c.fingerprint_sha256.slice(0, 23)}…`);
+    L.push('');
+  }
+
+  const firstSmtp = s.attempts.find((a) => a.smtp.banner?.code);
+  if (firstSmtp) {
+    const m = firstSmtp.smtp;
+    L.push('## SMTP', '');
+    L.push(`- Banner: \`${m.banner!.lines[0]}\``);
+    if (m.ehlo) L.push(`- EHLO: \`${m.ehlo.lines[0]}\``);
+    if (m.extensions.length) L.push(`- Extensions${m.ehlo_tls ? ' (over TLS)' : ''}: ${m.extensions.join(', ')}`);
+    L.push(`- Max message size: ${m.features.size_mb === null ? 'not advertised' : `${m.features.size_mb} MB`}; AUTH: ${m.features.auth_mechanisms.join(' ') || 'none advertised'}`);
+    if (m.noop) L.push(`- NOOP: ${m.noop.code} in ${formatMs(m.noop.ms)}; QUIT: ${m.quit?.code ?? '-'}`);
+    L.push('');
+  }
+
+  L.push('## Sweep', '');
+  L.push('| address | port | attempts | ok | success | classes |', '|---|---|---|---|---|---|');
+  for (const p of s.sweep.per_target) {
+    L.push(`| ${p.ip} | ${p.port} | ${p.attempts} | ${p.ok} | ${pct(p.success_rate)} | ${Object.entries(p.classes).map(([k, n]) => `${k} ${n}`).join(', ')} |`);
+  }
+  L.push('', '| stage | n | min | median | p90 | max |', '|---|---|---|---|---|---|');
+  for (const [stage, d] of Object.entries(s.sweep.timings_ms)) {
+    if (d) L.push(`| ${stage} | ${d.n} | ${formatMs(d.min)} | ${formatMs(d.median)} | ${formatMs(d.p90)} | ${formatMs(d.max)} |`);
+  }
+  L.push('', '## Files', '', s.files.map((f) => `\`${f}\``).join(', '), '');
+  return L.join('\n');
+}

@@ -1,0 +1,231 @@
+// The on-disk formats of a probe run. Each schema is the single source of its TypeScript
+// type; bump the schema_version literal when a change is not backwards compatible.
+import { z } from 'zod';
+import { CLASSES } from '../classify/classes.js';
+
+export const SUMMARY_SCHEMA_VERSION = 1 as const;
+
+const Iso = z.string().describe('ISO 8601 timestamp, UTC');
+const Ms = z.number().nonnegative().describe('milliseconds');
+
+export const FailureClassSchema = z.enum(CLASSES);
+export const StageSchema = z.enum(['dns', 'connect', 'tls', 'smtp']);
+export const ModeSchema = z.enum(['starttls', 'implicit', 'plain']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+export const ErrorInfoSchema = z.object({
+  kind: z.string().describe('what went wrong, e.g. refused, reset, timeout, unreachable, nxdomain, handshake, protocol'),
+  code: z.string().nullable().describe('errno or OpenSSL code as Node reports it'),
+  message: z.string(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+// ---- DNS ----
+export const DnsQuerySchema = z.object({
+  rrtype: z.enum(['A', 'AAAA']),
+  ms: Ms,
+  answers: z.array(z.object({ address: z.string(), ttl: z.number().int().nullable() })),
+  error: ErrorInfoSchema.nullable(),
+});
+export const ResolverResultSchema = z.object({
+  role: z.enum(['system', 'resolver', 'compare']).describe('system: the resolvers of the OS; resolver: --resolver (used for the targets); compare: --dns'),
+  server: z.string(),
+  queries: z.array(DnsQuerySchema),
+  addresses: z.array(z.string()),
+});
+export const GetaddrinfoSchema = z.object({
+  ms: Ms,
+  addresses: z.array(z.object({ address: z.string(), family: z.union([z.literal(4), z.literal(6)]) })).describe('in getaddrinfo order'),
+  error: ErrorInfoSchema.nullable(),
+});
+export const TargetSchema = z.object({ address: z.string(), family: z.union([z.literal(4), z.literal(6)]) });
+export type Target = z.infer<typeof TargetSchema>;
+
+export const DnsResolutionSchema = z.object({
+  schema: z.literal('smtp-probe/dns-resolution'),
+  schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
+  host: z.string(),
+  family: z.enum(['4', '6', 'any']),
+  source: z.enum(['system', 'resolver', 'literal']).describe('where the connect targets came from'),
+  system_servers: z.array(z.string()).describe('resolvers configured on this machine'),
+  getaddrinfo: GetaddrinfoSchema.nullable(),
+  resolvers: z.array(ResolverResultSchema),
+  targets: z.array(TargetSchema),
+  differences: z.array(z.string()).describe('human-readable notes where resolvers disagree'),
+  ms: Ms,
+  error: ErrorInfoSchema.nullable(),
+});
+export type DnsResolution = z.infer<typeof DnsResolutionSchema>;
+
+// ---- TLS ----
+export const CertificateSchema = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  subject_alt_names: z.array(z.string()),
+  valid_from: z.string(),
+  valid_to: z.string(),
+  serial: z.string(),
+  fingerprint_sha256: z.string(),
+  self_signed: z.boolean(),
+});
+export type Certificate = z.infer<typeof CertificateSchema>;
+
+export const TlsResultSchema = z.object({
+  sni: z.string().nullable(),
+  after: z.enum(['connect', 'starttls']),
+  handshake_ms: Ms.nullable(),
+  protocol: z.string().nullable(),
+  cipher: z.string().nullable(),
+  cipher_standard_name: z.string().nullable(),
+  alpn: z.string().nullable(),
+  authorized: z.boolean(),
+  verify_error: z.string().nullable().describe('Node/OpenSSL verification code, e.g. CERT_HAS_EXPIRED'),
+  verify_reason: z.string().nullable(),
+  chain: z.array(CertificateSchema).describe('leaf first, as served, captured even when verification fails'),
+  error: ErrorInfoSchema.nullable(),
+});
+export type TlsResult = z.infer<typeof TlsResultSchema>;
+
+// ---- SMTP ----
+export const SmtpReplySchema = z.object({
+  code: z.number().int().nullable(),
+  enhanced: z.string().nullable().describe('RFC 3463 enhanced status code, when present'),
+  lines: z.array(z.string()),
+  ms: Ms,
+});
+export type SmtpReply = z.infer<typeof SmtpReplySchema>;
+
+export const SmtpFeaturesSchema = z.object({
+  size_bytes: z.number().int().nullable(),
+  size_mb: z.number().nullable(),
+  auth_mechanisms: z.array(z.string()),
+  starttls: z.boolean(),
+  pipelining: z.boolean(),
+  eightbitmime: z.boolean(),
+  smtputf8: z.boolean(),
+  chunking: z.boolean(),
+  enhancedstatuscodes: z.boolean(),
+  dsn: z.boolean(),
+});
+
+export const SmtpResultSchema = z.object({
+  banner: SmtpReplySchema.nullable(),
+  ehlo: SmtpReplySchema.nullable(),
+  starttls: SmtpReplySchema.nullable(),
+  ehlo_tls: SmtpReplySchema.nullable(),
+  noop: SmtpReplySchema.nullable(),
+  quit: SmtpReplySchema.nullable(),
+  extensions: z.array(z.string()).describe('keywords of the last EHLO reply (over TLS when TLS was used)'),
+  features: SmtpFeaturesSchema,
+  egress_ip: z.string().nullable().describe('the client address the server saw, from its EHLO greeting'),
+  error: ErrorInfoSchema.nullable(),
+  last_line: z.string().nullable().describe('the last line the server sent'),
+});
+export type SmtpResult = z.infer<typeof SmtpResultSchema>;
+
+export const ClassificationSchema = z.object({
+  class: FailureClassSchema,
+  hint_id: z.string(),
+  summary: z.string(),
+  evidence: z.string().describe('the line the classification rests on'),
+  next_step: z.string(),
+});
+export type Classification = z.infer<typeof ClassificationSchema>;
+
+export const AttemptSchema = z.object({
+  id: z.string(),
+  round: z.number().int().positive(),
+  ip: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  port: z.number().int(),
+  mode: ModeSchema,
+  started_at: Iso,
+  connected_time: Iso.nullable().describe('when the TCP connection was established'),
+  duration_ms: Ms,
+  tcp: z.object({
+    ok: z.boolean(),
+    connect_ms: Ms.nullable(),
+    local_address: z.string().nullable(),
+    local_port: z.number().int().nullable(),
+    error: ErrorInfoSchema.nullable(),
+  }),
+  tls: TlsResultSchema.nullable(),
+  smtp: SmtpResultSchema,
+  failed_stage: StageSchema.nullable(),
+  classification: ClassificationSchema,
+  transcript_file: z.string(),
+});
+export type Attempt = z.infer<typeof AttemptSchema>;
+
+const DistributionSchema = z.object({ n: z.number().int(), min: Ms, median: Ms, p90: Ms, max: Ms }).nullable();
+export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'ehlo_tls', 'noop', 'quit', 'total'] as const;
+
+export const ProbeSummarySchema = z.object({
+  schema: z.literal('smtp-probe/probe-summary'),
+  schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('smtp-probe'), version: z.string() }),
+  run: z.object({ id: z.string(), command: z.string(), started_at: Iso, finished_at: Iso, duration_ms: Ms }),
+  settings: z.object({
+    host: z.string(),
+    ports: z.array(z.object({ port: z.number().int(), mode: ModeSchema })),
+    family: z.enum(['4', '6', 'any']),
+    attempts: z.number().int().positive(),
+    concurrency: z.number().int().positive(),
+    timeouts_ms: z.object({ dns: Ms, connect: Ms, tls: Ms, smtp: Ms }),
+    sni: z.string().nullable(),
+    ehlo_name: z.string(),
+    resolver: z.string().nullable(),
+    compare_dns: z.array(z.string()),
+    ca_files: z.array(z.string()),
+  }),
+  dns: z.object({
+    source: DnsResolutionSchema.shape.source,
+    ms: Ms,
+    targets: z.array(TargetSchema),
+    differences: z.array(z.string()),
+    error: ErrorInfoSchema.nullable(),
+  }),
+  attempts: z.array(AttemptSchema),
+  sweep: z.object({
+    total: z.number().int(),
+    ok: z.number().int(),
+    success_rate: z.number().min(0).max(1),
+    per_target: z.array(
+      z.object({
+        ip: z.string(),
+        port: z.number().int(),
+        mode: ModeSchema,
+        attempts: z.number().int(),
+        ok: z.number().int(),
+        success_rate: z.number().min(0).max(1),
+        classes: z.record(z.string(), z.number().int()),
+      }),
+    ),
+    timings_ms: z.object(Object.fromEntries(TIMING_STAGES.map((s) => [s, DistributionSchema])) as Record<(typeof TIMING_STAGES)[number], typeof DistributionSchema>),
+  }),
+  egress_ips: z.array(z.string()),
+  verdict: z.object({
+    class: FailureClassSchema,
+    exit_code: z.number().int(),
+    partial: z.boolean().describe('true when some attempts succeeded and others did not'),
+    counts: z.record(z.string(), z.number().int()),
+    hint_id: z.string(),
+    summary: z.string(),
+    evidence: z.string(),
+    next_step: z.string(),
+  }),
+  files: z.array(z.string()),
+});
+export type ProbeSummary = z.infer<typeof ProbeSummarySchema>;
+
+export const EnvSnapshotSchema = z.object({
+  schema: z.literal('smtp-probe/env-snapshot'),
+  schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
+  collected_at: Iso,
+  os: z.object({ platform: z.string(), release: z.string(), version: z.string(), arch: z.string(), hostname: z.string() }),
+  runtime: z.object({ node: z.string(), openssl: z.string(), tool_version: z.string() }),
+  clock: z.object({ utc: Iso, local: z.string(), timezone: z.string(), utc_offset_minutes: z.number().int() }),
+  proxy_env: z.record(z.string(), z.string()).describe('proxy variables, credentials masked'),
+  interfaces: z.array(z.object({ name: z.string(), address: z.string(), family: z.string(), internal: z.boolean() })),
+});
+export type EnvSnapshot = z.infer<typeof EnvSnapshotSchema>;

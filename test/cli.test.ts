@@ -1,0 +1,53 @@
+// Bad input: one clear line on stderr, exit code 2, no stack trace, nothing written.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../payload/version.js';
+import { ROOT, runCli, tempDir } from './helpers.js';
+
+describe('smtp-probe command line', () => {
+  it('prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    const r = await runCli(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('prints the JSON Schema of probe_summary.json', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout) as { $schema: string; properties: Record<string, unknown>; required: string[] };
+    expect(schema.$schema).toContain('2020-12');
+    expect(schema.required).toEqual(expect.arrayContaining(['schema_version', 'attempts', 'verdict', 'sweep']));
+  });
+
+  const notAFile = join(tempDir(), 'file');
+  writeFileSync(notAFile, 'x');
+  const cases: Array<[string, string[], RegExp]> = [
+    ['a malformed host', ['--host', 'smtp..gmail com'], /invalid --host "smtp\.\.gmail com"/],
+    ['a port out of range', ['--port', '70000'], /invalid --port "70000": port out of range/],
+    ['a port that is not a number', ['--port', 'smtp'], /invalid --port "smtp"/],
+    ['an unknown mode on a port', ['--port', '25:tls'], /invalid --port mode "tls"/],
+    ['a bad duration', ['--timeout', '5 parsecs'], /invalid --timeout "5 parsecs"/],
+    ['an unknown timeout stage', ['--timeout', 'auth=5s'], /stage must be one of dns, connect, tls, smtp/],
+    ['an unreadable --ca', ['--ca', '/nonexistent/ca.pem'], /cannot read --ca "\/nonexistent\/ca\.pem": ENOENT/],
+    ['a --ca without certificates', ['--ca', notAFile], /holds no PEM certificate/],
+    ['an unwritable --out', ['--out', join(notAFile, 'sub')], /cannot write to --out .*: (ENOTDIR|EEXIST)/],
+    ['an unknown option', ['--frobnicate'], /unknown option '--frobnicate'/],
+    ['a bad resolver', ['--resolver', 'dns.google'], /invalid --resolver "dns\.google"/],
+    ['a bad family', ['--family', '5'], /argument '5' is invalid/],
+    ['zero attempts', ['--attempts', '0'], /invalid --attempts "0"/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`rejects ${what} with exit 2 and one line`, async () => {
+      const out = tempDir();
+      const r = await runCli(['probe', '--out', out, '--host', '127.0.0.1', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,15 @@
+// Starts the loopback lab once for the whole test run and hands its coordinates to tests.
+import type { TestProject } from 'vitest/node';
+import { startLab, type LabInfo } from './lab/index.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    lab: LabInfo;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const lab = await startLab();
+  project.provide('lab', lab.info);
+  return () => lab.stop();
+}

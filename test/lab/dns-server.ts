@@ -1,0 +1,90 @@
+// A small authoritative DNS server for the lab (UDP and TCP on loopback), so tests decide
+// what "smtp.gmail.com" resolves to. Written on dns-packet; behaviour per name is data.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
+import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+
+export interface ZoneEntry {
+  A?: string[];
+  AAAA?: string[];
+  ttl?: number;
+  rcode?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED';
+  /** Never answer (resolver timeout). */
+  drop?: boolean;
+}
+export type Zone = Record<string, ZoneEntry>;
+
+export interface LabDns {
+  address: string;
+  port: number;
+  queries: number;
+  close(): Promise<void>;
+}
+
+const RCODES = { SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+
+function answer(zone: Zone, query: Packet): Buffer | null {
+  const q = query.questions?.[0];
+  const name = q?.name.toLowerCase().replace(/\.$/, '') ?? '';
+  const entry = zone[name];
+  if (entry?.drop) return null;
+  const base = { id: query.id, type: 'response' as const, flags: dnsPacket.AUTHORITATIVE_ANSWER | (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED, questions: query.questions };
+  if (!entry || entry.rcode) {
+    // dns-packet carries the RCODE in the low four bits of the flags.
+    return dnsPacket.encode({ ...base, flags: base.flags | RCODES[entry?.rcode ?? 'NXDOMAIN'] });
+  }
+  const answers: Answer[] = [];
+  if (q && (q.type === 'A' || q.type === 'AAAA')) {
+    for (const data of entry[q.type] ?? []) answers.push({ type: q.type, class: 'IN', name: q.name, ttl: entry.ttl ?? 300, data });
+  }
+  return dnsPacket.encode({ ...base, answers });
+}
+
+export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDns> {
+  const udp: UdpSocket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  const state = { queries: 0 };
+  udp.on('message', (msg, rinfo) => {
+    state.queries++;
+    try {
+      const reply = answer(zone, dnsPacket.decode(msg));
+      if (reply) udp.send(reply, rinfo.port, rinfo.address);
+    } catch {
+      /* malformed query: ignore, as a real server would */
+    }
+  });
+  await new Promise<void>((r) => udp.bind(0, address, () => r()));
+  const port = udp.address().port;
+  // TCP on the same port, for clients that fall back to it.
+  const tcp: Server = createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const len = buf.readUInt16BE(0);
+        const msg = buf.subarray(2, 2 + len);
+        buf = buf.subarray(2 + len);
+        state.queries++;
+        try {
+          const reply = answer(zone, dnsPacket.decode(msg));
+          if (reply) sock.write(Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 255]), reply]));
+        } catch {
+          sock.destroy();
+        }
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r, j) => tcp.listen(port, address, () => r()).on('error', j));
+  return {
+    address,
+    port,
+    get queries() {
+      return state.queries;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        udp.close();
+        tcp.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,46 @@
+// Byte-level faults a scripted SMTP library cannot produce: a peer that resets every
+// connection, and a listener whose handshake never completes (connect timeout).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+
+/** Accepts, then answers with a TCP RST (what a firewall or IPS that kills SMTP does). */
+export async function startResetter(host: string, port: number): Promise<Server> {
+  const server = createServer((sock) => {
+    sock.on('error', () => {});
+    sock.resetAndDestroy();
+  });
+  await new Promise<void>((r, j) => server.listen(port, host, () => r()).on('error', j));
+  return server;
+}
+
+const BLACKHOLE_PY = `
+import socket, sys, time
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.listen(0)
+port = s.getsockname()[1]
+# Fill the accept queue: later SYNs are dropped and connects hang, like a filtering firewall.
+held = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect((sys.argv[1], port))
+    except BlockingIOError: pass
+    held.append(c)
+print(port, flush=True)
+sys.stdin.read()
+`;
+
+export interface Blackhole {
+  host: string;
+  port: number;
+  stop(): void;
+}
+
+/** A listening socket that never accepts. Python because Node always accepts. */
+export function startBlackhole(host: string): Promise<Blackhole> {
+  return new Promise((resolve, reject) => {
+    const py: ChildProcess = spawn('/usr/bin/python3', ['-c', BLACKHOLE_PY, host], { stdio: ['pipe', 'pipe', 'inherit'] });
+    py.on('error', reject);
+    py.stdout!.once('data', (d: Buffer) => resolve({ host, port: Number(d.toString().trim()), stop: () => py.kill() }));
+  });
+}
