@@ -2,6 +2,7 @@
 // connect -> [TLS] -> banner -> EHLO -> [STARTTLS -> TLS -> EHLO] -> NOOP -> QUIT.
 // It never sends credentials (the AUTH test is a separate, opt-in step).
 import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { ErrorInfo, Mode, SmtpReply, SmtpResult, Target, TlsResult } from '../schema/summary.js';
 import { parseExtensions, egressIp } from './extensions.js';
@@ -18,7 +19,7 @@ export interface SessionParams {
   sni: string | null;
   verifyName: string;
   ehloName: string;
-  ca: string[];
+  trust: SecureContext | undefined;
   timeouts: Timeouts;
 }
 
@@ -81,7 +82,7 @@ export async function runSession(p: SessionParams): Promise<SessionResult> {
     const leftover = wire.detach();
     if (leftover.length) transcript.event(`discarded ${leftover.length} bytes the server sent before TLS (RFC 3207 forbids it)`);
     transcript.event(`TLS handshake${p.sni ? `, SNI ${p.sni}` : ', no SNI'}`);
-    const out = await startTls(socket, { sni: p.sni, verifyName: p.verifyName, ca: p.ca, timeoutMs: p.timeouts.tls, after, ticketWaitMs: Math.min(50, Math.max(5, 2 * (tcp.connectMs ?? 0))) });
+    const out = await startTls(socket, { sni: p.sni, verifyName: p.verifyName, trust: p.trust, timeoutMs: p.timeouts.tls, after, ticketWaitMs: Math.min(50, Math.max(5, 2 * (tcp.connectMs ?? 0))) });
     tls = out.result;
     if (!out.socket) {
       transcript.event(`TLS failed: ${tls.error!.kind}: ${tls.error!.message}`);

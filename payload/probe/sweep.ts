@@ -9,6 +9,7 @@ import { distribution } from '../util/stats.js';
 import { resolveTarget } from './dns.js';
 import { formatDnsServer, type PortSpec, type ProbeSettings } from './options.js';
 import { runSession, type SessionResult } from './session.js';
+import { trustContext } from './tls.js';
 
 export interface Job {
   round: number;
@@ -55,6 +56,7 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}): Promis
   hooks.onDns?.(dns, jobs.length);
   const proxyConfigured = PROXY_VARS.some((v) => process.env[v]);
   const verifyName = s.sni ?? s.host;
+  const trust = trustContext(s.ca);
 
   let done = 0;
   const results = await mapPool(jobs, s.concurrency, async (job, i) => {
@@ -66,7 +68,7 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}): Promis
       sni: s.sni,
       verifyName,
       ehloName: s.ehloName,
-      ca: s.ca,
+      trust,
       timeouts: s.timeouts,
     });
     const classification = classifyAttempt({

@@ -3,7 +3,7 @@
 // captured even when it is distrusted: that chain is the evidence.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
-import { checkServerIdentity, connect, rootCertificates, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, createSecureContext, rootCertificates, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Certificate, ErrorInfo, TlsResult } from '../schema/summary.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 
@@ -74,13 +74,21 @@ export function tlsError(err: unknown): ErrorInfo {
   return { kind, code, message };
 }
 
+/**
+ * Built once per run: parsing the ~150 bundled roots costs more than a loopback
+ * handshake, so a context per attempt would distort the TLS timings.
+ */
+export function trustContext(extraCa: readonly string[]): SecureContext | undefined {
+  return extraCa.length ? createSecureContext({ ca: [...rootCertificates, ...extraCa] }) : undefined;
+}
+
 export interface TlsParams {
   /** Name sent as SNI; null sends none (IP targets). */
   sni: string | null;
   /** Name the certificate must match: the SNI, or the host when it is an IP. */
   verifyName: string;
-  /** Extra trust anchors (PEM), added to Node's bundled roots. */
-  ca: string[];
+  /** Node's bundled roots plus --ca anchors, from trustContext(); undefined: Node's default. */
+  trust: SecureContext | undefined;
   timeoutMs: number;
   after: TlsResult['after'];
   /** How long to let TLS 1.3 session tickets arrive before the dialogue goes on (see below). */
@@ -113,7 +121,7 @@ export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
       socket: raw,
       ...(p.sni ? { servername: p.sni } : {}),
       host: p.verifyName,
-      ca: p.ca.length ? [...rootCertificates, ...p.ca] : undefined,
+      secureContext: p.trust,
       rejectUnauthorized: false,
       // Verification is judged below, for the name the bot would use; Node's own check is not trusted to run.
       checkServerIdentity: () => undefined,

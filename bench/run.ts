@@ -1,0 +1,133 @@
+// npm run bench: the figures issue targets are judged on, each next to a reference run
+// on this machine (a bare `node`, `openssl s_client`) and, when bench/baseline.json exists,
+// next to that saved baseline. `npm run bench -- --save` stores this run as the baseline.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makePki } from '../test/lab/ca.js';
+import { freePort } from '../test/lab/ports.js';
+import { postfixAvailable, startPostfix } from '../test/lab/postfix.js';
+import { waitForPort } from '../test/lab/index.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'dist/payload/cli.js');
+const BASELINE = join(ROOT, 'bench/baseline.json');
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+interface Row {
+  metric: string;
+  value: number;
+  unit: string;
+  reference?: { name: string; value: number };
+  target?: { text: string; ok: boolean };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeRun(cmd: string, args: string[], input?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'] });
+    if (input !== undefined) child.stdin!.end(input);
+    child.on('error', reject);
+    child.on('exit', () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
+  });
+}
+
+async function sample(n: number, f: () => Promise<number>): Promise<number> {
+  await f(); // warm the page cache once
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) xs.push(await f());
+  return median(xs);
+}
+
+async function coldStart(): Promise<Row[]> {
+  const cli = await sample(RUNS, () => timeRun(process.execPath, [CLI, '--version']));
+  const bare = await sample(RUNS, () => timeRun(process.execPath, ['-e', '0']));
+  return [
+    { metric: 'cold start: smtp-probe --version', value: cli, unit: 'ms', reference: { name: 'node -e 0', value: bare }, target: { text: '< 150 ms', ok: cli < 150 } },
+  ];
+}
+
+async function probeVsOpenssl(): Promise<Row[]> {
+  if (!postfixAvailable()) {
+    console.error('bench: skipping the probe benchmark: Postfix (run as root) is needed');
+    return [];
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-bench-'));
+  const pki = makePki(dir);
+  const [p1, p2] = [await freePort(['127.0.0.1']), await freePort(['127.0.0.1'])];
+  const pf = await startPostfix(join(dir, 'postfix'), pki, '127.0.0.1', p1, p2);
+  try {
+    await waitForPort('127.0.0.1', p1);
+    const out = join(dir, 'out');
+    const attemptMs: number[] = [];
+    const cliMs = await sample(RUNS, async () => {
+      rmSync(out, { recursive: true, force: true });
+      const ms = await timeRun(process.execPath, [CLI, 'probe', '--host', '127.0.0.1', '--port', `${p1}:starttls`, '--ca', pki.caCert, '--ehlo-name', 'bench.lab.test', '--quiet', '--out', out]);
+      const run = readdirSync(out).find((d) => d.startsWith('smtp-probe-'))!;
+      const s = JSON.parse(readFileSync(join(out, run, 'probe_summary.json'), 'utf8')) as { attempts: Array<{ duration_ms: number; classification: { class: string } }> };
+      if (s.attempts[0]!.classification.class !== 'ok') throw new Error(`bench: probe of the lab Postfix was not ok: ${s.attempts[0]!.classification.class}`);
+      attemptMs.push(s.attempts[0]!.duration_ms);
+      return ms;
+    });
+    // openssl does the same dialogue: banner, EHLO, STARTTLS, handshake, then EHLO, NOOP, QUIT.
+    const ossl = await sample(RUNS, () =>
+      timeRun('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${p1}`, '-CAfile', pki.caCert, '-quiet', '-verify_return_error'], 'EHLO bench.lab.test\r\nNOOP\r\nQUIT\r\n'),
+    );
+    const attempt = median(attemptMs.slice(1));
+    if (process.env.BENCH_DEBUG) console.error("attempts", attemptMs.map((x) => x.toFixed(1)).join(" "));
+    return [
+      {
+        metric: 'STARTTLS probe of Postfix: the attempt (connect..QUIT)',
+        value: attempt,
+        unit: 'ms',
+        reference: { name: 'openssl s_client, whole process', value: ossl },
+        target: { text: 'within 1.5x of openssl', ok: attempt <= 1.5 * ossl },
+      },
+      { metric: 'STARTTLS probe of Postfix: whole CLI run (start, probe, files, ZIP)', value: cliMs, unit: 'ms', reference: { name: 'openssl s_client, whole process', value: ossl } },
+    ];
+  } finally {
+    pf.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error('bench: build first (npm run build)');
+  const env = `node ${process.versions.node}, ${execFileSync('openssl', ['version']).toString().trim()}, ${RUNS} runs each (median)`;
+  const rows = [...(await coldStart()), ...(await probeVsOpenssl())];
+  const saved = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as { rows: Row[] }) : null;
+  console.log(`smtp-probe bench: ${env}\n`);
+  const table = rows.map((r) => {
+    const base = saved?.rows.find((b) => b.metric === r.metric);
+    return {
+      metric: r.metric,
+      'smtp-probe': `${fmt(r.value)} ${r.unit}`,
+      reference: r.reference ? `${fmt(r.reference.value)} ${r.unit} (${r.reference.name})` : '',
+      ratio: r.reference ? `${(r.value / r.reference.value).toFixed(2)}x` : '',
+      'saved baseline': base ? `${fmt(base.value)} ${r.unit}` : '',
+      target: r.target ? `${r.target.text}: ${r.target.ok ? 'met' : 'MISSED'}` : '',
+    };
+  });
+  console.table(table);
+  if (process.argv.includes('--save')) {
+    writeFileSync(BASELINE, JSON.stringify({ env, at: new Date().toISOString(), rows }, null, 2) + '\n');
+    console.log(`saved as baseline: ${BASELINE}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
+
