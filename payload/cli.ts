@@ -5,7 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError, errorMessage } from './util/errors.js';
 import { VERSION } from './version.js';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+// Repeatable flags start undefined (not []) so --help shows no meaningless default.
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 function buildProgram(): Command {
   const program = new Command('smtp-probe')
@@ -18,17 +19,17 @@ function buildProgram(): Command {
     .command('probe')
     .description('Resolve, connect to every address, do TLS and the SMTP dialogue up to AUTH; write evidence and a verdict.')
     .option('--host <host>', 'SMTP server host name or IP', 'smtp.gmail.com')
-    .option('--port <port[:mode]>', 'port to probe, repeatable; a port may carry its own mode, e.g. 2525:starttls (default: 587 and 465)', collect, [])
+    .option('--port <port[:mode]>', 'port to probe, repeatable; a port may carry its own mode, e.g. 2525:starttls (default: 587 and 465)', collect)
     .addOption(new Option('--mode <mode>', 'TLS mode for ports without their own: auto = 465 implicit, others STARTTLS').choices(['auto', 'starttls', 'implicit', 'plain']).default('auto'))
     .option('--attempts <n>', 'rounds over every address and port', '1')
     .option('--concurrency <n>', 'attempts in flight at once', '4')
-    .option('--timeout <duration|stage=duration>', 'per-stage timeout (stages: dns, connect, tls, smtp), e.g. 5s, 500ms, connect=3s; repeatable', collect, [])
-    .option('--dns <server[:port]>', 'also ask this resolver and compare its answers with the system one; repeatable', collect, [])
+    .option('--timeout <duration|stage=duration>', 'per-stage timeout (stages: dns, connect, tls, smtp), e.g. 5s, 500ms, connect=3s; repeatable', collect)
+    .option('--dns <server[:port]>', 'also ask this resolver and compare its answers with the system one; repeatable', collect)
     .option('--resolver <server[:port]>', 'resolve the target with this DNS server instead of the system resolver (which is then not asked)')
     .addOption(new Option('--family <family>', 'address family to probe').choices(['4', '6', 'any']).default('any'))
     .option('--sni <name>', 'TLS server name to send and verify (default: the host, none for an IP)')
     .option('--ehlo-name <name>', 'name to send in EHLO (default: this machine\'s host name)')
-    .option('--ca <file>', 'extra trusted CA certificates (PEM), added to the bundled roots; repeatable', collect, [])
+    .option('--ca <file>', 'extra trusted CA certificates (PEM), added to the bundled roots; repeatable', collect)
     .option('--out <dir>', 'folder in which the run folder smtp-probe-YYYYMMDD_HHMMSS is created', '.')
     .option('--json', 'print probe_summary.json on stdout instead of the human summary')
     .option('-q, --quiet', 'print nothing; the exit code carries the verdict')

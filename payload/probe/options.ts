@@ -149,17 +149,17 @@ export function defaultEhloName(): string {
 
 export interface RawProbeFlags {
   host: string;
-  port: string[];
+  port?: string[];
   mode: string;
   attempts: string;
   concurrency: string;
-  timeout: string[];
-  dns: string[];
+  timeout?: string[];
+  dns?: string[];
   resolver?: string;
   family: string;
   sni?: string;
   ehloName?: string;
-  ca: string[];
+  ca?: string[];
 }
 
 export function buildSettings(f: RawProbeFlags): ProbeSettings {
@@ -170,16 +170,16 @@ export function buildSettings(f: RawProbeFlags): ProbeSettings {
   const ehloName = f.ehloName !== undefined ? parseHost(f.ehloName, '--ehlo-name') : defaultEhloName();
   return {
     host,
-    ports: parsePorts(f.port.length ? f.port : DEFAULT_PORTS, mode),
+    ports: parsePorts(f.port?.length ? f.port : DEFAULT_PORTS, mode),
     family: f.family as Family,
     attempts: parseCount(f.attempts, '--attempts', 1000),
     concurrency: parseCount(f.concurrency, '--concurrency', 256),
-    timeouts: parseTimeouts(f.timeout),
+    timeouts: parseTimeouts(f.timeout ?? []),
     sni,
     ehloName,
     resolver: f.resolver !== undefined ? parseDnsServer(f.resolver, '--resolver') : null,
-    compareDns: f.dns.map((d) => parseDnsServer(d, '--dns')),
-    caFiles: f.ca,
-    ca: f.ca.map(readCaFile),
+    compareDns: (f.dns ?? []).map((d) => parseDnsServer(d, '--dns')),
+    caFiles: f.ca ?? [],
+    ca: (f.ca ?? []).map(readCaFile),
   };
 }

@@ -1,0 +1,38 @@
+// payload/ runs alone on a runner: it may import only itself, Node built-ins and the
+// package's runtime dependencies. (The lint rule says the same for fleet folders; this
+// test also catches dev-only packages, which would be missing from a bundle.)
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { builtinModules } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers.js';
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const p = join(dir, e);
+    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('payload boundary', () => {
+  it('imports nothing outside payload/ but built-ins and runtime dependencies', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const allowed = new Set(Object.keys(pkg.dependencies));
+    const payload = join(ROOT, 'payload');
+    const bad: string[] = [];
+    for (const file of tsFiles(payload)) {
+      const src = readFileSync(file, 'utf8');
+      for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        const spec = (m[1] ?? m[2])!;
+        const where = relative(ROOT, file);
+        if (spec.startsWith('.')) {
+          if (relative(payload, resolve(dirname(file), spec)).startsWith('..')) bad.push(`${where}: ${spec}`);
+        } else if (!spec.startsWith('node:') && !builtinModules.includes(spec)) {
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!allowed.has(name)) bad.push(`${where}: ${spec} (not a runtime dependency)`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
