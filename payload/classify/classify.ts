@@ -1,21 +1,29 @@
-// Pins one attempt to the brief's taxonomy. Each rule names the stage it looks at, so
-// the rules read in wire order: DNS -> TCP -> TLS -> SMTP.
+// Pins one attempt to the brief's taxonomy. The rules read in wire order: DNS -> TCP ->
+// TLS -> SMTP -> AUTH. A failing server reply is looked up in the reply knowledge table
+// with the provider and the stage it came at, since one code means different things at
+// different stages.
 import type { Classification, DnsResolution, ErrorInfo, SmtpReply, SmtpResult, TlsResult } from '../schema/summary.js';
 import { hint, type HintId } from './hints.js';
 import { interceptorOf } from './interceptors.js';
+import { detectProvider, explainReply, type ReplyStage } from './replies.js';
 
 export interface AttemptFacts {
   where: string; // "127.0.0.1:587"
+  host: string;
   port: number;
   mode: 'starttls' | 'implicit' | 'plain';
   family: 4 | 6;
-  failedStage: 'connect' | 'tls' | 'smtp' | null;
+  failedStage: 'connect' | 'tls' | 'smtp' | 'auth' | null;
   tcpError: ErrorInfo | null;
   tls: TlsResult | null;
   smtp: SmtpResult;
   verifyName: string;
   /** Proxy variables are set on this machine (HTTPS_PROXY and friends). */
   proxyConfigured: boolean;
+  /** What a second look found when no banner came: the port answered a TLS ClientHello. */
+  speaksTls?: boolean;
+  /** The served chain verified against the operating system's roots (null: not checked). */
+  osTrusted?: boolean | null;
 }
 
 function make(id: HintId, evidence: string): Classification {
@@ -39,9 +47,29 @@ export function classifyDns(d: DnsResolution): Classification {
   return make(byKind[e.kind] ?? 'dns-error', evidence);
 }
 
-/** The last line of the failing reply, as the server sent it. */
-function lastReplyLine(r: SmtpReply | null): string | null {
+// Where each dialogue step sits, for the reply table.
+const STEPS: ReadonlyArray<[keyof SmtpResult, ReplyStage, string]> = [
+  ['banner', 'banner', 'connect'],
+  ['ehlo', 'ehlo', 'EHLO'],
+  ['starttls', 'starttls', 'STARTTLS'],
+  ['ehlo_tls', 'ehlo', 'EHLO over TLS'],
+  ['auth', 'auth', 'AUTH'],
+  ['mail', 'mail', 'MAIL FROM'],
+  ['rcpt', 'rcpt', 'RCPT TO'],
+  ['data', 'data', 'DATA'],
+  ['data_end', 'data', 'the message'],
+  ['rset', 'any', 'RSET'],
+  ['noop', 'any', 'NOOP'],
+  ['quit', 'any', 'QUIT'],
+];
+
+function lastLine(r: SmtpReply | null): string | null {
   return r && r.lines.length ? r.lines[r.lines.length - 1]! : null;
+}
+
+/** The provider, from the host name or what the server said. */
+export function providerOf(f: Pick<AttemptFacts, 'host' | 'smtp'>): ReturnType<typeof detectProvider> {
+  return detectProvider({ host: f.host, text: [...(f.smtp.banner?.lines ?? []), ...(f.smtp.ehlo?.lines.slice(0, 1) ?? [])].join(' ') });
 }
 
 export function classifyAttempt(f: AttemptFacts): Classification {
@@ -51,31 +79,21 @@ export function classifyAttempt(f: AttemptFacts): Classification {
 
   // An HTTP answer on an SMTP port is a proxy, whatever stage saw it.
   if (kind === 'http-response') return make('proxy-http-on-smtp-port', `S: ${s.last_line ?? ''}`);
-
   if (f.failedStage === 'tls') return classifyTls(f);
 
-  if (f.failedStage === 'smtp') {
-    const replies: Array<[string, SmtpReply | null]> = [
-      ['quit', s.quit],
-      ['noop', s.noop],
-      ['ehlo_tls', s.ehlo_tls],
-      ['starttls', s.starttls],
-      ['ehlo', s.ehlo],
-      ['banner', s.banner],
-    ];
-    const failing = replies.find(([, r]) => r && r.code !== null && !(r.code >= 200 && r.code < 400));
-    if (failing) {
-      const [step, r] = failing;
-      const line = `S: ${lastReplyLine(r)} (reply to ${step === 'banner' ? 'connect' : step.toUpperCase().replace('_TLS', ' over TLS')})`;
-      if (r!.code === 421) return make('rate-limit-421', line);
-      if (r!.code! >= 400 && r!.code! < 500) return make('rate-limit-temporary', line);
-      if (r!.code! >= 500) return make('smtp-policy-rejected', line);
-      return make('unknown-reply', line);
-    }
+  if (f.failedStage === 'smtp' || f.failedStage === 'auth') {
+    if (kind === 'auth-mechanism-not-offered') return make('auth-mechanism-not-offered', `${f.where}: ${s.error!.message}`);
+    const failing = [...STEPS].reverse().find(([k]) => {
+      const r = s[k] as SmtpReply | null;
+      return r && r.code !== null && !(r.code >= 200 && r.code < 400);
+    });
+    if (failing) return classifyReply(f, failing);
     if (kind === 'malformed') return make('unknown-garbage', `S: ${s.last_line ?? '(nothing)'}`);
     const noBanner = !s.banner || s.banner.code === null;
     if (kind === 'timeout' && noBanner) {
-      if (f.mode !== 'implicit' && f.port === 465) return make('tls-starttls-on-implicit-port', `${f.where}: ${s.error!.message}`);
+      if (f.mode !== 'implicit' && (f.speaksTls || f.port === 465)) {
+        return make('tls-starttls-on-implicit-port', `${f.where}: ${s.error!.message}${f.speaksTls ? '; the port answered a TLS ClientHello' : ''}`);
+      }
       return make('connect-no-banner', `${f.where}: ${s.error!.message}`);
     }
     if (kind === 'reset') return make('connect-reset', `${f.where}: ${s.error!.message}${noBanner ? ' (before the banner)' : ''}`);
@@ -84,9 +102,25 @@ export function classifyAttempt(f: AttemptFacts): Classification {
     return make('unknown', `${f.where}: ${s.error?.message ?? 'failed'}${s.last_line ? `; last line: ${s.last_line}` : ''}`);
   }
 
-  const last = lastReplyLine(s.quit) ?? lastReplyLine(s.noop) ?? '';
+  const last = lastLine(s.quit) ?? lastLine(s.noop) ?? '';
   const tlsNote = f.tls ? `${f.tls.protocol} ${f.tls.cipher}, certificate verified for ${f.verifyName}; ` : '';
-  return make('ok', `${f.where}: ${tlsNote}NOOP ${s.noop?.code}, S: ${last}`);
+  const authNote = s.auth?.code === 235 ? `AUTH ${s.auth_mechanism} ${s.auth.code}, MAIL FROM ${s.mail?.code}${s.data_end ? `, message ${s.data_end.code}` : ''}; ` : '';
+  return make('ok', `${f.where}: ${tlsNote}${authNote}NOOP ${s.noop?.code}, S: ${last}`);
+}
+
+function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof SmtpResult, ReplyStage, string]): Classification {
+  const r = f.smtp[key] as SmtpReply;
+  const evidence = `S: ${lastLine(r)} (reply to ${label}${key === 'auth' && f.smtp.auth_mechanism ? ` ${f.smtp.auth_mechanism}` : ''})`;
+  // 334 then 535 is how XOAUTH2 says "token refused": the reason sits in the withheld challenge.
+  if (key === 'auth' && f.smtp.auth_challenge) return make('auth-xoauth2-rejected', `${evidence}, after a 334 error challenge`);
+  const x = explainReply(r.lines.join('\n'), { stage, provider: providerOf(f) });
+  if (x.rule) return { class: x.rule.class, hint_id: x.rule.id, summary: x.rule.summary, evidence: evidence.slice(0, 500), next_step: x.rule.next_step };
+  const code = r.code!;
+  if (key === 'auth') return make('auth-failed', evidence);
+  if (code === 421) return make('rate-limit-421', evidence);
+  if (code >= 400 && code < 500) return make('rate-limit-temporary', evidence);
+  if (code >= 500) return make('smtp-policy-rejected', evidence);
+  return make('unknown-reply', evidence);
 }
 
 function classifyConnect(f: AttemptFacts): Classification {
@@ -113,8 +147,15 @@ function classifyConnect(f: AttemptFacts): Classification {
 
 function classifyTls(f: AttemptFacts): Classification {
   const s = f.smtp;
-  if (s.error?.kind === 'starttls-not-offered') return make('tls-starttls-missing', `S: ${lastReplyLine(s.ehlo) ?? ''} (EHLO reply has no STARTTLS)`);
-  if (s.error?.kind === 'starttls-refused') return make('tls-starttls-refused', `S: ${lastReplyLine(s.starttls)}`);
+  if (s.error?.kind === 'starttls-not-offered') {
+    const evidence = `S: ${lastLine(s.ehlo) ?? ''} (EHLO reply without STARTTLS)`;
+    return make(providerOf(f) === 'gmail' || providerOf(f) === 'microsoft' ? 'proxy-starttls-stripped' : 'tls-starttls-stripped', evidence);
+  }
+  if (s.error?.kind === 'starttls-refused') {
+    const x = explainReply(s.starttls!.lines.join('\n'), { stage: 'starttls', provider: providerOf(f) });
+    if (x.rule) return { class: x.rule.class, hint_id: x.rule.id, summary: x.rule.summary, evidence: `S: ${lastLine(s.starttls)}`, next_step: x.rule.next_step };
+    return make('tls-starttls-refused', `S: ${lastLine(s.starttls)}`);
+  }
   const t = f.tls;
   if (!t) return make('tls-error', `${f.where}: TLS failed`);
   if (t.error) {
@@ -142,7 +183,13 @@ function classifyTls(f: AttemptFacts): Classification {
     (leaf ? `; leaf ${leaf.subject}, valid ${leaf.valid_from.slice(0, 10)} to ${leaf.valid_to.slice(0, 10)}, issuer ${leaf.issuer}` : '') +
     (top && top !== leaf ? `; chain top ${top.subject}` : '');
   const product = interceptorOf(t.chain.flatMap((c) => [c.issuer, c.subject]));
-  if (product) return make('proxy-tls-interception', `${evidence} (issuer looks like ${product})`);
+  if (product || f.osTrusted) {
+    const why = [
+      product ? `issuer looks like ${product}` : null,
+      f.osTrusted ? 'trusted by the operating system\'s store but not by the bundled roots: a locally installed root' : null,
+    ].filter(Boolean);
+    return make('proxy-tls-interception', `${evidence} (${why.join('; ')})`);
+  }
   switch (t.verify_error) {
     case 'CERT_HAS_EXPIRED':
       return make('tls-cert-expired', evidence);

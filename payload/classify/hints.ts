@@ -47,6 +47,18 @@ export const HINTS = [
     summary: 'name resolution failed',
     next_step: 'Check the machine\'s DNS configuration and compare with --dns 8.8.8.8.',
   },
+  {
+    id: 'dns-wrong-resolver',
+    class: 'dns',
+    summary: 'the resolver in use sends the bot to addresses that do not work, while another resolver returns different ones',
+    next_step: 'The machine\'s DNS gives a wrong (stale, filtered or hijacked) answer for the mail host. Fix the resolver configuration or its forwarders; the comparison resolver\'s addresses are the ones to expect.',
+  },
+  {
+    id: 'dns-hosts-override',
+    class: 'dns',
+    summary: 'the hosts file pins the mail host to a fixed address, and that address does not work',
+    next_step: 'Remove or correct the hosts-file line named in the evidence (Windows: C:\\Windows\\System32\\drivers\\etc\\hosts, Linux: /etc/hosts); provider addresses change, so they must come from DNS.',
+  },
   // ---- connect ----
   {
     id: 'connect-refused',
@@ -175,7 +187,19 @@ export const HINTS = [
     summary: 'the TLS handshake failed',
     next_step: 'See the evidence line and tls_handshake_*.txt for the exact error.',
   },
+  {
+    id: 'tls-starttls-stripped',
+    class: 'tls',
+    summary: 'STARTTLS is missing from the EHLO reply',
+    next_step: 'Check that the port is a submission port (587). If the server normally offers STARTTLS, something between here and the server removes it.',
+  },
   // ---- proxy ----
+  {
+    id: 'proxy-starttls-stripped',
+    class: 'proxy',
+    summary: 'the provider always offers STARTTLS, but the EHLO reply seen here has none: a middlebox on the path strips it',
+    next_step: 'A firewall or "SMTP fixup/inspection" feature (e.g. Cisco ASA/FTD ESMTP inspection) rewrites the EHLO reply. Ask the network team to disable SMTP inspection for traffic to the mail provider.',
+  },
   {
     id: 'proxy-http-on-smtp-port',
     class: 'proxy',
@@ -193,6 +217,25 @@ export const HINTS = [
     class: 'proxy',
     summary: 'the certificate was issued by a TLS-inspection product, not by the mail provider\'s CA',
     next_step: 'A security product decrypts this connection. Exclude the SMTP host from TLS inspection, or make the bot trust that product\'s root (Java keeps its own cacerts).',
+  },
+  // ---- auth ----
+  {
+    id: 'auth-mechanism-not-offered',
+    class: 'auth',
+    summary: 'the authentication method the bot uses is not offered by the server',
+    next_step: 'Use a mechanism from the list in the evidence (Gmail offers PLAIN, LOGIN and XOAUTH2 only after STARTTLS). No AUTH at all usually means the wrong port (25) or no TLS yet.',
+  },
+  {
+    id: 'auth-xoauth2-rejected',
+    class: 'auth',
+    summary: 'the OAuth access token was refused (expired, revoked, for another account, or without the mail scope)',
+    next_step: 'Refresh the access token, check it was issued for this exact mailbox, and that it carries the scope https://mail.google.com/ (Gmail) or SMTP.Send (Microsoft 365).',
+  },
+  {
+    id: 'auth-failed',
+    class: 'auth',
+    summary: 'the server refused the credentials',
+    next_step: 'Check user name and password; with Gmail and MFA an app password is needed. The evidence line holds the server\'s reason.',
   },
   // ---- rate-limit ----
   {

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { DnsResolution, ErrorInfo, Target } from '../schema/summary.js';
 import { SUMMARY_SCHEMA_VERSION } from '../schema/summary.js';
 import { errorCode, errorMessage } from '../util/errors.js';
+import { hostsEntries } from './hosts-file.js';
 import { formatDnsServer, type DnsServer, type Family } from './options.js';
 
 type Query = DnsResolution['resolvers'][number]['queries'][number];
@@ -82,6 +83,7 @@ function diff(a: string[], b: string[]): { onlyA: string[]; onlyB: string[] } {
 
 export interface ResolveOptions {
   host: string;
+  hostsFile: string;
   family: Family;
   timeoutMs: number;
   resolver: DnsServer | null;
@@ -103,9 +105,10 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
   if (literal) {
     const targets = keepFamily([{ address: o.host, family: literal as 4 | 6 }], o.family);
     const error = targets.length ? null : { kind: 'family', code: null, message: `${o.host} is not an IPv${o.family} address` };
-    return { ...base, source: 'literal', getaddrinfo: null, resolvers: [], targets, differences: [], ms: performance.now() - t0, error };
+    return { ...base, source: 'literal', getaddrinfo: null, resolvers: [], hosts_file: null, targets, differences: [], ms: performance.now() - t0, error };
   }
 
+  const hosts = hostsEntries(o.hostsFile, o.host);
   const compare = o.compare.map((s) => askResolver('compare', [serverString(s)], formatDnsServer(s), o.host, o.timeoutMs));
   let getaddrinfo: DnsResolution['getaddrinfo'] = null;
   let primary: ResolverResult | null = null;
@@ -119,7 +122,11 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
     const a = primary.queries.find((q) => q.rrtype === 'A')!.answers.map((x) => ({ address: x.address, family: 4 as const }));
     // RFC 6724's default policy puts IPv6 first, as getaddrinfo does on a dual-stack host.
     targets = keepFamily([...aaaa, ...a], o.family);
-    if (!targets.length) error = primary.addresses.length ? familyError(o) : resolverFailure(primary);
+    if (hosts.entries.length) {
+      // --resolver stands in for the system's DNS, so the hosts file wins as getaddrinfo lets it.
+      targets = keepFamily(hosts.entries.map((e) => ({ address: e.address, family: e.family })), o.family);
+      error = null;
+    } else if (!targets.length) error = primary.addresses.length ? familyError(o) : resolverFailure(primary);
   } else {
     const g0 = performance.now();
     const [gai, sys] = await Promise.all([
@@ -137,15 +144,17 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
 
   const resolvers = [primary, ...(await Promise.all(compare))];
   const differences: string[] = [];
+  for (const e of hosts.entries) differences.push(`hosts file ${hosts.path} line ${e.line} maps ${o.host} to ${e.address}: DNS is not asked for it`);
   const used = targets.map((t) => t.address);
-  const usedLabel = o.resolver ? `--resolver ${primary.server}` : 'getaddrinfo';
+  const fromHosts = hosts.entries.length > 0 && o.resolver !== null;
+  const usedLabel = fromHosts ? 'the hosts file' : o.resolver ? `--resolver ${primary.server}` : 'getaddrinfo';
   if (getaddrinfo && getaddrinfo.addresses.length && primary.addresses.length) {
     const d = diff(getaddrinfo.addresses.map((a) => a.address), primary.addresses);
     // Addresses getaddrinfo returns that DNS does not know usually come from the hosts file.
     if (d.onlyA.length) differences.push(`getaddrinfo returned ${d.onlyA.join(', ')} which the system DNS servers did not (hosts file or another name service?)`);
   }
   for (const r of resolvers) {
-    if (r === primary && o.resolver) continue;
+    if (r === primary && o.resolver && !fromHosts) continue;
     if (r.role === 'system' && !getaddrinfo) continue;
     const theirs = keepFamily(
       r.queries.flatMap((q) => q.answers.map((a) => ({ address: a.address, family: (q.rrtype === 'A' ? 4 : 6) as 4 | 6 }))),
@@ -169,9 +178,10 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
 
   return {
     ...base,
-    source: o.resolver ? 'resolver' : 'system',
+    source: fromHosts || (getaddrinfo && hosts.entries.length && targets.every((t) => hosts.entries.some((e) => e.address === t.address))) ? 'hosts-file' : o.resolver ? 'resolver' : 'system',
     getaddrinfo,
     resolvers,
+    hosts_file: hosts,
     targets,
     differences,
     ms: performance.now() - t0,

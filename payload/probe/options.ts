@@ -1,11 +1,15 @@
 // Turns CLI flags into validated probe settings. Every rejection is a UsageError with one
 // line that names the flag, so a bot's log shows what to fix.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { parseDuration } from '../util/duration.js';
 import { UsageError, errorCode } from '../util/errors.js';
 import type { Mode } from '../schema/summary.js';
+import type { AuthMechanism } from './auth.js';
+import { readSecret } from './secrets.js';
+import { DEFAULT_HOSTS_FILE } from './hosts-file.js';
 
 export type Family = '4' | '6' | 'any';
 export interface PortSpec {
@@ -22,6 +26,21 @@ export interface Timeouts {
   tls: number;
   smtp: number;
 }
+export interface AuthSettings {
+  user: string;
+  secret: string;
+  secretFrom: string;
+  isToken: boolean;
+  mechanism: 'auto' | AuthMechanism;
+  max: number;
+}
+
+export interface SendSettings {
+  from: string;
+  to: string;
+  attachment: { name: string; data: Buffer } | null;
+}
+
 export interface ProbeSettings {
   host: string;
   ports: PortSpec[];
@@ -32,9 +51,12 @@ export interface ProbeSettings {
   sni: string | null;
   ehloName: string;
   resolver: DnsServer | null;
+  hostsFile: string;
   compareDns: DnsServer[];
   caFiles: string[];
   ca: string[];
+  auth: AuthSettings | null;
+  send: SendSettings | null;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -156,13 +178,83 @@ export interface RawProbeFlags {
   timeout?: string[];
   dns?: string[];
   resolver?: string;
+  hostsFile?: string;
   family: string;
   sni?: string;
   ehloName?: string;
   ca?: string[];
+  authTest?: boolean;
+  user?: string;
+  passwordEnv?: string;
+  passwordFile?: string;
+  xoauth2?: boolean;
+  authMech?: string;
+  authMax?: string;
+  sendTest?: boolean;
+  to?: string;
+  from?: string;
+  attach?: string;
 }
 
-export function buildSettings(f: RawProbeFlags): ProbeSettings {
+const MAILBOX = /^[^\s<>@]+@[^\s<>@]+$/;
+const MAX_ATTACHMENT = 25 * 1024 * 1024;
+
+function mailbox(v: string | undefined, flag: string): string {
+  if (!v || !MAILBOX.test(v)) throw new UsageError(`invalid ${flag} "${v ?? ''}": expected a mail address like bot@example.com`);
+  return v;
+}
+
+async function authSettings(f: RawProbeFlags): Promise<AuthSettings | null> {
+  if (!f.authTest) {
+    if (f.user || f.passwordEnv || f.passwordFile || f.xoauth2) throw new UsageError('--user, --password-env, --password-file and --xoauth2 only apply with --auth-test');
+    return null;
+  }
+  const user = mailbox(f.user, '--user');
+  const mech = (f.authMech ?? 'auto').toUpperCase();
+  if (!['AUTO', 'PLAIN', 'LOGIN', 'XOAUTH2'].includes(mech)) throw new UsageError(`invalid --auth-mech "${f.authMech}": expected auto, plain, login or xoauth2`);
+  if (mech === 'XOAUTH2' && !f.xoauth2) throw new UsageError('--auth-mech xoauth2 needs --xoauth2 (the access token is read from standard input)');
+  const secret = await readSecret({ passwordEnv: f.passwordEnv, passwordFile: f.passwordFile, xoauth2: f.xoauth2 });
+  return {
+    user,
+    secret: secret.value,
+    secretFrom: secret.from,
+    isToken: !!f.xoauth2,
+    mechanism: mech === 'AUTO' ? 'auto' : (mech as AuthMechanism),
+    max: parseCount(f.authMax ?? '1', '--auth-max', 100),
+  };
+}
+
+function sendSettings(f: RawProbeFlags, user: string | undefined): SendSettings | null {
+  if (!f.sendTest) {
+    if (f.to || f.attach) throw new UsageError('--to and --attach only apply with --send-test');
+    return null;
+  }
+  const to = mailbox(f.to, '--to');
+  const from = f.from ? mailbox(f.from, '--from') : user ? mailbox(user, '--user') : undefined;
+  if (!from) throw new UsageError('--send-test needs --from (or --auth-test --user) for MAIL FROM');
+  let attachment: SendSettings['attachment'] = null;
+  if (f.attach) {
+    try {
+      const data = readFileSync(f.attach);
+      if (data.length > MAX_ATTACHMENT) throw new UsageError(`--attach "${f.attach}" is larger than 25 MB, the size Gmail accepts`);
+      attachment = { name: basename(f.attach), data };
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`cannot read --attach "${f.attach}": ${errorCode(err) ?? 'read error'}`);
+    }
+  }
+  return { from, to, attachment };
+}
+
+export async function buildSettings(f: RawProbeFlags): Promise<ProbeSettings> {
+  const settings = baseSettings(f);
+  settings.send = sendSettings(f, f.authTest ? f.user : undefined);
+  // The secret is read last, once everything else is known to be valid.
+  settings.auth = await authSettings(f);
+  return settings;
+}
+
+function baseSettings(f: RawProbeFlags): ProbeSettings {
   const host = parseHost(f.host);
   const mode = parseMode(f.mode, '--mode');
   if (!['4', '6', 'any'].includes(f.family)) throw new UsageError(`invalid --family "${f.family}": expected 4, 6 or any`);
@@ -178,8 +270,11 @@ export function buildSettings(f: RawProbeFlags): ProbeSettings {
     sni,
     ehloName,
     resolver: f.resolver !== undefined ? parseDnsServer(f.resolver, '--resolver') : null,
+    hostsFile: f.hostsFile ?? DEFAULT_HOSTS_FILE,
     compareDns: (f.dns ?? []).map((d) => parseDnsServer(d, '--dns')),
     caFiles: f.ca ?? [],
     ca: (f.ca ?? []).map(readCaFile),
+    auth: null,
+    send: null,
   };
 }

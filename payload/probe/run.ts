@@ -18,7 +18,7 @@ export interface ProbeFlags extends RawProbeFlags {
 }
 
 export async function probeCommand(flags: ProbeFlags): Promise<number> {
-  const settings = buildSettings(flags);
+  const settings = await buildSettings(flags);
   const started = new Date();
   const folder = RunFolder.open(flags.out, runFolderName(started));
   const progress = new Progress(!flags.quiet && !flags.json && process.stderr.isTTY === true);
@@ -26,7 +26,7 @@ export async function probeCommand(flags: ProbeFlags): Promise<number> {
     const out = await runSweep(settings, {
       onDns: (d, jobs) => progress.note(`${settings.host}: ${d.targets.length} address(es) in ${formatMs(d.ms)}; ${jobs} attempt(s)`),
       onAttempt: (done, total, a) => progress.tick(done, total, a.classification.class),
-    });
+    }, folder.name);
     progress.clear();
 
     const tlsFiles = new Map<string, Attempt[]>();

@@ -2,6 +2,7 @@
 // person needs to tell a transient from a hard failure.
 import { classifyAttempt, classifyDns } from '../classify/classify.js';
 import { CLASSES, EXIT_CODES, type FailureClass } from '../classify/classes.js';
+import { hint } from '../classify/hints.js';
 import type { Attempt, Classification, DnsResolution, ProbeSummary, Target } from '../schema/summary.js';
 import { TIMING_STAGES } from '../schema/summary.js';
 import { mapPool } from '../util/pool.js';
@@ -9,7 +10,7 @@ import { distribution } from '../util/stats.js';
 import { resolveTarget } from './dns.js';
 import { formatDnsServer, type PortSpec, type ProbeSettings } from './options.js';
 import { runSession, type SessionResult } from './session.js';
-import { trustContext } from './tls.js';
+import { osVerdict, trustContext } from './tls.js';
 
 export interface Job {
   round: number;
@@ -46,8 +47,8 @@ export interface SweepHooks {
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
-export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}): Promise<SweepOutput> {
-  const dns = await resolveTarget({ host: s.host, family: s.family, timeoutMs: s.timeouts.dns, resolver: s.resolver, compare: s.compareDns });
+export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId = 'smtp-probe'): Promise<SweepOutput> {
+  const dns = await resolveTarget({ host: s.host, hostsFile: s.hostsFile, family: s.family, timeoutMs: s.timeouts.dns, resolver: s.resolver, compare: s.compareDns });
   // Rounds outermost, so a transient shows up as a pattern over time, not as one burst.
   const jobs: Job[] = [];
   for (let round = 1; round <= s.attempts; round++) {
@@ -57,6 +58,10 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}): Promis
   const proxyConfigured = PROXY_VARS.some((v) => process.env[v]);
   const verifyName = s.sni ?? s.host;
   const trust = trustContext(s.ca);
+  // AUTH is capped per run: many logins in a row trip the provider's lockouts.
+  let authSlots = s.auth?.max ?? 0;
+  const auth = s.auth && { user: s.auth.user, secret: s.auth.secret, isToken: s.auth.isToken, mechanism: s.auth.mechanism, claim: () => authSlots-- > 0 };
+  const send = s.send && { ...s.send, runId };
 
   let done = 0;
   const results = await mapPool(jobs, s.concurrency, async (job, i) => {
@@ -70,7 +75,14 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}): Promis
       ehloName: s.ehloName,
       trust,
       timeouts: s.timeouts,
+      auth,
+      send,
     });
+    if (r.tls && r.tlsRaw.length) {
+      const os = osVerdict(r.tlsRaw);
+      r.tls.os_trusted = os.trusted;
+      r.tls.os_store = os.source;
+    }
     const classification = classifyAttempt({
       where,
       port: job.spec.port,
@@ -82,6 +94,9 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}): Promis
       smtp: r.smtp,
       verifyName,
       proxyConfigured,
+      host: s.host,
+      speaksTls: r.smtp.port_speaks_tls ?? undefined,
+      osTrusted: r.tls?.os_trusted,
     });
     const attempt: Attempt = {
       id: String(i + 1).padStart(3, '0'),
@@ -131,8 +146,10 @@ export function sweepStats(attempts: Attempt[]): ProbeSummary['sweep'] {
           return a.tls?.handshake_ms;
         case 'total':
           return a.classification.class === 'ok' ? a.duration_ms : null;
-        default:
-          return a.smtp[stage]?.code != null ? a.smtp[stage]!.ms : null;
+        default: {
+          const r = a.smtp[stage];
+          return r && r.code !== null ? r.ms : null;
+        }
       }
     };
     return attempts.map(pick).filter((v): v is number => typeof v === 'number');
@@ -166,7 +183,7 @@ export function verdictOf(dns: DnsResolution, attempts: Attempt[]): ProbeSummary
       c = attempts[0]!.classification;
     } else {
       const worst = failures.reduce((a, b) => ((counts[b] ?? 0) > (counts[a] ?? 0) ? b : a));
-      c = attempts.find((a) => a.classification.class === worst)!.classification;
+      c = patternVerdict(dns, attempts) ?? attempts.find((a) => a.classification.class === worst)!.classification;
       partial = (counts.ok ?? 0) > 0;
     }
   }
@@ -184,6 +201,45 @@ export function verdictOf(dns: DnsResolution, attempts: Attempt[]): ProbeSummary
   };
 }
 
+const NETWORK_FAILURE = new Set(['connect', 'tls', 'proxy']);
+
+/**
+ * Failures whose cause only shows across attempts: every address from the hosts file or
+ * from the resolver in use fails while another resolver knows other addresses, or IPv6
+ * fails where IPv4 works.
+ */
+export function patternVerdict(dns: DnsResolution, attempts: Attempt[]): Classification | null {
+  const failedNet = (a: Attempt) => NETWORK_FAILURE.has(a.classification.class);
+  const noneOk = attempts.every((a) => a.classification.class !== 'ok');
+  const used = new Set(dns.targets.map((t) => t.address));
+  if (noneOk && attempts.every(failedNet)) {
+    const first = attempts[0]!.classification;
+    if (dns.source === 'hosts-file' && dns.hosts_file?.entries.length) {
+      const e = dns.hosts_file.entries[0]!;
+      return { ...pick('dns-hosts-override'), evidence: `hosts file ${dns.hosts_file.path} line ${e.line}: ${e.address} ${dns.host}; connecting there fails: ${first.evidence}`.slice(0, 500) };
+    }
+    const other = dns.resolvers.find((r) => r.role === 'compare' && r.addresses.length && r.addresses.every((x) => !used.has(x)));
+    if (other) {
+      return {
+        ...pick('dns-wrong-resolver'),
+        evidence: `${dns.source === 'resolver' ? `resolver ${dns.resolvers[0]?.server}` : 'the system resolver'} gave ${[...used].join(', ')} (all fail: ${first.evidence.slice(0, 160)}); ${other.server} gives ${other.addresses.join(', ')}`,
+      };
+    }
+  }
+  const v6 = attempts.filter((a) => a.family === 6);
+  const v4 = attempts.filter((a) => a.family === 4);
+  if (v6.length && v4.some((a) => a.classification.class === 'ok') && v6.every((a) => a.classification.class === 'connect' || a.classification.class === 'proxy')) {
+    const bad = v6[0]!;
+    return { ...pick('connect-ipv6-unreachable'), evidence: `IPv6 ${hostPort(bad.ip, bad.port)} fails (${bad.tcp.error?.kind ?? bad.classification.hint_id}) while IPv4 works: ${bad.classification.evidence}`.slice(0, 500) };
+  }
+  return null;
+}
+
+function pick(id: Parameters<typeof hint>[0]): Omit<Classification, 'evidence'> {
+  const h = hint(id);
+  return { class: h.class, hint_id: h.id, summary: h.summary, next_step: h.next_step };
+}
+
 export function settingsRecord(s: ProbeSettings): ProbeSummary['settings'] {
   return {
     host: s.host,
@@ -195,7 +251,10 @@ export function settingsRecord(s: ProbeSettings): ProbeSummary['settings'] {
     sni: s.sni,
     ehlo_name: s.ehloName,
     resolver: s.resolver ? formatDnsServer(s.resolver) : null,
+    hosts_file: s.hostsFile,
     compare_dns: s.compareDns.map(formatDnsServer),
     ca_files: s.caFiles,
+    auth_test: s.auth ? { user: s.auth.user, mechanism: s.auth.isToken ? 'XOAUTH2' : s.auth.mechanism, max_attempts: s.auth.max, secret_from: s.auth.secretFrom } : null,
+    send_test: s.send ? { from: s.send.from, to: s.send.to, attachment: s.send.attachment?.name ?? null } : null,
   };
 }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { checkServerIdentity, connect, createSecureContext, rootCertificates, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Certificate, ErrorInfo, TlsResult } from '../schema/summary.js';
 import { errorCode, errorMessage } from '../util/errors.js';
+import { chainTrusted, osStore } from './trust-store.js';
 
 /** Plain-language reasons for the OpenSSL/Node verification codes a runner meets. */
 const VERIFY_REASONS: Record<string, string> = {
@@ -98,6 +99,8 @@ export interface TlsParams {
 export interface TlsOutcome {
   result: TlsResult;
   socket: TLSSocket | null;
+  /** The served chain as DER, leaf first, for the OS-store check made after the attempt. */
+  raw?: Buffer[];
 }
 
 export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
@@ -115,6 +118,8 @@ export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
       verify_error: null,
       verify_reason: null,
       chain: [],
+      os_trusted: null,
+      os_store: null,
       error: null,
     };
     const socket = connect({
@@ -174,6 +179,7 @@ export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
       const cipher = socket.getCipher();
       finish({
         socket,
+        raw: rawChain(socket),
         result: {
           ...base,
           handshake_ms: handshakeMs,
@@ -189,6 +195,56 @@ export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
       });
     });
   });
+}
+
+/**
+ * The second look when a port stays silent: open a new connection and send a ClientHello.
+ * Any TLS answer (a handshake, or a TLS alert) means the port expects implicit TLS.
+ */
+export function portSpeaksTls(ip: string, port: number, sni: string | null, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: ip, port, ...(sni ? { servername: sni } : {}), rejectUnauthorized: false, checkServerIdentity: () => undefined });
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    s.once('secureConnect', () => done(true));
+    s.once('error', (err) => {
+      const e = tlsError(err);
+      done(e.kind !== 'not-tls' && e.kind !== 'reset' && e.kind !== 'timeout' && /^ERR_SSL_/.test(e.code ?? ''));
+    });
+    s.once('close', () => done(false));
+  });
+}
+
+function rawChain(socket: TLSSocket): Buffer[] {
+  const raws: Buffer[] = [];
+  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert?.raw && !raws.some((r) => r.equals(cert!.raw)) && raws.length < 16) {
+    raws.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return raws;
+}
+
+// One verdict per served chain: a sweep sees the same chain many times.
+const osVerdicts = new Map<string, { trusted: boolean | null; source: string | null }>();
+
+/**
+ * Checks a served chain against the OS store. Called after the attempt, not inside it:
+ * loading the store costs more than a loopback handshake and would distort the timings.
+ */
+export function osVerdict(raw: readonly Buffer[]): { trusted: boolean | null; source: string | null } {
+  const key = raw.map((r) => r.toString('base64', 0, 64) + r.length).join('/');
+  let v = osVerdicts.get(key);
+  if (!v) {
+    const store = osStore();
+    v = store && raw.length ? { trusted: chainTrusted(raw, store.roots), source: store.source } : { trusted: null, source: null };
+    osVerdicts.set(key, v);
+  }
+  return v;
 }
 
 function safeChain(socket: TLSSocket): Certificate[] {

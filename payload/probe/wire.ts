@@ -105,10 +105,11 @@ export class Wire {
     else this.queue.push(item);
   }
 
-  private stop(info: ErrorInfo): void {
+  private stop(info: ErrorInfo, flush = true): void {
     if (this.failed) return;
-    // Bytes that came without a line end are still what the server said last.
-    if (this.buffer.length) {
+    // Bytes that came without a line end are still what the server said last; after a
+    // line that is not SMTP, that line is the evidence and the rest is dropped.
+    if (flush && this.buffer.length) {
       this.record(this.buffer, true);
       this.buffer = '';
     }
@@ -135,7 +136,7 @@ export class Wire {
       this.record(line, final);
       if (!m) {
         const kind = /^HTTP\/\d/.test(line) ? 'http-response' : 'malformed';
-        return this.stop({ kind, code: null, message: `server sent a line that is not an SMTP reply: ${line.slice(0, 200)}` });
+        return this.stop({ kind, code: null, message: `server sent a line that is not an SMTP reply: ${line.slice(0, 200)}` }, false);
       }
       const code = this.pending[0]!.slice(0, 3);
       if ((m[1] ?? m[4]) !== code) return this.stop({ kind: 'malformed', code: null, message: 'lines of one reply carry different codes' });

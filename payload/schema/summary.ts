@@ -9,7 +9,7 @@ const Iso = z.string().describe('ISO 8601 timestamp, UTC');
 const Ms = z.number().nonnegative().describe('milliseconds');
 
 export const FailureClassSchema = z.enum(CLASSES);
-export const StageSchema = z.enum(['dns', 'connect', 'tls', 'smtp']);
+export const StageSchema = z.enum(['dns', 'connect', 'tls', 'smtp', 'auth']);
 export const ModeSchema = z.enum(['starttls', 'implicit', 'plain']);
 export type Mode = z.infer<typeof ModeSchema>;
 
@@ -46,10 +46,18 @@ export const DnsResolutionSchema = z.object({
   schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
   host: z.string(),
   family: z.enum(['4', '6', 'any']),
-  source: z.enum(['system', 'resolver', 'literal']).describe('where the connect targets came from'),
+  source: z.enum(['system', 'resolver', 'literal', 'hosts-file']).describe('where the connect targets came from'),
   system_servers: z.array(z.string()).describe('resolvers configured on this machine'),
   getaddrinfo: GetaddrinfoSchema.nullable(),
   resolvers: z.array(ResolverResultSchema),
+  hosts_file: z
+    .object({
+      path: z.string(),
+      entries: z.array(z.object({ line: z.number().int(), address: z.string(), family: z.union([z.literal(4), z.literal(6)]) })),
+      error: z.string().nullable(),
+    })
+    .nullable()
+    .describe('entries of the hosts file for the target host'),
   targets: z.array(TargetSchema),
   differences: z.array(z.string()).describe('human-readable notes where resolvers disagree'),
   ms: Ms,
@@ -82,6 +90,8 @@ export const TlsResultSchema = z.object({
   verify_error: z.string().nullable().describe('Node/OpenSSL verification code, e.g. CERT_HAS_EXPIRED'),
   verify_reason: z.string().nullable(),
   chain: z.array(CertificateSchema).describe('leaf first, as served, captured even when verification fails'),
+  os_trusted: z.boolean().nullable().describe('the served chain verifies against the operating system roots (null: store not available)'),
+  os_store: z.string().nullable().describe('which OS store was used'),
   error: ErrorInfoSchema.nullable(),
 });
 export type TlsResult = z.infer<typeof TlsResultSchema>;
@@ -118,6 +128,17 @@ export const SmtpResultSchema = z.object({
   extensions: z.array(z.string()).describe('keywords of the last EHLO reply (over TLS when TLS was used)'),
   features: SmtpFeaturesSchema,
   egress_ip: z.string().nullable().describe('the client address the server saw, from its EHLO greeting'),
+  auth: SmtpReplySchema.nullable().describe('the final reply to AUTH (--auth-test); credentials and challenges are never kept'),
+  auth_mechanism: z.string().nullable(),
+  auth_challenge: z.boolean().describe('the server answered the credentials with a 334 challenge (XOAUTH2 error details)'),
+  auth_skipped: z.string().nullable().describe('why AUTH was not tried on this attempt'),
+  mail: SmtpReplySchema.nullable(),
+  rcpt: SmtpReplySchema.nullable(),
+  data: SmtpReplySchema.nullable().describe('the reply to DATA (354 expected)'),
+  data_end: SmtpReplySchema.nullable().describe('the reply after the message was sent (--send-test)'),
+  rset: SmtpReplySchema.nullable(),
+  message: z.object({ bytes: z.number().int(), attachment: z.string().nullable() }).nullable().describe('what --send-test sent (never its content)'),
+  port_speaks_tls: z.boolean().nullable().describe('when no banner came: whether the port answered a TLS ClientHello on a second connection'),
   error: ErrorInfoSchema.nullable(),
   last_line: z.string().nullable().describe('the last line the server sent'),
 });
@@ -158,7 +179,7 @@ export const AttemptSchema = z.object({
 export type Attempt = z.infer<typeof AttemptSchema>;
 
 const DistributionSchema = z.object({ n: z.number().int(), min: Ms, median: Ms, p90: Ms, max: Ms }).nullable();
-export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'ehlo_tls', 'noop', 'quit', 'total'] as const;
+export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'ehlo_tls', 'auth', 'mail', 'noop', 'quit', 'total'] as const;
 
 export const ProbeSummarySchema = z.object({
   schema: z.literal('smtp-probe/probe-summary'),
@@ -175,8 +196,13 @@ export const ProbeSummarySchema = z.object({
     sni: z.string().nullable(),
     ehlo_name: z.string(),
     resolver: z.string().nullable(),
+    hosts_file: z.string(),
     compare_dns: z.array(z.string()),
     ca_files: z.array(z.string()),
+    auth_test: z
+      .object({ user: z.string(), mechanism: z.string(), max_attempts: z.number().int(), secret_from: z.string().describe('where the secret was read from; never the secret') })
+      .nullable(),
+    send_test: z.object({ from: z.string(), to: z.string(), attachment: z.string().nullable() }).nullable(),
   }),
   dns: z.object({
     source: DnsResolutionSchema.shape.source,

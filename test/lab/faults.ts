@@ -1,7 +1,7 @@
 // Byte-level faults a scripted SMTP library cannot produce: a peer that resets every
 // connection, and a listener whose handshake never completes (connect timeout).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 
 /** Accepts, then answers with a TCP RST (what a firewall or IPS that kills SMTP does). */
 export async function startResetter(host: string, port: number): Promise<Server> {
@@ -13,16 +13,31 @@ export async function startResetter(host: string, port: number): Promise<Server>
   return server;
 }
 
+/** Every other connection is reset; the rest are relayed to `upstream`: one flaky address among healthy ones. */
+export async function startFlakyProxy(host: string, port: number, upstream: { host: string; port: number }): Promise<Server> {
+  let n = 0;
+  const server = createServer((sock) => {
+    sock.on('error', () => {});
+    if (n++ % 2 === 1) return void sock.resetAndDestroy();
+    const up = connect(upstream);
+    up.on('error', () => sock.destroy());
+    sock.pipe(up).pipe(sock);
+  });
+  await new Promise<void>((r, j) => server.listen(port, host, () => r()).on('error', j));
+  return server;
+}
+
 const BLACKHOLE_PY = `
 import socket, sys, time
-s = socket.socket()
-s.bind((sys.argv[1], 0))
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam)
+s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(0)
 port = s.getsockname()[1]
 # Fill the accept queue: later SYNs are dropped and connects hang, like a filtering firewall.
 held = []
 for _ in range(3):
-    c = socket.socket(); c.setblocking(False)
+    c = socket.socket(fam); c.setblocking(False)
     try: c.connect((sys.argv[1], port))
     except BlockingIOError: pass
     held.append(c)
@@ -37,9 +52,9 @@ export interface Blackhole {
 }
 
 /** A listening socket that never accepts. Python because Node always accepts. */
-export function startBlackhole(host: string): Promise<Blackhole> {
+export function startBlackhole(host: string, port = 0): Promise<Blackhole> {
   return new Promise((resolve, reject) => {
-    const py: ChildProcess = spawn('/usr/bin/python3', ['-c', BLACKHOLE_PY, host], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const py: ChildProcess = spawn('/usr/bin/python3', ['-c', BLACKHOLE_PY, host, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
     py.on('error', reject);
     py.stdout!.once('data', (d: Buffer) => resolve({ host, port: Number(d.toString().trim()), stop: () => py.kill() }));
   });

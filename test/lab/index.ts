@@ -1,7 +1,7 @@
 // The loopback lab the tests probe: a real Postfix, Gmail-like scripted servers on
 // several 127.0.0.x addresses (one of which resets), a never-accepting listener, and two
 // DNS servers of our own that say what smtp.gmail.com is. Nothing leaves loopback.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { startDns, type LabDns } from './dns-server.js';
 import { startBlackhole, startResetter, type Blackhole } from './faults.js';
 import { closeSmtp, startGmailLike } from './gmail-like.js';
 import { freePort } from './ports.js';
+import { startFaultLab, type FaultInfo, type FaultLab } from './fault-servers.js';
 import { postfixAvailable, startPostfix, type LabPostfix } from './postfix.js';
 
 export interface LabInfo {
@@ -27,6 +28,7 @@ export interface LabInfo {
   postfix: { host: string; starttlsPort: number; implicitPort: number };
   blackhole: { host: string; port: number };
   closedPort: number;
+  faults: FaultInfo;
 }
 
 export interface Lab {
@@ -53,10 +55,15 @@ export async function startLab(): Promise<Lab> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-lab-'));
   const pki = makePki(dir);
+  // Files the scenarios point at: a hosts file that pins smtp.gmail.com, and attachments.
+  writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n::1 localhost ip6-localhost\n127.0.0.7 smtp.gmail.com\n');
+  writeFileSync(join(dir, 'invoice.exe'), Buffer.concat([Buffer.from('MZ'), Buffer.alloc(2048, 0x90)]));
+  writeFileSync(join(dir, 'report.pdf'), '%PDF-1.4\n% smtp-probe lab attachment\n');
   const healthy = ['127.0.0.2', '127.0.0.3'];
   const resetting = '127.0.0.4';
   const all = [...healthy, resetting];
-  const starttlsPort = await freePort(all);
+  // The flaky proxy (127.0.0.5) and the IPv6 blackhole (::1) share the STARTTLS port number.
+  const starttlsPort = await freePort([...all, '127.0.0.5', '::1']);
   const implicitPort = await freePort(all);
 
   const smtp: SMTPServer[] = [];
@@ -73,6 +80,7 @@ export async function startLab(): Promise<Lab> {
   const blackhole: Blackhole = await startBlackhole('127.0.0.6');
   const closedPort = await freePort(['127.0.0.7']);
 
+  const faults: FaultLab = await startFaultLab(pki, { healthy, starttlsPort });
   const pfPorts = [await freePort(['127.0.0.1']), await freePort(['127.0.0.1'])] as const;
   const postfix: LabPostfix = await startPostfix(join(dir, 'postfix'), pki, '127.0.0.1', pfPorts[0], pfPorts[1]);
   await waitForPort('127.0.0.1', pfPorts[0]);
@@ -90,10 +98,12 @@ export async function startLab(): Promise<Lab> {
       postfix: { host: postfix.host, starttlsPort: postfix.starttlsPort, implicitPort: postfix.implicitPort },
       blackhole: { host: blackhole.host, port: blackhole.port },
       closedPort,
+      faults: faults.info,
     },
     async stop() {
       postfix.stop();
       blackhole.stop();
+      await faults.stop();
       await Promise.all([...smtp.map(closeSmtp), ...tcp.map((s) => new Promise<void>((r) => s.close(() => r()))), dns.close(), dnsFlaky.close(), dnsSilent.close()]);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyAttempt, type AttemptFacts } from '../../payload/classify/classify.js';
 import { CLASSES, EXIT_CODES } from '../../payload/classify/classes.js';
 import { HINTS } from '../../payload/classify/hints.js';
-import { parseExtensions } from '../../payload/probe/extensions.js';
+import { emptySmtp } from '../../payload/probe/session.js';
 import { verdictOf } from '../../payload/probe/sweep.js';
 import type { Attempt, Certificate, DnsResolution, SmtpReply, TlsResult } from '../../payload/schema/summary.js';
 
@@ -17,7 +17,8 @@ function facts(over: Partial<AttemptFacts> = {}): AttemptFacts {
     failedStage: null,
     tcpError: null,
     tls: null,
-    smtp: { banner: null, ehlo: null, starttls: null, ehlo_tls: null, noop: null, quit: null, extensions: [], features: parseExtensions([]), egress_ip: null, error: null, last_line: null },
+    smtp: emptySmtp(),
+    host: 'smtp.gmail.com',
     verifyName: 'smtp.gmail.com',
     proxyConfigured: false,
     ...over,
@@ -36,7 +37,7 @@ const cert = (issuer: string): Certificate => ({
 });
 
 function tls(over: Partial<TlsResult>): TlsResult {
-  return { sni: 'smtp.gmail.com', after: 'starttls', handshake_ms: 3, protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', cipher_standard_name: null, alpn: null, authorized: false, verify_error: null, verify_reason: null, chain: [], error: null, ...over };
+  return { sni: 'smtp.gmail.com', after: 'starttls', handshake_ms: 3, protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', cipher_standard_name: null, alpn: null, authorized: false, verify_error: null, verify_reason: null, chain: [], os_trusted: null, os_store: null, error: null, ...over };
 }
 
 describe('classifier', () => {
@@ -59,7 +60,7 @@ describe('classifier', () => {
 
   it('maps greeting codes: 421 defers, 554 refuses, garbage is unknown with the line kept', () => {
     const banner = (l: string) => facts({ failedStage: 'smtp', smtp: { ...facts().smtp, banner: reply([l]) } });
-    expect(classifyAttempt(banner('421 4.7.0 Try again later, closing connection.'))).toMatchObject({ class: 'rate-limit', hint_id: 'rate-limit-421' });
+    expect(classifyAttempt(banner('421 4.7.0 Try again later, closing connection.'))).toMatchObject({ class: 'rate-limit', hint_id: 'gmail-421-try-again-later' });
     expect(classifyAttempt(banner('554 5.7.1 Service unavailable; Client host blocked'))).toMatchObject({ class: 'smtp-policy' });
     const garbage = classifyAttempt(facts({ failedStage: 'smtp', smtp: { ...facts().smtp, error: { kind: 'malformed', code: null, message: 'x' }, last_line: 'SSH-2.0-OpenSSH_9.2p1' } }));
     expect(garbage).toMatchObject({ class: 'unknown', hint_id: 'unknown-garbage' });
@@ -71,15 +72,22 @@ describe('classifier', () => {
     expect(c.hint_id).toBe('connect-ipv6-unreachable');
   });
 
-  it('says when STARTTLS is missing from the EHLO reply', () => {
-    const c = classifyAttempt(facts({ failedStage: 'tls', smtp: { ...facts().smtp, ehlo: reply(['250-mx', '250 SIZE 1000']), error: { kind: 'starttls-not-offered', code: null, message: 'x' } } }));
-    expect(c.hint_id).toBe('tls-starttls-missing');
+  it('says when STARTTLS is missing, and blames a middlebox when the provider always offers it', () => {
+    const missing = (host: string) => facts({ host, failedStage: 'tls', smtp: { ...facts().smtp, ehlo: reply(['250-mx', '250 SIZE 1000']), error: { kind: 'starttls-not-offered', code: null, message: 'x' } } });
+    expect(classifyAttempt(missing('mail.example.org'))).toMatchObject({ class: 'tls', hint_id: 'tls-starttls-stripped' });
+    expect(classifyAttempt(missing('smtp.gmail.com'))).toMatchObject({ class: 'proxy', hint_id: 'proxy-starttls-stripped' });
+  });
+
+  it('reads the same code differently by stage', () => {
+    const at = (key: 'auth' | 'data_end', line: string) => classifyAttempt(facts({ failedStage: key === 'auth' ? 'auth' : 'smtp', smtp: { ...facts().smtp, [key]: reply([line]) } }));
+    expect(at('auth', '530 5.7.0 Authentication Required').class).toBe('auth');
+    expect(at('data_end', '552 5.7.0 This message was blocked because its content presents a potential security issue').class).toBe('smtp-policy');
   });
 });
 
 describe('verdict', () => {
-  const attempt = (cls: string, hintId: string): Attempt => ({ classification: { class: cls, hint_id: hintId, summary: cls, evidence: `e-${cls}`, next_step: 'n' } }) as unknown as Attempt;
-  const dns = {} as DnsResolution;
+  const attempt = (cls: string, hintId: string): Attempt => ({ family: 4, classification: { class: cls, hint_id: hintId, summary: cls, evidence: `e-${cls}`, next_step: 'n' } }) as unknown as Attempt;
+  const dns = { targets: [], resolvers: [], source: 'resolver', hosts_file: null } as unknown as DnsResolution;
 
   it('is ok only when every attempt is', () => {
     expect(verdictOf(dns, [attempt('ok', 'ok'), attempt('ok', 'ok')])).toMatchObject({ class: 'ok', exit_code: 0, partial: false });
@@ -100,7 +108,6 @@ describe('hint table', () => {
       expect(CLASSES).toContain(h.class);
       expect(h.next_step.length).toBeGreaterThan(20);
     }
-    // auth arrives with the AUTH test; every other class has at least one hint now.
-    expect(new Set(HINTS.map((h) => h.class))).toEqual(new Set(CLASSES.filter((c) => c !== 'auth')));
+    expect(new Set(HINTS.map((h) => h.class))).toEqual(new Set(CLASSES));
   });
 });

@@ -1,0 +1,68 @@
+// `smtp-probe explain`: what a pasted server reply or bounce means and what to do next.
+import { explainReply, PROVIDERS, STAGES, type Provider, type ReplyStage } from './classify/replies.js';
+import { readStdin } from './probe/secrets.js';
+import { UsageError } from './util/errors.js';
+
+export interface ExplainFlags {
+  provider?: string;
+  stage?: string;
+  host?: string;
+  json?: boolean;
+}
+
+export interface ExplainOutput {
+  class: string;
+  rule: string | null;
+  summary: string;
+  next_step: string;
+  provider: Provider;
+  stage: ReplyStage;
+  code: number | null;
+  enhanced: string[];
+  source: string | null;
+}
+
+export function explainText(text: string, f: ExplainFlags = {}): ExplainOutput {
+  const x = explainReply(text, {
+    provider: f.provider && f.provider !== 'auto' ? (f.provider as Provider) : undefined,
+    stage: (f.stage as ReplyStage | undefined) ?? 'any',
+    host: f.host ?? null,
+  });
+  return {
+    class: x.rule?.class ?? 'unknown',
+    rule: x.rule?.id ?? null,
+    summary: x.rule?.summary ?? 'no known pattern matched this text',
+    next_step: x.rule?.next_step ?? 'Paste the full reply, including the numeric code, or run `smtp-probe probe` to reproduce it.',
+    provider: x.provider,
+    stage: x.stage,
+    code: x.parsed.code,
+    enhanced: x.parsed.enhanced,
+    source: x.rule?.source ?? null,
+  };
+}
+
+export async function explainCommand(words: string[], f: ExplainFlags): Promise<number> {
+  if (f.provider && f.provider !== 'auto' && !(PROVIDERS as readonly string[]).includes(f.provider)) {
+    throw new UsageError(`invalid --provider "${f.provider}": expected auto, ${PROVIDERS.join(', ')}`);
+  }
+  if (f.stage && !(STAGES as readonly string[]).includes(f.stage)) throw new UsageError(`invalid --stage "${f.stage}": expected one of ${STAGES.join(', ')}`);
+  const fromStdin = !words.length || (words.length === 1 && words[0] === '-');
+  if (fromStdin && process.stdin.isTTY) throw new UsageError('pass the reply as an argument, or pipe it in: smtp-probe explain < bounce.txt');
+  const text = fromStdin ? await readStdin() : words.join(' ');
+  if (!text.trim()) throw new UsageError('nothing to explain: pass the reply as an argument or on standard input');
+  const out = explainText(text, f);
+  if (f.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  else {
+    process.stdout.write(
+      [
+        `class:      ${out.class}`,
+        `meaning:    ${out.summary}`,
+        `next step:  ${out.next_step}`,
+        `read as:    ${out.code ?? 'no reply code'}${out.enhanced.length ? `, enhanced ${out.enhanced.join(' ')}` : ''}; provider ${out.provider}; stage ${out.stage}${out.rule ? `; rule ${out.rule}` : ''}`,
+        ...(out.source ? [`source:     ${out.source}`] : []),
+        '',
+      ].join('\n'),
+    );
+  }
+  return 0;
+}

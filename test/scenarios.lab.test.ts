@@ -1,0 +1,29 @@
+// The fault lab, scenario by scenario: class, hint and the evidence line.
+import { readFileSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
+import { ProbeSummarySchema } from '../payload/schema/summary.js';
+import { ROOT, runCli, tempDir } from './helpers.js';
+import { SCENARIOS } from './scenarios.js';
+
+const lab = inject('lab');
+
+describe('fault lab scenarios', () => {
+  for (const s of SCENARIOS) {
+    it(`${s.group}: ${s.name}`, async () => {
+      const out = tempDir();
+      const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', ...s.args(lab)], s.env?.(lab) ?? {}, s.stdin);
+      expect(r.stderr).toBe('');
+      const summary = ProbeSummarySchema.parse(JSON.parse(r.stdout));
+      const v = summary.verdict;
+      expect({ class: v.class, hint: v.hint_id }).toEqual({ class: s.expect.class, hint: s.expect.hint });
+      expect(v.evidence).toMatch(s.expect.evidence);
+      expect(v.next_step.length).toBeGreaterThan(20);
+      expect(r.code).toBe(v.exit_code);
+    });
+  }
+
+  it('README lists every scenario with its class and hint', () => {
+    const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+    for (const s of SCENARIOS) expect(readme).toContain(`| ${s.group} | ${s.name} | \`${s.expect.class}\` | \`${s.expect.hint}\` |`);
+  });
+});
