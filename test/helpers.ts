@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import yauzl from 'yauzl';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = join(ROOT, 'dist/payload/cli.js');
@@ -26,8 +27,9 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   });
 }
 
-export function tempDir(prefix = 'smtp-probe-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+/** A fresh folder inside the lab's, so the lab's teardown removes it. */
+export function tempDir(prefix = 'run-'): string {
+  return mkdtempSync(join(inject('lab').dir, prefix));
 }
 
 /** The single run folder a probe created under `out`. */
@@ -52,4 +54,24 @@ export function filesUnder(dir: string): string[] {
 
 export function readJson<T = unknown>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** Every entry of a ZIP, name -> bytes. */
+export function unzip(path: string): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    const out = new Map<string, Buffer>();
+    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      zip.on('entry', (e: yauzl.Entry) =>
+        zip.openReadStream(e, (e2, s) => {
+          if (e2 || !s) return reject(e2);
+          const parts: Buffer[] = [];
+          s.on('data', (c: Buffer) => parts.push(c));
+          s.on('end', () => (out.set(e.fileName, Buffer.concat(parts)), zip.readEntry()));
+        }),
+      );
+      zip.on('end', () => resolve(out));
+      zip.readEntry();
+    });
+  });
 }

@@ -2,31 +2,11 @@
 // every file byte for byte, and nothing secret in any of it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yauzl from 'yauzl';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary.js';
-import { filesUnder, readJson, runCli, runFolder, tempDir } from './helpers.js';
+import { filesUnder, readJson, runCli, runFolder, tempDir, unzip } from './helpers.js';
 
 const lab = inject('lab');
-
-function unzip(path: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    const out = new Map<string, Buffer>();
-    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      zip.on('entry', (e: yauzl.Entry) =>
-        zip.openReadStream(e, (e2, s) => {
-          if (e2 || !s) return reject(e2);
-          const parts: Buffer[] = [];
-          s.on('data', (c: Buffer) => parts.push(c));
-          s.on('end', () => (out.set(e.fileName, Buffer.concat(parts)), zip.readEntry()));
-        }),
-      );
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
 
 describe('output folder', () => {
   let folder = '';

@@ -120,6 +120,7 @@ export const SCENARIOS: Scenario[] = [
   // ---- unknown ----
   { group: 'unknown', name: 'garbage banner', args: (l) => at(l, 'garbage', 'starttls'), expect: { class: 'unknown', hint: 'unknown-garbage', evidence: /^S: SSH-2\.0-OpenSSH_9\.2p1/ } },
   // ---- ok ----
-  { group: 'ok', name: 'ok, with AUTH, MAIL FROM and RSET', args: (l) => auth(l, 'good@lab.test'), env: pw, expect: { class: 'ok', hint: 'ok', evidence: /AUTH PLAIN 235, MAIL FROM 250/ } },
-  { group: 'ok', name: 'ok, test message with attachment sent', args: (l) => [...auth(l, 'good@lab.test'), '--send-test', '--to', 'someone@lab.test', '--attach', `${l.dir}/report.pdf`], env: pw, expect: { class: 'ok', hint: 'ok', evidence: /message 250/ } },
+  { group: 'ok', name: 'ok, with AUTH, MAIL FROM and RSET', args: (l) => auth(l, 'good@lab.test'), env: pw, expect: { class: 'ok', hint: 'ok-auth', evidence: /AUTH PLAIN 235, MAIL FROM 250/ } },
+  { group: 'ok', name: 'ok, with AUTH LOGIN', args: (l) => [...auth(l, 'good@lab.test'), '--auth-mech', 'login'], env: pw, expect: { class: 'ok', hint: 'ok-auth', evidence: /AUTH LOGIN 235, MAIL FROM 250/ } },
+  { group: 'ok', name: 'ok, test message with attachment sent', args: (l) => [...auth(l, 'good@lab.test'), '--send-test', '--to', 'someone@lab.test', '--attach', `${l.dir}/report.pdf`], env: pw, expect: { class: 'ok', hint: 'ok-auth', evidence: /message 250/ } },
 ];

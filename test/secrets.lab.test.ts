@@ -3,38 +3,18 @@
 // base64-encoded.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yauzl from 'yauzl';
 import { describe, expect, inject, it } from 'vitest';
 import { LAB_PASSWORD } from './lab/fault-servers.js';
-import { filesUnder, runCli, runFolder, tempDir } from './helpers.js';
+import { filesUnder, runCli, runFolder, tempDir, unzip } from './helpers.js';
 
 const lab = inject('lab');
 const TOKEN = 'ya29.a0AfB_planted-oauth-token-7Qx9';
-
-function zipEntries(path: string): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      zip.on('entry', (e: yauzl.Entry) =>
-        zip.openReadStream(e, (e2, s) => {
-          if (e2 || !s) return reject(e2);
-          const parts: Buffer[] = [];
-          s.on('data', (c: Buffer) => parts.push(c));
-          s.on('end', () => (out.push(Buffer.concat(parts)), zip.readEntry()));
-        }),
-      );
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
 
 async function everything(out: string): Promise<string[]> {
   const folder = runFolder(out);
   const files = filesUnder(folder);
   const texts = files.filter((f) => !f.endsWith('.zip')).map((f) => readFileSync(join(folder, f), 'latin1'));
-  const zipped = (await zipEntries(join(folder, 'attachments/all_files.zip'))).map((b) => b.toString('latin1'));
+  const zipped = [...(await unzip(join(folder, 'attachments/all_files.zip'))).values()].map((b) => b.toString('latin1'));
   expect(zipped.length).toBe(texts.length);
   return [...texts, ...zipped];
 }

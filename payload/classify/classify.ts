@@ -105,7 +105,7 @@ export function classifyAttempt(f: AttemptFacts): Classification {
   const last = lastLine(s.quit) ?? lastLine(s.noop) ?? '';
   const tlsNote = f.tls ? `${f.tls.protocol} ${f.tls.cipher}, certificate verified for ${f.verifyName}; ` : '';
   const authNote = s.auth?.code === 235 ? `AUTH ${s.auth_mechanism} ${s.auth.code}, MAIL FROM ${s.mail?.code}${s.data_end ? `, message ${s.data_end.code}` : ''}; ` : '';
-  return make('ok', `${f.where}: ${tlsNote}${authNote}NOOP ${s.noop?.code}, S: ${last}`);
+  return make(s.auth?.code === 235 ? 'ok-auth' : 'ok', `${f.where}: ${tlsNote}${authNote}NOOP ${s.noop?.code}, S: ${last}`);
 }
 
 function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof SmtpResult, ReplyStage, string]): Classification {

@@ -16,6 +16,12 @@ export const HINTS = [
     summary: 'the full path works: connection, TLS with a trusted certificate, and the SMTP dialogue up to the point where a bot would authenticate',
     next_step: 'Nothing to fix on the network path. If the bot still fails, run with --auth-test to check its credentials, and compare its server, port and TLS mode with these.',
   },
+  {
+    id: 'ok-auth',
+    class: 'ok',
+    summary: 'the full path works including authentication: TLS with a trusted certificate, AUTH accepted, MAIL FROM accepted (and the test message, when one was sent)',
+    next_step: 'The network path and the credentials work from this machine. If the bot still fails, compare its server, port, TLS mode, user name and sender address with these.',
+  },
   // ---- dns ----
   {
     id: 'dns-nxdomain',

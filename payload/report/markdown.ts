@@ -67,7 +67,7 @@ export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapsh
   if (firstTls?.tls) {
     const t = firstTls.tls;
     L.push('## TLS', '');
-    L.push(`${t.protocol ?? '-'} ${t.cipher ?? ''} with ${firstTls.ip}:${firstTls.port}, SNI ${t.sni ?? '(none)'}, ALPN ${t.alpn ?? 'none'}; verification: ${t.authorized ? 'trusted' : `**failed** (${t.verify_error}: ${t.verify_reason})`}`, '');
+    L.push(`${t.protocol ?? '-'} ${t.cipher ?? ''} with ${firstTls.ip}:${firstTls.port}, SNI ${t.sni ?? '(none)'}, ALPN ${t.alpn ?? 'none'}; verification: ${t.authorized ? 'trusted' : `**failed** (${t.verify_error}: ${t.verify_reason})`}; OS store: ${t.os_trusted === null ? 'not checked' : t.os_trusted ? 'trusted' : 'not trusted'}`, '');
     for (const [i, c] of t.chain.entries()) L.push(`${i}. ${c.subject} - issuer ${c.issuer}; ${c.valid_from.slice(0, 10)} to ${c.valid_to.slice(0, 10)}; sha256 ${c.fingerprint_sha256.slice(0, 23)}…`);
     L.push('');
   }

@@ -11,7 +11,8 @@ export function tlsText(first: Attempt, all: Attempt[]): string {
     `protocol:       ${t.protocol ?? '-'}`,
     `cipher:         ${t.cipher ?? '-'}${t.cipher_standard_name ? ` (${t.cipher_standard_name})` : ''}`,
     `alpn:           ${t.alpn ?? '(none negotiated)'}`,
-    `verified:       ${t.authorized ? 'yes' : `NO: ${t.verify_error} - ${t.verify_reason}`}`,
+    `verified:       ${t.authorized ? 'yes' : `NO: ${t.verify_error} - ${t.verify_reason}`} (Node's bundled roots and any --ca)`,
+    `OS store:       ${t.os_trusted === null ? 'not checked (no store found)' : t.os_trusted ? 'trusted' : 'NOT trusted'}${t.os_store ? ` (${t.os_store})` : ''}`,
   ];
   if (t.error) out.push(`error:          ${t.error.kind}: ${t.error.code ?? ''} ${t.error.message}`);
   out.push('', `chain (${t.chain.length} certificate${t.chain.length === 1 ? '' : 's'}, leaf first):`);
