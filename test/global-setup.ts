@@ -11,5 +11,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const lab = await startLab();
   project.provide('lab', lab.info);
-  return () => lab.stop();
+  return async () => {
+    await lab.stop();
+    if (process.env.LAB_DEBUG) console.error('after lab.stop, active:', process.getActiveResourcesInfo().join(', '));
+  };
 }

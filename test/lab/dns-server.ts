@@ -2,6 +2,7 @@
 // what "smtp.gmail.com" resolves to. Written on dns-packet; behaviour per name is data.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
+import { closeHard, track } from './ports.js';
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 
 export interface ZoneEntry {
@@ -55,7 +56,7 @@ export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDn
   await new Promise<void>((r) => udp.bind(0, address, () => r()));
   const port = udp.address().port;
   // TCP on the same port, for clients that fall back to it.
-  const tcp: Server = createServer((sock) => {
+  const tcp: Server = track(createServer((sock) => {
     let buf = Buffer.alloc(0);
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
@@ -73,7 +74,7 @@ export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDn
       }
     });
     sock.on('error', () => {});
-  });
+  }));
   await new Promise<void>((r, j) => tcp.listen(port, address, () => r()).on('error', j));
   return {
     address,
@@ -84,7 +85,7 @@ export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDn
     close: () =>
       new Promise<void>((r) => {
         udp.close();
-        tcp.close(() => r());
+        void closeHard(tcp).then(r);
       }),
   };
 }

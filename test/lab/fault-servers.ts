@@ -7,6 +7,7 @@ import { startDns, type LabDns } from './dns-server.js';
 import { startBlackhole, startFlakyProxy, type Blackhole } from './faults.js';
 import { closeSmtp, startGmailLike } from './gmail-like.js';
 import { listen, rawGreeting, scripted, tlsGreeter } from './scripted.js';
+import { closeHard, track } from './ports.js';
 
 export const LAB_PASSWORD = 'correct horse battery staple';
 
@@ -83,7 +84,7 @@ export async function startFaultLab(pki: LabPki, gmail: { healthy: string[]; sta
     ports[name] = (s.server.address() as { port: number }).port;
   };
   const raw = async (name: string, server: Server) => {
-    servers.push(server);
+    servers.push(track(server));
     ports[name] = await listen(server, host);
   };
   const leaf = { key: pki.keyPem, cert: pki.certPem };
@@ -122,7 +123,7 @@ export async function startFaultLab(pki: LabPki, gmail: { healthy: string[]; sta
     info: { host, ports, corporateCaFile: extra.corporate.caFile, dns: { servfail: spec(dns[0]!), dual: spec(dns[1]!), wrong: spec(dns[2]!) }, flakyHost },
     async stop() {
       v6.stop();
-      await Promise.all([...smtp.map(closeSmtp), ...servers.map((s) => new Promise<void>((r) => s.close(() => r()))), ...dns.map((d) => d.close())]);
+      await Promise.all([...smtp.map(closeSmtp), ...servers.map(closeHard), ...dns.map((d) => d.close())]);
     },
   };
 }

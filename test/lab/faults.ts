@@ -2,13 +2,14 @@
 // connection, and a listener whose handshake never completes (connect timeout).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
+import { track } from './ports.js';
 
 /** Accepts, then answers with a TCP RST (what a firewall or IPS that kills SMTP does). */
 export async function startResetter(host: string, port: number): Promise<Server> {
-  const server = createServer((sock) => {
+  const server = track(createServer((sock) => {
     sock.on('error', () => {});
     sock.resetAndDestroy();
-  });
+  }));
   await new Promise<void>((r, j) => server.listen(port, host, () => r()).on('error', j));
   return server;
 }
@@ -16,13 +17,14 @@ export async function startResetter(host: string, port: number): Promise<Server>
 /** Every other connection is reset; the rest are relayed to `upstream`: one flaky address among healthy ones. */
 export async function startFlakyProxy(host: string, port: number, upstream: { host: string; port: number }): Promise<Server> {
   let n = 0;
-  const server = createServer((sock) => {
+  const server = track(createServer((sock) => {
     sock.on('error', () => {});
     if (n++ % 2 === 1) return void sock.resetAndDestroy();
     const up = connect(upstream);
     up.on('error', () => sock.destroy());
+    sock.on('close', () => up.destroy());
     sock.pipe(up).pipe(sock);
-  });
+  }));
   await new Promise<void>((r, j) => server.listen(port, host, () => r()).on('error', j));
   return server;
 }

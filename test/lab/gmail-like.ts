@@ -26,6 +26,8 @@ export async function startGmailLike(o: GmailLikeOptions): Promise<SMTPServer> {
     authMethods: ['LOGIN', 'PLAIN', 'XOAUTH2'],
     disableReverseLookup: true,
     logger: false,
+    // The lab's teardown should not wait out idle clients.
+    closeTimeout: 200,
     onAuth: (_auth, _session, cb) => cb(new Error('5.7.8 Username and Password not accepted.')),
     ...o.extra,
   });

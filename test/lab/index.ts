@@ -11,7 +11,7 @@ import { makePki } from './ca.js';
 import { startDns, type LabDns } from './dns-server.js';
 import { startBlackhole, startResetter, type Blackhole } from './faults.js';
 import { closeSmtp, startGmailLike } from './gmail-like.js';
-import { freePort } from './ports.js';
+import { closeHard, freePort } from './ports.js';
 import { startFaultLab, type FaultInfo, type FaultLab } from './fault-servers.js';
 import { postfixAvailable, startPostfix, type LabPostfix } from './postfix.js';
 
@@ -104,7 +104,7 @@ export async function startLab(): Promise<Lab> {
       postfix.stop();
       blackhole.stop();
       await faults.stop();
-      await Promise.all([...smtp.map(closeSmtp), ...tcp.map((s) => new Promise<void>((r) => s.close(() => r()))), dns.close(), dnsFlaky.close(), dnsSilent.close()]);
+      await Promise.all([...smtp.map(closeSmtp), ...tcp.map(closeHard), dns.close(), dnsFlaky.close(), dnsSilent.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

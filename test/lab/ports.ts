@@ -23,3 +23,32 @@ export async function freePort(hosts: string[]): Promise<number> {
   }
   throw new Error(`no common free port on ${hosts.join(', ')}`);
 }
+
+/**
+ * Closes a server and destroys its open connections: net.Server.close() alone waits for
+ * every client to hang up, and a relay or a held connection would keep the lab up forever.
+ */
+export function closeHard(server: import('node:net').Server): Promise<void> {
+  return new Promise((resolve) => {
+    const open = (server as unknown as { [OPEN]?: Set<import('node:net').Socket> })[OPEN];
+    server.close(() => resolve());
+    for (const s of open ?? []) s.destroy();
+  });
+}
+
+const OPEN = Symbol('open connections');
+
+/** Remembers a server's connections so closeHard() can end them. */
+export function track<T extends import('node:net').Server>(server: T): T {
+  const open = new Set<import('node:net').Socket>();
+  (server as unknown as { [OPEN]: Set<import('node:net').Socket> })[OPEN] = open;
+  server.on('connection', (s: import('node:net').Socket) => {
+    open.add(s);
+    s.on('close', () => open.delete(s));
+  });
+  server.on('secureConnection', (s: import('node:net').Socket) => {
+    open.add(s);
+    s.on('close', () => open.delete(s));
+  });
+  return server;
+}
