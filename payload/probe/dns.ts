@@ -155,12 +155,11 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
   }
   for (const r of resolvers) {
     if (r === primary && o.resolver && !fromHosts) continue;
-    if (r.role === 'system' && !getaddrinfo) continue;
+    if (r.role === 'system') continue; // compared above, against getaddrinfo
     const theirs = keepFamily(
       r.queries.flatMap((q) => q.answers.map((a) => ({ address: a.address, family: (q.rrtype === 'A' ? 4 : 6) as 4 | 6 }))),
       o.family,
     ).map((t) => t.address);
-    if (r.role === 'system') continue; // compared above, against getaddrinfo
     if (!theirs.length) {
       const e = resolverFailure(r);
       differences.push(`${r.server} could not resolve ${o.host} (${e.kind}: ${e.code ?? e.message}) while ${usedLabel} ${used.length ? 'could' : 'could not either'}`);
