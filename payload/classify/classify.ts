@@ -5,7 +5,7 @@
 import type { Classification, DnsResolution, ErrorInfo, SmtpReply, SmtpResult, TlsResult } from '../schema/summary.js';
 import { hint, type HintId } from './hints.js';
 import { interceptorOf } from './interceptors.js';
-import { detectProvider, explainReply, type ReplyStage } from './replies.js';
+import { detectProvider, explainReply, type ReplyRule, type ReplyStage } from './replies.js';
 
 export interface AttemptFacts {
   where: string; // "127.0.0.1:587"
@@ -24,6 +24,10 @@ export interface AttemptFacts {
   speaksTls?: boolean;
   /** The served chain verified against the operating system's roots (null: not checked). */
   osTrusted?: boolean | null;
+}
+
+function fromRule(rule: ReplyRule, evidence: string): Classification {
+  return { class: rule.class, hint_id: rule.id, summary: rule.summary, evidence: evidence.slice(0, 500), next_step: rule.next_step };
 }
 
 function make(id: HintId, evidence: string): Classification {
@@ -114,7 +118,7 @@ function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof Smt
   // 334 then 535 is how XOAUTH2 says "token refused": the reason sits in the withheld challenge.
   if (key === 'auth' && f.smtp.auth_challenge) return make('auth-xoauth2-rejected', `${evidence}, after a 334 error challenge`);
   const x = explainReply(r.lines.join('\n'), { stage, provider: providerOf(f) });
-  if (x.rule) return { class: x.rule.class, hint_id: x.rule.id, summary: x.rule.summary, evidence: evidence.slice(0, 500), next_step: x.rule.next_step };
+  if (x.rule) return fromRule(x.rule, evidence);
   const code = r.code!;
   if (key === 'auth') return make('auth-failed', evidence);
   if (code === 421) return make('rate-limit-421', evidence);
@@ -149,11 +153,12 @@ function classifyTls(f: AttemptFacts): Classification {
   const s = f.smtp;
   if (s.error?.kind === 'starttls-not-offered') {
     const evidence = `S: ${lastLine(s.ehlo) ?? ''} (EHLO reply without STARTTLS)`;
-    return make(providerOf(f) === 'gmail' || providerOf(f) === 'microsoft' ? 'proxy-starttls-stripped' : 'tls-starttls-stripped', evidence);
+    // Gmail and Microsoft 365 always offer STARTTLS: its absence means something on the path removed it.
+    return make(providerOf(f) === 'generic' ? 'tls-starttls-stripped' : 'proxy-starttls-stripped', evidence);
   }
   if (s.error?.kind === 'starttls-refused') {
     const x = explainReply(s.starttls!.lines.join('\n'), { stage: 'starttls', provider: providerOf(f) });
-    if (x.rule) return { class: x.rule.class, hint_id: x.rule.id, summary: x.rule.summary, evidence: `S: ${lastLine(s.starttls)}`, next_step: x.rule.next_step };
+    if (x.rule) return fromRule(x.rule, `S: ${lastLine(s.starttls)}`);
     return make('tls-starttls-refused', `S: ${lastLine(s.starttls)}`);
   }
   const t = f.tls;

@@ -164,12 +164,6 @@ export const HINTS = [
     next_step: 'Port 465 needs implicit TLS ("SSL on"): change the bot\'s security mode for this port, or use 587 with STARTTLS.',
   },
   {
-    id: 'tls-starttls-missing',
-    class: 'tls',
-    summary: 'the server did not offer STARTTLS',
-    next_step: 'Without STARTTLS the bot either fails or sends in clear text. Check that the port is right (587); if the provider always offers STARTTLS, something on the path strips it.',
-  },
-  {
     id: 'tls-starttls-refused',
     class: 'tls',
     summary: 'the server refused the STARTTLS command',
