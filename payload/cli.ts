@@ -32,6 +32,7 @@ function buildProgram(): Command {
     .option('--ehlo-name <name>', 'name to send in EHLO (default: this machine\'s host name)')
     .option('--ca <file>', 'extra trusted CA certificates (PEM), added to the bundled roots; repeatable', collect)
     .option('--out <dir>', 'folder in which the run folder smtp-probe-YYYYMMDD_HHMMSS is created', '.')
+    .option('--zip-to <file>', 'also copy the run\'s all_files.zip to this exact path (used by smtp-fleet to fetch it)')
     .option('--json', 'print probe_summary.json on stdout instead of the human summary')
     .option('-q, --quiet', 'print nothing; the exit code carries the verdict')
     .option('--auth-test', 'also authenticate (PLAIN/LOGIN, or XOAUTH2 with --xoauth2), then MAIL FROM and RSET; only over verified TLS')

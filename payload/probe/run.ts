@@ -1,11 +1,13 @@
 // `smtp-probe probe`: settings -> sweep -> files -> verdict and exit code.
-import { relative } from 'node:path';
+import { copyFileSync, renameSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { envSnapshot } from '../collect/env.js';
 import { renderReport } from '../report/markdown.js';
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
 import { tlsText } from '../report/tls-text.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, type Attempt, type ProbeSummary } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
+import { UsageError, errorCode } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { buildSettings, type RawProbeFlags } from './options.js';
 import { Progress } from './progress.js';
@@ -13,6 +15,7 @@ import { fileSafe, hostPort, runSweep, settingsRecord } from './sweep.js';
 
 export interface ProbeFlags extends RawProbeFlags {
   out: string;
+  zipTo?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -69,6 +72,7 @@ export async function probeCommand(flags: ProbeFlags): Promise<number> {
     });
     for (const [name, list] of tlsFiles) folder.add(name, tlsText(list[0]!, list));
     const path = await folder.commit();
+    if (flags.zipTo) copyZip(join(path, ZIP_PATH), flags.zipTo);
 
     if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else if (!flags.quiet) process.stdout.write(humanSummary(summary, path));
@@ -93,4 +97,15 @@ function humanSummary(s: ProbeSummary, path: string): string {
     `zip:        ${shown}/${ZIP_PATH}`,
     '',
   ].join('\n');
+}
+
+/** Copies under a temporary name first: a fetcher polling for the file never sees half of it. */
+function copyZip(from: string, to: string): void {
+  const tmp = `${to}.partial`;
+  try {
+    copyFileSync(from, tmp);
+    renameSync(tmp, to);
+  } catch (err) {
+    throw new UsageError(`cannot write --zip-to "${to}": ${errorCode(err) ?? 'not writable'}`);
+  }
 }
