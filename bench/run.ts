@@ -1,7 +1,7 @@
 // npm run bench: the figures issue targets are judged on, each next to a reference run
 // on this machine (a bare `node`, `openssl s_client`) and, when bench/baseline.json exists,
 // next to that saved baseline. `npm run bench -- --save` stores this run as the baseline.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,41 +10,13 @@ import { makePki } from '../test/lab/ca.js';
 import { freePort } from '../test/lab/ports.js';
 import { postfixAvailable, startPostfix } from '../test/lab/postfix.js';
 import { waitForPort } from '../test/lab/index.js';
+import { median, sample, timeRun, type Row } from './measure.js';
+import { payloadFigures } from './payload.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/payload/cli.js');
 const BASELINE = join(ROOT, 'bench/baseline.json');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-
-interface Row {
-  metric: string;
-  value: number;
-  unit: string;
-  reference?: { name: string; value: number };
-  target?: { text: string; ok: boolean };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function timeRun(cmd: string, args: string[], input?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'] });
-    if (input !== undefined) child.stdin!.end(input);
-    child.on('error', reject);
-    child.on('exit', () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));
-  });
-}
-
-async function sample(n: number, f: () => Promise<number>): Promise<number> {
-  await f(); // warm the page cache once
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) xs.push(await f());
-  return median(xs);
-}
 
 async function coldStart(): Promise<Row[]> {
   const cli = await sample(RUNS, () => timeRun(process.execPath, [CLI, '--version']));
@@ -128,7 +100,7 @@ function fmt(x: number): string {
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('bench: build first (npm run build)');
   const env = `node ${process.versions.node}, ${execFileSync('openssl', ['version']).toString().trim()}, ${RUNS} runs each (median)`;
-  const rows = [...(await coldStart()), ...(await probeVsOpenssl()), ...(await explainThroughput())];
+  const rows = [...(await coldStart()), ...(await probeVsOpenssl()), ...(await explainThroughput()), ...(await payloadFigures(RUNS))];
   const saved = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as { rows: Row[] }) : null;
   console.log(`smtp-probe bench: ${env}\n`);
   const table = rows.map((r) => {

@@ -85,6 +85,8 @@ function buildProgram(): Command {
 async function main(argv: string[]): Promise<void> {
   // Ctrl-C or a bot's kill: exit through 'exit' handlers so no half-written folder stays.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  // `smtp-probe schema | head`: a reader that goes away is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : EXIT_INTERNAL));
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
@@ -101,4 +103,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+// No top-level await: the runner bundle is CommonJS (what a single executable accepts).
+void main(process.argv);

@@ -1,0 +1,50 @@
+// Payload figures (issue 5): each artifact's size raw and gzip-compressed (what a runner
+// is sent), and the cold start of the shipped runtime + bundle next to the npm-installed CLI.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
+import { sample, timeRun, type Row } from './measure.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BUILD = join(ROOT, 'build/payload');
+const MB = 1024 * 1024;
+
+export async function payloadFigures(runs: number): Promise<Row[]> {
+  const file = join(BUILD, 'manifest.json');
+  if (!existsSync(file)) {
+    console.error('bench: skipping the payload figures: run npm run build:payload first');
+    return [];
+  }
+  const m = ManifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  const rows: Row[] = [];
+  for (const a of m.artifacts) {
+    const gz = gzipSync(readFileSync(join(BUILD, a.name)), { level: 9 }).length;
+    const isBundle = a.role === 'bundle';
+    rows.push({
+      metric: `size: ${a.name} (raw; gzip as reference)`,
+      value: a.bytes / MB,
+      unit: 'MB',
+      reference: { name: 'gzip -9', value: gz / MB },
+      ...(isBundle ? { target: { text: '< 2 MB raw', ok: a.bytes < 2 * MB } } : {}),
+    });
+  }
+  const { runtime, bundle } = artifactsFor(m, 'linux-x64');
+  const npmCli = join(ROOT, 'dist/payload/cli.js');
+  const shipped = await sample(runs, () => timeRun(join(BUILD, runtime.name), [join(BUILD, bundle.name), '--version']));
+  const installed = await sample(runs, () => timeRun(process.execPath, [npmCli, '--version']));
+  rows.push({
+    metric: `cold start: node ${runtime.version} + bundle --version`,
+    value: shipped,
+    unit: 'ms',
+    reference: { name: `npm-installed CLI on node ${process.versions.node}`, value: installed },
+    target: { text: '< 120 ms', ok: shipped < 120 },
+  });
+  const sea = m.artifacts.find((a) => a.role === 'single-executable' && a.platform === 'linux-x64');
+  if (sea) {
+    const one = await sample(runs, () => timeRun(join(BUILD, sea.name), ['--version']));
+    rows.push({ metric: 'cold start: single executable --version', value: one, unit: 'ms', reference: { name: 'runtime + bundle', value: shipped } });
+  }
+  return rows;
+}
