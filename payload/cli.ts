@@ -39,6 +39,7 @@ function buildProgram(): Command {
     .option('--user <address>', 'account for --auth-test')
     .option('--password-env <var>', 'environment variable holding the password (default SMTP_PROBE_PASSWORD, else a no-echo prompt)')
     .option('--password-file <file>', 'file holding the password')
+    .option('--password-stdin', 'read the password from standard input (first line); how smtp-fleet hands it over')
     .option('--xoauth2', 'authenticate with an OAuth 2.0 access token read from standard input')
     .option('--auth-mech <mech>', 'auto, plain, login or xoauth2', 'auto')
     .option('--auth-max <n>', 'AUTH attempts in this run at most, to stay clear of login lockouts', '1')

@@ -41,6 +41,16 @@ describe('secrets never reach an output', () => {
     expect(transcripts.join('\n')).toMatch(/message sent: \d+ bytes, attachment report\.pdf \(content not recorded\)/);
   });
 
+  it('takes the password from stdin with --password-stdin (how smtp-fleet hands it over) and writes it nowhere', async () => {
+    const out = tempDir();
+    const r = await runCli(['probe', '--out', out, '--host', lab.faults.host, '--port', `${lab.faults.ports.auth}:starttls`, '--ca', lab.caFile, '--auth-test', '--user', 'good@lab.test', '--password-stdin'], {}, `${LAB_PASSWORD}\n`);
+    expect(r.code).toBe(0);
+    for (const t of await everything(out)) for (const p of [LAB_PASSWORD, b64(`\0good@lab.test\0${LAB_PASSWORD}`)]) expect(t.includes(p)).toBe(false);
+    const empty = await runCli(['probe', '--out', tempDir(), '--host', lab.faults.host, '--port', `${lab.faults.ports.auth}:starttls`, '--ca', lab.caFile, '--auth-test', '--user', 'good@lab.test', '--password-stdin'], {}, '');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr.trim()).toBe('smtp-probe: error: --password-stdin: standard input held no password');
+  });
+
   it('keeps an XOAUTH2 token from stdin and the 334 challenge out of every file', async () => {
     const out = tempDir();
     const r = await runCli(['probe', '--out', out, '--host', lab.faults.host, '--port', `${lab.faults.ports.auth}:starttls`, '--ca', lab.caFile, '--auth-test', '--user', 'good@lab.test', '--xoauth2'], {}, `${TOKEN}\n`);

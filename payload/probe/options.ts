@@ -187,6 +187,7 @@ export interface RawProbeFlags {
   user?: string;
   passwordEnv?: string;
   passwordFile?: string;
+  passwordStdin?: boolean;
   xoauth2?: boolean;
   authMech?: string;
   authMax?: string;
@@ -206,14 +207,14 @@ function mailbox(v: string | undefined, flag: string): string {
 
 async function authSettings(f: RawProbeFlags): Promise<AuthSettings | null> {
   if (!f.authTest) {
-    if (f.user || f.passwordEnv || f.passwordFile || f.xoauth2) throw new UsageError('--user, --password-env, --password-file and --xoauth2 only apply with --auth-test');
+    if (f.user || f.passwordEnv || f.passwordFile || f.passwordStdin || f.xoauth2) throw new UsageError('--user, --password-env, --password-file, --password-stdin and --xoauth2 only apply with --auth-test');
     return null;
   }
   const user = mailbox(f.user, '--user');
   const mech = (f.authMech ?? 'auto').toUpperCase();
   if (!['AUTO', 'PLAIN', 'LOGIN', 'XOAUTH2'].includes(mech)) throw new UsageError(`invalid --auth-mech "${f.authMech}": expected auto, plain, login or xoauth2`);
   if (mech === 'XOAUTH2' && !f.xoauth2) throw new UsageError('--auth-mech xoauth2 needs --xoauth2 (the access token is read from standard input)');
-  const secret = await readSecret({ passwordEnv: f.passwordEnv, passwordFile: f.passwordFile, xoauth2: f.xoauth2 });
+  const secret = await readSecret({ passwordEnv: f.passwordEnv, passwordFile: f.passwordFile, passwordStdin: f.passwordStdin, xoauth2: f.xoauth2 });
   return {
     user,
     secret: secret.value,

@@ -48,6 +48,7 @@ export function promptHidden(question: string): Promise<string> {
 export interface SecretSources {
   passwordEnv?: string;
   passwordFile?: string;
+  passwordStdin?: boolean;
   xoauth2?: boolean;
 }
 
@@ -56,6 +57,11 @@ export async function readSecret(s: SecretSources, env: NodeJS.ProcessEnv = proc
     const token = process.stdin.isTTY ? await promptHidden('OAuth access token: ') : (await readStdin()).trim();
     if (!token) throw new UsageError('--xoauth2 reads the access token from standard input, which was empty');
     return { value: token, from: 'stdin' };
+  }
+  if (s.passwordStdin) {
+    const v = (await readStdin()).split(/\r?\n/)[0] ?? '';
+    if (!v) throw new UsageError('--password-stdin: standard input held no password');
+    return { value: v, from: 'stdin' };
   }
   if (s.passwordFile) {
     try {
