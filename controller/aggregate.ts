@@ -1,6 +1,7 @@
 // From one result per host to the fleet's view: what failed how, where, and what changed.
 // Runners that could not be reached are counted apart from SMTP verdicts: "the bot cannot
 // send mail" and "we could not ask the runner" call for different people.
+import { isIP } from 'node:net';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { CLASSES } from '../payload/classify/classes.js';
 import { FLEET_SCHEMA_VERSION, FleetSummarySchema, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
@@ -125,13 +126,24 @@ export function normaliseEvidence(text: string, own: string[] = []): string {
     .replace(/^(unreachable|timeout|reset|auth|host-key-unknown|host-key-mismatch|tls|protocol|too-large|remote-command|quota|payload-exit|no-zip|internal): /, '')
     .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/g, '<time>')
     .replace(/\b\d{1,2}:\d{2}:\d{2}(\.\d+)?\b/g, '<time>')
-    .replace(/\[?(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%\w+)?(?![\w:])\]?/gi, (m) => (/[0-9a-f]/i.test(m) || m.includes('::') ? '<ip>' : m))
+    .replace(/(?<![\w:.])(?=[0-9a-f.]*:)[0-9a-f:.]+(?:%\w+)?/gi, ipv6)
+    .replace(/\[<ip>\]/g, '<ip>')
     .replace(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, '<ip>')
     .replace(/\b\d+(\.\d+)?\s?(ms|s|sec|seconds)\b/g, '<duration>')
     .replace(/\b(?=(?:[\w.-]*?\d){4})(?=[\w.-]*[a-z])[\w.-]{12,}\b/gi, '<id>')
     .replace(/\b\d{5,}\b/g, '<n>')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** An IPv6 address (maybe with a trailing :port or colons of the sentence) as <ip>; anything else unchanged. */
+function ipv6(token: string): string {
+  const core = token.replace(/:+$/, '');
+  const tail = token.slice(core.length);
+  if (isIP(core.split('%')[0]!) === 6) return `<ip>${tail}`;
+  const i = core.lastIndexOf(':');
+  if (i > 0 && /^\d{1,5}$/.test(core.slice(i + 1)) && isIP(core.slice(0, i)) === 6) return `<ip>${core.slice(i)}${tail}`;
+  return token;
 }
 
 /** Groups rows by a key; largest groups first, then by key. */
