@@ -147,13 +147,13 @@ function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHo
   if (!user) return missing('user');
   if (!auth) return missing('auth');
   if (transport === 'winrm' && os !== 'windows') return { path: at('transport'), message: `winrm reaches windows runners only, and this host has os: ${os}` };
-  if (transport === 'winrm' && !('passwordEnv' in auth)) return { path: at('auth'), message: 'winrm logs in with a password: use `passwordEnv: NAME`' };
+  if (transport === 'winrm' && auth.passwordEnv === undefined) return { path: at('auth'), message: 'winrm logs in with a password: use `passwordEnv: NAME`' };
 
   const path = (p: string) => resolvePath(p, baseDir);
   let resolvedAuth: ResolvedAuth;
-  if ('key' in auth) resolvedAuth = { kind: 'key', path: path(auth.key), passphraseEnv: auth.passphraseEnv ?? null };
-  else if ('agent' in auth) resolvedAuth = { kind: 'agent' };
-  else resolvedAuth = { kind: 'password', env: auth.passwordEnv };
+  if (auth.key !== undefined) resolvedAuth = { kind: 'key', path: path(auth.key), passphraseEnv: auth.passphraseEnv ?? null };
+  else if (auth.agent) resolvedAuth = { kind: 'agent' };
+  else resolvedAuth = { kind: 'password', env: auth.passwordEnv! };
 
   const ssh = { ...d.ssh, ...h.ssh };
   const winrm = { ...d.winrm, ...h.winrm };

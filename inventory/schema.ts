@@ -15,7 +15,12 @@ export const HostNameSchema = z
   .refine((s) => !s.endsWith('.') && !WINDOWS_RESERVED.test(s), 'is not usable as a file name');
 const LabelSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/, 'must be letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
 const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name like RUNNER_PASSWORD');
-const PathSchema = z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL');
+const PathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL')
+  .refine((s) => !s.startsWith('-'), 'must not start with "-" (it would read as a flag)');
 
 /** Wraps one of the payload's own flag parsers, so the inventory accepts exactly what the probe does. */
 function accepts<T>(parse: (v: T) => unknown) {
@@ -31,13 +36,24 @@ function accepts<T>(parse: (v: T) => unknown) {
 export const OsSchema = z.enum(['windows', 'linux']);
 export const TransportKindSchema = z.enum(['ssh', 'winrm']);
 
-// Exactly one way to authenticate. Written `key: PATH`, `agent: true` or `passwordEnv: NAME`.
-const KeyAuth = z.strictObject({ key: PathSchema, passphraseEnv: EnvNameSchema.optional() });
-const AgentAuth = z.strictObject({ agent: z.literal(true) });
-const PasswordAuth = z.strictObject({ passwordEnv: EnvNameSchema });
-export const AuthInputSchema = z.union([KeyAuth, AgentAuth, PasswordAuth], {
-  error: 'needs exactly one of `key: PATH` (with optional passphraseEnv), `agent: true` or `passwordEnv: NAME`',
-});
+// Exactly one way to authenticate: `key: PATH` (+ passphraseEnv), `agent: true` or
+// `passwordEnv: NAME`. One object with a check rather than a union, so a bad field is named.
+const KeyPath = z
+  .string()
+  .refine((s) => !/PRIVATE KEY|\n/.test(s), { message: 'looks like key material: give the path of the key file, never the key itself', abort: true })
+  .pipe(PathSchema);
+export const AuthInputSchema = z
+  .strictObject({
+    key: KeyPath.optional(),
+    passphraseEnv: EnvNameSchema.optional(),
+    agent: z.literal(true, { error: 'must be true when given' }).optional(),
+    passwordEnv: EnvNameSchema.optional(),
+  })
+  .superRefine((a, ctx) => {
+    const ways = [a.key, a.agent, a.passwordEnv].filter((v) => v !== undefined).length;
+    if (ways !== 1) ctx.addIssue({ code: 'custom', message: 'needs exactly one of `key: PATH` (with optional passphraseEnv), `agent: true` or `passwordEnv: NAME`' });
+    else if (a.passphraseEnv !== undefined && a.key === undefined) ctx.addIssue({ code: 'custom', path: ['passphraseEnv'], message: 'goes with `key: PATH` only' });
+  });
 
 const PortNumber = z.number().int().min(1).max(65535);
 const SshInput = z.strictObject({ knownHosts: PathSchema.optional(), port: PortNumber.optional() });

@@ -14,7 +14,8 @@ export interface Selection {
   hosts?: string[];
   tags?: string[];
   groups?: string[];
-  limit?: number;
+  /** null or undefined: no limit. */
+  limit?: number | null;
 }
 
 export class SelectionError extends Error {
@@ -30,7 +31,7 @@ export function selectHosts(inv: Inventory, sel: Selection): ResolvedHost[] {
   for (const n of hosts) if (!names.includes(n)) throw new SelectionError(unknownName('host', n, names));
   for (const t of tags) if (!inv.tags.includes(t)) throw new SelectionError(unknownName('tag', t, inv.tags));
   for (const g of groups) if (!(g in inv.groups)) throw new SelectionError(unknownName('group', g, Object.keys(inv.groups)));
-  if (sel.limit !== undefined && !(Number.isInteger(sel.limit) && sel.limit > 0)) {
+  if (sel.limit !== undefined && sel.limit !== null && !(Number.isInteger(sel.limit) && sel.limit > 0)) {
     throw new SelectionError(`invalid limit ${sel.limit}: expected a whole number above 0`);
   }
 

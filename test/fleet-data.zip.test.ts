@@ -4,7 +4,11 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ZipRejectedError, validateResultZip, type ZipRejectKind } from '../controller/zip-check.js';
+import { aggregate } from '../controller/aggregate.js';
+import { probedResult } from '../controller/fleet-schema.js';
+import { renderFleetReport } from '../controller/fleet-report.js';
 import { Store, newSweepId } from '../controller/store.js';
+import { parseInventory } from '../inventory/load.js';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { UNIX_MADE_BY, buildZip, unicodePathExtra, unixMode, type RawEntry } from './fleet-data-zips.js';
 import { filesUnder, runCli, tempDir, unzip } from './helpers.js';
@@ -227,6 +231,37 @@ describe('store: accepting ZIPs', () => {
     // A rejected re-probe leaves no stale ZIP behind for the host.
     await expect(store.acceptZip(id, 'r1', incoming(hostile[0]!))).rejects.toThrow(/climbs out/);
     expect(filesUnder(root)).toEqual([`sweeps/${id}/sweep.json`]);
+  });
+
+  it('carries real probe ZIPs through the store into the fleet report', async () => {
+    const store = await Store.open(tempDir('fleet-store-'));
+    const inv = parseInventory(
+      'version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true }, tags: [lab] }\nhosts:\n  - { name: good, address: 127.0.0.2 }\n  - { name: blocked, address: 127.0.0.3 }\n  - { name: bad, address: 127.0.0.4 }\n',
+      'lab.yml',
+    );
+    const meta = await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 1, id: 'LAB', created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: inv.hosts.map((h) => h.name), options: {} });
+    const common = (host: string) => ({ sweepId: 'LAB', host, transport: 'ssh' as const, jobId: `LAB:${host}`, jobAttempts: 1, startedAt: meta.created, finishedAt: new Date().toISOString(), durationMs: 900 });
+    for (const [host, src] of [['good', okZip], ['blocked', refusedZip]] as const) {
+      const tmp = join(store.root, `..`, `${host}.download`);
+      writeFileSync(tmp, readFileSync(src));
+      const { checked, zipPath } = await store.acceptZip('LAB', host, tmp);
+      await store.writeHostResult(probedResult(common(host), checked, zipPath, { uploadedBytes: 1024, cacheHit: false }));
+    }
+    const tmp = join(store.root, '..', 'bad.download');
+    writeFileSync(tmp, buildZip([summary(), { name: '../../evil', data: 'x' }]));
+    const err = await store.acceptZip('LAB', 'bad', tmp).catch((e: unknown) => e as ZipRejectedError);
+    await store.writeHostResult({ schema: 'smtp-fleet/host-result', schema_version: 1, ...common('bad'), status: 'rejected', reason: (err as Error).message, zipBytes: null, zipSha256: null });
+
+    const results = await store.readHostResults('LAB');
+    const good = results.find((r) => r.host === 'good')!;
+    expect(good).toMatchObject({ status: 'probed', verdict: { class: 'ok', exitCode: 0 }, attempts: { ok: 1, total: 1 }, payloadVersion: expect.any(String) });
+    if (good.status === 'probed') expect(good.zip.sha256).toBe((await validateResultZip(join(store.root, good.zip.path))).sha256);
+    const s = aggregate(meta, results, inv.hosts);
+    expect(s.counts).toMatchObject({ selected: 3, probed: 2, ok: 1, smtpFailing: 1, rejected: 1, unreachable: 0 });
+    expect(s.failureGroups).toEqual([{ outcome: 'connect', hintId: 'connect-refused', evidence: expect.stringContaining('<ip>'), hosts: ['blocked'] }]);
+    const md = renderFleetReport(s);
+    expect(md).toContain('climbs out of its folder');
+    expect(md).toMatch(/\| good \| 127\.0\.0\.2 \| linux \/ ssh \| ok \| 1\/1 \|/);
   });
 
   it('refuses host and sweep ids that would escape the store', async () => {

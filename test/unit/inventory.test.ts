@@ -144,6 +144,12 @@ ${extra}`;
     );
     expect(errorOf(host('    auth:\n      key: /k\n      passphrase: x\n'))).toMatch(/^inventory\.yml:10:7: hosts\[0\]\.auth\.passphrase: .*passphraseEnv$/);
     expect(errorOf(`version: 1\ndefaults:\n  winrm:\n    secret: abc\nhosts: []\n`)).toMatch(/^inventory\.yml:4:5: defaults\.winrm\.secret: secrets are never/);
+    expect(errorOf(host('    auth:\n      key: |\n        -----BEGIN OPENSSH PRIVATE KEY-----\n        abc\n'))).toBe(
+      'inventory.yml:9:7: hosts[0].auth.key: looks like key material: give the path of the key file, never the key itself',
+    );
+    expect(errorOf(host('    auth:\n      key: "-----BEGIN OPENSSH PRIVATE KEY----- abc"\n'))).toMatch(/hosts\[0\]\.auth\.key: looks like key material/);
+    expect(errorOf(host('    auth: { agent: true, passphraseEnv: P }\n'))).toBe('inventory.yml:8:26: hosts[0].auth.passphraseEnv: goes with `key: PATH` only');
+    expect(errorOf(host('    auth: {}\n'))).toMatch(/^inventory\.yml:8:5: hosts\[0\]\.auth: needs exactly one of/);
     // The secret itself never appears in the message.
     expect(errorOf(host('    auth:\n      password: hunter2\n'))).not.toContain('hunter2');
   });
