@@ -23,7 +23,7 @@ export interface ZipLimits {
 export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = Object.freeze({
   maxZipBytes: 32 * 1024 * 1024,
   maxEntries: 1000,
-  maxUncompressedBytes: 128 * 1024 * 1024,
+  maxUncompressedBytes: 64 * 1024 * 1024,
   maxJsonBytes: 8 * 1024 * 1024,
   maxNameLength: 255,
 });
