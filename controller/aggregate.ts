@@ -1,0 +1,219 @@
+// From one result per host to the fleet's view: what failed how, where, and what changed.
+// Runners that could not be reached are counted apart from SMTP verdicts: "the bot cannot
+// send mail" and "we could not ask the runner" call for different people.
+import { isIP } from 'node:net';
+import type { ResolvedHost } from '../inventory/schema.js';
+import { CLASSES } from '../payload/classify/classes.js';
+import { FLEET_SCHEMA_VERSION, FleetSummarySchema, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
+
+type Row = FleetSummary['hosts'][number];
+type Breakdown = FleetSummary['byTag'][number];
+type Change = { host: string; from: string; to: string };
+
+export function aggregate(meta: SweepMeta, results: HostResult[], hosts: ResolvedHost[], previous?: FleetSummary | null, now = new Date()): FleetSummary {
+  const byHost = new Map<string, HostResult>();
+  for (const r of results) {
+    if (r.sweepId !== meta.id) continue;
+    const prior = byHost.get(r.host);
+    // One result per host: the latest finished one (a re-probe replaces).
+    if (!prior || prior.finishedAt <= r.finishedAt) byHost.set(r.host, r);
+  }
+  const info = new Map(hosts.map((h) => [h.name, h]));
+  const names = [...meta.hosts, ...[...byHost.keys()].filter((n) => !meta.hosts.includes(n)).sort()];
+  const rows = names.map((n) => row(n, info.get(n), byHost.get(n)));
+
+  const probed = [...byHost.values()].filter((r) => r.status === 'probed');
+  const count = (pred: (r: Row) => boolean) => rows.filter(pred).length;
+  const verdicts = Object.fromEntries(CLASSES.map((c) => [c, count((r) => r.status === 'probed' && r.outcome === c)]));
+  const ok = verdicts.ok ?? 0;
+  const attemptsOk = probed.reduce((s, r) => s + r.attempts.ok, 0);
+  const attemptsTotal = probed.reduce((s, r) => s + r.attempts.total, 0);
+
+  const summary: FleetSummary = {
+    schema: 'smtp-fleet/fleet-summary',
+    schema_version: FLEET_SCHEMA_VERSION,
+    sweep: { id: meta.id, created: meta.created, kind: meta.kind, selection: meta.selection, authTest: meta.options.authTest },
+    generatedAt: now.toISOString(),
+    counts: {
+      selected: rows.length,
+      probed: probed.length,
+      ok,
+      smtpFailing: probed.length - ok,
+      unreachable: count((r) => r.status === 'unreachable'),
+      failed: count((r) => r.status === 'failed'),
+      rejected: count((r) => r.status === 'rejected'),
+      pending: count((r) => r.status === 'pending'),
+    },
+    verdicts,
+    successRate: probed.length ? ok / probed.length : null,
+    attemptSuccessRate: attemptsTotal ? attemptsOk / attemptsTotal : null,
+    timingsMs: percentiles(probed.flatMap((r) => r.attempts.totalsMs)),
+    hosts: rows,
+    failureGroups: groupBy(
+      rows.filter((r) => r.status === 'probed' && r.outcome !== 'ok'),
+      (r) => [r.outcome, r.hintId ?? '', normaliseEvidence(r.detail, [r.name, r.address])],
+    ).map(([[outcome, hintId, evidence], hs]) => ({ outcome: outcome!, hintId: hintId || null, evidence: evidence!, hosts: hs })),
+    unreachableGroups: groupBy(
+      rows.filter((r) => r.status === 'unreachable'),
+      (r) => [codeOf(byHost.get(r.name)), normaliseEvidence(r.detail, [r.name, r.address])],
+    ).map(([[code, message], hs]) => ({ code: code!, message: message!, hosts: hs })),
+    runnerProblems: groupBy(
+      rows.filter((r) => r.status === 'failed' || r.status === 'rejected'),
+      (r) => [r.status, codeOf(byHost.get(r.name)), normaliseEvidence(r.detail, [r.name, r.address])],
+    ).map(([[status, code, message], hs]) => ({ status: status as 'failed' | 'rejected', code: code!, message: message!, hosts: hs })),
+    byTag: breakdown(rows, (r) => r.tags),
+    byGroup: breakdown(rows, (r) => r.groups),
+    pending: rows.filter((r) => r.status === 'pending').map((r) => r.name),
+    changes: previous ? diff(rows, previous) : null,
+  };
+  return FleetSummarySchema.parse(summary);
+}
+
+function row(name: string, host: ResolvedHost | undefined, r: HostResult | undefined): Row {
+  const base = {
+    name,
+    address: host?.address ?? '?',
+    os: host?.os ?? '?',
+    transport: host?.transport ?? r?.transport ?? '?',
+    tags: host?.tags ?? [],
+    groups: host?.groups ?? [],
+    aa: host && (host.probe.aa.activity || host.probe.aa.runId || host.probe.aa.host) ? host.probe.aa : null,
+    finishedAt: r?.finishedAt ?? null,
+    hintId: null,
+    exitCode: null,
+    attempts: null,
+    medianMs: null,
+    zip: null,
+  };
+  if (!r) return { ...base, status: 'pending', outcome: 'pending', detail: 'no result yet' };
+  switch (r.status) {
+    case 'probed':
+      return {
+        ...base,
+        status: 'probed',
+        outcome: r.verdict.class,
+        hintId: r.verdict.hintId,
+        exitCode: r.verdict.exitCode,
+        detail: r.verdict.evidence,
+        attempts: { ok: r.attempts.ok, total: r.attempts.total },
+        medianMs: percentiles(r.attempts.totalsMs)?.p50 ?? null,
+        zip: r.zip.path,
+      };
+    case 'unreachable':
+      return { ...base, status: 'unreachable', outcome: 'unreachable', detail: `${r.code}: ${r.message}` };
+    case 'failed':
+      return { ...base, status: 'failed', outcome: 'failed', exitCode: r.exitCode, detail: `${r.code}: ${r.message}` };
+    case 'rejected':
+      return { ...base, status: 'rejected', outcome: 'rejected', detail: r.reason };
+  }
+}
+
+function codeOf(r: HostResult | undefined): string {
+  if (!r || r.status === 'probed') return '';
+  return r.status === 'rejected' ? 'zip-rejected' : r.code;
+}
+
+/**
+ * Evidence with per-host noise taken out, so twelve runners behind the same proxy land in one
+ * group: the host's own name and address, IP addresses, timestamps, durations, long numbers
+ * and trace ids (Gmail ends replies with one per session) become placeholders.
+ */
+export function normaliseEvidence(text: string, own: string[] = []): string {
+  let t = text;
+  for (const o of own) if (o && o !== '?') t = t.split(o).join('<runner>');
+  // The transport's "code: " prefix is kept out of the message; the group shows the code apart.
+  return t
+    .replace(/^(unreachable|timeout|reset|auth|host-key-unknown|host-key-mismatch|tls|protocol|too-large|remote-command|quota|payload-exit|no-zip|internal): /, '')
+    .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/g, '<time>')
+    .replace(/\b\d{1,2}:\d{2}:\d{2}(\.\d+)?\b/g, '<time>')
+    .replace(/(?<![\w:.])(?=[0-9a-f.]*:)[0-9a-f:.]+(?:%\w+)?/gi, ipv6)
+    .replace(/\[<ip>\]/g, '<ip>')
+    .replace(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, '<ip>')
+    .replace(/\b\d+(\.\d+)?\s?(ms|s|sec|seconds)\b/g, '<duration>')
+    .replace(/\b(?=(?:[\w.-]*?\d){4})(?=[\w.-]*[a-z])[\w.-]{12,}\b/gi, '<id>')
+    .replace(/\b\d{5,}\b/g, '<n>')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** An IPv6 address (maybe with a trailing :port or colons of the sentence) as <ip>; anything else unchanged. */
+function ipv6(token: string): string {
+  const core = token.replace(/:+$/, '');
+  const tail = token.slice(core.length);
+  if (isIP(core.split('%')[0]!) === 6) return `<ip>${tail}`;
+  const i = core.lastIndexOf(':');
+  if (i > 0 && /^\d{1,5}$/.test(core.slice(i + 1)) && isIP(core.slice(0, i)) === 6) return `<ip>${core.slice(i)}${tail}`;
+  return token;
+}
+
+/** Groups rows by a key; largest groups first, then by key. */
+function groupBy(rows: Row[], key: (r: Row) => string[]): Array<[string[], string[]]> {
+  const groups = new Map<string, { key: string[]; hosts: string[] }>();
+  for (const r of rows) {
+    const k = key(r);
+    const id = JSON.stringify(k);
+    const g = groups.get(id) ?? { key: k, hosts: [] };
+    g.hosts.push(r.name);
+    groups.set(id, g);
+  }
+  return [...groups.values()]
+    .sort((a, b) => b.hosts.length - a.hosts.length || a.key.join('\0').localeCompare(b.key.join('\0')))
+    .map((g) => [g.key, g.hosts]);
+}
+
+function breakdown(rows: Row[], labels: (r: Row) => string[]): Breakdown[] {
+  const names = [...new Set(rows.flatMap(labels))].sort();
+  return names.map((name) => {
+    const rs = rows.filter((r) => labels(r).includes(name));
+    const n = (pred: (r: Row) => boolean) => rs.filter(pred).length;
+    const probed = n((r) => r.status === 'probed');
+    const ok = n((r) => r.outcome === 'ok');
+    return {
+      name,
+      hosts: rs.length,
+      ok,
+      smtpFailing: probed - ok,
+      unreachable: n((r) => r.status === 'unreachable'),
+      failed: n((r) => r.status === 'failed'),
+      rejected: n((r) => r.status === 'rejected'),
+      pending: n((r) => r.status === 'pending'),
+      successRate: probed ? ok / probed : null,
+    };
+  });
+}
+
+/** Nearest-rank percentiles: with few hosts the figures stay real observed values. */
+export function percentiles(values: readonly number[]): FleetSummary['timingsMs'] {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return { n: sorted.length, min: r(sorted[0]!), p50: r(rank(0.5)), p90: r(rank(0.9)), p99: r(rank(0.99)), max: r(sorted[sorted.length - 1]!) };
+}
+
+const SMTP_FAILURES: ReadonlySet<string> = new Set(CLASSES.filter((c) => c !== 'ok'));
+
+function diff(rows: Row[], previous: FleetSummary): NonNullable<FleetSummary['changes']> {
+  const before = new Map(previous.hosts.map((h) => [h.name, h.outcome]));
+  const now = new Set(rows.map((r) => r.name));
+  const newFailures: Change[] = [];
+  const recovered: Change[] = [];
+  const changed: Change[] = [];
+  for (const r of rows) {
+    const from = before.get(r.name);
+    if (from === undefined || from === 'pending' || r.outcome === 'pending' || from === r.outcome) continue;
+    const c = { host: r.name, from, to: r.outcome };
+    if (from === 'ok' && SMTP_FAILURES.has(r.outcome)) newFailures.push(c);
+    else if (r.outcome === 'ok') recovered.push(c);
+    else changed.push(c);
+  }
+  return {
+    previousSweepId: previous.sweep.id,
+    previousCreated: previous.sweep.created,
+    newFailures,
+    recovered,
+    changed,
+    newHosts: rows.filter((r) => !before.has(r.name)).map((r) => r.name),
+    missingHosts: previous.hosts.filter((h) => !now.has(h.name)).map((h) => h.name),
+  };
+}

@@ -1,0 +1,263 @@
+// The fleet's on-disk formats in the store: a sweep's metadata, one result per host, and the
+// aggregated summary. Each schema is the single source of its type; bump FLEET_SCHEMA_VERSION
+// when a change is not backwards compatible.
+import { z } from 'zod';
+import { FailureClassSchema, ModeSchema } from '../payload/schema/summary.js';
+import type { TransportErrorCode } from '../transport/types.js';
+import type { CheckedZip } from './zip-check.js';
+
+export const FLEET_SCHEMA_VERSION = 1 as const;
+
+const Iso = z.string().describe('ISO 8601 timestamp, UTC');
+const Ms = z.number().nonnegative().describe('milliseconds');
+/** Store ids: folder names under sweeps/, never a path. */
+export const SweepIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"');
+
+// ---- sweep ----
+
+export const SweepKindSchema = z.enum(['sweep', 'reprobe', 'scheduled']);
+export const SelectionSchema = z.object({
+  hosts: z.array(z.string()).default([]),
+  tags: z.array(z.string()).default([]),
+  groups: z.array(z.string()).default([]),
+  limit: z.number().int().positive().nullable().default(null),
+});
+
+export const SweepMetaSchema = z.object({
+  schema: z.literal('smtp-fleet/sweep'),
+  schema_version: z.literal(FLEET_SCHEMA_VERSION),
+  id: SweepIdSchema,
+  created: Iso,
+  kind: SweepKindSchema,
+  selection: SelectionSchema,
+  hosts: z.array(z.string()).describe('names of the selected hosts, in inventory order'),
+  options: z.object({
+    authTest: z.boolean().default(false),
+    authMaxPerAccount: z.number().int().positive().nullable().default(null).describe('fleet-wide AUTH attempts per mail account (--auth-test)'),
+    inventory: z.string().nullable().default(null).describe('inventory file the hosts came from'),
+    concurrency: z.number().int().positive().nullable().default(null),
+    payloadVersion: z.string().nullable().default(null),
+  }),
+});
+export type SweepMeta = z.infer<typeof SweepMetaSchema>;
+export type SweepMetaInput = z.input<typeof SweepMetaSchema>;
+
+// ---- host result ----
+
+const TRANSPORT_CODES = [
+  'unreachable',
+  'timeout',
+  'reset',
+  'auth',
+  'host-key-unknown',
+  'host-key-mismatch',
+  'tls',
+  'protocol',
+  'too-large',
+  'remote-command',
+  'quota',
+] as const satisfies readonly TransportErrorCode[];
+// Fails to compile when transport/types.ts gains a code this list lacks.
+const _allCodes: Record<TransportErrorCode, true> = Object.fromEntries(TRANSPORT_CODES.map((c) => [c, true])) as Record<(typeof TRANSPORT_CODES)[number], true>;
+void _allCodes;
+export const TransportCodeSchema = z.enum(TRANSPORT_CODES);
+/** Beyond the transport's own codes: the probe ran but gave no usable result. */
+export const FailedCodeSchema = z.enum([...TRANSPORT_CODES, 'payload-exit', 'no-zip', 'internal']);
+
+const HostResultBase = {
+  schema: z.literal('smtp-fleet/host-result'),
+  schema_version: z.literal(FLEET_SCHEMA_VERSION),
+  sweepId: SweepIdSchema,
+  host: z.string(),
+  transport: z.enum(['ssh', 'winrm']),
+  jobId: z.string().nullable().describe('queue job that produced this result'),
+  jobAttempts: z.number().int().nonnegative().describe('tries the queue made, this one included'),
+  startedAt: Iso,
+  finishedAt: Iso,
+  durationMs: Ms.describe('the whole job: connect, push, run, fetch'),
+};
+
+export const ProbedResultSchema = z.object({
+  ...HostResultBase,
+  status: z.literal('probed'),
+  verdict: z.object({
+    class: FailureClassSchema,
+    exitCode: z.number().int(),
+    partial: z.boolean(),
+    hintId: z.string(),
+    summary: z.string(),
+    evidence: z.string().describe('the line the verdict rests on'),
+    nextStep: z.string(),
+  }),
+  attempts: z.object({
+    ok: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    totalsMs: z.array(Ms).describe('duration of every SMTP attempt, in run order'),
+  }),
+  server: z.string(),
+  ports: z.array(z.object({ port: z.number().int(), mode: ModeSchema })),
+  egressIps: z.array(z.string()),
+  payloadVersion: z.string(),
+  zip: z.object({ path: z.string().describe('relative to the store root'), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() }),
+  transportStats: z.object({ uploadedBytes: z.number().int().nonnegative(), cacheHit: z.boolean() }),
+});
+
+export const UnreachableResultSchema = z.object({
+  ...HostResultBase,
+  status: z.literal('unreachable'),
+  code: TransportCodeSchema,
+  message: z.string(),
+});
+
+export const FailedResultSchema = z.object({
+  ...HostResultBase,
+  status: z.literal('failed'),
+  code: FailedCodeSchema,
+  message: z.string(),
+  exitCode: z.number().int().nullable().describe('the remote command exit code, when it ran'),
+});
+
+export const RejectedResultSchema = z.object({
+  ...HostResultBase,
+  status: z.literal('rejected'),
+  reason: z.string().describe('why the ZIP was refused, one line'),
+  zipBytes: z.number().int().nonnegative().nullable(),
+  zipSha256: z.string().nullable(),
+});
+
+export const HostResultSchema = z.discriminatedUnion('status', [ProbedResultSchema, UnreachableResultSchema, FailedResultSchema, RejectedResultSchema]);
+export type HostResult = z.infer<typeof HostResultSchema>;
+export type ProbedResult = z.infer<typeof ProbedResultSchema>;
+export type HostStatus = HostResult['status'];
+
+/** Codes where the runner could not be reached at all: their own category in the report. */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'reset']);
+export function isUnreachableCode(code: TransportErrorCode): code is z.infer<typeof TransportCodeSchema> {
+  return UNREACHABLE_CODES.has(code);
+}
+
+export type HostResultCommon = Pick<HostResult, 'sweepId' | 'host' | 'transport' | 'jobId' | 'jobAttempts' | 'startedAt' | 'finishedAt' | 'durationMs'>;
+
+/** The 'probed' result of a host from its validated ZIP. `zipPath` is relative to the store root. */
+export function probedResult(
+  common: HostResultCommon,
+  zip: CheckedZip,
+  zipPath: string,
+  transportStats: { uploadedBytes: number; cacheHit: boolean },
+): ProbedResult {
+  const s = zip.summary;
+  return ProbedResultSchema.parse({
+    schema: 'smtp-fleet/host-result',
+    schema_version: FLEET_SCHEMA_VERSION,
+    ...common,
+    status: 'probed',
+    verdict: {
+      class: s.verdict.class,
+      exitCode: s.verdict.exit_code,
+      partial: s.verdict.partial,
+      hintId: s.verdict.hint_id,
+      summary: s.verdict.summary,
+      evidence: s.verdict.evidence,
+      nextStep: s.verdict.next_step,
+    },
+    attempts: { ok: s.sweep.ok, total: s.sweep.total, totalsMs: s.attempts.map((a) => a.duration_ms) },
+    server: s.settings.host,
+    ports: s.settings.ports,
+    egressIps: s.egress_ips,
+    payloadVersion: s.tool.version,
+    zip: { path: zipPath, sha256: zip.sha256, bytes: zip.bytes },
+    transportStats,
+  });
+}
+
+/** The result of a host whose job ended in a transport error: 'unreachable' or 'failed' by its code. */
+export function transportFailureResult(common: HostResultCommon, err: { code: TransportErrorCode; message: string }): HostResult {
+  const base = { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common } as const;
+  if (isUnreachableCode(err.code)) return { ...base, status: 'unreachable', code: err.code, message: oneLine(err.message) };
+  return { ...base, status: 'failed', code: err.code, message: oneLine(err.message), exitCode: null };
+}
+
+export function oneLine(text: string, max = 500): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 3)}...` : t;
+}
+
+// ---- fleet summary ----
+
+const Outcome = z.string().describe("a verdict class for probed hosts, else 'unreachable', 'failed', 'rejected' or 'pending'");
+const Percentiles = z.object({ n: z.number().int(), min: Ms, p50: Ms, p90: Ms, p99: Ms, max: Ms }).nullable();
+const Breakdown = z.object({
+  name: z.string(),
+  hosts: z.number().int(),
+  ok: z.number().int(),
+  smtpFailing: z.number().int(),
+  unreachable: z.number().int(),
+  failed: z.number().int(),
+  rejected: z.number().int(),
+  pending: z.number().int(),
+  successRate: z.number().min(0).max(1).nullable(),
+});
+const HostChange = z.object({ host: z.string(), from: Outcome, to: Outcome });
+
+export const FleetSummarySchema = z.object({
+  schema: z.literal('smtp-fleet/fleet-summary'),
+  schema_version: z.literal(FLEET_SCHEMA_VERSION),
+  sweep: z.object({ id: SweepIdSchema, created: Iso, kind: SweepKindSchema, selection: SelectionSchema, authTest: z.boolean() }),
+  generatedAt: Iso,
+  counts: z.object({
+    selected: z.number().int(),
+    probed: z.number().int(),
+    ok: z.number().int(),
+    smtpFailing: z.number().int(),
+    unreachable: z.number().int(),
+    failed: z.number().int(),
+    rejected: z.number().int(),
+    pending: z.number().int(),
+  }),
+  verdicts: z.record(z.string(), z.number().int()).describe('probed hosts by verdict class'),
+  successRate: z.number().min(0).max(1).nullable().describe('probed hosts whose verdict is ok, over probed hosts; runners not reached are left out'),
+  attemptSuccessRate: z.number().min(0).max(1).nullable().describe('SMTP attempts that succeeded over all attempts of probed hosts'),
+  timingsMs: Percentiles.describe('durations of every SMTP attempt of every probed host'),
+  hosts: z.array(
+    z.object({
+      name: z.string(),
+      address: z.string(),
+      os: z.string(),
+      transport: z.string(),
+      tags: z.array(z.string()),
+      groups: z.array(z.string()),
+      status: z.enum(['probed', 'unreachable', 'failed', 'rejected', 'pending']),
+      outcome: Outcome,
+      hintId: z.string().nullable(),
+      exitCode: z.number().int().nullable(),
+      detail: z.string().describe('evidence line, transport message or rejection reason'),
+      attempts: z.object({ ok: z.number().int(), total: z.number().int() }).nullable(),
+      medianMs: Ms.nullable(),
+      aa: z.object({ activity: z.string().nullable(), runId: z.string().nullable(), host: z.string().nullable() }).nullable(),
+      finishedAt: Iso.nullable(),
+      zip: z.string().nullable(),
+    }),
+  ),
+  failureGroups: z
+    .array(z.object({ outcome: Outcome, hintId: z.string().nullable(), evidence: z.string().describe('normalised'), hosts: z.array(z.string()) }))
+    .describe('SMTP failures grouped by identical normalised evidence, largest first'),
+  unreachableGroups: z.array(z.object({ code: z.string(), message: z.string().describe('normalised'), hosts: z.array(z.string()) })),
+  runnerProblems: z
+    .array(z.object({ status: z.enum(['failed', 'rejected']), code: z.string(), message: z.string(), hosts: z.array(z.string()) }))
+    .describe('runners reached but without a usable probe result'),
+  byTag: z.array(Breakdown),
+  byGroup: z.array(Breakdown),
+  pending: z.array(z.string()),
+  changes: z
+    .object({
+      previousSweepId: SweepIdSchema,
+      previousCreated: Iso,
+      newFailures: z.array(HostChange).describe('ok before, an SMTP failure now'),
+      recovered: z.array(HostChange).describe('anything but ok before, ok now'),
+      changed: z.array(HostChange).describe('every other change of outcome'),
+      newHosts: z.array(z.string()),
+      missingHosts: z.array(z.string()).describe('in the previous sweep, not selected now'),
+    })
+    .nullable(),
+});
+export type FleetSummary = z.infer<typeof FleetSummarySchema>;

@@ -1,0 +1,284 @@
+// The central store: a folder laid out by sweep and host.
+//
+//   <root>/sweeps/<sweepId>/sweep.json                      SweepMeta
+//   <root>/sweeps/<sweepId>/hosts/<host>/result.zip         the runner's ZIP, validated
+//   <root>/sweeps/<sweepId>/hosts/<host>/host_result.json   HostResult (the commit point)
+//   <root>/sweeps/<sweepId>/fleet_summary.json              FleetSummary
+//   <root>/sweeps/<sweepId>/fleet_report.md
+//
+// Every write goes to a temporary name in the same folder and is renamed into place, so a
+// reader sees the old file or the new one, never half of one; writing a host twice leaves
+// one result (the last). Ids are checked before they become paths.
+import { randomBytes } from 'node:crypto';
+import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { HostNameSchema } from '../inventory/schema.js';
+import { errorCode } from '../payload/util/errors.js';
+import {
+  FleetSummarySchema,
+  HostResultSchema,
+  SweepIdSchema,
+  SweepMetaSchema,
+  type FleetSummary,
+  type HostResult,
+  type SweepMeta,
+  type SweepMetaInput,
+} from './fleet-schema.js';
+import { ZipRejectedError, validateResultZip, type CheckedZip, type ZipLimits } from './zip-check.js';
+
+export const SWEEP_FILE = 'sweep.json';
+export const RESULT_ZIP = 'result.zip';
+export const HOST_RESULT_FILE = 'host_result.json';
+export const FLEET_SUMMARY_FILE = 'fleet_summary.json';
+export const FLEET_REPORT_FILE = 'fleet_report.md';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code = 'E_STORE';
+}
+
+/** `20261122-050000-3fa2`: UTC, so ids from controllers in different zones sort together. */
+export function newSweepId(now = new Date()): string {
+  const iso = now.toISOString();
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${randomBytes(2).toString('hex')}`;
+}
+
+export class Store {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Opens (creating if needed) a store folder. */
+  static async open(root: string): Promise<Store> {
+    const store = new Store(root);
+    try {
+      await mkdir(join(store.root, 'sweeps'), { recursive: true });
+    } catch (err) {
+      throw new StoreError(`cannot use --store "${root}": ${errorCode(err) ?? 'not writable'}`);
+    }
+    return store;
+  }
+
+  sweepDir(sweepId: string): string {
+    return this.inside('sweeps', checkId(sweepId, 'sweep id'));
+  }
+
+  hostDir(sweepId: string, host: string): string {
+    return this.inside('sweeps', checkId(sweepId, 'sweep id'), 'hosts', checkHost(host));
+  }
+
+  // ---- sweeps ----
+
+  /** Writes a new sweep's sweep.json; refuses an id already used. */
+  async createSweep(meta: SweepMetaInput): Promise<SweepMeta> {
+    const m = SweepMetaSchema.parse(meta);
+    const dir = this.sweepDir(m.id);
+    await mkdir(join(this.root, 'sweeps'), { recursive: true });
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if (errorCode(err) === 'EEXIST') throw new StoreError(`sweep ${m.id} already exists in the store`);
+      throw err;
+    }
+    await atomicWrite(join(dir, SWEEP_FILE), json(m));
+    return m;
+  }
+
+  /** Replaces sweep.json of an existing sweep (e.g. a re-probe adds a host to its list). */
+  async updateSweep(meta: SweepMetaInput): Promise<SweepMeta> {
+    const m = SweepMetaSchema.parse(meta);
+    await this.readSweep(m.id);
+    await atomicWrite(join(this.sweepDir(m.id), SWEEP_FILE), json(m));
+    return m;
+  }
+
+  async readSweep(sweepId: string): Promise<SweepMeta> {
+    const file = join(this.sweepDir(sweepId), SWEEP_FILE);
+    const data = await readJsonFile(file);
+    if (data === null) throw new StoreError(`no sweep ${sweepId} in the store ${this.root}`);
+    return parseOrThrow(SweepMetaSchema, data, file);
+  }
+
+  /** Every sweep, newest first. Folders without a readable sweep.json are skipped. */
+  async listSweeps(): Promise<SweepMeta[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.root, 'sweeps'));
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+    const metas: SweepMeta[] = [];
+    for (const n of names) {
+      if (!SweepIdSchema.safeParse(n).success) continue;
+      const data = await readJsonFile(join(this.root, 'sweeps', n, SWEEP_FILE)).catch(() => null);
+      const parsed = SweepMetaSchema.safeParse(data);
+      if (parsed.success && parsed.data.id === n) metas.push(parsed.data);
+    }
+    return metas.sort((a, b) => b.created.localeCompare(a.created) || b.id.localeCompare(a.id));
+  }
+
+  /** The newest sweep created before this one that has a fleet summary: the base of "changed since". */
+  async previousSweep(sweepId: string): Promise<{ meta: SweepMeta; summary: FleetSummary } | null> {
+    const current = await this.readSweep(sweepId);
+    for (const meta of await this.listSweeps()) {
+      if (meta.id === current.id || meta.created > current.created || (meta.created === current.created && meta.id >= current.id)) continue;
+      const summary = await this.readFleetSummary(meta.id).catch(() => null);
+      if (summary) return { meta, summary };
+    }
+    return null;
+  }
+
+  // ---- hosts ----
+
+  /**
+   * Takes a ZIP a worker fetched (`tmpZipPath` is consumed: moved or removed), validates it as
+   * untrusted input inside the host's folder, and renames it to result.zip, replacing an earlier
+   * one. On rejection throws ZipRejectedError and leaves no result.zip for the host (the result
+   * it replaced is gone too: the host's latest run is the rejected one).
+   * Returns the checked ZIP and its path relative to the store root (for HostResult.zip.path).
+   */
+  async acceptZip(sweepId: string, host: string, tmpZipPath: string, limits?: Partial<ZipLimits>): Promise<{ checked: CheckedZip; zipPath: string }> {
+    await this.readSweep(sweepId);
+    const dir = this.hostDir(sweepId, host);
+    await mkdir(dir, { recursive: true });
+    const staged = join(dir, `.${RESULT_ZIP}.${randomBytes(6).toString('hex')}.tmp`);
+    const final = join(dir, RESULT_ZIP);
+    try {
+      await moveIn(tmpZipPath, staged);
+      const checked = await validateResultZip(staged, limits);
+      await rename(staged, final);
+      return { checked, zipPath: relative(this.root, final).split(sep).join('/') };
+    } catch (err) {
+      await rm(staged, { force: true });
+      if (err instanceof ZipRejectedError) await rm(final, { force: true });
+      throw err;
+    } finally {
+      await rm(tmpZipPath, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Writes host_result.json atomically; a second write for the same host replaces the first. */
+  async writeHostResult(result: HostResult): Promise<void> {
+    const r = HostResultSchema.parse(result);
+    await this.readSweep(r.sweepId);
+    const dir = this.hostDir(r.sweepId, r.host);
+    await mkdir(dir, { recursive: true });
+    // A result without a ZIP must not leave an older run's ZIP looking like its evidence.
+    if (r.status !== 'probed') await rm(join(dir, RESULT_ZIP), { force: true });
+    await atomicWrite(join(dir, HOST_RESULT_FILE), json(r));
+  }
+
+  async readHostResult(sweepId: string, host: string): Promise<HostResult | null> {
+    const file = join(this.hostDir(sweepId, host), HOST_RESULT_FILE);
+    const data = await readJsonFile(file);
+    return data === null ? null : parseOrThrow(HostResultSchema, data, file);
+  }
+
+  /** Every host result of a sweep, sorted by host name. */
+  async readHostResults(sweepId: string): Promise<HostResult[]> {
+    const hostsDir = join(this.sweepDir(sweepId), 'hosts');
+    let names: string[];
+    try {
+      names = await readdir(hostsDir);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+    const out: HostResult[] = [];
+    for (const n of names.sort()) {
+      if (!HostNameSchema.safeParse(n).success) continue;
+      const r = await this.readHostResult(sweepId, n);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  // ---- report ----
+
+  async writeFleetReport(sweepId: string, summary: FleetSummary, markdown: string): Promise<{ summaryPath: string; reportPath: string }> {
+    const s = FleetSummarySchema.parse(summary);
+    if (s.sweep.id !== sweepId) throw new StoreError(`fleet summary of sweep ${s.sweep.id} cannot be written to sweep ${sweepId}`);
+    const dir = this.sweepDir(sweepId);
+    const summaryPath = join(dir, FLEET_SUMMARY_FILE);
+    const reportPath = join(dir, FLEET_REPORT_FILE);
+    await atomicWrite(summaryPath, json(s));
+    await atomicWrite(reportPath, markdown);
+    return { summaryPath, reportPath };
+  }
+
+  async readFleetSummary(sweepId: string): Promise<FleetSummary | null> {
+    const file = join(this.sweepDir(sweepId), FLEET_SUMMARY_FILE);
+    const data = await readJsonFile(file);
+    return data === null ? null : parseOrThrow(FleetSummarySchema, data, file);
+  }
+
+  private inside(...parts: string[]): string {
+    const p = resolve(this.root, ...parts);
+    if (!p.startsWith(this.root + sep)) throw new StoreError(`path escapes the store: ${parts.join('/')}`);
+    return p;
+  }
+}
+
+function checkId(id: string, what: string): string {
+  const r = SweepIdSchema.safeParse(id);
+  if (!r.success) throw new StoreError(`invalid ${what} ${JSON.stringify(id)}: ${r.error.issues[0]!.message}`);
+  return id;
+}
+
+function checkHost(host: string): string {
+  const r = HostNameSchema.safeParse(host);
+  if (!r.success) throw new StoreError(`invalid host name ${JSON.stringify(host)}: ${r.error.issues[0]!.message}`);
+  return host;
+}
+
+async function moveIn(from: string, to: string): Promise<void> {
+  const st = await lstat(from).catch(() => null);
+  if (!st) throw new ZipRejectedError('unreadable', 'the fetched ZIP is missing');
+  if (!st.isFile()) throw new ZipRejectedError('unreadable', 'the fetched ZIP is not a regular file');
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if (errorCode(err) !== 'EXDEV') throw err;
+    await copyFile(from, to);
+  }
+}
+
+async function atomicWrite(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data, { flag: 'wx' });
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null;
+    throw new StoreError(`cannot read ${file}: ${errorCode(err) ?? 'unreadable'}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StoreError(`${file} is not valid JSON`);
+  }
+}
+
+function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, data: unknown, file: string): T {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new StoreError(`${file} does not match its schema: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+}
+
+function json(v: unknown): string {
+  return `${JSON.stringify(v, null, 2)}\n`;
+}

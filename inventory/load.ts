@@ -1,0 +1,294 @@
+// Reads an inventory file (YAML; JSON is YAML too) into resolved hosts. Every rejection is
+// one line that names the file, the line and column, and the field: `inv.yml:14:5: hosts[2].auth: ...`.
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { DEFAULT_HOST, DEFAULT_PORTS } from '../payload/probe/options.js';
+import { errorCode } from '../payload/util/errors.js';
+import {
+  INVENTORY_VERSION,
+  InventoryFileSchema,
+  ResolvedHostSchema,
+  SECRET_KEYS,
+  type DefaultsInput,
+  type HostInput,
+  type InventoryFile,
+  type ResolvedAuth,
+  type ResolvedHost,
+} from './schema.js';
+
+export type { ResolvedHost } from './schema.js';
+export { ResolvedHostSchema } from './schema.js';
+
+const MAX_INVENTORY_BYTES = 8 * 1024 * 1024;
+
+export class InventoryError extends Error {
+  override readonly name = 'InventoryError';
+  readonly code = 'E_INVENTORY';
+}
+
+export interface Inventory {
+  /** The file as the user named it (used in messages). */
+  file: string;
+  version: typeof INVENTORY_VERSION;
+  /** In file order. */
+  hosts: ResolvedHost[];
+  /** Group name -> member host names (listed hosts plus hosts carrying one of its tags), in file order. */
+  groups: Record<string, string[]>;
+  /** Every tag some host carries, sorted. */
+  tags: string[];
+}
+
+type Path = ReadonlyArray<PropertyKey>;
+interface Issue {
+  path: Path;
+  message: string;
+}
+
+export async function loadInventory(path: string): Promise<Inventory> {
+  let text: string;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw Object.assign(new Error(), { code: 'not a file' });
+    if (st.size > MAX_INVENTORY_BYTES) throw Object.assign(new Error(), { code: `larger than ${MAX_INVENTORY_BYTES} bytes` });
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InventoryError(`${path}: cannot read the inventory: ${errorCode(err) ?? 'unreadable'}`);
+  }
+  return parseInventory(text, path);
+}
+
+/** Parses inventory text; `file` names it in messages and anchors relative key/CA paths. */
+export function parseInventory(text: string, file: string): Inventory {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const fail = (offset: number, path: Path, message: string): never => {
+    const { line, col } = lineCounter.linePos(offset);
+    const where = path.length ? `${formatPath(path)}: ` : '';
+    throw new InventoryError(`${file}:${line}:${col}: ${where}${message}`);
+  };
+  const failAt = (issue: Issue): never => fail(offsetOf(doc, issue.path), issue.path, issue.message);
+
+  const yamlError = doc.errors[0];
+  if (yamlError) fail(yamlError.pos[0], [], yamlError.message.split('\n')[0]!);
+
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(0, [], 'expected a mapping with version, defaults, groups and hosts');
+
+  const secret = findSecret(raw, []);
+  if (secret) failAt(secret);
+
+  const parsed = InventoryFileSchema.safeParse(raw);
+  if (!parsed.success) failAt(fromZod(parsed.error.issues[0]!));
+  const inv = parsed.data!;
+
+  const baseDir = dirname(resolve(file));
+  const hosts: ResolvedHost[] = [];
+  const seen = new Map<string, number>();
+  inv.hosts.forEach((h, i) => {
+    const prior = seen.get(h.name.toLowerCase());
+    if (prior !== undefined) failAt({ path: ['hosts', i, 'name'], message: `duplicate host name "${h.name}" (hosts[${prior}] has it)` });
+    seen.set(h.name.toLowerCase(), i);
+    const r = resolveHost(inv, i, baseDir);
+    if ('path' in r) failAt(r);
+    hosts.push(r as ResolvedHost);
+  });
+
+  const groups = groupMembers(inv, hosts, failAt);
+  for (const h of hosts) h.groups = Object.keys(groups).filter((g) => groups[g]!.includes(h.name));
+  const tags = [...new Set(hosts.flatMap((h) => h.tags))].sort();
+  return { file, version: INVENTORY_VERSION, hosts: hosts.map((h) => ResolvedHostSchema.parse(h)), groups, tags };
+}
+
+/** The resolved hosts of an inventory (copies: callers may change them freely). */
+export function resolveHosts(inv: Inventory): ResolvedHost[] {
+  return inv.hosts.map((h) => structuredClone(h));
+}
+
+/**
+ * The payload's argv after `probe` for this host: target, ports, mode, resolver, timeouts and
+ * the whitelisted flags. The deploy step adds its own --out / --zip-to / --json. With
+ * `authTest`, adds --auth-test --user and --password-env naming the variable the runner must
+ * hold (the secret never appears here). The AA context is not passed (the payload has no
+ * flags for it); it stays in the job data and the fleet report.
+ */
+export function probeArgsFor(host: ResolvedHost, opts: { authTest?: boolean } = {}): string[] {
+  const p = host.probe;
+  const args = ['--host', p.server];
+  for (const port of p.ports) args.push('--port', port);
+  if (p.mode !== 'auto') args.push('--mode', p.mode);
+  if (p.resolver) args.push('--resolver', p.resolver);
+  for (const t of p.timeout) args.push('--timeout', t);
+  for (const [flag, value] of Object.entries(p.flags)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) args.push(`--${flag}`, String(v));
+  }
+  if (opts.authTest && p.smtpAuth) args.push('--auth-test', '--user', p.smtpAuth.user, '--password-env', p.smtpAuth.passwordEnv);
+  return args;
+}
+
+// ---- merging ----
+
+function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHost | Issue {
+  const h = inv.hosts[i]!;
+  const d: DefaultsInput = inv.defaults ?? {};
+  // Where a merged field came from, for the message: the host if it set it, else defaults.
+  const at = (field: keyof HostInput): Path => (h[field] !== undefined || d[field as keyof DefaultsInput] === undefined ? ['hosts', i, field] : ['defaults', field]);
+  const missing = (field: keyof HostInput): Issue => ({ path: ['hosts', i, field], message: 'is required (set it on the host or in defaults)' });
+
+  const os = h.os ?? d.os;
+  const transport = h.transport ?? d.transport;
+  const user = h.user ?? d.user;
+  const auth = h.auth ?? d.auth;
+  if (!os) return missing('os');
+  if (!transport) return missing('transport');
+  if (!user) return missing('user');
+  if (!auth) return missing('auth');
+  if (transport === 'winrm' && os !== 'windows') return { path: at('transport'), message: `winrm reaches windows runners only, and this host has os: ${os}` };
+  if (transport === 'winrm' && auth.passwordEnv === undefined) return { path: at('auth'), message: 'winrm logs in with a password: use `passwordEnv: NAME`' };
+
+  const path = (p: string) => resolvePath(p, baseDir);
+  let resolvedAuth: ResolvedAuth;
+  if (auth.key !== undefined) resolvedAuth = { kind: 'key', path: path(auth.key), passphraseEnv: auth.passphraseEnv ?? null };
+  else if (auth.agent) resolvedAuth = { kind: 'agent' };
+  else resolvedAuth = { kind: 'password', env: auth.passwordEnv! };
+
+  const ssh = { ...d.ssh, ...h.ssh };
+  const winrm = { ...d.winrm, ...h.winrm };
+  const https = winrm.https ?? true;
+  const port = h.port ?? (transport === 'ssh' ? ssh.port : winrm.port) ?? (transport === 'ssh' ? 22 : https ? 5986 : 5985);
+  const probe = { ...d.probe, ...h.probe };
+  const aa = { ...d.probe?.aa, ...h.probe?.aa };
+
+  return {
+    schema: 'smtp-fleet/resolved-host',
+    schema_version: INVENTORY_VERSION,
+    name: h.name,
+    address: h.address,
+    port,
+    os,
+    transport,
+    user,
+    auth: resolvedAuth,
+    ...(transport === 'ssh' ? { ssh: { knownHosts: ssh.knownHosts ? path(ssh.knownHosts) : null } } : {}),
+    ...(transport === 'winrm'
+      ? { winrm: { https, auth: winrm.auth ?? 'ntlm', caFile: winrm.caFile ? path(winrm.caFile) : null, thumbprint: winrm.thumbprint ?? null } }
+      : {}),
+    tags: [...new Set([...(d.tags ?? []), ...(h.tags ?? [])])],
+    groups: [],
+    probe: {
+      server: probe.server ?? DEFAULT_HOST,
+      ports: probe.ports ?? [...DEFAULT_PORTS],
+      mode: probe.mode ?? 'auto',
+      resolver: probe.resolver ?? null,
+      timeout: probe.timeout ?? [],
+      flags: { ...d.probe?.flags, ...h.probe?.flags },
+      smtpAuth: probe.smtpAuth ?? null,
+      aa: { activity: aa.activity ?? null, runId: aa.runId ?? null, host: aa.host ?? null },
+    },
+  };
+}
+
+function resolvePath(p: string, baseDir: string): string {
+  if (p === '~' || p.startsWith('~/')) return resolve(homedir(), p.slice(2));
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+function groupMembers(inv: InventoryFile, hosts: ResolvedHost[], failAt: (i: Issue) => never): Record<string, string[]> {
+  const names = hosts.map((h) => h.name);
+  const out: Record<string, string[]> = {};
+  for (const [g, def] of Object.entries(inv.groups ?? {})) {
+    (def.hosts ?? []).forEach((n, j) => {
+      if (!names.includes(n)) failAt({ path: ['groups', g, 'hosts', j], message: unknownName('host', n, names) });
+    });
+    out[g] = hosts.filter((h) => def.hosts?.includes(h.name) || h.tags.some((t) => def.tags?.includes(t))).map((h) => h.name);
+  }
+  return out;
+}
+
+// ---- messages ----
+
+/** `unknown host "rnr-01" (did you mean "runner-01"?)`, the suggestion only when one is close. */
+export function unknownName(what: string, name: string, known: readonly string[]): string {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  const close = best !== null && bestD <= Math.max(2, Math.floor(name.length / 3));
+  return `unknown ${what} "${name}"${close ? ` (did you mean "${best}"?)` : known.length ? ` (known: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})` : ''}`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function findSecret(value: unknown, path: PropertyKey[]): Issue | null {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findSecret(value[i], [...path, i]);
+      if (hit) return hit;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const rule = SECRET_KEYS.find(([re]) => re.test(k));
+      if (rule) return { path: [...path, k], message: `secrets are never written in the inventory: ${rule[1]}` };
+      const hit = findSecret(v, [...path, k]);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+function fromZod(issue: z.core.$ZodIssue): Issue {
+  if (issue.code === 'unrecognized_keys') {
+    const custom = issue.message.startsWith('probe flag');
+    return { path: [...issue.path, issue.keys[0]!], message: custom ? issue.message : `unknown field "${issue.keys[0]}"` };
+  }
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return { path: issue.path, message: 'is required' };
+  return { path: issue.path, message: issue.message };
+}
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][\w-]*$/.test(String(seg))) out += `${out ? '.' : ''}${String(seg)}`;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+/** Source offset of the deepest node the path reaches: the key for a mapping field, the item for a list entry. */
+function offsetOf(doc: Document, path: Path): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node);
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      if (!pair) break;
+      offset = rangeStart(pair.key) || offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined) break;
+      offset = rangeStart(item) || offset;
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number {
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  return range ? range[0] : 0;
+}

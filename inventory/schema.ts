@@ -1,0 +1,194 @@
+// The runner inventory: the file a user writes (InventoryFileSchema) and the host it becomes
+// once defaults are merged in (ResolvedHostSchema). The resolved host travels in Redis job
+// data as-is, so it names secrets (env var names, key paths) and never holds one.
+import { z } from 'zod';
+import { parseDnsServer, parseHost, parsePorts, parseTimeouts } from '../payload/probe/options.js';
+import { errorMessage } from '../payload/util/errors.js';
+
+export const INVENTORY_VERSION = 1 as const;
+
+// Host names become folder names in the store and parts of job ids: keep them boring.
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+export const HostNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .refine((s) => !s.endsWith('.') && !WINDOWS_RESERVED.test(s), 'is not usable as a file name');
+const LabelSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/, 'must be letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name like RUNNER_PASSWORD');
+const PathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL')
+  .refine((s) => !s.startsWith('-'), 'must not start with "-" (it would read as a flag)');
+
+/** Wraps one of the payload's own flag parsers, so the inventory accepts exactly what the probe does. */
+function accepts<T>(parse: (v: T) => unknown) {
+  return (v: T, ctx: z.RefinementCtx) => {
+    try {
+      parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: errorMessage(err) });
+    }
+  };
+}
+
+export const OsSchema = z.enum(['windows', 'linux']);
+export const TransportKindSchema = z.enum(['ssh', 'winrm']);
+
+// Exactly one way to authenticate: `key: PATH` (+ passphraseEnv), `agent: true` or
+// `passwordEnv: NAME`. One object with a check rather than a union, so a bad field is named.
+const KeyPath = z
+  .string()
+  .refine((s) => !/PRIVATE KEY|\n/.test(s), { message: 'looks like key material: give the path of the key file, never the key itself', abort: true })
+  .pipe(PathSchema);
+export const AuthInputSchema = z
+  .strictObject({
+    key: KeyPath.optional(),
+    passphraseEnv: EnvNameSchema.optional(),
+    agent: z.literal(true, { error: 'must be true when given' }).optional(),
+    passwordEnv: EnvNameSchema.optional(),
+  })
+  .superRefine((a, ctx) => {
+    const ways = [a.key, a.agent, a.passwordEnv].filter((v) => v !== undefined).length;
+    if (ways !== 1) ctx.addIssue({ code: 'custom', message: 'needs exactly one of `key: PATH` (with optional passphraseEnv), `agent: true` or `passwordEnv: NAME`' });
+    else if (a.passphraseEnv !== undefined && a.key === undefined) ctx.addIssue({ code: 'custom', path: ['passphraseEnv'], message: 'goes with `key: PATH` only' });
+  });
+
+const PortNumber = z.number().int().min(1).max(65535);
+const SshInput = z.strictObject({ knownHosts: PathSchema.optional(), port: PortNumber.optional() });
+const WinrmInput = z.strictObject({
+  port: PortNumber.optional(),
+  https: z.boolean().optional(),
+  auth: z.enum(['basic', 'ntlm']).optional(),
+  caFile: PathSchema.optional(),
+  thumbprint: z
+    .string()
+    .transform((s) => s.replace(/[\s:]/g, '').toUpperCase())
+    .pipe(z.string().regex(/^([0-9A-F]{40}|[0-9A-F]{64})$/, 'must be a SHA-1 or SHA-256 certificate fingerprint in hex'))
+    .optional(),
+});
+
+/** Probe flags a host may add beyond the named settings; anything else (--out, --password...) is refused. */
+export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech'] as const;
+const Count = (max: number) => z.number().int().min(1).max(max);
+export const ProbeFlagsSchema = z.strictObject(
+  {
+    attempts: Count(100).optional(),
+    concurrency: Count(64).optional(),
+    family: z.enum(['4', '6', 'any']).optional(),
+    sni: z.string().superRefine(accepts((v: string) => parseHost(v, 'sni'))).optional(),
+    'ehlo-name': z.string().superRefine(accepts((v: string) => parseHost(v, 'ehlo-name'))).optional(),
+    dns: z.array(z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'dns')))).optional(),
+    'hosts-file': PathSchema.optional(),
+    ca: z.array(PathSchema).optional(),
+    'auth-max': Count(10).optional(),
+    'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys' ? `probe flag ${iss.keys.map((k) => `--${k}`).join(', ')} is not allowed here (allowed: ${PROBE_FLAG_NAMES.join(', ')})` : undefined,
+  },
+);
+export type ProbeFlags = z.infer<typeof ProbeFlagsSchema>;
+
+// YAML users write `587`; the payload takes strings like `465:implicit`.
+const PortSpecInput = z.union([z.number().int(), z.string()]).transform(String).superRefine(accepts((v: string) => parsePorts([v], 'auto')));
+const TimeoutInput = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v])).superRefine(accepts(parseTimeouts));
+
+export const AaContextSchema = z.strictObject({
+  activity: z.string().max(200).optional(),
+  runId: z.string().max(200).optional(),
+  host: z.string().max(253).optional(),
+});
+
+const ProbeInput = z.strictObject({
+  server: z.string().superRefine(accepts((v: string) => parseHost(v, 'server'))).optional(),
+  ports: z.array(PortSpecInput).min(1).optional(),
+  mode: z.enum(['auto', 'starttls', 'implicit', 'plain']).optional(),
+  resolver: z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'resolver'))).optional(),
+  timeout: TimeoutInput.optional(),
+  flags: ProbeFlagsSchema.optional(),
+  /** The mail account for --auth-test sweeps; the password is read on the runner from the named variable. */
+  smtpAuth: z.strictObject({ user: z.string().min(1).max(320), passwordEnv: EnvNameSchema }).optional(),
+  aa: AaContextSchema.optional(),
+});
+
+/** Every setting a host may carry; defaults take the same ones. */
+const HostSettings = {
+  port: PortNumber.optional(),
+  os: OsSchema.optional(),
+  transport: TransportKindSchema.optional(),
+  user: z.string().min(1).max(256).optional(),
+  auth: AuthInputSchema.optional(),
+  ssh: SshInput.optional(),
+  winrm: WinrmInput.optional(),
+  tags: z.array(LabelSchema).optional(),
+  probe: ProbeInput.optional(),
+};
+
+export const HostInputSchema = z.strictObject({
+  name: HostNameSchema,
+  address: z.string().superRefine(accepts((v: string) => parseHost(v, 'address'))),
+  ...HostSettings,
+});
+export type HostInput = z.infer<typeof HostInputSchema>;
+export const DefaultsInputSchema = z.strictObject(HostSettings);
+export type DefaultsInput = z.infer<typeof DefaultsInputSchema>;
+
+export const GroupInputSchema = z.strictObject({
+  hosts: z.array(HostNameSchema).optional(),
+  tags: z.array(LabelSchema).optional(),
+});
+
+export const InventoryFileSchema = z.strictObject({
+  version: z.literal(INVENTORY_VERSION, { error: `must be ${INVENTORY_VERSION} (the inventory format this version reads)` }),
+  defaults: DefaultsInputSchema.optional(),
+  groups: z.record(LabelSchema, GroupInputSchema).optional(),
+  hosts: z.array(HostInputSchema).min(1, 'lists no host'),
+});
+export type InventoryFile = z.infer<typeof InventoryFileSchema>;
+
+// ---- what a worker receives ----
+
+export const ResolvedAuthSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('key'), path: z.string().describe('absolute path of the private key on the worker'), passphraseEnv: z.string().nullable() }),
+  z.object({ kind: z.literal('agent') }),
+  z.object({ kind: z.literal('password'), env: z.string().describe('name of the variable holding the password on the worker') }),
+]);
+export type ResolvedAuth = z.infer<typeof ResolvedAuthSchema>;
+
+export const ResolvedHostSchema = z.object({
+  schema: z.literal('smtp-fleet/resolved-host'),
+  schema_version: z.literal(INVENTORY_VERSION),
+  name: HostNameSchema,
+  address: z.string(),
+  port: PortNumber.describe('effective transport port: host port, else ssh.port / winrm.port, else 22, 5986 (https) or 5985'),
+  os: OsSchema,
+  transport: TransportKindSchema,
+  user: z.string(),
+  auth: ResolvedAuthSchema,
+  ssh: z.object({ knownHosts: z.string().nullable().describe('absolute path; null: the worker default') }).optional(),
+  winrm: z
+    .object({ https: z.boolean(), auth: z.enum(['basic', 'ntlm']), caFile: z.string().nullable(), thumbprint: z.string().nullable() })
+    .optional(),
+  tags: z.array(z.string()),
+  groups: z.array(z.string()),
+  probe: z.object({
+    server: z.string(),
+    ports: z.array(z.string()),
+    mode: z.enum(['auto', 'starttls', 'implicit', 'plain']),
+    resolver: z.string().nullable(),
+    timeout: z.array(z.string()),
+    flags: ProbeFlagsSchema,
+    smtpAuth: z.object({ user: z.string(), passwordEnv: z.string() }).nullable(),
+    aa: z.object({ activity: z.string().nullable(), runId: z.string().nullable(), host: z.string().nullable() }),
+  }),
+});
+export type ResolvedHost = z.infer<typeof ResolvedHostSchema>;
+
+/** Keys that would hold a secret inline, and what to write instead. */
+export const SECRET_KEYS: ReadonlyArray<[RegExp, string]> = [
+  [/^passphrase$/i, 'put the key passphrase in an environment variable and name it with passphraseEnv'],
+  [/^(password|passwd|pass|pwd|secret|token|access_?token|api_?key|credentials?|private_?key)$/i, 'put the secret in an environment variable and name it with passwordEnv'],
+];

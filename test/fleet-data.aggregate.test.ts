@@ -1,0 +1,223 @@
+// The fleet view of a realistic sweep: verdict counts, failures grouped across per-host noise,
+// unreachable runners apart, breakdowns, percentiles, and what changed since the last sweep.
+import { describe, expect, it } from 'vitest';
+import { aggregate, normaliseEvidence, percentiles } from '../controller/aggregate.js';
+import { renderFleetReport } from '../controller/fleet-report.js';
+import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type SweepMeta } from '../controller/fleet-schema.js';
+import { parseInventory } from '../inventory/load.js';
+import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
+
+const inv = parseInventory(
+  `version: 1
+defaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }
+groups:
+  paris: { tags: [paris] }
+  lyon: { tags: [lyon] }
+hosts:
+  - { name: p1, address: 10.0.0.1, tags: [paris, prod], probe: { aa: { activity: Mail invoices } } }
+  - { name: p2, address: 10.0.0.2, tags: [paris, prod] }
+  - { name: p3, address: 10.0.0.3, tags: [paris] }
+  - { name: p4, address: 10.0.0.4, tags: [paris] }
+  - { name: t1, address: 10.0.1.1, tags: [lyon, prod] }
+  - { name: t2, address: 10.0.1.2, tags: [lyon, prod] }
+  - { name: t3, address: 10.0.1.3, tags: [lyon] }
+  - { name: a1, address: 10.0.2.1, tags: [lyon] }
+  - { name: u1, address: 10.0.3.1, tags: [paris] }
+  - { name: u2, address: 10.0.3.2, tags: [paris] }
+  - { name: u3, address: 10.0.3.3 }
+  - { name: f1, address: 10.0.4.1 }
+  - { name: r1, address: 10.0.5.1 }
+  - { name: q1, address: 10.0.6.1 }
+  - { name: w1, address: 10.0.7.1, os: windows, transport: winrm, auth: { passwordEnv: W } }
+`,
+  'fleet.yml',
+);
+
+function meta(id: string, created: string, hosts: string[]): SweepMeta {
+  return { schema: 'smtp-fleet/sweep', schema_version: 1, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null } };
+}
+const common = (sweepId: string, host: string, finishedAt = '2026-11-22T02:01:00.000Z') => ({
+  sweepId,
+  host,
+  transport: 'ssh' as const,
+  jobId: `${sweepId}:${host}`,
+  jobAttempts: 1,
+  startedAt: '2026-11-22T02:00:00.000Z',
+  finishedAt,
+  durationMs: 1500,
+});
+function probed(sweepId: string, host: string, cls: FailureClass, evidence: string, totalsMs: number[], ok = cls === 'ok' ? totalsMs.length : 0, hintId = cls === 'ok' ? 'ok' : `${cls}-x`): HostResult {
+  return HostResultSchema.parse({
+    schema: 'smtp-fleet/host-result',
+    schema_version: 1,
+    ...common(sweepId, host),
+    status: 'probed',
+    verdict: { class: cls, exitCode: EXIT_CODES[cls], partial: ok > 0 && ok < totalsMs.length, hintId, summary: 's', evidence, nextStep: 'n' },
+    attempts: { ok, total: totalsMs.length, totalsMs },
+    server: 'smtp.gmail.com',
+    ports: [{ port: 587, mode: 'starttls' }],
+    egressIps: ['203.0.113.7'],
+    payloadVersion: '0.1.0',
+    zip: { path: `sweeps/${sweepId}/hosts/${host}/result.zip`, sha256: 'a'.repeat(64), bytes: 12345 },
+    transportStats: { uploadedBytes: 0, cacheHit: true },
+  });
+}
+// As the probe writes it: IPv6 in brackets before the port; a timestamp that differs per runner.
+const tlsEvidence = (ip: string) =>
+  `TLS ${ip.includes(':') ? `[${ip}]` : ip}:587 (SNI smtp.gmail.com): SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain; issuer CN=Fortinet_CA_SSL, O=Fortinet at 2026-11-22T02:00:${String(ip.length).padStart(2, '0')}Z`;
+const authEvidence = (trace: string) => `S: 535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials ${trace} - gsmtp (reply to AUTH PLAIN)`;
+
+const NOW = 'S2';
+const current: HostResult[] = [
+  probed(NOW, 'p1', 'ok', 'S: 250 2.0.0 OK', [100, 110]),
+  probed(NOW, 'p2', 'ok', 'S: 250 2.0.0 OK', [120, 130]),
+  probed(NOW, 'p3', 'ok', 'S: 250 2.0.0 OK', [140, 150]),
+  probed(NOW, 'p4', 'ok', 'S: 250 2.0.0 OK', [160, 170], 2),
+  probed(NOW, 't1', 'tls', tlsEvidence('142.250.1.108'), [300, 310], 0, 'proxy-tls-interception'),
+  probed(NOW, 't2', 'tls', tlsEvidence('142.250.1.109'), [320, 330], 0, 'proxy-tls-interception'),
+  probed(NOW, 't3', 'tls', tlsEvidence('2a00:1450:400c:c07::6c'), [340, 350], 0, 'proxy-tls-interception'),
+  probed(NOW, 'a1', 'auth', authEvidence('d2e1a72fcb4a3-42b3a7c1234sm5678901.23'), [900, 2000], 0, 'gmail-bad-credentials'),
+  transportFailureResult(common(NOW, 'u1'), { code: 'unreachable', message: 'connect ECONNREFUSED 10.0.3.1:22' }),
+  transportFailureResult(common(NOW, 'u2'), { code: 'unreachable', message: 'connect ECONNREFUSED 10.0.3.2:22' }),
+  transportFailureResult(common(NOW, 'u3'), { code: 'timeout', message: 'ssh handshake with u3 timed out after 10000 ms' }),
+  transportFailureResult(common(NOW, 'f1'), { code: 'host-key-mismatch', message: 'host key of 10.0.4.1 changed: SHA256:abc' }),
+  { schema: 'smtp-fleet/host-result', schema_version: 1, ...common(NOW, 'r1'), status: 'rejected', reason: 'entry "../x" climbs out of its folder with ".."', zipBytes: 300, zipSha256: null },
+  // A hostile runner's evidence: markdown, HTML and table breakers.
+  probed(NOW, 'w1', 'unknown', 'S: 599 | <script>alert(1)</script> [click](http://evil.example) `x`\nsecond line', [50], 0, 'unknown-reply'),
+];
+const selected = ['p1', 'p2', 'p3', 'p4', 't1', 't2', 't3', 'a1', 'u1', 'u2', 'u3', 'f1', 'r1', 'q1', 'w1'];
+
+// The previous sweep: p2 failed then (recovered now), t1 was ok (new failure), a1 was tls
+// (changed class), u1 was ok (now unreachable: a change, not an SMTP failure), old1 is gone,
+// p3 was not in it.
+const PREV = 'S1';
+const previous = aggregate(
+  meta(PREV, '2026-11-21T02:00:00.000Z', ['p1', 'p2', 't1', 'a1', 'u1', 'old1', 'q1']),
+  [
+    probed(PREV, 'p1', 'ok', 'ok', [100]),
+    probed(PREV, 'p2', 'tls', tlsEvidence('142.250.1.108'), [100]),
+    probed(PREV, 't1', 'ok', 'ok', [100]),
+    probed(PREV, 'a1', 'tls', tlsEvidence('142.250.1.108'), [100]),
+    probed(PREV, 'u1', 'ok', 'ok', [100]),
+    probed(PREV, 'old1', 'ok', 'ok', [100]),
+  ],
+  inv.hosts,
+);
+
+describe('fleet aggregation', () => {
+  const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), current, inv.hosts, previous, new Date('2026-11-22T02:10:00Z'));
+
+  it('counts verdicts of probed runners apart from runners not reached', () => {
+    expect(s.counts).toEqual({ selected: 15, probed: 9, ok: 4, smtpFailing: 5, unreachable: 3, failed: 1, rejected: 1, pending: 1 });
+    expect(s.verdicts).toMatchObject({ ok: 4, tls: 3, auth: 1, unknown: 1, connect: 0 });
+    expect(s.successRate).toBeCloseTo(4 / 9);
+    expect(s.attemptSuccessRate).toBeCloseTo(8 / 17);
+    expect(s.pending).toEqual(['q1']);
+    expect(FleetSummarySchema.parse(JSON.parse(JSON.stringify(s)))).toEqual(s);
+  });
+
+  it('takes timing percentiles over every attempt of every probed runner', () => {
+    expect(s.timingsMs).toEqual({ n: 17, min: 50, p50: 170, p90: 900, p99: 2000, max: 2000 });
+    expect(percentiles([])).toBeNull();
+    expect(percentiles([5])).toEqual({ n: 1, min: 5, p50: 5, p90: 5, p99: 5, max: 5 });
+    expect(s.hosts.find((h) => h.name === 'p1')).toMatchObject({ medianMs: 100, attempts: { ok: 2, total: 2 }, aa: { activity: 'Mail invoices' } });
+  });
+
+  it('groups identical failures across per-host IPs, timestamps and trace ids', () => {
+    expect(s.failureGroups[0]).toEqual({
+      outcome: 'tls',
+      hintId: 'proxy-tls-interception',
+      evidence: 'TLS <ip>:587 (SNI smtp.gmail.com): SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain; issuer CN=Fortinet_CA_SSL, O=Fortinet at <time>',
+      hosts: ['t1', 't2', 't3'],
+    });
+    expect(s.failureGroups.map((g) => [g.outcome, g.hosts])).toEqual([
+      ['tls', ['t1', 't2', 't3']],
+      ['auth', ['a1']],
+      ['unknown', ['w1']],
+    ]);
+    // Two runners failing AUTH with different Gmail trace ids are one group.
+    const two = aggregate(meta('X', '2026-11-22T00:00:00Z', ['a1', 'p1']), [
+      probed('X', 'a1', 'auth', authEvidence('d2e1a72fcb4a3-42b3a7c1234sm5678901.23'), [1]),
+      probed('X', 'p1', 'auth', authEvidence('a98c61e0f1b2-3c4d5e6f789sm1234567.45'), [1]),
+    ], inv.hosts);
+    expect(two.failureGroups).toHaveLength(1);
+    expect(two.failureGroups[0]!.evidence).toBe('S: 535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials <id> - gsmtp (reply to AUTH PLAIN)');
+  });
+
+  it('keeps runners not reached, and reached without a result, out of the SMTP verdicts', () => {
+    expect(s.unreachableGroups).toEqual([
+      { code: 'unreachable', message: 'connect ECONNREFUSED <runner>:22', hosts: ['u1', 'u2'] },
+      { code: 'timeout', message: 'ssh handshake with <runner> timed out after <duration>', hosts: ['u3'] },
+    ]);
+    expect(s.runnerProblems).toEqual([
+      { status: 'failed', code: 'host-key-mismatch', message: 'host key of <runner> changed: SHA256:abc', hosts: ['f1'] },
+      { status: 'rejected', code: 'zip-rejected', message: 'entry "../x" climbs out of its folder with ".."', hosts: ['r1'] },
+    ]);
+    expect(s.failureGroups.flatMap((g) => g.hosts)).not.toContain('u1');
+  });
+
+  it('breaks down by tag and group', () => {
+    expect(s.byGroup.find((b) => b.name === 'paris')).toEqual({ name: 'paris', hosts: 6, ok: 4, smtpFailing: 0, unreachable: 2, failed: 0, rejected: 0, pending: 0, successRate: 1 });
+    expect(s.byGroup.find((b) => b.name === 'lyon')).toMatchObject({ hosts: 4, ok: 0, smtpFailing: 4, successRate: 0 });
+    expect(s.byTag.find((b) => b.name === 'prod')).toMatchObject({ hosts: 4, ok: 2, smtpFailing: 2, successRate: 0.5 });
+  });
+
+  it('reports what changed since the previous sweep', () => {
+    expect(s.changes).toEqual({
+      previousSweepId: 'S1',
+      previousCreated: '2026-11-21T02:00:00.000Z',
+      newFailures: [{ host: 't1', from: 'ok', to: 'tls' }],
+      recovered: [{ host: 'p2', from: 'tls', to: 'ok' }],
+      changed: [
+        { host: 'a1', from: 'tls', to: 'auth' },
+        { host: 'u1', from: 'ok', to: 'unreachable' },
+      ],
+      newHosts: ['p3', 'p4', 't2', 't3', 'u2', 'u3', 'f1', 'r1', 'w1'],
+      missingHosts: ['old1'],
+    });
+    expect(aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), current, inv.hosts).changes).toBeNull();
+  });
+
+  it('keeps the latest result when a host was probed twice (a re-probe replaces)', () => {
+    const again = { ...probed(NOW, 't1', 'ok', 'ok', [90]), finishedAt: '2026-11-22T03:00:00.000Z' } as HostResult;
+    const s2 = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), [...current, again], inv.hosts);
+    expect(s2.hosts.find((h) => h.name === 't1')!.outcome).toBe('ok');
+    expect(s2.counts.ok).toBe(5);
+    expect(s2.hosts.filter((h) => h.name === 't1')).toHaveLength(1);
+  });
+
+  it('normalises per-host noise but keeps SMTP codes, ports and names', () => {
+    expect(normaliseEvidence('connect 142.250.27.108:587: ETIMEDOUT (connect timed out after 5000ms)')).toBe('connect <ip>:587: ETIMEDOUT (connect timed out after <duration>)');
+    expect(normaliseEvidence('connect [2a00:1450:4013:c01::6c]:465: ENETUNREACH')).toBe('connect <ip>:465: ENETUNREACH');
+    expect(normaliseEvidence('S: 421 4.7.0 Try again later, closing connection. (EHLO) 5.7.8')).toBe('S: 421 4.7.0 Try again later, closing connection. (EHLO) 5.7.8');
+    expect(normaliseEvidence('runner win-07 said no', ['win-07'])).toBe('runner <runner> said no');
+  });
+});
+
+describe('fleet report', () => {
+  const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), current, inv.hosts, previous, new Date('2026-11-22T02:10:00Z'));
+  const md = renderFleetReport(s);
+
+  it('leads with counts, changes and grouped failures, with runners not reached apart', () => {
+    expect(md).toContain('# Fleet report: sweep S2');
+    expect(md).toContain('- SMTP: 4 of 9 probed runners can send (44.4%); 5 runners failing; attempts 47.1% ok');
+    expect(md).toContain('- Runners not reached: 3; reached without a usable result: 2; pending: 1');
+    expect(md).toContain('- Attempt time: p50 170 ms, p90 900 ms, p99 2000 ms');
+    expect(md).toMatch(/## Changes since sweep S1[^\n]*\n\n- New failure: t1 ok → \*\*tls\*\*\n- Recovered: p2 tls → ok\n/);
+    expect(md).toContain('- **3 runners: tls** (proxy-tls-interception): TLS \\<ip\\>:587');
+    expect(md).toContain('  - t1, t2, t3');
+    const notReached = md.slice(md.indexOf('## Runners not reached'), md.indexOf('## Runners reached without'));
+    expect(notReached).toContain('- **2 runners: unreachable**: connect ECONNREFUSED \\<runner\\>:22');
+    expect(notReached).not.toContain('tls');
+    expect(md).toContain('## Pending\n\nNo result yet from 1 runner: q1');
+    expect(md.indexOf('## SMTP failures by evidence')).toBeLessThan(md.indexOf('## Runners not reached'));
+  });
+
+  it('escapes what a runner sent, so it cannot add HTML, links or table columns', () => {
+    const row = md.split('\n').find((l) => l.startsWith('| w1 '))!;
+    expect(row).not.toContain('<script>');
+    expect(row).not.toContain('](http');
+    expect(row.split(/(?<!\\)\|/).length).toBe(9);
+    expect(md.split('\n').filter((l) => l.includes('second line'))).toHaveLength(2);
+  });
+});
