@@ -2,6 +2,8 @@
 // aggregated summary. Each schema is the single source of its type; bump FLEET_SCHEMA_VERSION
 // when a change is not backwards compatible.
 import { z } from 'zod';
+import { ResolvedHostSchema } from '../inventory/schema.js';
+import { SelectionSchema } from '../inventory/select.js';
 import { FailureClassSchema, ModeSchema } from '../payload/schema/summary.js';
 import type { TransportErrorCode } from '../transport/types.js';
 import type { CheckedZip } from './zip-check.js';
@@ -16,13 +18,6 @@ export const SweepIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}
 // ---- sweep ----
 
 export const SweepKindSchema = z.enum(['sweep', 'reprobe', 'scheduled']);
-export const SelectionSchema = z.object({
-  hosts: z.array(z.string()).default([]),
-  tags: z.array(z.string()).default([]),
-  groups: z.array(z.string()).default([]),
-  limit: z.number().int().positive().nullable().default(null),
-});
-
 export const SweepMetaSchema = z.object({
   schema: z.literal('smtp-fleet/sweep'),
   schema_version: z.literal(FLEET_SCHEMA_VERSION),
@@ -31,6 +26,7 @@ export const SweepMetaSchema = z.object({
   kind: SweepKindSchema,
   selection: SelectionSchema,
   hosts: z.array(z.string()).describe('names of the selected hosts, in inventory order'),
+  targets: z.array(ResolvedHostSchema).default([]).describe('the selected hosts as resolved when the sweep began (no secrets): what re-probes and the report use'),
   options: z.object({
     authTest: z.boolean().default(false),
     authMaxPerAccount: z.number().int().positive().nullable().default(null).describe('fleet-wide AUTH attempts per mail account (--auth-test)'),

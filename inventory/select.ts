@@ -7,6 +7,7 @@
 //   result   = picked ∪ filtered, where filtered is left out when only --host was given
 //   --limit N keeps the first N of result.
 // No selector at all selects every host. Unknown names are errors naming the closest match.
+import { z } from 'zod';
 import { unknownName, type Inventory } from './load.js';
 import type { ResolvedHost } from './schema.js';
 
@@ -17,6 +18,14 @@ export interface Selection {
   /** null or undefined: no limit. */
   limit?: number | null;
 }
+
+/** A selection as stored with a sweep or a schedule. */
+export const SelectionSchema = z.object({
+  hosts: z.array(z.string()).default([]),
+  tags: z.array(z.string()).default([]),
+  groups: z.array(z.string()).default([]),
+  limit: z.number().int().positive().nullable().default(null),
+});
 
 export class SelectionError extends Error {
   override readonly name = 'SelectionError';
