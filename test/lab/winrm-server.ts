@@ -128,7 +128,11 @@ class LabCommand extends EventEmitter {
     }
     const stdin = this.proc?.stdin;
     if (!stdin || stdin.destroyed) return;
-    if (data.length && !stdin.write(data)) await new Promise<void>((r) => stdin.once('drain', r).once('close', r));
+    if (data.length && !stdin.write(data))
+      await new Promise<void>((resolve) => {
+        const done = () => (stdin.off('drain', done), stdin.off('close', done), resolve());
+        stdin.on('drain', done).on('close', done);
+      });
     if (end) stdin.end();
   }
 
