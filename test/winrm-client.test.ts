@@ -119,7 +119,7 @@ describe('WinRM client against the lab endpoint', () => {
     const zip = new yazl.ZipFile();
     zip.addBuffer(Buffer.from('{"verdict":"ok"}'), 'probe_summary.json');
     zip.addBuffer(randomBytes(200_000), 'transcript.bin', { compress: false });
-    const written = new Promise((resolve) => zip.outputStream.pipe(createWriteStream(zipPath)).on('close', resolve));
+    const written = new Promise<void>((resolve) => zip.outputStream.pipe(createWriteStream(zipPath)).on('close', () => resolve()));
     zip.end();
     await written;
     const bytes = readFileSync(zipPath);
@@ -207,6 +207,13 @@ describe('WinRM client errors', () => {
     await a.close();
     await b.close();
     await (await connectWinRm(opts(ep))).close(); // Delete freed the slots
+  });
+
+  it('a listener that never completes the handshake gives TransportError timeout within connectTimeoutMs', async () => {
+    const t0 = Date.now();
+    const err = await failure(connectWinRm(opts(ep, { address: lab.blackhole.host, port: lab.blackhole.port, connectTimeoutMs: 500 })));
+    expect(err.code).toBe('timeout');
+    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('refused connection, plain HTTP and an unsupported thumbprint are clear errors', async () => {

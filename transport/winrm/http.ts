@@ -107,13 +107,13 @@ export class WinRmHttp {
   }
 
   /** Posts one SOAP envelope, authenticating as needed; requests are serialised on the one connection. */
-  post(xml: string, timeoutMs: number): Promise<HttpReply> {
+  post(xml: Buffer, timeoutMs: number): Promise<HttpReply> {
     const run = this.queue.then(() => this.postNow(xml, timeoutMs));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async postNow(xml: string, timeoutMs: number): Promise<HttpReply> {
+  private async postNow(xml: Buffer, timeoutMs: number): Promise<HttpReply> {
     if (this.s.auth === 'basic') {
       const basic = `Basic ${Buffer.from(`${this.s.username}:${this.s.password}`).toString('base64')}`;
       return this.refusedIf401(await this.send(xml, timeoutMs, basic));
@@ -126,10 +126,10 @@ export class WinRmHttp {
   }
 
   /** NEGOTIATE on an empty request, then AUTHENTICATE riding on the real one. */
-  private async ntlmHandshake(xml: string, timeoutMs: number): Promise<HttpReply> {
+  private async ntlmHandshake(xml: Buffer, timeoutMs: number): Promise<HttpReply> {
     this.authed = undefined;
     const negotiate = negotiateMessage();
-    const r1 = await this.send('', timeoutMs, `Negotiate ${negotiate.toString('base64')}`);
+    const r1 = await this.send(Buffer.alloc(0), timeoutMs, `Negotiate ${negotiate.toString('base64')}`);
     const offered = [r1.headers['www-authenticate'] ?? []].flat();
     const token = offered.map((h) => /^(?:Negotiate|NTLM)\s+([A-Za-z0-9+/=]+)/i.exec(h)?.[1]).find(Boolean);
     if (r1.status !== 401 || !token) {
@@ -162,8 +162,7 @@ export class WinRmHttp {
     );
   }
 
-  private send(body: string, timeoutMs: number, authorization?: string): Promise<HttpReply> {
-    const data = Buffer.from(body, 'utf8');
+  private send(data: Buffer, timeoutMs: number, authorization?: string): Promise<HttpReply> {
     this.requests++;
     return new Promise((resolve, reject) => {
       const req = request(this.url, {
@@ -182,11 +181,12 @@ export class WinRmHttp {
         reject(mapNetError(err, this.s.label));
       });
       req.on('response', (res) => {
+        const socket = res.socket; // taken now: a keep-alive socket is detached once the reply ends
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), headers: res.headers, socket: res.socket });
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), headers: res.headers, socket });
         });
         res.on('error', (err) => {
           clearTimeout(timer);

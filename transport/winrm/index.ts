@@ -35,9 +35,13 @@ export interface WinRmConnectOptions {
 export const DEFAULT_MAX_ENVELOPE = 500 * 1024;
 export const DEFAULT_OPERATION_TIMEOUT = 20_000;
 
-/** Raw bytes per upload chunk: base64 line (x4/3) inside a base64 Send stream (x4/3) under the limit. */
+/**
+ * Raw bytes per upload chunk: its base64 line (x4/3, plus a newline) inside the base64 of
+ * a Send stream (x4/3) fills one envelope under the limit, so each chunk is one Send.
+ */
 export function defaultChunkBytes(maxEnvelopeBytes: number): number {
-  return Math.floor(((maxEnvelopeBytes - ENVELOPE_OVERHEAD) * 9) / 16 / 3) * 3;
+  const line = Math.floor(((maxEnvelopeBytes - ENVELOPE_OVERHEAD) * 3) / 4) - 4;
+  return Math.floor(line / 4) * 3;
 }
 
 interface RunInput {
@@ -86,6 +90,7 @@ export class WinRmTransport implements Transport {
     const commandId = await shell.command(input.command, input.args);
     const keep = opts.maxOutputBytes ?? Infinity;
     const out = { stdout: new Collector(keep, opts.onStdout), stderr: new Collector(keep, opts.onStderr) };
+    let done = false;
     try {
       if (input.stdin) {
         const cap = shell.sendCapacity();
@@ -107,11 +112,14 @@ export class WinRmTransport implements Transport {
         out.stdout.add(chunk.stdout);
         out.stderr.add(chunk.stderr);
         if (chunk.done) {
+          done = true;
           return { exitCode: chunk.exitCode, stdout: out.stdout.text(), stderr: out.stderr.text(), durationMs: Date.now() - t0 };
         }
       }
     } finally {
-      // Done or not, the command's resources are released; a running one is stopped.
+      // A command cut short gets ctrl_c first (as a console user would send), then every
+      // command is terminated, which is also how Windows releases a finished one.
+      if (!done) await shell.signal(commandId, 'ctrl_c').catch(() => undefined);
       await shell.signal(commandId, 'terminate').catch(() => undefined);
     }
   }
@@ -130,7 +138,7 @@ export class WinRmTransport implements Transport {
       for await (const raw of createReadStream(localPath, { highWaterMark: chunkBytes })) {
         const chunk = raw as Buffer;
         hash.update(chunk);
-        yield Buffer.from(chunk.toString('base64') + '\n');
+        yield Buffer.from(chunk.toString('base64') + '\n', 'latin1');
         sent += chunk.length;
         opts.onProgress?.(sent);
       }

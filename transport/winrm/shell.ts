@@ -104,11 +104,12 @@ export class WinRmShell {
       { to: this.http.url, action, maxEnvelopeBytes: this.s.maxEnvelopeBytes, operationTimeoutMs: opTimeout, shellId: this.shellId || undefined, options: extra.options },
       payload,
     );
-    const size = Buffer.byteLength(xml);
+    const data = Buffer.from(xml, 'utf8');
+    const size = data.length;
     if (size > this.s.maxEnvelopeBytes)
       throw new TransportError('too-large', `${this.s.label}: WinRM ${op}: envelope of ${size} bytes exceeds maxEnvelopeBytes ${this.s.maxEnvelopeBytes}`, { retryable: false });
     // The host answers a Receive within OperationTimeout; leave it room before giving up on HTTP.
-    const reply = await this.http.post(xml, opTimeout + 15_000);
+    const reply = await this.http.post(data, opTimeout + 15_000);
     if (reply.status === 413)
       throw new TransportError('too-large', `${this.s.label}: WinRM ${op}: HTTP 413, the host refused a ${size}-byte request (MaxEnvelopeSize); lower maxEnvelopeBytes`, { retryable: false });
     let root: XmlNode;
