@@ -104,6 +104,14 @@ describe('WinRM client against the lab endpoint', () => {
     expect(readdirSync(join(dir, 'remote', 'cache'))).toEqual(['payload.bin']);
   });
 
+  it('an upload the remote side cannot write gives TransportError remote-command with its error (PowerShell stand-in)', async () => {
+    const local = join(dir, 'small.bin');
+    writeFileSync(local, 'abc');
+    const err = await failure(t.upload(local, '/dev/null/cannot/x.bin', { sha256: sha(Buffer.from('abc')) }));
+    expect(err.code).toBe('remote-command');
+    expect(err.message).toMatch(/upload to \/dev\/null\/cannot\/x.bin failed \(exit 1\)/);
+  });
+
   it('refuses an upload whose local bytes do not match the sha256 given, leaving no file', async () => {
     const local = join(dir, 'other.bin');
     writeFileSync(local, 'abc');
@@ -173,6 +181,22 @@ describe('WinRM client errors', () => {
     expect(wrong.message).toMatch(/thumbprint mismatch/);
   });
 
+  it('turning validation off is possible only explicitly, and warns loudly', async () => {
+    const other = makePki(tempDir('winrm-ca2-'));
+    const warned: string[] = [];
+    const onWarning = (w: Error & { code?: string }) => warned.push(`${w.code}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      expect((await failure(connectWinRm(opts(ep, { caFile: other.caCert, insecureSkipVerify: false })))).code).toBe('tls');
+      const t = await connectWinRm(opts(ep, { caFile: undefined, insecureSkipVerify: true, username: 'LAB\\runner' }));
+      await t.close();
+      await new Promise((r) => setImmediate(r));
+      expect(warned.join('\n')).toMatch(/SMTP_PROBE_WINRM_INSECURE: .*validation is OFF/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a SOAP fault (shell gone after a service restart) gives TransportError protocol with the fault reason', async () => {
     const t = await connectWinRm(opts(ep));
     ep.dropShells();
@@ -191,7 +215,7 @@ describe('WinRM client errors', () => {
       writeFileSync(local, data);
       const err = await failure(t.upload(local, `${local}.remote`, { sha256: sha(data) }));
       expect(err.code).toBe('too-large');
-      expect(err.message).toMatch(/MaxEnvelopeSize/);
+      expect(err.message).toMatch(/exceeds the host's MaxEnvelopeSize.*w:EncodingLimit, 2150859025/);
       await t.close();
     } finally {
       await small.stop();
