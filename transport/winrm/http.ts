@@ -72,7 +72,7 @@ export class WinRmHttp {
     this.agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
     // Our own connect: the certificate is judged on secureConnect, before https writes
     // the request (with a Basic password in it) to the socket.
-    (this.agent as unknown as { createConnection: unknown }).createConnection = (opts: ConnectionOptions, cb: (err: Error | null, s?: Socket) => void) => {
+    (this.agent as unknown as { createConnection: unknown }).createConnection = (_opts: ConnectionOptions, cb: (err: Error | null, s?: Socket) => void) => {
       const sock: TLSSocket = tlsConnect({
         host: s.address,
         port: s.port,
@@ -101,7 +101,6 @@ export class WinRmHttp {
         clearTimeout(timer);
         cb(err);
       });
-      void opts;
       return undefined;
     };
   }

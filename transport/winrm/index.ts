@@ -134,6 +134,9 @@ export class WinRmTransport implements Transport {
     const hash = createHash('sha256');
     let sent = 0;
     const chunkBytes = this.o.chunkBytes;
+    let local = '';
+    // Stdin closes without the "." marker when the local bytes are not the ones promised:
+    // the remote script then deletes its temp file and fails, and we report the mismatch.
     const lines = async function* (): AsyncGenerator<Buffer> {
       for await (const raw of createReadStream(localPath, { highWaterMark: chunkBytes })) {
         const chunk = raw as Buffer;
@@ -142,12 +145,12 @@ export class WinRmTransport implements Transport {
         sent += chunk.length;
         opts.onProgress?.(sent);
       }
-      const local = hash.digest('hex');
-      if (local !== want) throw new TransportError('remote-command', `upload: ${localPath} has sha256 ${local}, not the expected ${want}`, { retryable: false });
-      yield Buffer.from('.\n');
+      local = hash.digest('hex');
+      if (local === want) yield Buffer.from('.\n');
     };
     const size = statSync(localPath).size;
     const r = await this.run({ command: POWERSHELL, args: encodedArgs(uploadScript(remotePath, want))!, stdin: lines() }, { timeoutMs: uploadTimeout(size), maxOutputBytes: 64 * 1024 });
+    if (local !== want) throw new TransportError('remote-command', `upload: ${localPath} has sha256 ${local}, not the expected ${want}`, { retryable: false });
     const ok = /^ok (\d+) ([0-9a-f]{64})\s*$/m.exec(r.stdout);
     if (r.exitCode !== 0 || !ok || ok[2] !== want)
       throw new TransportError('remote-command', `${this.o.label}: upload to ${remotePath} failed (exit ${r.exitCode}): ${oneLine(readableStderr(r.stderr) || r.stdout)}`);
