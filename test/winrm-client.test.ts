@@ -150,6 +150,16 @@ describe('WinRM client against the lab endpoint', () => {
     // The shell is still usable afterwards.
     expect((await t.exec(HELLO, { timeoutMs: 10_000 })).exitCode).toBe(3);
   });
+
+  it('an abort signal cuts a waiting Receive short; the transport reconnects for the next command (PowerShell stand-in)', async () => {
+    const ac = new AbortController();
+    const reason = new Error('job cancelled');
+    setTimeout(() => ac.abort(reason), 300);
+    const t0 = Date.now();
+    await expect(t.exec(SLEEP, { timeoutMs: 60_000, signal: ac.signal })).rejects.toBe(reason);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect((await t.exec(HELLO, { timeoutMs: 10_000 })).stdout).toBe('hello\n');
+  });
 });
 
 describe('WinRM client errors', () => {

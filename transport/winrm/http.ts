@@ -106,29 +106,29 @@ export class WinRmHttp {
   }
 
   /** Posts one SOAP envelope, authenticating as needed; requests are serialised on the one connection. */
-  post(xml: Buffer, timeoutMs: number): Promise<HttpReply> {
-    const run = this.queue.then(() => this.postNow(xml, timeoutMs));
+  post(xml: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<HttpReply> {
+    const run = this.queue.then(() => this.postNow(xml, timeoutMs, signal));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async postNow(xml: Buffer, timeoutMs: number): Promise<HttpReply> {
+  private async postNow(xml: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<HttpReply> {
     if (this.s.auth === 'basic') {
       const basic = `Basic ${Buffer.from(`${this.s.username}:${this.s.password}`).toString('base64')}`;
-      return this.refusedIf401(await this.send(xml, timeoutMs, basic));
+      return this.refusedIf401(await this.send(xml, timeoutMs, basic, signal));
     }
     if (this.authed && !this.authed.destroyed) {
-      const r = await this.send(xml, timeoutMs);
+      const r = await this.send(xml, timeoutMs, undefined, signal);
       if (r.status !== 401) return r;
     }
-    return this.refusedIf401(await this.ntlmHandshake(xml, timeoutMs));
+    return this.refusedIf401(await this.ntlmHandshake(xml, timeoutMs, signal));
   }
 
   /** NEGOTIATE on an empty request, then AUTHENTICATE riding on the real one. */
-  private async ntlmHandshake(xml: Buffer, timeoutMs: number): Promise<HttpReply> {
+  private async ntlmHandshake(xml: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<HttpReply> {
     this.authed = undefined;
     const negotiate = negotiateMessage();
-    const r1 = await this.send(Buffer.alloc(0), timeoutMs, `Negotiate ${negotiate.toString('base64')}`);
+    const r1 = await this.send(Buffer.alloc(0), timeoutMs, `Negotiate ${negotiate.toString('base64')}`, signal);
     const offered = [r1.headers['www-authenticate'] ?? []].flat();
     const token = offered.map((h) => /^(?:Negotiate|NTLM)\s+([A-Za-z0-9+/=]+)/i.exec(h)?.[1]).find(Boolean);
     if (r1.status !== 401 || !token) {
@@ -142,7 +142,7 @@ export class WinRmHttp {
       password: this.s.password,
       channelBindings: this.peerCert ? channelBindingsHash(this.peerCert) : undefined,
     });
-    const r2 = await this.send(xml, timeoutMs, `Negotiate ${authenticate.toString('base64')}`);
+    const r2 = await this.send(xml, timeoutMs, `Negotiate ${authenticate.toString('base64')}`, signal);
     if (r2.socket !== r1.socket) throw new TransportError('reset', `${this.s.label}: the WinRM host closed the connection during the NTLM handshake`);
     if (r2.status !== 401) this.authed = r2.socket;
     return r2;
@@ -161,7 +161,9 @@ export class WinRmHttp {
     );
   }
 
-  private send(data: Buffer, timeoutMs: number, authorization?: string): Promise<HttpReply> {
+  /** One HTTP exchange; an abort tears the request (and so the connection) down at once. */
+  private send(data: Buffer, timeoutMs: number, authorization?: string, signal?: AbortSignal): Promise<HttpReply> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     this.requests++;
     return new Promise((resolve, reject) => {
       const req = request(this.url, {
@@ -175,21 +177,24 @@ export class WinRmHttp {
         },
       });
       const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no reply within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+      const onAbort = () => req.destroy();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => (clearTimeout(timer), signal?.removeEventListener('abort', onAbort));
       req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(mapNetError(err, this.s.label));
+        settle();
+        reject(signal?.aborted ? abortReason(signal) : mapNetError(err, this.s.label));
       });
       req.on('response', (res) => {
         const socket = res.socket; // taken now: a keep-alive socket is detached once the reply ends
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));
         res.on('end', () => {
-          clearTimeout(timer);
+          settle();
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), headers: res.headers, socket });
         });
         res.on('error', (err) => {
-          clearTimeout(timer);
-          reject(mapNetError(err, this.s.label));
+          settle();
+          reject(signal?.aborted ? abortReason(signal) : mapNetError(err, this.s.label));
         });
       });
       req.end(data);
@@ -199,6 +204,10 @@ export class WinRmHttp {
   close(): void {
     this.agent.destroy();
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new TransportError('timeout', 'WinRM request aborted', { retryable: false });
 }
 
 function readCa(file: string, label: string): string {

@@ -107,7 +107,7 @@ export class WinRmTransport implements Transport {
       for (;;) {
         this.checkTime(deadline, opts);
         const wait = Math.min(this.o.operationTimeoutMs, Math.max(deadline - Date.now(), 1));
-        const chunk = await shell.receive(commandId, wait);
+        const chunk = await shell.receive(commandId, wait, opts.signal);
         if (!chunk) continue;
         out.stdout.add(chunk.stdout);
         out.stderr.add(chunk.stderr);

@@ -72,11 +72,12 @@ export class WinRmShell {
   }
 
   /** One Receive; null when the host had no output within the operation timeout. */
-  async receive(commandId: string, waitMs: number): Promise<ReceiveChunk | null> {
+  async receive(commandId: string, waitMs: number, signal?: AbortSignal): Promise<ReceiveChunk | null> {
     try {
       const root = await this.call('Receive', ACTION.receive, body.receive(commandId), {
         operationTimeoutMs: waitMs,
         options: { WSMAN_CMDSHELL_OPTION_KEEPALIVE: 'TRUE' },
+        signal,
       });
       return readReceive(root, commandId);
     } catch (err) {
@@ -98,7 +99,7 @@ export class WinRmShell {
     return Math.floor(((this.s.maxEnvelopeBytes - ENVELOPE_OVERHEAD) * 3) / 4);
   }
 
-  private async call(op: string, action: string, payload: string, extra: { options?: Record<string, string>; operationTimeoutMs?: number } = {}): Promise<XmlNode> {
+  private async call(op: string, action: string, payload: string, extra: { options?: Record<string, string>; operationTimeoutMs?: number; signal?: AbortSignal } = {}): Promise<XmlNode> {
     const opTimeout = extra.operationTimeoutMs ?? this.s.operationTimeoutMs;
     const { xml, messageId } = envelope(
       { to: this.http.url, action, maxEnvelopeBytes: this.s.maxEnvelopeBytes, operationTimeoutMs: opTimeout, shellId: this.shellId || undefined, options: extra.options },
@@ -109,7 +110,7 @@ export class WinRmShell {
     if (size > this.s.maxEnvelopeBytes)
       throw new TransportError('too-large', `${this.s.label}: WinRM ${op}: envelope of ${size} bytes exceeds maxEnvelopeBytes ${this.s.maxEnvelopeBytes}`, { retryable: false });
     // The host answers a Receive within OperationTimeout; leave it room before giving up on HTTP.
-    const reply = await this.http.post(data, opTimeout + 15_000);
+    const reply = await this.http.post(data, opTimeout + 15_000, extra.signal);
     if (reply.status === 413)
       throw new TransportError('too-large', `${this.s.label}: WinRM ${op}: HTTP 413, the host refused a ${size}-byte request (MaxEnvelopeSize); lower maxEnvelopeBytes`, { retryable: false });
     let root: XmlNode;
