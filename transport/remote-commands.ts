@@ -126,12 +126,18 @@ w="$r/work/"${q(job)}
 rm -rf "$w" && mkdir -p "$w" || exit 1
 rt="$r/${s.runtime.sha256}/"${q(s.runtime.name)}
 [ -x "$rt" ] || chmod +x "$rt" || exit 1
-# In the background so a TERM from a command timeout reaches the probe, not only this shell.
-"$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} probe --out "$w/out" --zip-to "$w/result.zip" --quiet ${s.probeArgs.map(q).join(' ')} </dev/null &
+# The probe runs in the background so that a command timeout stops it, not only this shell:
+# a TERM/HUP from sshd is passed on, and since sshd refuses signals to root sessions, the
+# end of our stdin (the caller closed the channel) stops it too.
+exec 3<&0
+"$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} probe --out "$w/out" --zip-to "$w/result.zip" --quiet ${s.probeArgs.map(q).join(' ')} </dev/null 3<&- &
 p=$!
 trap 'kill $p 2>/dev/null' HUP INT TERM
+{ cat <&3; kill $p; } >/dev/null 2>&1 &
+g=$!
 wait $p
 rc=$?
+kill $g 2>/dev/null
 rm -rf "$w/out"
 [ -f "$w/result.zip" ] && echo "${MARK} zip $(wc -c <"$w/result.zip")"
 echo "${MARK} exit $rc"
