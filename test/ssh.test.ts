@@ -1,6 +1,6 @@
 // The SSH transport against real OpenSSH sshd instances on loopback: commands, SFTP,
 // host key checking, and each way a connection can fail.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -250,6 +250,20 @@ describe('ssh transport: failures to connect', () => {
     expect(err.message).toContain(`root@${a.address}:${a.port}`);
   });
 
+  it('logs in through a real ssh-agent holding the key', async () => {
+    const sock = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      await expect.poll(() => existsSync(sock)).toBe(true);
+      execFileSync('ssh-add', ['-q', key.privateKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const t = await connectSsh(opts(a, { auth: { kind: 'agent', socket: sock } }));
+      expect((await t.exec('echo via-agent', { timeoutMs: 5000 })).stdout).toBe('via-agent\n');
+      await t.close();
+    } finally {
+      agent.kill();
+    }
+  });
+
   it('a missing key file or an absent agent is an auth failure with the reason', async () => {
     const e1 = await failure(connectSsh(opts(a, { auth: { kind: 'key', privateKeyPath: join(dir, 'nope') } })));
     expect(e1.code).toBe('auth');
@@ -273,18 +287,25 @@ describe('ssh transport: failures to connect', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  it('a host that goes down mid-session fails the next command with reset', async () => {
+  it('a host that goes down mid-session fails the running command and upload with reset, without hanging', async () => {
     const c = await startSshd({ dir, address: '127.0.1.4', authorizedKeys: [key.publicKey] });
     writeFileSync(knownHosts, `${c.knownHostsLine}\n`, { flag: 'a' });
     const t = await connectSsh(opts(c));
     const running = t.exec('sleep 5', { timeoutMs: 10_000 });
+    // This Node binary (~100 MB): still in flight when the host goes.
+    const big = process.execPath;
+    const uploading = t.upload(big, join(c.dir, 'big'), { sha256: '0'.repeat(64) });
     await expect.poll(() => childrenOf(c.pid).length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 100));
     // The listener, then the per-connection process serving us (its child): the host is gone.
     const sessions = childrenOf(c.pid);
     c.kill();
     for (const pid of sessions) process.kill(pid, 'SIGKILL');
-    const err = await failure(running);
-    expect(['reset', 'timeout']).toContain(err.code);
+    const [e1, e2] = await Promise.all([failure(running), failure(uploading)]);
+    expect(e1.code).toBe('reset');
+    expect(e2.code).toBe('reset');
+    expect(e1.retryable).toBe(true);
+    await failure(t.exec('true', { timeoutMs: 1000 }));
     await t.close();
   });
 });

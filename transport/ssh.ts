@@ -54,6 +54,11 @@ export async function connectSsh(opts: SshConnectOptions): Promise<Transport> {
   };
 
   const client = new Client();
+  const auth0 = opts.auth;
+  if (auth0.kind === 'password') {
+    // Many sshd setups offer only keyboard-interactive for passwords (PAM): answer its prompts.
+    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => auth0.password)));
+  }
   await new Promise<void>((resolve, reject) => {
     let settled = false;
     const fail = (err: TransportError) => {
@@ -157,6 +162,8 @@ class SshTransport implements Transport {
   /** Set once the connection is gone; every later or pending call fails with it. */
   private lost: TransportError | undefined;
   private readonly lostListeners = new Set<(err: TransportError) => void>();
+  /** Pending SFTP requests: ssh2 never answers a request sent after its channel closed. */
+  private readonly sftpWaiters = new Set<(err: TransportError) => void>();
 
   constructor(
     private readonly client: SshClient,
@@ -166,7 +173,7 @@ class SshTransport implements Transport {
     const onLost = (err: TransportError) => {
       if (this.lost) return;
       this.lost = err;
-      for (const l of this.lostListeners) l(err);
+      for (const l of [...this.lostListeners, ...this.sftpWaiters]) l(err);
     };
     client.on('error', (err: Error & { level?: string }) =>
       onLost(err.level === 'client-timeout' ? new TransportError('timeout', `${label}: keepalive unanswered, connection dropped`, { cause: err }) : new TransportError('reset', `${label}: connection failed: ${err.message}`, { cause: err })),
@@ -237,6 +244,7 @@ class SshTransport implements Transport {
       let sent = 0;
       // Several writes in flight: one write per round trip would crawl on a long link.
       const inFlight = new Set<Promise<void>>();
+      let failed: unknown;
       for (;;) {
         const buf = Buffer.allocUnsafe(WRITE_CHUNK);
         const { bytesRead } = await local.read(buf, 0, WRITE_CHUNK, sent);
@@ -246,14 +254,18 @@ class SshTransport implements Transport {
         const at = sent;
         sent += bytesRead;
         const h = handle;
-        const p: Promise<void> = this.sftpCall<void>(`write ${remotePath}`, (cb) => sftp.write(h, chunk, 0, chunk.length, at, (e) => cb(e))).then(() => {
-          inFlight.delete(p);
-          opts.onProgress?.(at + chunk.length);
-        });
+        const p: Promise<void> = this.sftpCall<void>(`write ${remotePath}`, (cb) => sftp.write(h, chunk, 0, chunk.length, at, (e) => cb(e)))
+          .then(
+            () => opts.onProgress?.(at + chunk.length),
+            (e: unknown) => void (failed ??= e),
+          )
+          .finally(() => inFlight.delete(p));
         inFlight.add(p);
         if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+        if (failed) throw failed;
       }
       await Promise.all(inFlight);
+      if (failed) throw failed;
       const h = handle;
       handle = undefined;
       await this.sftpCall<void>(`close ${remotePath}`, (cb) => sftp.close(h, (e) => cb(e)));
@@ -266,8 +278,10 @@ class SshTransport implements Transport {
       await this.replace(sftp, temp, target, remotePath);
       return { bytes: sent };
     } catch (e) {
-      if (handle) sftp.close(handle, () => {});
-      sftp.unlink(temp, () => {});
+      // Leave nothing half-written behind (unless the connection itself is gone).
+      const h = handle;
+      if (h) await this.sftpCall<void>('close', (cb) => sftp.close(h, (x) => cb(x))).catch(() => {});
+      await this.sftpCall<void>('remove', (cb) => sftp.unlink(temp, (x) => cb(x))).catch(() => {});
       throw e;
     } finally {
       await local.close();
@@ -326,7 +340,11 @@ class SshTransport implements Transport {
           this.sftpSession = undefined;
           return reject(this.lost ?? new TransportError('protocol', `${this.label}: SFTP unavailable (${e.message}); is the sftp subsystem enabled in sshd_config?`, { cause: e }));
         }
-        s.on('close', () => (this.sftpSession = undefined));
+        s.on('close', () => {
+          this.sftpSession = undefined;
+          const err = this.lost ?? new TransportError('reset', `${this.label}: SFTP session closed`);
+          for (const w of this.sftpWaiters) w(err);
+        });
         resolve(s);
       });
     });
@@ -335,8 +353,12 @@ class SshTransport implements Transport {
 
   /** One SFTP request as a promise; a dropped connection reads as such, not as an SFTP status. */
   private sftpCall<T>(what: string, start: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+    if (this.lost) return Promise.reject(this.lost);
     return new Promise<T>((resolve, reject) => {
+      const gone = (e: TransportError) => reject(e);
+      this.sftpWaiters.add(gone);
       start((err, value) => {
+        this.sftpWaiters.delete(gone);
         if (!err) return resolve(value as T);
         if (this.lost) return reject(this.lost);
         reject(new TransportError('protocol', `${this.label}: SFTP ${what}: ${err.message}`, { cause: err }));
@@ -346,16 +368,13 @@ class SshTransport implements Transport {
 
   private async mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
     if (dir === '/' || dir === '.' || /^\/[A-Za-z]:\/?$/.test(dir)) return;
-    const exists = await new Promise<boolean>((r) => sftp.stat(dir, (e) => r(!e)));
-    if (exists) return;
+    const isDir = () => this.sftpCall<boolean>(`stat ${dir}`, (cb) => sftp.stat(dir, (e, st) => cb(null, !e && st.isDirectory())));
+    if (await isDir()) return;
     await this.mkdirs(sftp, posix.dirname(dir));
-    await new Promise<void>((resolve, reject) =>
-      sftp.mkdir(dir, (e) => {
-        if (!e) return resolve();
-        // Another upload may have made it meanwhile.
-        sftp.stat(dir, (e2, st) => (!e2 && st.isDirectory() ? resolve() : reject(this.lost ?? new TransportError('protocol', `${this.label}: SFTP mkdir ${dir}: ${e.message}`, { cause: e }))));
-      }),
-    );
+    await this.sftpCall<void>(`mkdir ${dir}`, (cb) => sftp.mkdir(dir, (e) => cb(e))).catch(async (e: unknown) => {
+      // Another upload may have made it meanwhile.
+      if (!(await isDir())) throw e;
+    });
   }
 
   /** Renames over an existing file: posix-rename@openssh.com where offered, else remove then rename. */
