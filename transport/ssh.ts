@@ -38,7 +38,12 @@ const READ_CHUNK = 64 * 1024;
 export async function connectSsh(opts: SshConnectOptions): Promise<Transport> {
   const label = opts.label ?? `${opts.username}@${opts.address}:${opts.port}`;
   const auth = authConfig(opts, label);
-  const known = readKnownHosts(opts.knownHostsPath);
+  let known: ReturnType<typeof readKnownHosts>;
+  try {
+    known = readKnownHosts(opts.knownHostsPath);
+  } catch (err) {
+    throw new TransportError('host-key-unknown', `${label}: cannot read ${opts.knownHostsPath} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`, { cause: err });
+  }
   const mine = linesFor(known, opts.address, opts.port).filter((l) => !l.revoked);
   let refusal: TransportError | undefined;
 
@@ -46,18 +51,23 @@ export async function connectSsh(opts: SshConnectOptions): Promise<Transport> {
     const verdict = judgeHostKey(known, opts.address, opts.port, key);
     if (verdict.kind === 'known') return true;
     if (verdict.kind === 'unknown' && opts.acceptNew) {
-      appendKnownHost(opts.knownHostsPath, opts.address, opts.port, key);
-      return true;
+      try {
+        appendKnownHost(opts.knownHostsPath, opts.address, opts.port, key);
+        return true;
+      } catch (err) {
+        refusal = new TransportError('host-key-unknown', `${label}: cannot record its host key in ${opts.knownHostsPath} (${(err as NodeJS.ErrnoException).code ?? 'unwritable'})`, { cause: err });
+        return false;
+      }
     }
     refusal = hostKeyError(verdict, key, label, opts);
     return false;
   };
 
   const client = new Client();
-  const auth0 = opts.auth;
-  if (auth0.kind === 'password') {
+  const a = opts.auth;
+  if (a.kind === 'password') {
     // Many sshd setups offer only keyboard-interactive for passwords (PAM): answer its prompts.
-    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => auth0.password)));
+    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => a.password)));
   }
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -116,10 +126,10 @@ function authConfig(opts: SshConnectOptions, label: string): Partial<ConnectConf
 
 const ALL_HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
-function preferKnownTypes(types: string[]): ConnectConfig['algorithms'] extends infer A ? (A extends { serverHostKey?: infer S } ? S : never) : never {
+/** Host key algorithms, those of the key types known_hosts holds for this host first. */
+function preferKnownTypes(types: string[]): string[] {
   const wanted = new Set(types.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t])));
-  const first = ALL_HOST_KEY_ALGOS.filter((a) => wanted.has(a));
-  return [...first, ...ALL_HOST_KEY_ALGOS.filter((a) => !wanted.has(a))] as never;
+  return [...ALL_HOST_KEY_ALGOS.filter((a) => wanted.has(a)), ...ALL_HOST_KEY_ALGOS.filter((a) => !wanted.has(a))];
 }
 
 function hostKeyError(v: HostKeyVerdict, key: Buffer, label: string, opts: SshConnectOptions): TransportError {
@@ -217,13 +227,18 @@ class SshTransport implements Transport {
         if (done) return stopChannel(ch);
         ch.on('data', (b: Buffer) => out.push(b));
         ch.stderr.on('data', (b: Buffer) => err.push(b));
+        let exited = false;
         ch.on('exit', (code: number | null) => {
+          exited = true;
           exitCode = typeof code === 'number' ? code : null;
         });
         ch.on('close', () => {
           out.end();
           err.end();
-          finish();
+          // A channel that closes without an exit status may be the connection going down:
+          // let the client's own close/error land first so that reads as a reset.
+          if (exited) finish();
+          else setImmediate(() => finish(this.lost));
         });
       });
     });
