@@ -81,7 +81,10 @@ export async function startSshd(opts: StartSshdOptions): Promise<LabSshd> {
       'PrintLastLog no',
       'MaxStartups 200',
       'Subsystem sftp internal-sftp',
-      `SetEnv XDG_CACHE_HOME=${join(dir, 'cache')}`,
+      // SHLVL=1: Debian's bash sources ~/.bashrc for commands run by sshd unless it is nested;
+      // this machine's root .bashrc (pyenv init) would add ~150 ms to every command, a cost of
+      // the lab box and not of the fleet, so the lab's sessions skip it.
+      `SetEnv XDG_CACHE_HOME=${join(dir, 'cache')} SHLVL=1`,
       'LogLevel VERBOSE',
       '',
     ].join('\n'),
