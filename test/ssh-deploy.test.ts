@@ -1,0 +1,188 @@
+// The deploy cycle end to end over a real sshd: this Node binary is the "runtime", a small
+// ESM file that imports the built CLI is the "bundle", and the real probe runs on the sshd
+// host against the loopback SMTP lab.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ProbeSummarySchema } from '../payload/schema/summary.js';
+import { runPayloadOnRunner, type Artifact, type DeployRequest, type DeployStage } from '../transport/deploy.js';
+import { connectSsh } from '../transport/ssh.js';
+import { TransportError, type Transport } from '../transport/types.js';
+import { CLI, tempDir, unzip } from './helpers.js';
+import { makeKeyPair, startSshd, type LabSshd } from './lab/sshd.js';
+
+const lab = inject('lab');
+let dir: string;
+let host: LabSshd;
+let t: Transport;
+let runtime: Artifact;
+let bundle: Artifact;
+
+function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path)
+      .on('data', (c) => h.update(c))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+async function artifact(localPath: string, name: string): Promise<Artifact> {
+  return { localPath, name, sha256: await sha256File(localPath), bytes: statSync(localPath).size };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
+  dir = tempDir('deploy-');
+  const key = makeKeyPair(dir, 'client');
+  host = await startSshd({ dir, address: '127.0.2.1', authorizedKeys: [key.publicKey] });
+  writeFileSync(join(dir, 'known_hosts'), host.knownHostsLine + '\n');
+  t = await connectSsh({
+    address: host.address,
+    port: host.port,
+    username: 'root',
+    os: 'linux',
+    auth: { kind: 'key', privateKeyPath: key.privateKeyPath },
+    knownHostsPath: join(dir, 'known_hosts'),
+    acceptNew: false,
+    connectTimeoutMs: 5000,
+  });
+  const bundlePath = join(dir, 'smtp-probe.mjs');
+  writeFileSync(bundlePath, `import ${JSON.stringify(pathToFileURL(CLI).href)};\n`);
+  [runtime, bundle] = await Promise.all([artifact(process.execPath, 'node'), artifact(bundlePath, 'smtp-probe.mjs')]);
+});
+
+afterAll(async () => {
+  await t?.close();
+  await host?.stop();
+});
+
+const cacheRoot = () => join(host.dir, 'cache', 'smtp-probe');
+const workFolder = (jobId: string) => join(cacheRoot(), 'work', jobId);
+const postfixArgs = () => ['--host', '127.0.0.1', '--port', `${lab.postfix.starttlsPort}:starttls`, '--ca', lab.caFile, '--ehlo-name', 'probe.lab.test'];
+
+function request(jobId: string, probeArgs: string[], over: Partial<DeployRequest> = {}): DeployRequest {
+  return {
+    jobId,
+    artifacts: { runtime, bundle },
+    probeArgs,
+    commandTimeoutMs: 30_000,
+    maxZipBytes: 20 * 1024 * 1024,
+    localZipPath: join(dir, `${jobId}.zip`),
+    ...over,
+  };
+}
+
+async function failure(p: Promise<unknown>): Promise<TransportError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TransportError);
+  return err as TransportError;
+}
+
+describe('deploy cycle over ssh', () => {
+  it('cold: uploads both artifacts, runs the real probe, fetches a valid ZIP, removes the work folder', async () => {
+    const stages: DeployStage[] = [];
+    const r = await runPayloadOnRunner(t, request('job-cold', postfixArgs()), { onStage: (s) => stages.push(s) });
+    expect(r.exitCode).toBe(0);
+    expect(r.cacheHits).toEqual({ runtime: false, bundle: false });
+    expect(r.uploadedBytes).toBe(runtime.bytes + bundle.bytes);
+    expect(stages).toEqual(['cache', 'upload', 'cache', 'run', 'fetch', 'cleanup']);
+    const zipPath = join(dir, 'job-cold.zip');
+    expect(r.zipSha256).toBe(await sha256File(zipPath));
+    expect(r.zipBytes).toBe(statSync(zipPath).size);
+    const entries = await unzip(zipPath);
+    const summaryName = [...entries.keys()].find((n) => n.endsWith('probe_summary.json'))!;
+    const summary = ProbeSummarySchema.parse(JSON.parse(entries.get(summaryName)!.toString('utf8')));
+    expect(summary.verdict.class).toBe('ok');
+    expect(summary.attempts[0]!.smtp.banner?.lines[0]).toMatch(/Postfix/);
+    // The cache holds both artifacts under their hashes, the runtime executable; the work folder is gone.
+    const cachedRuntime = join(cacheRoot(), runtime.sha256, 'node');
+    expect(statSync(cachedRuntime).size).toBe(runtime.bytes);
+    expect(statSync(cachedRuntime).mode & 0o111).not.toBe(0);
+    expect(existsSync(join(cacheRoot(), bundle.sha256, 'smtp-probe.mjs'))).toBe(true);
+    expect(existsSync(workFolder('job-cold'))).toBe(false);
+  });
+
+  it('warm: nothing uploaded, same result, and only the few steps of the warm path', async () => {
+    const stages: DeployStage[] = [];
+    const r = await runPayloadOnRunner(t, request('job-warm', postfixArgs()), { onStage: (s) => stages.push(s) });
+    expect(r.uploadedBytes).toBe(0);
+    expect(r.cacheHits).toEqual({ runtime: true, bundle: true });
+    expect(r.exitCode).toBe(0);
+    expect(stages).toEqual(['cache', 'run', 'fetch', 'cleanup']);
+    expect(r.ms.upload).toBe(0);
+    expect(r.ms.total).toBeGreaterThanOrEqual(r.ms.run);
+    expect(existsSync(workFolder('job-warm'))).toBe(false);
+  });
+
+  it('a rerun of the same job starts from a clean work folder', async () => {
+    mkdirSync(join(workFolder('job-rerun'), 'out', 'stale'), { recursive: true });
+    writeFileSync(join(workFolder('job-rerun'), 'result.zip'), 'left by a worker that died');
+    const r = await runPayloadOnRunner(t, request('job-rerun', postfixArgs()));
+    expect(r.exitCode).toBe(0);
+    expect((await unzip(join(dir, 'job-rerun.zip'))).size).toBeGreaterThan(3);
+    expect(existsSync(workFolder('job-rerun'))).toBe(false);
+  });
+
+  it('a job id with characters unfit for a folder name still gets its own folder', async () => {
+    const r = await runPayloadOnRunner(t, request('sweep:42:host/a b', postfixArgs(), { localZipPath: join(dir, 'odd.zip') }));
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(join(cacheRoot(), 'work'))).toBe(true);
+    expect(execFileSync('ls', ['-A', join(cacheRoot(), 'work')]).toString()).toBe('');
+  });
+
+  it('an SMTP failure on the runner is a verdict, not an error', async () => {
+    const r = await runPayloadOnRunner(t, request('job-refused', ['--host', '127.0.0.7', '--port', `${lab.closedPort}:starttls`]));
+    expect(r.exitCode).toBe(11);
+    const entries = await unzip(join(dir, 'job-refused.zip'));
+    const summaryName = [...entries.keys()].find((n) => n.endsWith('probe_summary.json'))!;
+    expect(JSON.parse(entries.get(summaryName)!.toString('utf8')).verdict.class).toBe('connect');
+  });
+
+  it('a probe that fails to run is a remote-command error with its stderr, and cleans up', async () => {
+    const lines: string[] = [];
+    const err = await failure(runPayloadOnRunner(t, request('job-badargs', ['--port', 'not-a-port']), { onLog: (l) => lines.push(l) }));
+    expect(err.code).toBe('remote-command');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('exit code 2');
+    expect(err.message).toContain('not-a-port');
+    expect(lines.join('\n')).toContain('not-a-port');
+    expect(existsSync(workFolder('job-badargs'))).toBe(false);
+    expect(existsSync(join(dir, 'job-badargs.zip'))).toBe(false);
+  });
+
+  it('a ZIP over the size cap is refused and the work folder still removed', async () => {
+    const err = await failure(runPayloadOnRunner(t, request('job-big', postfixArgs(), { maxZipBytes: 200 })));
+    expect(err.code).toBe('too-large');
+    expect(existsSync(join(dir, 'job-big.zip'))).toBe(false);
+    expect(existsSync(workFolder('job-big'))).toBe(false);
+  });
+
+  it('a probe that runs over the command limit is stopped on the runner, with a timeout error', async () => {
+    const started = Date.now();
+    const args = ['--host', lab.blackhole.host, '--port', `${lab.blackhole.port}:starttls`, '--timeout', '60s'];
+    const err = await failure(runPayloadOnRunner(t, request('job-slow', args, { commandTimeoutMs: 1500 })));
+    expect(err.code).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(6000);
+    // No probe left running from this host's cache (read-only look at the process list).
+    await expect.poll(() => execFileSync('ps', ['-eo', 'args']).toString().includes(join(cacheRoot(), bundle.sha256)), { timeout: 3000 }).toBe(false);
+    expect(existsSync(workFolder('job-slow'))).toBe(false);
+  });
+
+  it('a cached artifact changed on the runner is noticed and uploaded again, alone', async () => {
+    const cachedBundle = join(cacheRoot(), bundle.sha256, 'smtp-probe.mjs');
+    writeFileSync(cachedBundle, readFileSync(cachedBundle, 'utf8').replace('import', 'import /* tampered */'));
+    const r = await runPayloadOnRunner(t, request('job-tampered', postfixArgs()));
+    expect(r.cacheHits).toEqual({ runtime: true, bundle: false });
+    expect(r.uploadedBytes).toBe(bundle.bytes);
+    expect(await sha256File(cachedBundle)).toBe(bundle.sha256);
+    expect(r.exitCode).toBe(0);
+  });
+});

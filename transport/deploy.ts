@@ -1,0 +1,224 @@
+// One job's push/run/fetch cycle on a runner, over any Transport. Built for few round trips:
+// on a warm runner (artifacts cached) it is one command that checks the cache and runs the
+// probe, one SFTP fetch of the ZIP, and one command that removes the work folder. A cold
+// runner costs one extra command and the uploads.
+import { EXIT_CODES } from '../payload/classify/classes.js';
+import { MARK, deployScript, remoteJoin, removeWorkFolder, workFolderName, type CachedFile } from './remote-commands.js';
+import { TransportError, type Transport } from './types.js';
+
+export interface Artifact {
+  localPath: string;
+  /** File name on the runner, e.g. `node` or `smtp-probe.mjs`. */
+  name: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface DeployRequest {
+  /** Keys the remote work folder, so a rerun of the same job starts clean. */
+  jobId: string;
+  artifacts: { runtime: Artifact; bundle: Artifact };
+  /** After `probe --out ... --zip-to ... --quiet`: the host's probe settings. */
+  probeArgs: string[];
+  /** Limit of each remote command (the probe run included). */
+  commandTimeoutMs: number;
+  maxZipBytes: number;
+  localZipPath: string;
+}
+
+export type DeployStage = 'cache' | 'upload' | 'run' | 'fetch' | 'cleanup';
+
+export interface DeployHooks {
+  onLog?: (line: string) => void;
+  onStage?: (stage: DeployStage) => void;
+}
+
+export interface DeployResult {
+  /** The probe's exit code: 0 or a verdict code (10-17); anything else is thrown. */
+  exitCode: number | null;
+  uploadedBytes: number;
+  cacheHits: { runtime: boolean; bundle: boolean };
+  zipBytes: number;
+  zipSha256: string;
+  stdoutTail: string;
+  stderrTail: string;
+  ms: { cache: number; upload: number; run: number; fetch: number; total: number };
+}
+
+type Which = 'runtime' | 'bundle';
+const VERDICT_CODES: ReadonlySet<number> = new Set(Object.values(EXIT_CODES));
+const TAIL_CHARS = 4000;
+
+/** What one pass of the deploy script reported through its control lines. */
+interface Pass {
+  root?: string;
+  misses: Which[];
+  /** The cache was good and the probe was started. */
+  ran: boolean;
+  zipBytes?: number;
+  probeExit?: number;
+  scriptExit: number | null;
+  cacheMs: number;
+  runMs: number;
+}
+
+export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks: DeployHooks = {}): Promise<DeployResult> {
+  const started = performance.now();
+  const ms = { cache: 0, upload: 0, run: 0, fetch: 0, total: 0 };
+  const out = new Tail();
+  const err = new Tail();
+  const fresh: Record<Which, boolean> = { runtime: false, bundle: false };
+  let uploadedBytes = 0;
+  // Set as soon as the script starts on the work folder, so a failure after that still cleans up.
+  const work = { made: false };
+  try {
+    hooks.onStage?.('cache');
+    let pass = await runScript(t, req, fresh, hooks, out, err, work);
+    ms.cache = pass.cacheMs;
+    if (pass.misses.length > 0) {
+      hooks.onStage?.('upload');
+      const up = performance.now();
+      const root = pass.root;
+      if (!root) throw new TransportError('remote-command', `deploy: the runner did not report its cache folder${tailNote(err)}`);
+      const sizes = await Promise.all(
+        pass.misses.map(async (which) => {
+          const a = req.artifacts[which];
+          hooks.onLog?.(`upload ${a.name} (${a.bytes} bytes)`);
+          const { bytes } = await t.upload(a.localPath, remoteJoin(t.os, root, a.sha256, a.name), { sha256: a.sha256 });
+          fresh[which] = true;
+          return bytes;
+        }),
+      );
+      uploadedBytes = sizes.reduce((x, y) => x + y, 0);
+      ms.upload = Math.round(performance.now() - up);
+      hooks.onStage?.('cache');
+      pass = await runScript(t, req, fresh, hooks, out, err, work);
+      ms.cache += pass.cacheMs;
+      if (pass.misses.length > 0) throw new TransportError('remote-command', `deploy: ${pass.misses.join(' and ')} still not in the cache after upload`);
+    }
+    ms.run = pass.runMs;
+    const code = pass.probeExit;
+    if (code === undefined) {
+      throw new TransportError('remote-command', `deploy: the work folder could not be prepared (exit ${pass.scriptExit ?? 'none'})${tailNote(err)}`);
+    }
+    if (!VERDICT_CODES.has(code)) throw new TransportError('remote-command', `probe failed on the runner with exit code ${code}${tailNote(err)}`);
+    if (pass.zipBytes === undefined) throw new TransportError('remote-command', `probe exited ${code} but left no result.zip${tailNote(err)}`);
+
+    hooks.onStage?.('fetch');
+    const fetchStart = performance.now();
+    if (!pass.root) throw new TransportError('remote-command', 'deploy: the runner did not report its cache folder');
+    const zip = await t.download(remoteJoin(t.os, pass.root, 'work', workFolderName(req.jobId), 'result.zip'), req.localZipPath, { maxBytes: req.maxZipBytes });
+    ms.fetch = Math.round(performance.now() - fetchStart);
+    work.made = false;
+    await cleanup(t, req, hooks);
+    ms.total = Math.round(performance.now() - started);
+    return {
+      exitCode: code,
+      uploadedBytes,
+      cacheHits: { runtime: !fresh.runtime, bundle: !fresh.bundle },
+      zipBytes: zip.bytes,
+      zipSha256: zip.sha256,
+      stdoutTail: out.text(),
+      stderrTail: err.text(),
+      ms,
+    };
+  } finally {
+    // A failed or timed-out run still must not leave its work folder behind; a cleanup that
+    // fails here (host gone) is logged, not thrown over the error that brought us here.
+    if (work.made) await cleanup(t, req, hooks).catch((e: unknown) => hooks.onLog?.(`cleanup failed: ${(e as Error).message}`));
+  }
+}
+
+async function cleanup(t: Transport, req: DeployRequest, hooks: DeployHooks): Promise<void> {
+  hooks.onStage?.('cleanup');
+  const r = await t.exec(removeWorkFolder(t.os, req.jobId), { timeoutMs: req.commandTimeoutMs });
+  if (r.exitCode !== 0) throw new TransportError('remote-command', `could not remove the work folder (exit ${r.exitCode}): ${r.stderr.trim().slice(-300)}`);
+}
+
+/** Runs the deploy script once, streaming its lines to the log and reading its control lines. */
+async function runScript(
+  t: Transport,
+  req: DeployRequest,
+  fresh: Record<Which, boolean>,
+  hooks: DeployHooks,
+  out: Tail,
+  err: Tail,
+  work: { made: boolean },
+): Promise<Pass> {
+  const file = (which: Which): CachedFile => {
+    const a = req.artifacts[which];
+    return { sha256: a.sha256, name: a.name, bytes: a.bytes, fresh: fresh[which] };
+  };
+  const script = deployScript(t.os, { jobId: req.jobId, runtime: file('runtime'), bundle: file('bundle'), probeArgs: req.probeArgs });
+  const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
+  const start = performance.now();
+  let runStart = 0;
+  const onOut = new LineSplitter((line) => {
+    if (!line.startsWith(`${MARK} `)) {
+      out.push(line);
+      return hooks.onLog?.(line);
+    }
+    const [word, ...rest] = line.slice(MARK.length + 1).split(' ');
+    const value = rest.join(' ');
+    if (word === 'root') pass.root = value;
+    else if (word === 'miss' && (value === 'runtime' || value === 'bundle')) pass.misses.push(value);
+    else if (word === 'cached') {
+      pass.ran = true;
+      work.made = true;
+      runStart = performance.now();
+      pass.cacheMs = Math.round(runStart - start);
+      hooks.onStage?.('run');
+    } else if (word === 'zip') pass.zipBytes = Number(value);
+    else if (word === 'exit') pass.probeExit = Number(value);
+  });
+  const onErr = new LineSplitter((line) => {
+    err.push(line);
+    hooks.onLog?.(line);
+  });
+  try {
+    const r = await t.exec(script, {
+      timeoutMs: req.commandTimeoutMs,
+      onStdout: (s) => onOut.push(s),
+      onStderr: (s) => onErr.push(s),
+      maxOutputBytes: 64 * 1024,
+    });
+    pass.scriptExit = r.exitCode;
+  } finally {
+    onOut.end();
+    onErr.end();
+    if (pass.ran) pass.runMs = Math.round(performance.now() - runStart);
+    else pass.cacheMs = Math.round(performance.now() - start);
+  }
+  return pass;
+}
+
+/** Cuts streamed text into lines (the last, unterminated one on end()). */
+class LineSplitter {
+  private rest = '';
+  constructor(private readonly onLine: (line: string) => void) {}
+  push(s: string): void {
+    const parts = (this.rest + s).split(/\r?\n/);
+    this.rest = parts.pop() ?? '';
+    for (const p of parts) this.onLine(p);
+  }
+  end(): void {
+    if (this.rest) this.onLine(this.rest);
+    this.rest = '';
+  }
+}
+
+/** The last few thousand characters of a stream, for error messages and the job record. */
+class Tail {
+  private buf = '';
+  push(line: string): void {
+    this.buf = (this.buf + line + '\n').slice(-TAIL_CHARS);
+  }
+  text(): string {
+    return this.buf;
+  }
+}
+
+function tailNote(t: Tail): string {
+  const s = t.text().trim();
+  return s ? `; stderr: ${s.slice(-600)}` : '';
+}
