@@ -24,6 +24,8 @@ export interface DeployRequest {
   commandTimeoutMs: number;
   maxZipBytes: number;
   localZipPath: string;
+  /** The SMTP password for --auth-test, handed to the probe on stdin (never argv, never a file). */
+  stdin?: string;
 }
 
 export type DeployStage = 'cache' | 'upload' | 'run' | 'fetch' | 'cleanup';
@@ -149,7 +151,7 @@ async function runScript(
     const a = req.artifacts[which];
     return { sha256: a.sha256, name: a.name, bytes: a.bytes, fresh: fresh[which] };
   };
-  const script = deployScript(t.os, { jobId: req.jobId, runtime: file('runtime'), bundle: file('bundle'), probeArgs: req.probeArgs });
+  const script = deployScript(t.os, { jobId: req.jobId, runtime: file('runtime'), bundle: file('bundle'), probeArgs: req.probeArgs, passwordStdin: req.stdin !== undefined });
   const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
   const start = performance.now();
   let runStart = 0;
@@ -181,6 +183,7 @@ async function runScript(
       onStdout: (s) => onOut.push(s),
       onStderr: (s) => onErr.push(s),
       maxOutputBytes: 64 * 1024,
+      ...(req.stdin === undefined ? {} : { stdin: req.stdin }),
     });
     pass.scriptExit = r.exitCode;
   } finally {

@@ -81,6 +81,8 @@ export interface RunSpec {
   runtime: CachedFile;
   bundle: CachedFile;
   probeArgs: string[];
+  /** The probe's password arrives as the first line of the script's stdin (--password-stdin). */
+  passwordStdin?: boolean;
 }
 
 /** Artifact names land in paths and scripts, so they are held to a plain file name. */
@@ -130,8 +132,16 @@ rt="$r/${s.runtime.sha256}/"${q(s.runtime.name)}
 # a TERM/HUP from sshd is passed on, and since sshd refuses signals to root sessions, the
 # end of our stdin (the caller closed the channel) stops it too.
 exec 3<&0
-"$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} probe --out "$w/out" --zip-to "$w/result.zip" --quiet ${s.probeArgs.map(q).join(' ')} </dev/null 3<&- &
+${
+  s.passwordStdin
+    ? `IFS= read -r pw <&3 || exit 1
+# printf is a shell builtin: the password never shows in a process list.
+printf '%s\\n' "$pw" | "$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} probe --out "$w/out" --zip-to "$w/result.zip" --quiet --password-stdin ${s.probeArgs.map(q).join(' ')} 3<&- &
 p=$!
+unset pw`
+    : `"$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} probe --out "$w/out" --zip-to "$w/result.zip" --quiet ${s.probeArgs.map(q).join(' ')} </dev/null 3<&- &
+p=$!`
+}
 trap 'kill $p 2>/dev/null' HUP INT TERM
 { cat <&3; kill $p; } >/dev/null 2>&1 &
 g=$!
@@ -172,8 +182,15 @@ if ($miss) { exit 0 }
 $w = Join-Path $r ${q(`work\\${job}`)}
 if (Test-Path -LiteralPath $w) { Remove-Item -LiteralPath $w -Recurse -Force }
 New-Item -ItemType Directory -Force -Path $w | Out-Null
-& ${file(s.runtime)} ${file(s.bundle)} probe --out "$w\\out" --zip-to "$w\\result.zip" --quiet ${s.probeArgs.map(q).join(' ')}
+${
+  s.passwordStdin
+    ? `$pw = [Console]::In.ReadLine()
+$pw | & ${file(s.runtime)} ${file(s.bundle)} probe --out "$w\\out" --zip-to "$w\\result.zip" --quiet --password-stdin ${s.probeArgs.map(q).join(' ')}
 $rc = $LASTEXITCODE
+Remove-Variable pw`
+    : `& ${file(s.runtime)} ${file(s.bundle)} probe --out "$w\\out" --zip-to "$w\\result.zip" --quiet ${s.probeArgs.map(q).join(' ')}
+$rc = $LASTEXITCODE`
+}
 Remove-Item -LiteralPath "$w\\out" -Recurse -Force -ErrorAction SilentlyContinue
 if (Test-Path -LiteralPath "$w\\result.zip") { "${MARK} zip $((Get-Item -LiteralPath "$w\\result.zip").Length)" }
 "${MARK} exit $rc"

@@ -227,6 +227,7 @@ class SshTransport implements Transport {
         if (done) return stopChannel(ch);
         ch.on('data', (b: Buffer) => out.push(b));
         ch.stderr.on('data', (b: Buffer) => err.push(b));
+        if (o.stdin !== undefined) ch.write(o.stdin);
         let exited = false;
         ch.on('exit', (code: number | null) => {
           exited = true;

@@ -13,6 +13,12 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Bytes kept of each stream in the result; the rest is dropped (it still streams). */
   maxOutputBytes?: number;
+  /**
+   * Written to the command's input once, at its start: how a secret reaches a runner without
+   * argv or a file. SSH keeps the input open until the command ends (the deploy script reads
+   * its end as "stop"); WinRM sends it as the whole input.
+   */
+  stdin?: string;
 }
 
 export interface ExecResult {

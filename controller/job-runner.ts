@@ -1,0 +1,188 @@
+// The fleet's job code: connect to one runner, push and run the payload, take the ZIP into
+// the store as untrusted input, and record the host's result; and aggregate a sweep. The
+// queue's workers and --local both call this (queue/runner.ts defines the seam).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { probeArgsFor } from '../inventory/load.js';
+import type { ResolvedHost } from '../inventory/schema.js';
+import { artifactsFor, type Manifest } from '../packaging/manifest.js';
+import type { AuthBudget } from '../queue/auth-budget.js';
+import type { ProbeJob, SweepOptions } from '../queue/jobs.js';
+import type { JobContext, JobRunner } from '../queue/runner.js';
+import { runPayloadOnRunner } from '../transport/deploy.js';
+import { connectSsh } from '../transport/ssh.js';
+import { connectWinRm } from '../transport/winrm/index.js';
+import { TransportError, type Transport } from '../transport/types.js';
+import { oneLine, probedResult, transportFailureResult, type HostResult, type HostResultCommon } from './fleet-schema.js';
+import { aggregateSweep } from './report.js';
+import type { Store } from './store.js';
+import { ZipRejectedError } from './zip-check.js';
+
+export interface RunnerConfig {
+  store: Store;
+  /** build/payload: manifest.json and the artifacts it lists. */
+  payloadDir: string;
+  manifest: Manifest;
+  authBudget: AuthBudget;
+  /** Where secrets named by the inventory are read (the worker's own environment). */
+  env?: NodeJS.ProcessEnv;
+  /** known_hosts for hosts that name none. */
+  knownHosts?: string;
+  connectTimeoutMs?: number;
+  /** Opens a transport to a host; defaults to SSH/WinRM by the host's transport. */
+  connect?: (host: ResolvedHost, options: SweepOptions, env: NodeJS.ProcessEnv) => Promise<Transport>;
+}
+
+type Outcome = { status: string; outcome: string };
+
+export class FleetJobRunner implements JobRunner {
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly scratch = join(tmpdir(), `smtp-fleet-${process.pid}-${randomBytes(3).toString('hex')}`);
+
+  constructor(private readonly cfg: RunnerConfig) {
+    this.env = cfg.env ?? process.env;
+  }
+
+  async probe(job: ProbeJob, ctx: JobContext): Promise<Outcome> {
+    const { host, options } = job;
+    const started = new Date();
+    const platform = host.os === 'windows' ? 'win-x64' : 'linux-x64';
+    const { runtime, bundle } = artifactsFor(this.cfg.manifest, platform);
+    const auth = await this.smtpAuth(host, options, ctx);
+    const transport = await (this.cfg.connect ?? defaultConnect(this.cfg))(host, options, this.env);
+    mkdirSync(this.scratch, { recursive: true });
+    const localZip = join(this.scratch, `${ctx.jobId}.${randomBytes(4).toString('hex')}.zip`);
+    try {
+      const res = await runPayloadOnRunner(
+        transport,
+        {
+          jobId: ctx.jobId,
+          artifacts: {
+            runtime: { localPath: join(this.cfg.payloadDir, runtime.name), name: runtime.name.split('/').pop()!, sha256: runtime.sha256, bytes: runtime.bytes },
+            bundle: { localPath: join(this.cfg.payloadDir, bundle.name), name: bundle.name, sha256: bundle.sha256, bytes: bundle.bytes },
+          },
+          probeArgs: [...probeArgsFor(host), ...auth.args],
+          ...(auth.stdin === undefined ? {} : { stdin: auth.stdin }),
+          commandTimeoutMs: options.commandTimeoutMs,
+          maxZipBytes: options.maxZipBytes,
+          localZipPath: localZip,
+        },
+        { onLog: ctx.log },
+      );
+      const common = this.common(job, ctx, started);
+      let result: HostResult;
+      try {
+        const { checked, zipPath } = await this.cfg.store.acceptZip(job.sweepId, host.name, localZip, { maxZipBytes: options.maxZipBytes });
+        result = probedResult(common, checked, zipPath, { uploadedBytes: res.uploadedBytes, cacheHit: res.cacheHits.runtime && res.cacheHits.bundle });
+      } catch (err) {
+        if (!(err instanceof ZipRejectedError)) throw err;
+        result = { schema: 'smtp-fleet/host-result', schema_version: 1, ...common, status: 'rejected', reason: oneLine(err.message), zipBytes: res.zipBytes, zipSha256: res.zipSha256 };
+      }
+      await this.cfg.store.writeHostResult(result);
+      return outcomeOf(result);
+    } finally {
+      rmSync(localZip, { force: true });
+      await transport.close().catch(() => {});
+    }
+  }
+
+  async recordFailure(job: ProbeJob, ctx: JobContext, err: unknown): Promise<Outcome> {
+    const common = this.common(job, ctx, new Date());
+    const result: HostResult =
+      err instanceof TransportError
+        ? transportFailureResult(common, err)
+        : { schema: 'smtp-fleet/host-result', schema_version: 1, ...common, status: 'failed', code: 'internal', message: oneLine(err instanceof Error ? err.message : String(err)), exitCode: null };
+    await this.cfg.store.writeHostResult(result);
+    return outcomeOf(result);
+  }
+
+  aggregate(sweepId: string): Promise<string> {
+    return aggregateSweep(this.cfg.store, sweepId);
+  }
+
+  /** --auth-test within the fleet-wide budget; the password goes to the runner on stdin only. */
+  private async smtpAuth(host: ResolvedHost, options: SweepOptions, ctx: JobContext): Promise<{ args: string[]; stdin?: string }> {
+    const a = host.probe.smtpAuth;
+    if (!options.authTest || !a) return { args: [] };
+    const password = this.env[a.passwordEnv];
+    if (!password) throw new TransportError('auth', `--auth-test: the worker has no ${a.passwordEnv} in its environment (the inventory names it for ${host.name}'s mail account)`, { retryable: false });
+    if (!(await this.cfg.authBudget.take(a.user, options.authMaxPerAccount))) {
+      ctx.log(`AUTH skipped: the fleet-wide login budget for ${a.user} is used up in this window`);
+      return { args: [] };
+    }
+    return { args: ['--auth-test', '--user', a.user], stdin: `${password}\n` };
+  }
+
+  private common(job: ProbeJob, ctx: JobContext, started: Date): HostResultCommon {
+    const finished = new Date();
+    return {
+      sweepId: job.sweepId,
+      host: job.host.name,
+      transport: job.host.transport,
+      jobId: ctx.jobId,
+      jobAttempts: ctx.attempt,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+    };
+  }
+}
+
+export function outcomeOf(r: HostResult): Outcome {
+  if (r.status === 'probed') return { status: r.status, outcome: r.verdict.class };
+  return { status: r.status, outcome: r.status === 'rejected' ? 'rejected' : r.code };
+}
+
+function defaultConnect(cfg: RunnerConfig) {
+  return async (host: ResolvedHost, options: SweepOptions, env: NodeJS.ProcessEnv): Promise<Transport> => {
+    if (host.transport === 'winrm') {
+      const w = host.winrm ?? { https: true, auth: 'ntlm' as const, caFile: null, thumbprint: null };
+      if (host.auth.kind !== 'password') throw new TransportError('auth', `${host.name}: WinRM logs in with a password: give the host \`auth: { passwordEnv: NAME }\``, { retryable: false });
+      const password = env[host.auth.env];
+      if (!password) throw new TransportError('auth', `${host.name}: the worker has no ${host.auth.env} in its environment (named by the inventory)`, { retryable: false });
+      return connectWinRm({
+        address: host.address,
+        port: host.port,
+        https: w.https,
+        username: host.user,
+        password,
+        auth: w.auth,
+        ...(w.caFile ? { caFile: w.caFile } : {}),
+        ...(w.thumbprint ? { thumbprint: w.thumbprint } : {}),
+        connectTimeoutMs: cfg.connectTimeoutMs ?? 10_000,
+        label: `${host.name} (${host.user}@${host.address}:${host.port})`,
+      });
+    }
+    return connectSsh({
+      address: host.address,
+      port: host.port,
+      username: host.user,
+      os: host.os,
+      auth: sshAuth(host, env),
+      knownHostsPath: host.ssh?.knownHosts ?? cfg.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
+      acceptNew: options.acceptNew,
+      connectTimeoutMs: cfg.connectTimeoutMs ?? 10_000,
+      keepaliveIntervalMs: 10_000,
+      label: `${host.name} (${host.user}@${host.address}:${host.port})`,
+    });
+  };
+}
+
+function sshAuth(host: ResolvedHost, env: NodeJS.ProcessEnv) {
+  const a = host.auth;
+  const missing = (name: string) => new TransportError('auth', `${host.name}: the worker has no ${name} in its environment (named by the inventory)`, { retryable: false });
+  if (a.kind === 'agent') {
+    if (!env.SSH_AUTH_SOCK) throw missing('SSH_AUTH_SOCK (ssh-agent)');
+    return { kind: 'agent' as const, socket: env.SSH_AUTH_SOCK };
+  }
+  if (a.kind === 'password') {
+    const password = env[a.env];
+    if (!password) throw missing(a.env);
+    return { kind: 'password' as const, password };
+  }
+  const passphrase = a.passphraseEnv ? env[a.passphraseEnv] : undefined;
+  if (a.passphraseEnv && !passphrase) throw missing(a.passphraseEnv);
+  return { kind: 'key' as const, privateKeyPath: a.path, ...(passphrase ? { passphrase } : {}) };
+}

@@ -1,0 +1,38 @@
+// Starting a sweep: select hosts from the inventory, record the sweep in the store (with
+// the resolved hosts, so the report can be made without the inventory), build its jobs.
+import { loadInventory } from '../inventory/load.js';
+import type { ResolvedHost } from '../inventory/schema.js';
+import { selectHosts, type Selection } from '../inventory/select.js';
+import type { ProbeJob, SweepOptions } from '../queue/jobs.js';
+import type { SweepMeta } from './fleet-schema.js';
+import { newSweepId, type Store } from './store.js';
+
+export interface NewSweep {
+  meta: SweepMeta;
+  jobs: ProbeJob[];
+}
+
+export function jobsFor(sweepId: string, hosts: ResolvedHost[], options: SweepOptions): ProbeJob[] {
+  return hosts.map((host) => ({ v: 1 as const, sweepId, host, options }));
+}
+
+export async function createSweep(
+  store: Store,
+  args: { inventory: string; selection: Selection; options: SweepOptions; kind: SweepMeta['kind']; payloadVersion: string; concurrency?: number },
+): Promise<NewSweep> {
+  const inv = await loadInventory(args.inventory);
+  const hosts = selectHosts(inv, args.selection);
+  const id = newSweepId();
+  const meta = await store.createSweep({
+    schema: 'smtp-fleet/sweep',
+    schema_version: 1,
+    id,
+    created: new Date().toISOString(),
+    kind: args.kind,
+    selection: { hosts: args.selection.hosts ?? [], tags: args.selection.tags ?? [], groups: args.selection.groups ?? [], limit: args.selection.limit ?? null },
+    hosts: hosts.map((h) => h.name),
+    targets: hosts,
+    options: { authTest: args.options.authTest, authMaxPerAccount: args.options.authTest ? args.options.authMaxPerAccount : null, inventory: args.inventory, payloadVersion: args.payloadVersion, concurrency: args.concurrency ?? null },
+  });
+  return { meta, jobs: jobsFor(id, hosts, args.options) };
+}

@@ -1,0 +1,62 @@
+// What travels through Redis: queue names, job ids and the job data schemas (versioned).
+// Job data never holds a secret: hosts name the env var or key file a worker reads itself.
+import { z } from 'zod';
+import { ResolvedHostSchema } from '../inventory/schema.js';
+import { SelectionSchema } from '../inventory/select.js';
+
+export const QUEUES = {
+  /** One job per host and sweep: push, run, fetch. */
+  probes: 'fleet-probes',
+  /** One parent job per sweep: aggregates when every child has finished or failed. */
+  sweeps: 'fleet-sweeps',
+  /** Scheduled sweeps (the nightly report) land here and are turned into sweeps. */
+  control: 'fleet-control',
+} as const;
+
+/** The same sweep and host always give the same id, so enqueuing twice is a no-op. */
+export const probeJobId = (sweepId: string, host: string) => `${sweepId}.${host}`;
+/** A re-probe is a new job (the first one may still be kept by BullMQ), stored over the old result. */
+export const reprobeJobId = (sweepId: string, host: string, at: number) => `${sweepId}.${host}.re${at}`;
+export const sweepJobId = (sweepId: string, suffix = '') => `sweep.${sweepId}${suffix}`;
+
+export const SweepOptionsSchema = z.object({
+  /** Also log in (the inventory's probe.user), within the fleet-wide AUTH budget. */
+  authTest: z.boolean().default(false),
+  /** Fleet-wide logins per mail account per hour: the provider locks an account hit from many runners. */
+  authMaxPerAccount: z.number().int().positive().default(3),
+  /** Accept and record host keys not yet in known_hosts (never a changed one). */
+  acceptNew: z.boolean().default(false),
+  commandTimeoutMs: z.number().int().positive().default(180_000),
+  maxZipBytes: z.number().int().positive().default(20 * 1024 * 1024),
+});
+export type SweepOptions = z.infer<typeof SweepOptionsSchema>;
+
+export const RetryPolicySchema = z.object({
+  attempts: z.number().int().min(1).max(20).default(4),
+  /** First backoff; doubles each time, with up to 50 % jitter. */
+  backoffMs: z.number().int().min(0).default(2000),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+/** A child of a sweep: probe one host. */
+export const ProbeJobSchema = z.object({
+  v: z.literal(1),
+  sweepId: z.string(),
+  host: ResolvedHostSchema,
+  options: SweepOptionsSchema,
+});
+export type ProbeJob = z.infer<typeof ProbeJobSchema>;
+
+/** The parent of a sweep (or of a re-probe): aggregate the store's results into the report. */
+export const SweepJobSchema = z.object({ v: z.literal(1), sweepId: z.string() });
+export type SweepJob = z.infer<typeof SweepJobSchema>;
+
+/** What a job scheduler fires: select hosts from an inventory file and start a sweep. */
+export const ScheduledSweepJobSchema = z.object({
+  v: z.literal(1),
+  inventory: z.string(),
+  selection: SelectionSchema,
+  options: SweepOptionsSchema,
+  retry: RetryPolicySchema,
+});
+export type ScheduledSweepJob = z.infer<typeof ScheduledSweepJobSchema>;
