@@ -15,10 +15,10 @@ export const REDACTION_SUMMARY =
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|token|apikey|api_key|api-key|credentials?|private_key)`;
 const JSON_PAIR = new RegExp(String.raw`("${SECRET_KEY}"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi');
 const XML_ATTR = new RegExp(String.raw`(\b${SECRET_KEY}\s*=\s*)(["'])[^"']*\2`, 'gi');
-const PLAIN_PAIR = new RegExp(String.raw`(\b${SECRET_KEY}\b\s*[:=]\s*)(?!\[redacted\]|\[withheld\]|\*\*\*|null\b|true\b|false\b|"|')([^\s,;&"'<>]+)`, 'gi');
-const AUTH_HEADER = /\b((?:proxy-)?authorization\s*[:=]\s*(?:(?:basic|bearer|negotiate|ntlm|digest)\s+)?)[^\r\n"']+/gi;
-const BEARER = /\b(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
-const AUTH_CMD = /\b(AUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|NTLM|GSSAPI)\s+)(?!\[withheld\]|\[redacted\])\S+/gi;
+const PLAIN_PAIR = new RegExp(String.raw`(\b${SECRET_KEY}\b[ \t]*[:=][ \t]*)(?!\[redacted\]|\[withheld\]|\*\*\*|null\b|true\b|false\b|"|')([^\s,;&"'<>]+)`, 'gi');
+const AUTH_HEADER = /\b((?:proxy-)?authorization[ \t]*[:=][ \t]*(?:(?:basic|bearer|negotiate|ntlm|digest)[ \t]+)?)[^\r\n"']+/gi;
+const BEARER = /\b(bearer[ \t]+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
+const AUTH_CMD = /\b(AUTH[ \t]+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|NTLM|GSSAPI)[ \t]+)(?!\[withheld\]|\[redacted\])\S+/gi;
 const TOKENS = [/\bya29\.[A-Za-z0-9_\-.]+/g, /\b1\/\/[A-Za-z0-9_-]{20,}/g, /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g];
 const BASE64_RUN = /[A-Za-z0-9+/]{8,}={0,2}/g;
 
