@@ -129,8 +129,7 @@ export async function runCollector<T>(c: Collector<T>, ctx: CollectorContext, li
     notes: [...rec.notes],
     data,
   };
-  const files = status === 'timeout' || status === 'failed' ? [...rec.files] : rec.files;
-  return { name: c.name, file: c.file, status, reason, duration_ms: duration, json, files: [...files], notes: [...rec.notes] };
+  return { name: c.name, file: c.file, status, reason, duration_ms: duration, json, files: [...rec.files], notes: [...rec.notes] };
 }
 
 class TimeoutError extends Error {}

@@ -4,15 +4,13 @@
 // Authorization headers, AUTH payloads, tokens, credentials in URLs); the secrets this run
 // knows (the AUTH password, passwords in the bot's config, secret-named variables) are
 // scrubbed literally and in base64 at any alignment.
-import { maskProxyValue } from '../collect/env.js';
-
 export const REDACTED = '[redacted]';
 
 export const REDACTION_SUMMARY =
   'passwords, tokens and keys in key=value, key: value and JSON forms; Authorization and Proxy-Authorization headers; arguments and base64 replies after AUTH; OAuth tokens and JWTs; user:password in URLs; and every secret known to the run, raw and base64-encoded';
 
 // A key that names a secret: it ends in one of these words (so `secret_from` or `password_env` stay).
-const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|token|apikey|api_key|api-key|credentials?|private_key)`;
+const SECRET_KEY = String.raw`[A-Za-z0-9_.-]{0,40}(?:password|passwd|passphrase|pwd|secret|token|apikey|api_key|api-key|credentials?|private_key)`;
 const JSON_PAIR = new RegExp(String.raw`("${SECRET_KEY}"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi');
 const XML_ATTR = new RegExp(String.raw`(\b${SECRET_KEY}\s*=\s*)(["'])[^"']*\2`, 'gi');
 const PLAIN_PAIR = new RegExp(String.raw`(\b${SECRET_KEY}\b[ \t]*[:=][ \t]*)(?!\[redacted\]|\[withheld\]|\*\*\*|null\b|true\b|false\b|"|')([^\s,;&"'<>]+)`, 'gi');
@@ -20,6 +18,9 @@ const AUTH_HEADER = /\b((?:proxy-)?authorization[ \t]*[:=][ \t]*(?:(?:basic|bear
 const BEARER = /\b(bearer[ \t]+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
 const AUTH_CMD = /\b(AUTH[ \t]+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|NTLM|GSSAPI)[ \t]+)(?!\[withheld\]|\[redacted\])\S+/gi;
 const TOKENS = [/\bya29\.[A-Za-z0-9_\-.]+/g, /\b1\/\/[A-Za-z0-9_-]{20,}/g, /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g];
+// user:password@ in any URL; the scheme is anchored at a word start and both parts bounded,
+// so a multi-megabyte line without one stays linear.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,15}:\/\/)([^/@\s]{1,256})@/gi;
 const BASE64_RUN = /[A-Za-z0-9+/]{8,}={0,2}/g;
 
 export class Redactor {
@@ -47,7 +48,7 @@ export class Redactor {
     let t = input;
     for (const lit of [...this.literals].sort((a, b) => b.length - a.length)) t = t.split(lit).join(REDACTED);
     if (this.b64Marks.size) t = t.replace(BASE64_RUN, (run) => ([...this.b64Marks].some((m) => run.includes(m)) ? REDACTED : run));
-    t = maskProxyValue(t);
+    t = t.replace(URL_CREDENTIALS, (_m, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? '***:***' : '***'}@`);
     t = t.replace(AUTH_HEADER, `$1${REDACTED}`).replace(BEARER, `$1${REDACTED}`);
     t = t.replace(AUTH_CMD, `$1${REDACTED}`);
     for (const re of TOKENS) t = t.replace(re, REDACTED);

@@ -36,7 +36,10 @@ export async function sntpQuery(host: string, port: number, timeoutMs: number, n
       const t1 = now();
       writeTimestamp(req, 40, t1);
       const timer = setTimeout(() => reject(Object.assign(new Error(`no SNTP answer from ${address}:${port} in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
-      sock.once('error', (e) => (clearTimeout(timer), reject(e)));
+      sock.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       sock.on('message', (msg) => {
         const t4 = now();
         if (msg.length < 48 || (msg[0]! & 0x07) !== 4) return; // not a server reply
@@ -48,7 +51,9 @@ export async function sntpQuery(host: string, port: number, timeoutMs: number, n
         resolve({ address, offsetMs: (t2 - t1 + (t3 - t4)) / 2, roundTripMs: Math.max(0, t4 - t1 - (t3 - t2)), stratum });
       });
       sock.send(req, port, address, (e) => {
-        if (e) (clearTimeout(timer), reject(e));
+        if (!e) return;
+        clearTimeout(timer);
+        reject(e);
       });
     });
   } finally {

@@ -52,6 +52,14 @@ describe('redaction', () => {
     expect(out).toContain('235 2.7.0 Accepted\nMessage sent OK');
   });
 
+  it('stays linear on multi-megabyte lines (a log of one long base64 or word run)', () => {
+    const big = 'A'.repeat(2_000_000) + '\n' + 'ab/'.repeat(300_000) + '\n' + 'http://u:linear-pw-1@x.test/\n';
+    const t0 = performance.now();
+    const out = r.text(big);
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(out).not.toContain('linear-pw-1');
+  });
+
   it('leaves ordinary probe text alone', () => {
     const text = '2026-01-01T00:00:00.000Z C  AUTH PLAIN [withheld]\n2026-01-01T00:00:00.010Z S  235 2.7.0 Accepted\n"secret_from": "env SMTP_PROBE_PASSWORD"\nconnection closed';
     expect(r.text(text)).toBe(text);
