@@ -4,8 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { wininetOf } from '../../payload/diagnose/collectors/proxy.js';
-import { schannelProtocols } from '../../payload/diagnose/collectors/os-tls.js';
+import { runCollector, type CollectorContext } from '../../payload/diagnose/collector.js';
+import { dnsCollector } from '../../payload/diagnose/collectors/dns.js';
+import { networkCollector } from '../../payload/diagnose/collectors/network.js';
+import { INTERNET_SETTINGS, proxyCollector, wininetOf } from '../../payload/diagnose/collectors/proxy.js';
+import { osTlsCollector, SCHANNEL_KEY, schannelProtocols } from '../../payload/diagnose/collectors/os-tls.js';
+import type { Exec, ExecResult } from '../../payload/diagnose/exec.js';
 import { parseGetWinEventJson, parseWevtutilText, schannelQuery } from '../../payload/diagnose/windows/events.js';
 import { parseIpconfig } from '../../payload/diagnose/windows/ipconfig.js';
 import { parseNetshWinhttp } from '../../payload/diagnose/windows/netsh.js';
@@ -73,5 +77,57 @@ describe('Windows output parsers (recorded outputs)', () => {
     const out = new Redactor().text(fixture('reg-internet-settings.txt'));
     expect(out).not.toContain('Wininet-Pl4nted');
     expect(out).toContain('proxy.corp.example.com:8080');
+  });
+});
+
+describe('Windows collectors on recorded outputs (mock exec: no Windows machine here)', () => {
+  // The commands a collector runs on Windows, answered with the recorded fixtures; checks
+  // the wiring from command to JSON, which the parser tests above do not.
+  const answers: Record<string, string> = {
+    'ipconfig /all': fixture('ipconfig-all.txt'),
+    'netsh winhttp show proxy': fixture('netsh-winhttp-proxy.txt'),
+    [`reg query ${INTERNET_SETTINGS}`]: fixture('reg-internet-settings.txt'),
+    [`reg query ${INTERNET_SETTINGS}\\Connections`]: fixture('reg-connections.txt'),
+    [`reg query ${SCHANNEL_KEY} /s`]: fixture('reg-schannel-protocols.txt'),
+  };
+  const calls: string[] = [];
+  const exec: Exec = async (file, args) => {
+    const key = [file, ...args].join(' ');
+    calls.push(key);
+    if (file === 'wevtutil') return { ok: true, code: 0, stdout: fixture('wevtutil-schannel.txt'), stderr: '', reason: null, truncated: false };
+    const out = answers[key];
+    return out === undefined ? { ok: false, code: null, stdout: '', stderr: '', reason: `command missing: ${file}`, truncated: false } : { ok: true, code: 0, stdout: out, stderr: '', reason: null, truncated: false };
+  };
+  const shared = new Map<string, Promise<ExecResult>>();
+  const ctx = {
+    platform: 'win32',
+    now: new Date('2026-03-12T10:00:00Z'),
+    settings: { host: 'smtp.gmail.com', sni: 'smtp.gmail.com', hostsFile: join(ROOT, 'test/fixtures/windows/no-hosts-file'), caFiles: [] },
+    diag: { since: new Date('2026-03-12T08:00:00Z'), ntp: null },
+    probe: { summary: { attempts: [], egress_ips: ['203.0.113.7'], dns: { targets: [] } } },
+    exec,
+    env: {},
+    shared: (k: string, run: () => Promise<ExecResult>) => (shared.has(k) || shared.set(k, run()), shared.get(k)!),
+  } as unknown as CollectorContext;
+  const limits = { timeoutMs: 5000, maxBytes: 1 << 20, skip: [] };
+
+  it('fills DNS, network, proxy and Schannel evidence from the Windows commands', async () => {
+    const [dns, net, proxy, tls] = await Promise.all([dnsCollector, networkCollector, proxyCollector, osTlsCollector].map((c) => runCollector(c as never, ctx, limits)));
+    expect(calls.filter((c) => c === 'ipconfig /all')).toHaveLength(1);
+    expect(dns!.json.data).toMatchObject({ resolvers: [{ address: '10.20.0.10', origin: 'adapter Ethernet0' }, { address: '10.20.0.11', origin: 'adapter Ethernet0' }], search_domains: ['corp.example.com', 'example.com'] });
+    expect(dns!.status).toBe('partial'); // the hosts file given does not exist: recorded, not fatal
+    const n = net!.json.data as { default_routes: unknown[]; egress_ips: string[] };
+    expect(n.default_routes).toEqual([
+      { family: 6, gateway: 'fe80::1', interface: 'Ethernet0', metric: null },
+      { family: 4, gateway: '10.20.30.1', interface: 'Ethernet0', metric: null },
+    ]);
+    expect(n.egress_ips).toEqual(['203.0.113.7']);
+    expect(proxy!.json.data).toMatchObject({ winhttp: { direct: false, proxy_server: 'http=proxy.corp.example.com:8080;https=proxy.corp.example.com:8080' }, wininet: { proxy_enable: true, auto_detect: true } });
+    expect(proxy!.files.map((f) => f.name).sort()).toEqual(['raw/netsh_winhttp_proxy.txt', 'raw/reg_internet_settings.txt', 'raw/reg_internet_settings_connections.txt']);
+    const t = tls!.json.data as { events: Array<{ id: number }>; schannel_protocols: unknown[] };
+    expect(t.events.map((e) => e.id)).toEqual([36887, 36882, 36871]);
+    expect(t.schannel_protocols).toHaveLength(3);
+    expect(tls!.notes.join(' ')).toMatch(/TLS 1\.2\\Client switched off/);
+    expect(calls.find((c) => c.startsWith('wevtutil'))).toContain("/q:*[System[Provider[@Name='Schannel'] and TimeCreated[timediff(@SystemTime) <= 7200000]]]");
   });
 });
