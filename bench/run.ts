@@ -2,7 +2,7 @@
 // on this machine (a bare `node`, `openssl s_client`) and, when bench/baseline.json exists,
 // next to that saved baseline. `npm run bench -- --save` stores this run as the baseline.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { waitForPort } from '../test/lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { payloadFigures } from './payload.js';
 import { benchWinRmUpload } from './winrm.js';
+import { startSntp } from '../test/lab/sntp.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/payload/cli.js');
@@ -75,6 +76,47 @@ async function probeVsOpenssl(): Promise<Row[]> {
   }
 }
 
+/**
+ * A full `diagnose` of the loopback Postfix (STARTTLS and implicit ports, default timeouts,
+ * every collector, an SNTP server of our own on loopback, no AA logs): wall time and ZIP size.
+ */
+async function diagnoseRun(): Promise<Row[]> {
+  if (!postfixAvailable()) {
+    console.error('bench: skipping the diagnose benchmark: Postfix (run as root) is needed');
+    return [];
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-bench-diag-'));
+  const pki = makePki(dir);
+  const [p1, p2] = [await freePort(['127.0.0.1']), await freePort(['127.0.0.1'])];
+  const pf = await startPostfix(join(dir, 'postfix'), pki, '127.0.0.1', p1, p2);
+  const sntp = await startSntp(0);
+  try {
+    await waitForPort('127.0.0.1', p1);
+    await waitForPort('127.0.0.1', p2);
+    const out = join(dir, 'out');
+    const zipBytes: number[] = [];
+    const runs = Math.max(3, Math.round(RUNS / 3));
+    const wall = await sample(runs, async () => {
+      rmSync(out, { recursive: true, force: true });
+      const ms = await timeRun(process.execPath, [CLI, 'diagnose', '--host', '127.0.0.1', '--port', `${p1}:starttls`, '--port', `${p2}:implicit`, '--ca', pki.caCert, '--ehlo-name', 'bench.lab.test', '--ntp', sntp.spec, '--quiet', '--out', out]);
+      const run = readdirSync(out).find((d) => d.startsWith('smtp-probe-'))!;
+      const s = JSON.parse(readFileSync(join(out, run, 'probe_summary.json'), 'utf8')) as { verdict: { class: string } };
+      if (s.verdict.class !== 'ok') throw new Error(`bench: diagnose of the lab Postfix was not ok (${s.verdict.class})`);
+      zipBytes.push(statSync(join(out, run, 'attachments/all_files.zip')).size);
+      return ms;
+    });
+    const zip = median(zipBytes) / 1024;
+    return [
+      { metric: 'diagnose of Postfix: whole CLI run (probe 2 ports + all collectors, ZIP)', value: wall, unit: 'ms', target: { text: '< 10 s', ok: wall < 10_000 } },
+      { metric: 'diagnose of Postfix: all_files.zip size, no AA logs', value: zip, unit: 'KiB', target: { text: '< 5 MB', ok: zip < 5 * 1024 } },
+    ];
+  } finally {
+    await sntp.close();
+    pf.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Replies classified per second by explain's engine over a corpus of a few thousand replies. */
 async function explainThroughput(): Promise<Row[]> {
   const { SAMPLES } = await import('../test/reply-samples.js');
@@ -122,7 +164,7 @@ function fmt(x: number): string {
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('bench: build first (npm run build)');
   const env = `node ${process.versions.node}, ${execFileSync('openssl', ['version']).toString().trim()}, ${RUNS} runs each (median)`;
-  const rows = [...(await coldStart()), ...(await probeVsOpenssl()), ...(await explainThroughput()), ...(await payloadFigures(RUNS)), ...(await winrmUpload())];
+  const rows = [...(await coldStart()), ...(await probeVsOpenssl()), ...(await diagnoseRun()), ...(await explainThroughput()), ...(await payloadFigures(RUNS)), ...(await winrmUpload())];
   const saved = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as { rows: Row[] }) : null;
   console.log(`smtp-probe bench: ${env}\n`);
   const table = rows.map((r) => {

@@ -8,16 +8,20 @@ import { VERSION } from './version.js';
 // Repeatable flags start undefined (not []) so --help shows no meaningless default.
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-function buildProgram(): Command {
-  const program = new Command('smtp-probe')
-    .description('Reproduce and explain SMTP sending failures (Gmail and others) from the machine where a bot runs.')
-    .version(VERSION, '-V, --version')
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`smtp-probe: ${str.replace(/^error: /, 'error: ')}`) });
+const EXIT_CODES_HELP = 'Exit codes: 0 ok, 2 bad usage, 10 dns, 11 connect, 12 tls, 13 auth, 14 smtp-policy, 15 rate-limit, 16 proxy, 17 unknown, 1 internal error.';
 
-  program
-    .command('probe')
-    .description('Resolve, connect to every address, do TLS and the SMTP dialogue up to AUTH; write evidence and a verdict.')
+const DIAGNOSE_HELP = `Automation Anywhere use:
+  Pre-flight (before enabling a bot; keep the ZIP with the run artifacts):
+    smtp-probe diagnose --aa-config C:\\Bots\\mail.json --aa-activity "Send invoices" --out C:\\BotArtifacts
+  On failure (the bot's error handler, same server/port/mode as the bot):
+    smtp-probe diagnose --host smtp.gmail.com --port 587:starttls --aa-activity "Send invoices"
+      --aa-run-id <bot run id> --aa-host https://cr.example.com --since 2h --out C:\\BotArtifacts --zip-to C:\\BotArtifacts\\smtp-diagnose.zip
+  The run folder smtp-probe-YYYYMMDD_HHMMSS is created under --out; attach its
+  attachments/all_files.zip (or the --zip-to copy) to the incident. Every file is redacted.`;
+
+/** The flags probe and diagnose share: diagnose runs the same probe. */
+function addProbeOptions(cmd: Command): Command {
+  return cmd
     .option('--host <host>', 'SMTP server host name or IP', 'smtp.gmail.com')
     .option('--port <port[:mode]>', 'port to probe, repeatable; a port may carry its own mode, e.g. 2525:starttls (default: 587 and 465)', collect)
     .addOption(new Option('--mode <mode>', 'TLS mode for ports without their own: auto = 465 implicit, others STARTTLS').choices(['auto', 'starttls', 'implicit', 'plain']).default('auto'))
@@ -49,14 +53,48 @@ function buildProgram(): Command {
     .option('--attach <file>', 'attach this file to the --send-test message (25 MB at most)')
     .addOption(new Option('--password <secret>').hideHelp().argParser(() => {
       throw new UsageError('passwords are never taken on the command line: use --password-env VAR, --password-file FILE or the prompt');
-    }))
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 ok, 2 bad usage, 10 dns, 11 connect, 12 tls, 13 auth, 14 smtp-policy, 15 rate-limit, 16 proxy, 17 unknown, 1 internal error.',
-    )
+    }));
+}
+
+function buildProgram(): Command {
+  const program = new Command('smtp-probe')
+    .description('Reproduce and explain SMTP sending failures (Gmail and others) from the machine where a bot runs.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`smtp-probe: ${str.replace(/^error: /, 'error: ')}`) });
+
+  addProbeOptions(
+    program
+      .command('probe')
+      .description('Resolve, connect to every address, do TLS and the SMTP dialogue up to AUTH; write evidence and a verdict.'),
+  )
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (opts) => {
       const { probeCommand } = await import('./probe/run.js');
       process.exitCode = await probeCommand(opts);
+    });
+
+  addProbeOptions(
+    program
+      .command('diagnose')
+      .description('Probe with the bot\'s settings, then collect DNS, network, clock, proxy, OS TLS and AA evidence into one redacted ZIP for the incident.'),
+  )
+    .option('--aa-config <file>', 'the bot\'s saved SMTP configuration (JSON or key=value: server, port, ssl, username...); sets --host/--port/--mode unless given')
+    .option('--aa-activity <name>', 'the AA activity (task bot / step) that failed')
+    .option('--aa-run-id <id>', 'the AA bot run (deployment) id')
+    .option('--aa-host <host>', 'the AA Control Room the runner belongs to')
+    .option('--aa-logs <glob>', 'AA logs to include, repeatable (default: the bot agent\'s documented log folder)', collect)
+    .option('--aa-logs-max <size>', 'total size of AA logs kept, newest first', '10MB')
+    .option('--since <span|date>', 'time window for logs and OS events: 24h, 90m, 2d or an ISO date', '24h')
+    .option('--ntp <host[:port]>', 'SNTP server for the clock offset', 'pool.ntp.org')
+    .option('--no-ntp', 'do not measure the clock offset')
+    .option('--collect-timeout <d>', 'time limit of each collector', '8s')
+    .option('--max-file <size>', 'size cap of each collected file (logs keep their newest end)', '2MB')
+    .option('--skip <collector>', 'leave a collector out (dns, network, clock, proxy, os-tls, aa); repeatable', collect)
+    .addHelpText('after', `\n${DIAGNOSE_HELP}\n\n${EXIT_CODES_HELP}`)
+    .action(async (opts, cmd: Command) => {
+      const { diagnoseCommand } = await import('./diagnose/command.js');
+      process.exitCode = await diagnoseCommand(opts, (flag) => cmd.getOptionValueSource(flag) === 'cli');
     });
 
   program
@@ -75,7 +113,7 @@ function buildProgram(): Command {
   program
     .command('schema')
     .description('Print the JSON Schema of an output file (default: probe_summary.json).')
-    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot']).default('probe_summary'))
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest']).default('probe_summary'))
     .action(async (opts: { file: string }) => {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');

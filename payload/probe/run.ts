@@ -5,11 +5,11 @@ import { envSnapshot } from '../collect/env.js';
 import { renderReport } from '../report/markdown.js';
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
 import { tlsText } from '../report/tls-text.js';
-import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, type Attempt, type ProbeSummary } from '../schema/summary.js';
+import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, type Attempt, type DnsResolution, type EnvSnapshot, type ProbeSummary } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
 import { UsageError, errorCode } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { buildSettings, type RawProbeFlags } from './options.js';
+import { buildSettings, type ProbeSettings, type RawProbeFlags } from './options.js';
 import { Progress } from './progress.js';
 import { fileSafe, hostPort, runSweep, settingsRecord } from './sweep.js';
 
@@ -26,64 +26,85 @@ export async function probeCommand(flags: ProbeFlags): Promise<number> {
   const folder = RunFolder.open(flags.out, runFolderName(started));
   const progress = new Progress(!flags.quiet && !flags.json && process.stderr.isTTY === true);
   try {
-    const out = await runSweep(settings, {
-      onDns: (d, jobs) => progress.note(`${settings.host}: ${d.targets.length} address(es) in ${formatMs(d.ms)}; ${jobs} attempt(s)`),
-      onAttempt: (done, total, a) => progress.tick(done, total, a.classification.class),
-    }, folder.name);
-    progress.clear();
-
-    const tlsFiles = new Map<string, Attempt[]>();
-    for (const a of out.attempts) {
-      if (!a.tls) continue;
-      const k = `tls_handshake_${fileSafe(a.ip)}_${a.port}.txt`;
-      tlsFiles.set(k, [...(tlsFiles.get(k) ?? []), a]);
-    }
-    const env = EnvSnapshotSchema.parse(envSnapshot(started));
-    const dns = DnsResolutionSchema.parse(out.dns);
-    const finished = new Date();
-    const names = ['report.md', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys()];
-    const summary: ProbeSummary = ProbeSummarySchema.parse({
-      schema: 'smtp-probe/probe-summary',
-      schema_version: 1,
-      tool: { name: 'smtp-probe', version: VERSION },
-      run: { id: folder.name, command: 'probe', started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime() },
-      settings: settingsRecord(settings),
-      dns: { source: dns.source, ms: dns.ms, targets: dns.targets, differences: dns.differences, error: dns.error },
-      attempts: out.attempts,
-      sweep: out.sweep,
-      egress_ips: out.egressIps,
-      verdict: out.verdict,
-      files: [...names, ZIP_PATH],
-    } satisfies ProbeSummary);
-
-    folder.add('report.md', renderReport(summary, dns, env));
-    folder.add('probe_summary.json', JSON.stringify(summary, null, 2) + '\n');
-    folder.add('dns_resolution.json', JSON.stringify(dns, null, 2) + '\n');
-    folder.add('env_snapshot.json', JSON.stringify(env, null, 2) + '\n');
-    out.attempts.forEach((a, i) => {
-      folder.add(
-        a.transcript_file,
-        out.sessions[i]!.transcript.render([
-          `smtp-probe ${VERSION} transcript, attempt ${a.id} (round ${a.round}): ${hostPort(a.ip, a.port)} ${a.mode}, host ${settings.host}`,
-          `result: ${a.classification.class} (${a.classification.hint_id})`,
-          'C: client, S: server, **: probe event; credentials are never written',
-        ]),
-      );
-    });
-    for (const [name, list] of tlsFiles) folder.add(name, tlsText(list[0]!, list));
+    const run = await probeIntoFolder(settings, folder, started, progress);
+    folder.add('report.md', run.report);
     const path = await folder.commit();
-    if (flags.zipTo) copyZip(join(path, ZIP_PATH), flags.zipTo);
-
-    if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else if (!flags.quiet) process.stdout.write(humanSummary(summary, path));
-    return summary.verdict.exit_code;
+    finishRun(flags, run.summary, path);
+    return run.summary.verdict.exit_code;
   } finally {
     progress.clear();
     folder.abandon();
   }
 }
 
-function humanSummary(s: ProbeSummary, path: string): string {
+export interface ProbeRun {
+  summary: ProbeSummary;
+  dns: DnsResolution;
+  env: EnvSnapshot;
+  /** report.md's text; the caller adds it (diagnose appends its own sections first). */
+  report: string;
+}
+
+/**
+ * Runs the sweep and adds every probe file but report.md to `folder`. `extraFiles` are the
+ * names the caller will add too, so probe_summary.json's file list stays complete.
+ */
+export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder, started: Date, progress: Progress, command = 'probe', extraFiles: () => string[] = () => []): Promise<ProbeRun> {
+  const out = await runSweep(settings, {
+    onDns: (d, jobs) => progress.note(`${settings.host}: ${d.targets.length} address(es) in ${formatMs(d.ms)}; ${jobs} attempt(s)`),
+    onAttempt: (done, total, a) => progress.tick(done, total, a.classification.class),
+  }, folder.name);
+  progress.clear();
+
+  const tlsFiles = new Map<string, Attempt[]>();
+  for (const a of out.attempts) {
+    if (!a.tls) continue;
+    const k = `tls_handshake_${fileSafe(a.ip)}_${a.port}.txt`;
+    tlsFiles.set(k, [...(tlsFiles.get(k) ?? []), a]);
+  }
+  const env = EnvSnapshotSchema.parse(envSnapshot(started));
+  const dns = DnsResolutionSchema.parse(out.dns);
+  const finished = new Date();
+  const names = ['report.md', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys()];
+  const summary: ProbeSummary = ProbeSummarySchema.parse({
+    schema: 'smtp-probe/probe-summary',
+    schema_version: 1,
+    tool: { name: 'smtp-probe', version: VERSION },
+    run: { id: folder.name, command, started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime() },
+    settings: settingsRecord(settings),
+    dns: { source: dns.source, ms: dns.ms, targets: dns.targets, differences: dns.differences, error: dns.error },
+    attempts: out.attempts,
+    sweep: out.sweep,
+    egress_ips: out.egressIps,
+    verdict: out.verdict,
+    files: [...names, ...extraFiles(), ZIP_PATH],
+  } satisfies ProbeSummary);
+
+  folder.add('probe_summary.json', JSON.stringify(summary, null, 2) + '\n');
+  folder.add('dns_resolution.json', JSON.stringify(dns, null, 2) + '\n');
+  folder.add('env_snapshot.json', JSON.stringify(env, null, 2) + '\n');
+  out.attempts.forEach((a, i) => {
+    folder.add(
+      a.transcript_file,
+      out.sessions[i]!.transcript.render([
+        `smtp-probe ${VERSION} transcript, attempt ${a.id} (round ${a.round}): ${hostPort(a.ip, a.port)} ${a.mode}, host ${settings.host}`,
+        `result: ${a.classification.class} (${a.classification.hint_id})`,
+        'C: client, S: server, **: probe event; credentials are never written',
+      ]),
+    );
+  });
+  for (const [name, list] of tlsFiles) folder.add(name, tlsText(list[0]!, list));
+  return { summary, dns, env, report: renderReport(summary, dns, env) };
+}
+
+/** After commit: --zip-to, then stdout as --json / --quiet / human ask. */
+export function finishRun(flags: Pick<ProbeFlags, 'zipTo' | 'json' | 'quiet'>, summary: ProbeSummary, path: string, extraLines: string[] = []): void {
+  if (flags.zipTo) copyZip(join(path, ZIP_PATH), flags.zipTo);
+  if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else if (!flags.quiet) process.stdout.write(humanSummary(summary, path, extraLines));
+}
+
+function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): string {
   const v = s.verdict;
   const rel = relative(process.cwd(), path) || '.';
   const shown = rel.startsWith('..') ? path : `./${rel}`;
@@ -93,6 +114,7 @@ function humanSummary(s: ProbeSummary, path: string): string {
     `next step:  ${v.next_step}`,
     `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}`,
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
+    ...extraLines,
     `report:     ${shown}/report.md`,
     `zip:        ${shown}/${ZIP_PATH}`,
     '',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { DIAGNOSE_SCHEMAS } from './diagnose.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema } from './summary.js';
 
-const SCHEMAS = { probe_summary: ProbeSummarySchema, dns_resolution: DnsResolutionSchema, env_snapshot: EnvSnapshotSchema };
+const SCHEMAS = { probe_summary: ProbeSummarySchema, dns_resolution: DnsResolutionSchema, env_snapshot: EnvSnapshotSchema, ...DIAGNOSE_SCHEMAS };
 
 export function jsonSchemaOf(file: string): unknown {
   const schema = SCHEMAS[file as keyof typeof SCHEMAS];

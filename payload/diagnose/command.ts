@@ -1,0 +1,88 @@
+// `smtp-probe diagnose`: the probe with the bot's settings, then every collector on its own
+// (timeout, size cap, never sinking the run), all into one redacted run folder and ZIP with
+// a manifest. The exit code is the probe's verdict, as for `probe`.
+import { buildSettings } from '../probe/options.js';
+import { Progress } from '../probe/progress.js';
+import { finishRun, probeIntoFolder } from '../probe/run.js';
+import { RunFolder, runFolderName } from '../report/output.js';
+import type { NetworkSnapshot } from '../schema/diagnose.js';
+import { runCollector, type Collector, type CollectorContext, type CollectorResult } from './collector.js';
+import { aaCollector } from './collectors/aa.js';
+import { clockCollector } from './collectors/clock.js';
+import { dnsCollector } from './collectors/dns.js';
+import { networkCollector } from './collectors/network.js';
+import { osTlsCollector } from './collectors/os-tls.js';
+import { proxyCollector } from './collectors/proxy.js';
+import { execCommand, type ExecResult } from './exec.js';
+import { buildManifest } from './manifest.js';
+import { buildDiagnoseSettings, type DiagnoseFlags } from './options.js';
+import { Redactor, secretEnvValues } from './redact.js';
+import { offlineBanner, renderDiagnose } from './report.js';
+
+export const COLLECTOR_LIST: ReadonlyArray<Collector<unknown>> = [dnsCollector, networkCollector, clockCollector, proxyCollector, osTlsCollector, aaCollector] as ReadonlyArray<Collector<unknown>>;
+
+export type FromCli = (flag: 'host' | 'port' | 'mode' | 'user') => boolean;
+
+export async function diagnoseCommand(flags: DiagnoseFlags, fromCli: FromCli): Promise<number> {
+  const diag = buildDiagnoseSettings(flags, fromCli);
+  const settings = await buildSettings(flags);
+  const redactor = new Redactor();
+  redactor.addSecret(settings.auth?.secret);
+  for (const s of diag.aa.config?.secrets ?? []) redactor.addSecret(s);
+  for (const s of secretEnvValues()) redactor.addSecret(s);
+
+  const started = new Date();
+  const folder = RunFolder.open(flags.out, runFolderName(started), redactor.file);
+  const progress = new Progress(!flags.quiet && !flags.json && process.stderr.isTTY === true);
+  try {
+    const collectorFiles = COLLECTOR_LIST.map((c) => c.file);
+    const probe = await probeIntoFolder(settings, folder, started, progress, 'diagnose', () => [...collectorFiles, 'manifest.json']);
+    const probeFiles = new Set(folder.names());
+    progress.note(`collecting: ${COLLECTOR_LIST.map((c) => c.name).join(', ')}`);
+
+    const sharedRuns = new Map<string, Promise<ExecResult>>();
+    const ctx: CollectorContext = {
+      platform: process.platform,
+      now: started,
+      settings,
+      diag,
+      probe,
+      exec: execCommand,
+      env: process.env,
+      shared: (key, run) => {
+        if (!sharedRuns.has(key)) sharedRuns.set(key, run());
+        return sharedRuns.get(key)!;
+      },
+    };
+    const limits = { timeoutMs: diag.collectTimeoutMs, maxBytes: diag.maxFileBytes, skip: diag.skip };
+    const results: CollectorResult[] = await Promise.all(COLLECTOR_LIST.map((c) => runCollector(c, ctx, limits)));
+
+    const owner = new Map<string, string>();
+    for (const r of results) {
+      folder.add(r.file, JSON.stringify(r.json, null, 2) + '\n');
+      owner.set(r.file, r.name);
+      for (const f of r.files) {
+        if (owner.has(f.name)) continue; // a shared raw file kept by two collectors
+        folder.add(f.name, f.data);
+        owner.set(f.name, r.name);
+      }
+    }
+    const network = results.find((r) => r.name === 'network')?.json.data as NetworkSnapshot['data'] | undefined;
+    const banner = offlineBanner(network ?? undefined);
+    const report = (banner ? probe.report.replace(/^(# [^\n]*\n\n)/, `$1${banner}\n\n`) : probe.report) + '\n' + renderDiagnose(results);
+    folder.add('report.md', report);
+    const manifest = buildManifest(folder.name, folder.entries(), results, (name) => owner.get(name) ?? (probeFiles.has(name) ? 'probe' : 'diagnose'));
+    folder.add('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+    const path = await folder.commit();
+
+    const extra = [
+      ...(banner ? ['network:    NONE - no usable network on this machine (see report.md)'] : []),
+      `collectors: ${results.map((r) => `${r.name} ${r.status}`).join(', ')}`,
+    ];
+    finishRun(flags, probe.summary, path, extra);
+    return probe.summary.verdict.exit_code;
+  } finally {
+    progress.clear();
+    folder.abandon();
+  }
+}
