@@ -11,6 +11,7 @@ import { freePort } from '../test/lab/ports.js';
 import { postfixAvailable, startPostfix } from '../test/lab/postfix.js';
 import { waitForPort } from '../test/lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
+import { fleetFigures } from './fleet.js';
 import { payloadFigures } from './payload.js';
 import { benchWinRmUpload } from './winrm.js';
 import { startSntp } from '../test/lab/sntp.js';
@@ -164,7 +165,21 @@ function fmt(x: number): string {
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('bench: build first (npm run build)');
   const env = `node ${process.versions.node}, ${execFileSync('openssl', ['version']).toString().trim()}, ${RUNS} runs each (median)`;
-  const rows = [...(await coldStart()), ...(await probeVsOpenssl()), ...(await diagnoseRun()), ...(await explainThroughput()), ...(await payloadFigures(RUNS)), ...(await winrmUpload())];
+  // `npm run bench -- --only fleet,payload` runs some sections; the rest keep their baseline.
+  const sections: Record<string, () => Promise<Row[]>> = {
+    start: coldStart,
+    probe: probeVsOpenssl,
+    diagnose: diagnoseRun,
+    explain: explainThroughput,
+    payload: () => payloadFigures(RUNS),
+    winrm: winrmUpload,
+    fleet: fleetFigures,
+  };
+  const at = process.argv.indexOf('--only');
+  const only = at > 0 ? (process.argv[at + 1] ?? '').split(',') : Object.keys(sections);
+  for (const o of only) if (!sections[o]) throw new Error(`unknown --only section "${o}" (known: ${Object.keys(sections).join(', ')})`);
+  const rows: Row[] = [];
+  for (const name of only) rows.push(...(await sections[name]!()));
   const saved = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as { rows: Row[] }) : null;
   console.log(`smtp-probe bench: ${env}\n`);
   const table = rows.map((r) => {
@@ -180,7 +195,8 @@ async function main(): Promise<void> {
   });
   console.table(table);
   if (process.argv.includes('--save')) {
-    writeFileSync(BASELINE, JSON.stringify({ env, at: new Date().toISOString(), rows }, null, 2) + '\n');
+    const kept = (saved?.rows ?? []).filter((b) => !rows.some((r) => r.metric === b.metric));
+    writeFileSync(BASELINE, JSON.stringify({ env, at: new Date().toISOString(), rows: [...rows, ...kept] }, null, 2) + '\n');
     console.log(`saved as baseline: ${BASELINE}`);
   }
 }

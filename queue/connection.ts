@@ -1,19 +1,10 @@
 // Redis for the fleet: where it is, and a fast, one-line answer when it is not there.
 import { Redis } from 'ioredis';
+import { FleetError } from './errors.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-/** Every BullMQ key of the fleet lives under this prefix (tests use one per run). */
-export const DEFAULT_PREFIX = 'smtp-fleet';
+export { FleetError } from './errors.js';
 
-export class FleetError extends Error {
-  override readonly name = 'FleetError';
-  constructor(
-    readonly code: 'redis-unreachable' | 'usage' | 'not-found' | 'payload' | 'store',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { DEFAULT_REDIS_URL } from './defaults.js';
 
 export function redisUrlFrom(flag: string | undefined): string {
   return flag ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;

@@ -73,7 +73,7 @@ export async function waitForSweep(redis: Redis, prefix: string, parentId: strin
       await opts.onTick?.();
       if (state === 'completed') return 'done';
       if (state === 'failed') return 'failed';
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
     }
   } finally {
     await queue.close();

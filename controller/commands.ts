@@ -1,0 +1,295 @@
+// The smtp-fleet commands. Loaded only when a command runs, so `--help` and one-line
+// errors do not pay for BullMQ, ioredis and the schemas.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { ManifestSchema, type Manifest } from '../packaging/manifest.js';
+import { parseDuration } from '../payload/util/duration.js';
+import { errorMessage } from '../payload/util/errors.js';
+import { DEFAULT_AUTH_PER_ACCOUNT, MemoryAuthBudget, RedisAuthBudget } from '../queue/auth-budget.js';
+import { FleetError, openRedis, redisUrlFrom } from '../queue/connection.js';
+import { enqueueReprobe, enqueueSweep, listSchedules, queueStatus, removeSchedule, upsertSchedule, waitForSweep } from '../queue/enqueue.js';
+import { RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type SweepOptions } from '../queue/jobs.js';
+import { runLocalSweep } from '../queue/local.js';
+import { startWorkers } from '../queue/workers.js';
+import { SelectionSchema, type Selection } from '../inventory/select.js';
+import { FleetJobRunner } from './job-runner.js';
+import { aggregateSweep } from './report.js';
+import { Store } from './store.js';
+import { createSweep, jobsFor } from './sweeps.js';
+import type { FleetSummary } from './fleet-schema.js';
+
+import { FLEET_EXIT } from './exit-codes.js';
+
+export interface Globals {
+  redis?: string;
+  prefix: string;
+  store: string;
+  payload: string;
+  inventory: string;
+}
+
+export interface SweepFlags {
+  host?: string[];
+  tag?: string[];
+  group?: string[];
+  limit?: string;
+  authTest?: boolean;
+  authMaxPerAccount?: string;
+  acceptNew?: boolean;
+  timeout?: string;
+  attempts?: string;
+  backoff?: string;
+  detach?: boolean;
+  local?: boolean;
+  concurrency?: string;
+  json?: boolean;
+}
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new FleetError('usage', `invalid ${flag} "${text}": expected a whole number above 0`);
+  return n;
+}
+
+export function ms(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  try {
+    return parseDuration(text, flag);
+  } catch (err) {
+    throw new FleetError('usage', errorMessage(err));
+  }
+}
+
+export function selectionOf(f: SweepFlags): Selection {
+  return { hosts: f.host, tags: f.tag, groups: f.group, limit: f.limit === undefined ? undefined : positiveInt(f.limit, '--limit', 1) };
+}
+
+export function optionsOf(f: SweepFlags): SweepOptions {
+  return SweepOptionsSchema.parse({
+    authTest: f.authTest ?? false,
+    authMaxPerAccount: positiveInt(f.authMaxPerAccount, '--auth-max-per-account', DEFAULT_AUTH_PER_ACCOUNT),
+    acceptNew: f.acceptNew ?? false,
+    commandTimeoutMs: ms(f.timeout, '--timeout', 180_000),
+  });
+}
+
+export function retryOf(f: SweepFlags): RetryPolicy {
+  return RetryPolicySchema.parse({ attempts: positiveInt(f.attempts, '--attempts', 4), backoffMs: ms(f.backoff, '--backoff', 2000) });
+}
+
+function loadManifest(dir: string): Manifest {
+  const file = resolve(dir, 'manifest.json');
+  if (!existsSync(file)) throw new FleetError('payload', `no runner payload in ${dir} (manifest.json missing): run npm run build:payload, or point --payload at a build`);
+  const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new FleetError('payload', `${file} is not a payload manifest: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+/** Live progress on a TTY: hosts done, failing, unreachable. Silent otherwise. */
+function progressPrinter(store: Store, sweepId: string, total: number) {
+  const tty = process.stderr.isTTY === true;
+  let last = '';
+  return {
+    tick: async () => {
+      if (!tty) return;
+      const results = await store.readHostResults(sweepId).catch(() => []);
+      const failing = results.filter((r) => r.status === 'probed' && r.verdict.class !== 'ok').length;
+      const unreachable = results.filter((r) => r.status !== 'probed').length;
+      const line = `sweep ${sweepId}: ${results.length}/${total} done, ${failing} failing, ${unreachable} not reached`;
+      if (line !== last) process.stderr.write(`\r\x1b[K${line}`);
+      last = line;
+    },
+    clear: () => {
+      if (tty && last) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function exitCodeOf(s: FleetSummary): number {
+  if (s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.pending > 0) return FLEET_EXIT.runnerProblems;
+  if (s.counts.smtpFailing > 0) return FLEET_EXIT.smtpFailures;
+  return FLEET_EXIT.ok;
+}
+
+function printOutcome(s: FleetSummary, reportPath: string, json: boolean | undefined): number {
+  if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  else {
+    const c = s.counts;
+    const rate = s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 100)}%`;
+    process.stdout.write(
+      [
+        `sweep:       ${s.sweep.id} (${s.sweep.kind})`,
+        `hosts:       ${c.selected} selected, ${c.ok} ok, ${c.smtpFailing} with SMTP failures, ${c.unreachable} unreachable, ${c.failed + c.rejected} other runner problems, ${c.pending} pending`,
+        `success:     ${rate} of probed hosts`,
+        `report:      ${reportPath}`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return exitCodeOf(s);
+}
+
+export async function withRedis<T>(g: Globals, f: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = await openRedis(redisUrlFrom(g.redis), 'cli');
+  try {
+    return await f(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
+  const store = await Store.open(g.store);
+  const manifest = loadManifest(g.payload);
+  const options = optionsOf(f);
+  const retry = retryOf(f);
+  const concurrency = positiveInt(f.concurrency, '--concurrency', 8);
+  const inventory = resolve(g.inventory);
+  if (f.local) {
+    const { meta, jobs } = await createSweep(store, { inventory, selection: selectionOf(f), options, kind: 'sweep', payloadVersion: manifest.version, concurrency });
+    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget() });
+    const progress = progressPrinter(store, meta.id, jobs.length);
+    const report = await runLocalSweep(meta.id, jobs, runner, { concurrency, retry }, { onResult: () => void progress.tick() });
+    progress.clear();
+    return printOutcome((await store.readFleetSummary(meta.id))!, report, f.json);
+  }
+  return withRedis(g, async (redis) => {
+    const { meta, jobs } = await createSweep(store, { inventory, selection: selectionOf(f), options, kind: 'sweep', payloadVersion: manifest.version });
+    const parent = await enqueueSweep(redis, g.prefix, meta.id, jobs, retry);
+    if (f.detach) {
+      process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length }) + '\n' : `${meta.id}\n`);
+      return FLEET_EXIT.ok;
+    }
+    return waitAndReport(redis, g, store, meta.id, parent, jobs.length, f.json);
+  });
+}
+
+async function waitAndReport(redis: Redis, g: Globals, store: Store, sweepId: string, parent: string, total: number, json: boolean | undefined): Promise<number> {
+  const progress = progressPrinter(store, sweepId, total);
+  const state = await waitForSweep(redis, g.prefix, parent, { onTick: progress.tick });
+  progress.clear();
+  if (state === 'failed') throw new FleetError('store', `sweep ${sweepId}: aggregating the report failed; see \`smtp-fleet status\` and the worker's log`);
+  const summary = await store.readFleetSummary(sweepId);
+  if (!summary) throw new FleetError('store', `sweep ${sweepId} finished but its report is not in ${store.root}: do the workers use the same --store?`);
+  return printOutcome(summary, `${store.sweepDir(sweepId)}/fleet_report.md`, json);
+}
+
+export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags & { sweep?: string }): Promise<number> {
+  const store = await Store.open(g.store);
+  const manifest = loadManifest(g.payload);
+  const options = optionsOf(f);
+  const retry = retryOf(f);
+  // Into the sweep given, else the latest one that holds the host, else a sweep of its own.
+  const sweeps = await store.listSweeps();
+  const meta = f.sweep ? await store.readSweep(f.sweep) : sweeps.find((s) => s.hosts.includes(hostName));
+  if (!meta) {
+    return sweepCommand(g, { ...f, host: [hostName] });
+  }
+  const host = meta.targets.find((h) => h.name === hostName);
+  if (!host) throw new FleetError('not-found', `host ${hostName} is not part of sweep ${meta.id}`);
+  const [job] = jobsFor(meta.id, [host], options);
+  if (f.local) {
+    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget() });
+    const report = await runLocalSweep(meta.id, [job!], runner, { concurrency: 1, retry });
+    return printOutcome((await store.readFleetSummary(meta.id))!, report, f.json);
+  }
+  return withRedis(g, async (redis) => {
+    const parent = await enqueueReprobe(redis, g.prefix, job!, retry);
+    if (f.detach) {
+      process.stdout.write(`${meta.id}\n`);
+      return FLEET_EXIT.ok;
+    }
+    return waitAndReport(redis, g, store, meta.id, parent, meta.hosts.length, f.json);
+  });
+}
+
+export async function workerCommand(g: Globals, f: { concurrency?: string; lockDuration?: string }): Promise<number> {
+  const store = await Store.open(g.store);
+  const manifest = loadManifest(g.payload);
+  const redis = await openRedis(redisUrlFrom(g.redis), 'worker');
+  const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new RedisAuthBudget(redis, g.prefix) });
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const workers = startWorkers(redis, runner, {
+    prefix: g.prefix,
+    concurrency: positiveInt(f.concurrency, '--concurrency', 4),
+    lockDurationMs: ms(f.lockDuration, '--lock-duration', 30_000),
+    log,
+    startScheduled: async (data) => {
+      const { meta, jobs } = await createSweep(store, { inventory: data.inventory, selection: data.selection, options: data.options, kind: 'scheduled', payloadVersion: manifest.version });
+      await enqueueSweep(redis, g.prefix, meta.id, jobs, data.retry);
+      return meta.id;
+    },
+  });
+  log(`worker: ready (store ${store.root}, payload ${manifest.version}, prefix ${g.prefix})`);
+  await new Promise<void>((resolveStop) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolveStop());
+  });
+  log('worker: finishing the jobs in hand, then stopping');
+  await workers.close();
+  redis.disconnect();
+  return FLEET_EXIT.ok;
+}
+
+export async function reportCommand(g: Globals, sweepId: string | undefined, f: { json?: boolean }): Promise<number> {
+  const store = await Store.open(g.store);
+  const id = sweepId ?? (await store.listSweeps())[0]?.id;
+  if (!id) throw new FleetError('not-found', `no sweeps in ${store.root} yet`);
+  const path = await aggregateSweep(store, id);
+  const summary = (await store.readFleetSummary(id))!;
+  if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else process.stdout.write(readFileSync(path, 'utf8'));
+  return exitCodeOf(summary);
+}
+
+export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<number> {
+  const store = await Store.open(g.store);
+  const rows = [];
+  for (const m of await store.listSweeps()) {
+    const s = await store.readFleetSummary(m.id);
+    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected : null, done: s !== null && s.counts.pending === 0 });
+  }
+  if (f.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  else if (rows.length === 0) process.stdout.write(`no sweeps in ${store.root}\n`);
+  else for (const r of rows) process.stdout.write(`${r.id}  ${r.kind.padEnd(9)} ${String(r.hosts).padStart(4)} hosts  ${r.ok === null ? 'running or not aggregated' : `${r.ok} ok, ${r.smtpFailing} failing, ${r.notReached} not reached`}\n`);
+  return FLEET_EXIT.ok;
+}
+
+export async function statusCommand(g: Globals, f: { json?: boolean }): Promise<number> {
+  return withRedis(g, async (redis) => {
+    const [q, schedules] = await Promise.all([queueStatus(redis, g.prefix), listSchedules(redis, g.prefix)]);
+    if (f.json) process.stdout.write(JSON.stringify({ ...q, schedules }, null, 2) + '\n');
+    else {
+      const fmt = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+      process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.everyMs} ms`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
+    }
+    return FLEET_EXIT.ok;
+  });
+}
+
+
+export type ScheduleFlags = SweepFlags & { cron?: string; every?: string; tz?: string; name: string };
+
+export async function scheduleCommand(g: Globals, f: ScheduleFlags): Promise<number> {
+  if (!f.cron && !f.every) throw new FleetError('usage', 'schedule needs --cron PATTERN (or --every DURATION)');
+  const inventory = resolve(g.inventory);
+  if (!existsSync(inventory)) throw new FleetError('usage', `inventory ${inventory} not found`);
+  const data = { v: 1 as const, inventory, selection: SelectionSchema.parse(selectionOf(f)), options: optionsOf(f), retry: retryOf(f) };
+  await withRedis(g, (redis) => upsertSchedule(redis, g.prefix, { name: f.name, cron: f.cron, everyMs: f.every ? ms(f.every, '--every', 0) : undefined, tz: f.tz }, data));
+  process.stdout.write(`schedule ${f.name}: ${f.cron ?? `every ${f.every}`} (inventory ${inventory})\n`);
+  return FLEET_EXIT.ok;
+}
+
+export async function unscheduleCommand(g: Globals, f: { name: string }): Promise<number> {
+  const removed = await withRedis(g, (redis) => removeSchedule(redis, g.prefix, f.name));
+  process.stdout.write(removed ? `schedule ${f.name} removed\n` : `no schedule named ${f.name}\n`);
+  return FLEET_EXIT.ok;
+}
+
+export async function schedulesCommand(g: Globals, f: { json?: boolean }): Promise<number> {
+  const list = await withRedis(g, (redis) => listSchedules(redis, g.prefix));
+  if (f.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+  else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.everyMs} ms`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
+  return FLEET_EXIT.ok;
+}
