@@ -14,7 +14,8 @@ import { freePort } from '../test/lab/ports.js';
 import { postfixAvailable, startPostfix } from '../test/lab/postfix.js';
 import { makeKeyPair, sshdAvailable, startSshd, type LabSshd } from '../test/lab/sshd.js';
 import { dropPrefix } from '../test/fleet/harness.js';
-import type { Row } from './measure.js';
+import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
+import { timeRun, type Row } from './measure.js';
 import { sshFloor } from './ssh-floor.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,6 +56,16 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; st
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr, rssMb: peak(), ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
   });
+}
+
+async function probeAloneMs(n: number, dir: string, args: string[]): Promise<number> {
+  const m = ManifestSchema.parse(JSON.parse(readFileSync(join(ROOT, 'build/payload/manifest.json'), 'utf8')));
+  const { runtime, bundle } = artifactsFor(m, 'linux-x64');
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => timeRun(join(ROOT, 'build/payload', runtime.name), [join(ROOT, 'build/payload', bundle.name), 'probe', ...args, '--quiet', '--out', join(dir, `alone-${i}`)])),
+  );
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 export async function fleetFigures(): Promise<Row[]> {
@@ -111,10 +122,14 @@ export async function fleetFigures(): Promise<Row[]> {
     const small = await sweep(['--limit', '10']);
     const floorAgain = await sshFloor(sshd, key.privateKeyPath, knownHosts);
     const floorMs = Math.min(floor, floorAgain);
+    // The runner-side work without SSH: on a real fleet each runner spends this on its own CPU;
+    // here all N runners share this machine's two cores.
+    const probeAlone = await probeAloneMs(n, dir, ['--host', '127.0.0.1', '--port', `${p1}:starttls`, '--ca', pki.caCert]);
     const workerRss = Math.max(...workerPeak.map((p) => p()));
     return [
       { metric: `fleet: cold sweep of ${n} sshd runners (runtime uploaded)`, value: cold.ms, unit: 'ms', reference: { name: `ssh true to all ${n} at once`, value: floorMs } },
       { metric: `fleet: warm sweep of ${n} sshd runners (runtime cached)`, value: warm.ms, unit: 'ms', reference: { name: `ssh true to all ${n} at once`, value: floorMs }, target: { text: 'within 2x of the floor', ok: warm.ms <= 2 * floorMs } },
+      { metric: `fleet: the probe alone, ${n} runs at once on this machine (no SSH)`, value: probeAlone, unit: 'ms', reference: { name: `ssh true to all ${n} at once`, value: floorMs } },
       { metric: 'fleet: uploaded per runner, cold sweep', value: cold.uploaded / n / MB, unit: 'MB' },
       { metric: 'fleet: uploaded per runner, warm sweep', value: warm.uploaded / n / MB, unit: 'MB', target: { text: '< 2 MB', ok: warm.uploaded / n < 2 * MB } },
       { metric: `fleet: controller peak RSS, sweep of ${n}`, value: warm.controllerRssMb, unit: 'MB', reference: { name: 'sweep of 10', value: small.controllerRssMb }, target: { text: 'flat as N grows (within 1.25x)', ok: warm.controllerRssMb <= 1.25 * small.controllerRssMb } },

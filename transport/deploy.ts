@@ -2,6 +2,8 @@
 // on a warm runner (artifacts cached) it is one command that checks the cache and runs the
 // probe, one SFTP fetch of the ZIP, and one command that removes the work folder. A cold
 // runner costs one extra command and the uploads.
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { EXIT_CODES } from '../payload/classify/classes.js';
 import { MARK, deployScript, remoteJoin, removeWorkFolder, workFolderName, type CachedFile } from './remote-commands.js';
 import { TransportError, type Transport } from './types.js';
@@ -58,6 +60,8 @@ interface Pass {
   /** The cache was good and the probe was started. */
   ran: boolean;
   zipBytes?: number;
+  /** result.zip as it came back inline (linux), base64 lines; `overflow` when it ran past the cap. */
+  zipData?: { lines: string[]; chars: number; overflow: boolean; complete: boolean };
   probeExit?: number;
   scriptExit: number | null;
   cacheMs: number;
@@ -108,11 +112,19 @@ export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks
 
     hooks.onStage?.('fetch');
     const fetchStart = performance.now();
-    if (!pass.root) throw new TransportError('remote-command', 'deploy: the runner did not report its cache folder');
-    const zip = await t.download(remoteJoin(t.os, pass.root, 'work', workFolderName(req.jobId), 'result.zip'), req.localZipPath, { maxBytes: req.maxZipBytes });
-    ms.fetch = Math.round(performance.now() - fetchStart);
-    work.made = false;
-    await cleanup(t, req, hooks);
+    let zip: { bytes: number; sha256: string };
+    if (inlineZip(t)) {
+      // The script sent the ZIP on its own output and removed the work folder itself.
+      work.made = false;
+      zip = takeInlineZip(pass, req);
+      ms.fetch = Math.round(performance.now() - fetchStart);
+    } else {
+      if (!pass.root) throw new TransportError('remote-command', 'deploy: the runner did not report its cache folder');
+      zip = await t.download(remoteJoin(t.os, pass.root, 'work', workFolderName(req.jobId), 'result.zip'), req.localZipPath, { maxBytes: req.maxZipBytes });
+      ms.fetch = Math.round(performance.now() - fetchStart);
+      work.made = false;
+      await cleanup(t, req, hooks);
+    }
     ms.total = Math.round(performance.now() - started);
     return {
       exitCode: code,
@@ -129,6 +141,25 @@ export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks
     // fails here (host gone) is logged, not thrown over the error that brought us here.
     if (work.made) await cleanup(t, req, hooks).catch((e: unknown) => hooks.onLog?.(`cleanup failed: ${(e as Error).message}`));
   }
+}
+
+/** Linux runners send the ZIP back inline (see remote-commands.ts); others use download(). */
+function inlineZip(t: Transport): boolean {
+  return t.os === 'linux';
+}
+
+/** The inline ZIP, checked against what the script announced and the size cap; untrusted still. */
+function takeInlineZip(pass: Pass, req: DeployRequest): { bytes: number; sha256: string } {
+  const announced = pass.zipBytes!;
+  const z = pass.zipData;
+  if (announced > req.maxZipBytes || z?.overflow) {
+    throw new TransportError('too-large', `result.zip on the runner is ${announced} bytes, over the ${req.maxZipBytes}-byte limit`, { retryable: false });
+  }
+  if (!z || !z.complete) throw new TransportError('protocol', 'result.zip did not come back whole from the runner');
+  const data = Buffer.from(z.lines.join(''), 'base64');
+  if (data.length !== announced) throw new TransportError('protocol', `result.zip came back as ${data.length} bytes, the runner announced ${announced}`);
+  writeFileSync(req.localZipPath, data);
+  return { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
 async function cleanup(t: Transport, req: DeployRequest, hooks: DeployHooks): Promise<void> {
@@ -151,11 +182,37 @@ async function runScript(
     const a = req.artifacts[which];
     return { sha256: a.sha256, name: a.name, bytes: a.bytes, fresh: fresh[which] };
   };
-  const script = deployScript(t.os, { jobId: req.jobId, runtime: file('runtime'), bundle: file('bundle'), probeArgs: req.probeArgs, passwordStdin: req.stdin !== undefined });
+  const inline = t.os === 'linux';
+  const script = deployScript(t.os, {
+    jobId: req.jobId,
+    runtime: file('runtime'),
+    bundle: file('bundle'),
+    probeArgs: req.probeArgs,
+    passwordStdin: req.stdin !== undefined,
+    ...(inline ? { inlineZipMax: req.maxZipBytes } : {}),
+  });
   const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
   const start = performance.now();
   let runStart = 0;
+  // base64 grows 4/3, plus a newline per 76 characters.
+  const maxChars = Math.ceil((req.maxZipBytes * 4) / 3) * (77 / 76) + 4;
   const onOut = new LineSplitter((line) => {
+    const z = pass.zipData;
+    if (z && !z.complete) {
+      if (line === `${MARK} zipdata-end`) z.complete = true;
+      else if (!z.overflow) {
+        z.chars += line.length + 1;
+        if (z.chars > maxChars) {
+          z.overflow = true;
+          z.lines = [];
+        } else z.lines.push(line);
+      }
+      return;
+    }
+    if (line === `${MARK} zipdata`) {
+      pass.zipData = { lines: [], chars: 0, overflow: false, complete: false };
+      return;
+    }
     if (!line.startsWith(`${MARK} `)) {
       out.push(line);
       return hooks.onLog?.(line);
