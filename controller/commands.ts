@@ -7,7 +7,7 @@ import { ManifestSchema, type Manifest } from '../packaging/manifest.js';
 import { parseDuration } from '../payload/util/duration.js';
 import { errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT, MemoryAuthBudget, RedisAuthBudget } from '../queue/auth-budget.js';
-import { FleetError, openRedis, redisUrlFrom } from '../queue/connection.js';
+import { FleetError, openRedis, redisUrlFrom, safeRedisUrl } from '../queue/connection.js';
 import { enqueueReprobe, enqueueSweep, listSchedules, queueStatus, removeSchedule, upsertSchedule, waitForSweep } from '../queue/enqueue.js';
 import { RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type SweepOptions } from '../queue/jobs.js';
 import { runLocalSweep } from '../queue/local.js';
@@ -168,6 +168,10 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
 
 async function waitAndReport(redis: Redis, g: Globals, store: Store, sweepId: string, parent: string, total: number, json: boolean | undefined): Promise<number> {
   const progress = progressPrinter(store, sweepId, total);
+  // Waiting on a queue nobody serves looks like a hang: say so once, then wait anyway.
+  if ((await queueStatus(redis, g.prefix)).workers === 0) {
+    process.stderr.write(`smtp-fleet: no worker is connected (Redis ${safeRedisUrl(redisUrlFrom(g.redis))}, prefix ${g.prefix}): start \`smtp-fleet worker\`, or use --local; waiting\n`);
+  }
   const state = await waitForSweep(redis, g.prefix, parent, { onTick: progress.tick });
   progress.clear();
   if (state === 'failed') throw new FleetError('store', `sweep ${sweepId}: aggregating the report failed; see \`smtp-fleet status\` and the worker's log`);

@@ -1,6 +1,6 @@
 // smtp-fleet end to end on real parts: OpenSSH sshd runners on loopback, real Redis, BullMQ
 // workers as their own processes, the real runner payload probing the loopback SMTP lab.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { freePort } from './lab/ports.js';
 import { LAB_PASSWORD } from './lab/fault-servers.js';
 import { buildZip, unixMode } from './fleet-data-zips.js';
 import { tempDir } from './helpers.js';
-import { PAYLOAD, dropPrefix, redisDump, fleet, fleetEnv, hostResult, startRunners, startWorker, stopWorker, summaryOf, waitFor, type FleetEnv, type Runners } from './fleet/harness.js';
+import { FLEET_CLI, PAYLOAD, dropPrefix, redisDump, fleet, fleetEnv, hostResult, startRunners, startWorker, stopWorker, summaryOf, waitFor, type FleetEnv, type Runners } from './fleet/harness.js';
 
 const lab = inject('lab');
 const DOWN = '127.0.1.29';
@@ -99,6 +99,20 @@ describe('smtp-fleet without Redis (--local)', () => {
     expect(r.code).toBe(5);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/? \(ECONNREFUSED\).*redis-server.*--local/);
+  });
+  it('warns once when no worker serves the queue, and keeps waiting', async () => {
+    const lonely = fleetEnv(join(dir, 'lonely'), f.inventory);
+    const child = spawn(process.execPath, [FLEET_CLI, 'sweep', '--tag', 'good'], { env: { ...process.env, ...lonely.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    try {
+      await waitFor('the no-worker warning', async () => err.includes('no worker is connected'), 20_000);
+      expect(child.exitCode).toBeNull(); // still waiting for a worker
+      expect(err.trim().split('\n')).toHaveLength(1);
+    } finally {
+      child.kill('SIGTERM');
+      await dropPrefix(lonely.redisUrl, lonely.prefix);
+    }
   });
 });
 
