@@ -87,7 +87,7 @@ class LabCommand extends EventEmitter {
   exitCode: number | null = null;
   done = false;
   private proc: ChildProcess | undefined;
-  private stdinBuf: Buffer[] | undefined; // stdin-script: collected until End
+  private stdinBuf: Buffer[] | undefined; // stdin-script: collected until its first line is in
 
   constructor(
     launch: Launch,
@@ -121,16 +121,17 @@ class LabCommand extends EventEmitter {
 
   async write(data: Buffer, end: boolean): Promise<void> {
     if (this.stdinBuf) {
+      // The loader's first stdin line is the script; whatever follows is the script's stdin.
       this.stdinBuf.push(data);
-      if (end) {
-        const script = Buffer.from(Buffer.concat(this.stdinBuf).toString('utf8').trim(), 'base64').toString('utf8');
-        this.stdinBuf = undefined;
-        const inner = resolvePowerShell(script, this.ctx);
-        if (inner.kind === 'spawn') this.start(inner.argv, inner.env);
-        else this.start(['/bin/sh', '-c', 'echo "lab: nested stdin-script" >&2; exit 1']);
-        this.proc!.stdin!.end();
-      }
-      return;
+      const all = Buffer.concat(this.stdinBuf);
+      const nl = all.indexOf(10);
+      if (nl < 0 && !end) return;
+      this.stdinBuf = undefined;
+      const script = Buffer.from(all.subarray(0, nl < 0 ? all.length : nl).toString('latin1').trim(), 'base64').toString('utf8');
+      const inner = resolvePowerShell(script, this.ctx);
+      if (inner.kind === 'spawn') this.start(inner.argv, inner.env);
+      else this.start(['/bin/sh', '-c', 'echo "lab: nested stdin-script" >&2; exit 1']);
+      data = nl < 0 ? Buffer.alloc(0) : all.subarray(nl + 1);
     }
     const stdin = this.proc?.stdin;
     if (!stdin || stdin.destroyed) return;

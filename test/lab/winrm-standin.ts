@@ -23,7 +23,7 @@ export interface StandInContext {
 
 export type Launch =
   | { kind: 'spawn'; argv: string[]; what: string; env?: NodeJS.ProcessEnv }
-  /** smtp-probe/stdin-script: the real script arrives on stdin as base64 of UTF-8. */
+  /** smtp-probe/stdin-script: the real script is stdin's first line (base64 of UTF-8), the rest its stdin. */
   | { kind: 'stdin-script' };
 
 const UPLOAD_PY = `
@@ -290,7 +290,7 @@ export function resolvePowerShell(script: string, ctx: StandInContext): Launch {
   const first = body.split('\n', 1)[0]!;
   const p = scriptParams(body);
   const py = (code: string, ...args: string[]): Launch => ({ kind: 'spawn', argv: ['/usr/bin/python3', '-c', code, ...args], what: first });
-  if (first.startsWith('# smtp-probe/stdin-script v1')) return { kind: 'stdin-script' };
+  if (first.startsWith('# smtp-probe/stdin-script v2')) return { kind: 'stdin-script' };
   if (first.startsWith('# smtp-probe/upload v1') && p.Dest && p.Sha256) return py(UPLOAD_PY, hostPath(p.Dest), p.Sha256);
   if (first.startsWith('# smtp-probe/download v1') && p.Path && p.MaxBytes) return py(DOWNLOAD_PY, hostPath(p.Path), p.MaxBytes);
   if (first.startsWith('# smtp-probe/append-chunk v1') && p.Path) return py(APPEND_PY, hostPath(p.Path));
