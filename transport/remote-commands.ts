@@ -12,8 +12,9 @@ export function quoteSh(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** PowerShell also ends a single-quoted string at typographic quotes, so those are doubled too. */
 export function quotePs(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
+  return `'${s.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
 }
 
 /** `powershell.exe -EncodedCommand`: no quoting rules of cmd.exe (OpenSSH's default shell) to get wrong. */
@@ -54,7 +55,12 @@ export function removeFolder(os: RemoteOs, path: string): string {
 export function removeWorkFolder(os: RemoteOs, jobId: string): string {
   const job = workFolderName(jobId);
   if (os === 'linux') return `rm -rf ${cacheRootExpr(os)}/work/${quoteSh(job)}`;
-  return `$w = Join-Path ${cacheRootExpr(os)} ${quotePs(`work\\${job}`)}\nif (Test-Path -LiteralPath $w) { Remove-Item -LiteralPath $w -Recurse -Force }`;
+  // First line and parameter block: see psScript.
+  return `# smtp-probe/remove-work v1: removes one job's work folder under the per-user cache
+$Job = ${quotePs(job)}
+$w = Join-Path ${cacheRootExpr(os)} "work\\$Job"
+if (Test-Path -LiteralPath $w) { Remove-Item -LiteralPath $w -Recurse -Force }
+`;
 }
 
 /**
@@ -171,12 +177,23 @@ exit $rc
 `;
 }
 
+/**
+ * The PowerShell twin of shScript. Like every script sent to Windows it starts with a
+ * "# smtp-probe/NAME v1" line and takes its values as plain assignments right below it, so
+ * the values are readable at the top and the test endpoint can recognise the script and
+ * read them (test/lab/winrm-standin.ts).
+ */
 function psScript(s: RunSpec, job: string): string {
   const q = quotePs;
-  const check = (what: string, a: CachedFile) =>
-    `if (-not (Test-Cached ${q(a.sha256)} ${q(a.name)} ${a.bytes} $${a.fresh})) { '${MARK} miss ${what}'; $miss = $true }`;
-  const file = (a: CachedFile) => `(Join-Path $r ${q(`${a.sha256}\\${a.name}`)})`;
-  return `$ErrorActionPreference = 'Stop'
+  const file = (prefix: string, a: CachedFile) =>
+    `$${prefix}Sha256 = ${q(a.sha256)}\n$${prefix}Name = ${q(a.name)}\n$${prefix}Bytes = ${a.bytes}\n$${prefix}Fresh = $${a.fresh}`;
+  return `# smtp-probe/deploy v1: cache check, then one probe run in a fresh work folder
+$Job = ${q(job)}
+${file('Runtime', s.runtime)}
+${file('Bundle', s.bundle)}
+$PasswordStdin = $${s.passwordStdin === true}
+$ProbeArgs = @(${s.probeArgs.map(q).join(', ')})
+$ErrorActionPreference = 'Stop'
 $r = ${cacheRootExpr('windows')}
 "${MARK} root $r"
 function Test-Cached([string]$sha, [string]$name, [long]$bytes, [bool]$fresh) {
@@ -191,21 +208,29 @@ function Test-Cached([string]$sha, [string]$name, [long]$bytes, [bool]$fresh) {
   return $true
 }
 $miss = $false
-${check('runtime', s.runtime)}
-${check('bundle', s.bundle)}
+if (-not (Test-Cached $RuntimeSha256 $RuntimeName $RuntimeBytes $RuntimeFresh)) { '${MARK} miss runtime'; $miss = $true }
+if (-not (Test-Cached $BundleSha256 $BundleName $BundleBytes $BundleFresh)) { '${MARK} miss bundle'; $miss = $true }
 if ($miss) { exit 0 }
 '${MARK} cached'
-$w = Join-Path $r ${q(`work\\${job}`)}
+$w = Join-Path $r "work\\$Job"
 if (Test-Path -LiteralPath $w) { Remove-Item -LiteralPath $w -Recurse -Force }
 New-Item -ItemType Directory -Force -Path $w | Out-Null
-${
-  s.passwordStdin
-    ? `$pw = [Console]::In.ReadLine()
-$pw | & ${file(s.runtime)} ${file(s.bundle)} probe --out "$w\\out" --zip-to "$w\\result.zip" --quiet --password-stdin ${s.probeArgs.map(q).join(' ')}
-$rc = $LASTEXITCODE
-Remove-Variable pw`
-    : `& ${file(s.runtime)} ${file(s.bundle)} probe --out "$w\\out" --zip-to "$w\\result.zip" --quiet ${s.probeArgs.map(q).join(' ')}
-$rc = $LASTEXITCODE`
+$run = @((Join-Path $r "$BundleSha256\\$BundleName"), 'probe', '--out', "$w\\out", '--zip-to', "$w\\result.zip", '--quiet')
+if ($PasswordStdin) {
+  # The first stdin line, read as the UTF-8 bytes it was sent in ([Console]::In would use
+  # the OEM code page), and piped on as UTF-8 (5.1 pipes to programs in ASCII by default).
+  $in = [Console]::OpenStandardInput()
+  $line = New-Object IO.MemoryStream
+  while (($b = $in.ReadByte()) -ge 0 -and $b -ne 10) { $line.WriteByte($b) }
+  if ($b -ne 10) { [Console]::Error.WriteLine('deploy: no password line on stdin'); exit 1 }
+  $pw = [Text.Encoding]::UTF8.GetString($line.ToArray()).TrimEnd([char]13)
+  $OutputEncoding = New-Object Text.UTF8Encoding $false
+  $pw | & (Join-Path $r "$RuntimeSha256\\$RuntimeName") @run --password-stdin @ProbeArgs
+  $rc = $LASTEXITCODE
+  Remove-Variable pw
+} else {
+  & (Join-Path $r "$RuntimeSha256\\$RuntimeName") @run @ProbeArgs
+  $rc = $LASTEXITCODE
 }
 Remove-Item -LiteralPath "$w\\out" -Recurse -Force -ErrorAction SilentlyContinue
 if (Test-Path -LiteralPath "$w\\result.zip") { "${MARK} zip $((Get-Item -LiteralPath "$w\\result.zip").Length)" }

@@ -6,13 +6,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FLAGS, AV, SIGNATURE, encodeAvPairs, fileTime, layout, messageType, parseAuthenticate, verifyNtlmv2 } from '../../transport/winrm/ntlm.js';
 import { child, escapeXml, find, findAll, parseXml, type XmlNode } from '../../transport/winrm/xml.js';
 import { closeHard, track } from './ports.js';
-import { resolveCommand, resolvePowerShell, type Launch, type StandInTable } from './winrm-standin.js';
+import { resolveCommand, resolvePowerShell, type Launch, type StandInContext, type StandInTable } from './winrm-standin.js';
 
 export interface WinRmLabOptions {
   certPem: string;
@@ -33,6 +36,8 @@ export interface WinRmLab {
   port: number;
   /** Counters the tests and the benchmark read. */
   stats: { requests: number; commands: number; sends: number };
+  /** The endpoint's own folder standing for %LOCALAPPDATA% (a Linux path; clients see it as wine's Z:\\ path). */
+  localAppData: string;
   /** Forgets every shell, as a restarted WinRM service would. */
   dropShells(): void;
   stop(): Promise<void>;
@@ -82,19 +87,19 @@ class LabCommand extends EventEmitter {
   exitCode: number | null = null;
   done = false;
   private proc: ChildProcess | undefined;
-  private stdinBuf: Buffer[] | undefined; // stdin-script: collected until End
+  private stdinBuf: Buffer[] | undefined; // stdin-script: collected until its first line is in
 
   constructor(
     launch: Launch,
-    private readonly table: StandInTable,
+    private readonly ctx: StandInContext,
   ) {
     super();
     if (launch.kind === 'stdin-script') this.stdinBuf = [];
-    else this.start(launch.argv);
+    else this.start(launch.argv, launch.env);
   }
 
-  private start(argv: string[]): void {
-    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  private start(argv: string[], env?: NodeJS.ProcessEnv): void {
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     this.proc = p;
     p.stdin!.on('error', () => undefined); // the process may exit before reading all stdin
     for (const name of ['stdout', 'stderr'] as const)
@@ -116,15 +121,17 @@ class LabCommand extends EventEmitter {
 
   async write(data: Buffer, end: boolean): Promise<void> {
     if (this.stdinBuf) {
+      // The loader's first stdin line is the script; whatever follows is the script's stdin.
       this.stdinBuf.push(data);
-      if (end) {
-        const script = Buffer.from(Buffer.concat(this.stdinBuf).toString('utf8').trim(), 'base64').toString('utf8');
-        this.stdinBuf = undefined;
-        const inner = resolvePowerShell(script, this.table);
-        this.start(inner.kind === 'spawn' ? inner.argv : ['/bin/sh', '-c', 'echo "lab: nested stdin-script" >&2; exit 1']);
-        this.proc!.stdin!.end();
-      }
-      return;
+      const all = Buffer.concat(this.stdinBuf);
+      const nl = all.indexOf(10);
+      if (nl < 0 && !end) return;
+      this.stdinBuf = undefined;
+      const script = Buffer.from(all.subarray(0, nl < 0 ? all.length : nl).toString('latin1').trim(), 'base64').toString('utf8');
+      const inner = resolvePowerShell(script, this.ctx);
+      if (inner.kind === 'spawn') this.start(inner.argv, inner.env);
+      else this.start(['/bin/sh', '-c', 'echo "lab: nested stdin-script" >&2; exit 1']);
+      data = nl < 0 ? Buffer.alloc(0) : all.subarray(nl + 1);
     }
     const stdin = this.proc?.stdin;
     if (!stdin || stdin.destroyed) return;
@@ -190,6 +197,10 @@ export async function startWinRmLab(o: WinRmLabOptions): Promise<WinRmLab> {
   const maxEnvelope = o.maxEnvelopeBytes ?? 512_000;
   const maxShells = o.maxShellsPerUser ?? 30;
   const table = o.standIns ?? new Map<string, string>();
+  // The endpoint's user profile: the deploy stand-in keeps its cache under AppData\\Local.
+  const home = mkdtempSync(join(tmpdir(), 'winrm-lab-'));
+  const ctx: StandInContext = { table, localAppData: join(home, 'AppData', 'Local') };
+  mkdirSync(ctx.localAppData, { recursive: true });
   const users = new Map(Object.entries(o.users).map(([u, p]) => [u.toLowerCase(), p]));
   const shells = new Map<string, LabShell>();
   const ntlm = new WeakMap<Socket, NtlmState>();
@@ -363,7 +374,7 @@ export async function startWinRmLab(o: WinRmLabOptions): Promise<WinRmLab> {
         const command = child(line, 'Command')?.text ?? '';
         if (!command.trim()) throw faults.badRequest('empty Command');
         const args = findAll(line!, 'Arguments').map((a) => a.text).join(' ');
-        const c = new LabCommand(resolveCommand(command, args, table), table);
+        const c = new LabCommand(resolveCommand(command, args, ctx), ctx);
         sh.commands.set(c.id, c);
         stats.commands++;
         return reply(res, 200, `${SHELL}/CommandResponse`, messageId, `<rsp:CommandResponse><rsp:CommandId>${c.id}</rsp:CommandId></rsp:CommandResponse>`);
@@ -434,6 +445,7 @@ export async function startWinRmLab(o: WinRmLabOptions): Promise<WinRmLab> {
     host,
     port,
     stats,
+    localAppData: ctx.localAppData,
     dropShells: () => {
       for (const sh of shells.values()) for (const c of sh.commands.values()) c.signal('terminate');
       shells.clear();
@@ -442,6 +454,7 @@ export async function startWinRmLab(o: WinRmLabOptions): Promise<WinRmLab> {
       for (const sh of shells.values()) for (const c of sh.commands.values()) c.signal('terminate');
       shells.clear();
       await closeHard(server as unknown as import('node:net').Server);
+      rmSync(home, { recursive: true, force: true });
     },
   };
 }

@@ -75,12 +75,12 @@ export class WinRmTransport implements Transport {
 
   async exec(script: string, opts: ExecOptions): Promise<ExecResult> {
     const args = encodedArgs(script);
-    // A long script travels on stdin itself, so it cannot share it with a secret.
-    if (!args && opts.stdin !== undefined) throw new TransportError('protocol', `${this.o.label}: a script this long cannot also take input on stdin`, { retryable: false });
-    const input: RunInput = args
-      ? { command: POWERSHELL, args, ...(opts.stdin !== undefined ? { stdin: [Buffer.from(opts.stdin, 'utf8')] } : {}) }
-      : { command: POWERSHELL, args: encodedArgs(STDIN_SCRIPT)!, stdin: [Buffer.from(Buffer.from(script, 'utf8').toString('base64'))] };
-    const r = await this.run(input, opts);
+    const input = opts.stdin === undefined ? [] : [Buffer.from(opts.stdin, 'utf8')];
+    // A long script travels as the first stdin line of a loader; the caller's input follows it.
+    const run: RunInput = args
+      ? { command: POWERSHELL, args, ...(input.length ? { stdin: input } : {}) }
+      : { command: POWERSHELL, args: encodedArgs(STDIN_SCRIPT)!, stdin: [Buffer.from(Buffer.from(script, 'utf8').toString('base64') + '\n'), ...input] };
+    const r = await this.run(run, opts);
     return { ...r, stderr: readableStderr(r.stderr) };
   }
 

@@ -23,9 +23,16 @@ export function encodedArgs(script: string): string | null {
 
 export const POWERSHELL = 'powershell.exe';
 
-/** Runs a script sent on stdin as base64 UTF-8; for scripts too long for a command line. */
-export const STDIN_SCRIPT = `# smtp-probe/stdin-script v1: runs the script that arrives on stdin (base64 of UTF-8)
-$text = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([Console]::In.ReadToEnd()))
+/**
+ * Runs a script too long for a command line: stdin's first line is the script (base64 of
+ * UTF-8), read byte by byte from the raw stream so that nothing after it is buffered away:
+ * the rest of stdin (a password line) is left for the script.
+ */
+export const STDIN_SCRIPT = `# smtp-probe/stdin-script v2: runs the script on stdin's first line (base64 of UTF-8); the rest of stdin is its input
+$in = [Console]::OpenStandardInput()
+$line = New-Object IO.MemoryStream
+while (($b = $in.ReadByte()) -ge 0 -and $b -ne 10) { $line.WriteByte($b) }
+$text = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([Text.Encoding]::ASCII.GetString($line.ToArray()).Trim()))
 & ([ScriptBlock]::Create($text))
 `;
 

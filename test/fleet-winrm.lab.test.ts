@@ -1,0 +1,134 @@
+// A mixed fleet through the queue: one WinRM runner (the lab endpoint over HTTPS with the lab
+// CA and NTLM) and one SSH runner (a real sshd), swept by a worker process into one report.
+// No Windows here: the endpoint runs the deploy script's stand-in (test/lab/winrm-standin.ts),
+// which runs the uploaded win-x64 node.exe under wine, so the PowerShell text is not what ran.
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ManifestSchema } from '../packaging/manifest.js';
+import { ensureWinePrefix, findWine } from '../packaging/wine.js';
+import { connectWinRm } from '../transport/winrm/index.js';
+import { startWinRmLab, type WinRmLab } from './lab/winrm-server.js';
+import { tempDir, unzip } from './helpers.js';
+import { PAYLOAD, dropPrefix, fleet, fleetEnv, hostResult, redisDump, startRunners, startWorker, stopWorker, summaryOf, type FleetEnv, type Runners } from './fleet/harness.js';
+
+const lab = inject('lab');
+const WIN_USER = 'rpa-runner';
+const WIN_PASS = 'WinRM-Lab-Pässword-7';
+
+let dir: string;
+let runners: Runners;
+let ep: WinRmLab;
+let f: FleetEnv;
+let worker: ReturnType<typeof startWorker>;
+
+function filesUnder(d: string): string[] {
+  return readdirSync(d, { recursive: true, encoding: 'utf8' }).map((p) => join(d, p)).filter((p) => statSync(p).isFile());
+}
+
+beforeAll(async () => {
+  const wine = findWine();
+  if (!wine) throw new Error('wine is required (apt-get install wine64 wine): the WinRM stand-in runs node.exe under it');
+  ensureWinePrefix(wine);
+  dir = tempDir('fleet-winrm-');
+  runners = await startRunners(dir, 1, 41);
+  ep = await startWinRmLab({
+    certPem: readFileSync(join(lab.dir, 'server.crt'), 'utf8'),
+    keyPem: readFileSync(join(lab.dir, 'server.key'), 'utf8'),
+    users: { [WIN_USER]: WIN_PASS },
+    basic: false,
+  });
+  const [s] = runners.sshd;
+  const postfix = { server: '127.0.0.1', ports: [`${lab.postfix.starttlsPort}:starttls`], flags: { ca: [lab.caFile] } };
+  const win = { address: ep.host, port: ep.port, os: 'windows', transport: 'winrm', user: WIN_USER, auth: { passwordEnv: 'FLEET_WINRM_PASSWORD' }, winrm: { https: true, auth: 'ntlm', caFile: lab.caFile } };
+  const inv = join(dir, 'inventory.json');
+  const inventory = {
+    version: 1,
+    defaults: { probe: postfix },
+    hosts: [
+      { name: 'win1', ...win, tags: ['mixed'] },
+      { name: 'lin1', address: s!.address, port: s!.port, os: 'linux', transport: 'ssh', user: 'root', auth: { key: runners.key.privateKeyPath }, ssh: { knownHosts: runners.knownHosts }, tags: ['mixed'] },
+    ],
+  };
+  writeFileSync(inv, JSON.stringify(inventory, null, 2));
+  f = fleetEnv(dir, inv);
+  // The WinRM password reaches the worker process only; smtp-fleet sweep never sees it.
+  worker = startWorker(f, ['--concurrency', '2'], { FLEET_WINRM_PASSWORD: WIN_PASS });
+}, 240_000);
+
+afterAll(async () => {
+  if (worker) await stopWorker(worker);
+  await ep?.stop();
+  await runners?.stop();
+  if (f) await dropPrefix(f.redisUrl, f.prefix);
+});
+
+describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side on the PowerShell stand-in and wine)', () => {
+  it('one sweep probes both runners ok into one report; the second hits the WinRM cache (PowerShell stand-in, node.exe under wine)', async () => {
+    const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(PAYLOAD, 'manifest.json'), 'utf8')));
+    const winRuntime = manifest.artifacts.find((a) => a.role === 'runtime' && a.platform === 'win-x64')!;
+
+    const t0 = Date.now();
+    const cold = await fleet(f, ['sweep', '--tag', 'mixed', '--json'], {}, 180_000);
+    const coldMs = Date.now() - t0;
+    expect(cold.code, cold.stderr + worker.logText().slice(-3000)).toBe(0);
+    const s = summaryOf(cold);
+    expect(s.counts).toMatchObject({ selected: 2, probed: 2, ok: 2, unreachable: 0, failed: 0, pending: 0 });
+    expect(s.hosts.map((h) => `${h.name}:${h.outcome}`).sort()).toEqual(['lin1:ok', 'win1:ok']);
+    const win = hostResult(f, s.sweep.id, 'win1');
+    expect(win).toMatchObject({ status: 'probed', transport: 'winrm' });
+    if (win.status === 'probed') {
+      expect(win.transportStats.cacheHit).toBe(false);
+      expect(win.transportStats.uploadedBytes).toBeGreaterThan(winRuntime.bytes);
+    }
+    expect(hostResult(f, s.sweep.id, 'lin1')).toMatchObject({ status: 'probed', transport: 'ssh' });
+    // One report for the sweep, naming both runners; the WinRM ZIP came from node.exe on "Windows".
+    const sweepDir = join(f.store, 'sweeps', s.sweep.id);
+    const report = readFileSync(join(sweepDir, 'fleet_report.md'), 'utf8');
+    expect(report).toContain('win1');
+    expect(report).toContain('lin1');
+    const zip = await unzip(join(sweepDir, 'hosts', 'win1', 'result.zip'));
+    const env = [...zip].find(([name]) => name.endsWith('env_snapshot.json'));
+    expect(JSON.parse(env![1].toString('utf8')).os.platform).toBe('win32');
+    // The stand-in's %LOCALAPPDATA% cache holds both artifacts, and no work folder is left.
+    const cache = join(ep.localAppData, 'smtp-probe');
+    expect(readdirSync(cache).sort()).toEqual(expect.arrayContaining([winRuntime.sha256, 'work']));
+    expect(readdirSync(join(cache, 'work'))).toEqual([]);
+
+    const t1 = Date.now();
+    const warm = await fleet(f, ['sweep', '--tag', 'mixed', '--json'], {}, 180_000);
+    const warmMs = Date.now() - t1;
+    expect(warm.code, warm.stderr).toBe(0);
+    const w = summaryOf(warm);
+    expect(w.counts).toMatchObject({ selected: 2, ok: 2 });
+    for (const h of ['win1', 'lin1']) {
+      const r = hostResult(f, w.sweep.id, h);
+      expect(r.status === 'probed' && r.transportStats, h).toEqual({ uploadedBytes: 0, cacheHit: true });
+    }
+    console.log(`mixed sweep: cold ${coldMs} ms, warm ${warmMs} ms; WinRM endpoint ${ep.stats.requests} HTTP requests, ${ep.stats.commands} commands`);
+  }, 400_000);
+
+  it('no password in the store, the runner cache or Redis; the job names only the variable', async () => {
+    const dump = await redisDump(f.redisUrl, f.prefix);
+    expect(dump).toContain('FLEET_WINRM_PASSWORD'); // the job data is there...
+    expect(dump).not.toContain(WIN_PASS); // ...and holds no password
+    for (const file of [...filesUnder(f.store), ...filesUnder(ep.localAppData)]) expect(readFileSync(file).includes(WIN_PASS), file).toBe(false);
+  });
+});
+
+describe('WinRM stdin behind the long-script loader (PowerShell stand-in)', () => {
+  it('a script past the command-line limit still gets the caller stdin (how the deploy script takes a password)', async () => {
+    const long = `# ${'padding '.repeat(1200)}\n$pw = [Console]::In.ReadLine()`;
+    const e2 = await startWinRmLab({ certPem: readFileSync(join(lab.dir, 'server.crt'), 'utf8'), keyPem: readFileSync(join(lab.dir, 'server.key'), 'utf8'), users: { [WIN_USER]: WIN_PASS }, standIns: new Map([[long, 'cat']]) });
+    const t = await connectWinRm({ address: e2.host, port: e2.port, https: true, username: WIN_USER, password: WIN_PASS, auth: 'ntlm', caFile: lab.caFile });
+    try {
+      const before = e2.stats.commands;
+      const r = await t.exec(long, { timeoutMs: 10_000, stdin: 'sëcret line\nrest\n' });
+      expect(r).toMatchObject({ exitCode: 0, stdout: 'sëcret line\nrest\n' });
+      expect(e2.stats.commands - before).toBe(1);
+    } finally {
+      await t.close();
+      await e2.stop();
+    }
+  });
+});
