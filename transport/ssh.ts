@@ -31,6 +31,7 @@ export interface SshConnectOptions {
 }
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+const CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes256-ctr', 'chacha20-poly1305@openssh.com'];
 const WRITE_CHUNK = 64 * 1024;
 const WRITES_IN_FLIGHT = 16;
 const READ_CHUNK = 64 * 1024;
@@ -94,7 +95,9 @@ export async function connectSsh(opts: SshConnectOptions): Promise<Transport> {
         hostVerifier,
         // Ask first for the key types known_hosts holds, as ssh(1) does, so a host known by its
         // ed25519 key is not judged on an RSA key it could also offer.
-        algorithms: { serverHostKey: preferKnownTypes(mine.map((l) => l.keyType)) },
+        // AES-GCM first: OpenSSL does it in hardware, while ssh2's chacha20-poly1305 runs in
+        // JavaScript unless its optional native add-on was built (npm skips install scripts).
+        algorithms: { serverHostKey: preferKnownTypes(mine.map((l) => l.keyType)), cipher: CIPHERS },
         ...auth,
       } as ConnectConfig);
     } catch (err) {
