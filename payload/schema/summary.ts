@@ -1,6 +1,9 @@
 // The on-disk formats of a probe run. Each schema is the single source of its TypeScript
 // type; bump the schema_version literal when a change is not backwards compatible.
 import { z } from 'zod';
+
+// One-shot CLI: each schema parses a handful of times, so zod's compiled (JIT) parsers cost more than they save.
+z.config({ jitless: true });
 import { CLASSES } from '../classify/classes.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1 as const;
