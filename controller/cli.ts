@@ -32,7 +32,8 @@ function runOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'limit of the probe run on a runner', '3m')
     .option('--attempts <n>', 'tries per host for transient transport failures (unreachable, timeout, reset)', '4')
     .option('--backoff <duration>', 'first retry delay; doubles each time, with jitter', '2s')
-    .option('--json', 'print fleet_summary.json (or the sweep id with --detach) on stdout');
+    .option('--json', 'print fleet_summary.json (or the sweep id with --detach) on stdout')
+    .option('--winrm-ca <file>', 'CA certificates (PEM) for WinRM hosts that name none in the inventory (with --local)');
 }
 
 function buildProgram(): Command {
@@ -65,6 +66,7 @@ function buildProgram(): Command {
     .description('process fleet jobs until SIGINT/SIGTERM; run as many as you like wherever Redis and the store are reachable')
     .option('--concurrency <n>', 'runners worked on at once by this worker', '4')
     .option('--lock-duration <duration>', "how long a job's lock lives unrenewed: how soon a dead worker's jobs move on", '30s')
+    .option('--winrm-ca <file>', 'CA certificates (PEM) for WinRM hosts that name none in the inventory')
     .action(async (f) => void (code = await (await commands()).workerCommand(g(), f)));
 
   selectionOptions(program.command('schedule').description('register (or update) a recurring sweep: the nightly fleet report'))
@@ -135,6 +137,8 @@ async function main(argv: string[]): Promise<void> {
       if (process.env.SMTP_FLEET_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
       process.exitCode = FLEET_EXIT.internal;
     }
+    // A connection opened before the error must not keep a failed command alive.
+    process.exit();
   }
 }
 

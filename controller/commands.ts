@@ -29,6 +29,14 @@ export interface Globals {
   inventory: string;
 }
 
+/** --winrm-ca: checked up front, so a typo is one line now rather than a TLS error per host later. */
+function winrmCaOf(f: { winrmCa?: string }): { winrmCa?: string } {
+  if (!f.winrmCa) return {};
+  const file = resolve(f.winrmCa);
+  if (!existsSync(file)) throw new FleetError('usage', `--winrm-ca ${f.winrmCa}: no such file`);
+  return { winrmCa: file };
+}
+
 export interface SweepFlags {
   host?: string[];
   tag?: string[];
@@ -44,6 +52,7 @@ export interface SweepFlags {
   local?: boolean;
   concurrency?: string;
   json?: boolean;
+  winrmCa?: string;
 }
 
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {
@@ -149,7 +158,7 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
   const inventory = resolve(g.inventory);
   if (f.local) {
     const { meta, jobs } = await createSweep(store, { inventory, selection: selectionOf(f), options, kind: 'sweep', payloadVersion: manifest.version, concurrency });
-    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget() });
+    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCaOf(f) });
     const progress = progressPrinter(store, meta.id, jobs.length);
     const report = await runLocalSweep(meta.id, jobs, runner, { concurrency, retry }, { onResult: () => void progress.tick() });
     progress.clear();
@@ -195,7 +204,7 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
   if (!host) throw new FleetError('not-found', `host ${hostName} is not part of sweep ${meta.id}`);
   const [job] = jobsFor(meta.id, [host], options);
   if (f.local) {
-    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget() });
+    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCaOf(f) });
     const report = await runLocalSweep(meta.id, [job!], runner, { concurrency: 1, retry });
     return printOutcome((await store.readFleetSummary(meta.id))!, report, f.json);
   }
@@ -209,11 +218,12 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
   });
 }
 
-export async function workerCommand(g: Globals, f: { concurrency?: string; lockDuration?: string }): Promise<number> {
+export async function workerCommand(g: Globals, f: { concurrency?: string; lockDuration?: string; winrmCa?: string }): Promise<number> {
   const store = await Store.open(g.store);
   const manifest = loadManifest(g.payload);
+  const winrmCa = winrmCaOf(f);
   const redis = await openRedis(redisUrlFrom(g.redis), 'worker');
-  const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new RedisAuthBudget(redis, g.prefix) });
+  const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new RedisAuthBudget(redis, g.prefix), ...winrmCa });
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const workers = startWorkers(redis, runner, {
     prefix: g.prefix,

@@ -30,6 +30,8 @@ export interface RunnerConfig {
   env?: NodeJS.ProcessEnv;
   /** known_hosts for hosts that name none. */
   knownHosts?: string;
+  /** CA file for WinRM hosts whose inventory entry names none (--winrm-ca). */
+  winrmCa?: string;
   connectTimeoutMs?: number;
   /** Opens a transport to a host; defaults to SSH/WinRM by the host's transport. */
   connect?: (host: ResolvedHost, options: SweepOptions, env: NodeJS.ProcessEnv) => Promise<Transport>;
@@ -149,7 +151,7 @@ function defaultConnect(cfg: RunnerConfig) {
         username: host.user,
         password,
         auth: w.auth,
-        ...(w.caFile ? { caFile: w.caFile } : {}),
+        ...(w.caFile || cfg.winrmCa ? { caFile: (w.caFile ?? cfg.winrmCa)! } : {}),
         ...(w.thumbprint ? { thumbprint: w.thumbprint } : {}),
         connectTimeoutMs: cfg.connectTimeoutMs ?? 10_000,
         label: `${host.name} (${host.user}@${host.address}:${host.port})`,

@@ -94,6 +94,16 @@ describe('smtp-fleet without Redis (--local)', () => {
     expect(warm.changes?.previousSweepId).toBe(s.sweep.id);
   }, 120_000);
 
+  it('shows live progress on a terminal (stderr), and only there', async () => {
+    // script(1) gives the command a pseudo-terminal, as a person running it would have.
+    const env = Object.entries(f.env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const out = execFileSync('script', ['-qec', `env ${env} ${process.execPath} ${FLEET_CLI} sweep --local --tag good`, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(out).toMatch(/\r\x1b\[Ksweep \S+: [0-3]\/3 done, 0 failing, 0 not reached/);
+    expect(out).toContain('hosts:       3 selected, 3 ok');
+    const piped = await fleet(f, ['sweep', '--local', '--tag', 'good']);
+    expect(piped.stderr).toBe('');
+  }, 120_000);
+
   it('says in one line that Redis is down and how to start one (exit 5)', async () => {
     const r = await fleet(f, ['sweep', '--tag', 'good', '--redis', 'redis://127.0.0.1:1']);
     expect(r.code).toBe(5);
