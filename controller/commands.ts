@@ -17,9 +17,10 @@ import { FleetJobRunner } from './job-runner.js';
 import { aggregateSweep } from './report.js';
 import { Store } from './store.js';
 import { createSweep, jobsFor } from './sweeps.js';
-import type { FleetSummary } from './fleet-schema.js';
-
 import { FLEET_EXIT } from './exit-codes.js';
+import type { FleetSummary, SweepMeta } from './fleet-schema.js';
+import { loadInventory } from '../inventory/load.js';
+import type { ResolvedHost } from '../inventory/schema.js';
 
 export interface Globals {
   redis?: string;
@@ -91,7 +92,13 @@ export function retryOf(f: SweepFlags): RetryPolicy {
 function loadManifest(dir: string): Manifest {
   const file = resolve(dir, 'manifest.json');
   if (!existsSync(file)) throw new FleetError('payload', `no runner payload in ${dir} (manifest.json missing): run npm run build:payload, or point --payload at a build`);
-  const parsed = ManifestSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new FleetError('payload', `${file} is not readable JSON (${errorMessage(err)}): run npm run build:payload again`);
+  }
+  const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) throw new FleetError('payload', `${file} is not a payload manifest: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
@@ -157,8 +164,9 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
   const concurrency = positiveInt(f.concurrency, '--concurrency', 8);
   const inventory = resolve(g.inventory);
   if (f.local) {
+    const winrmCa = winrmCaOf(f);
     const { meta, jobs } = await createSweep(store, { inventory, selection: selectionOf(f), options, kind: 'sweep', payloadVersion: manifest.version, concurrency });
-    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCaOf(f) });
+    const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCa });
     const progress = progressPrinter(store, meta.id, jobs.length);
     const report = await runLocalSweep(meta.id, jobs, runner, { concurrency, retry }, { onResult: () => void progress.tick() });
     progress.clear();
@@ -189,6 +197,25 @@ async function waitAndReport(redis: Redis, g: Globals, store: Store, sweepId: st
   return printOutcome(summary, `${store.sweepDir(sweepId)}/fleet_report.md`, json);
 }
 
+/**
+ * A re-probe usually follows a fix, often in the inventory itself (a key, a proxy, a port):
+ * the host is taken as the inventory describes it now, and the sweep records that; the
+ * sweep's own copy is used when the inventory no longer has the host.
+ */
+async function currentTarget(g: Globals, meta: SweepMeta, hostName: string): Promise<ResolvedHost> {
+  const stored = meta.targets.find((h) => h.name === hostName);
+  const inventory = resolve(g.inventory);
+  const now = existsSync(inventory) ? (await loadInventory(inventory)).hosts.find((h) => h.name === hostName) : undefined;
+  if (now) {
+    const store = await Store.open(g.store);
+    const targets = stored ? meta.targets.map((h) => (h.name === hostName ? now : h)) : [...meta.targets, now];
+    await store.updateSweep({ ...meta, targets });
+    return now;
+  }
+  if (!stored) throw new FleetError('not-found', `host ${hostName} is in neither ${g.inventory} nor sweep ${meta.id}'s record`);
+  return stored;
+}
+
 export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags & { sweep?: string }): Promise<number> {
   const store = await Store.open(g.store);
   const manifest = loadManifest(g.payload);
@@ -200,8 +227,8 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
   if (!meta) {
     return sweepCommand(g, { ...f, host: [hostName] });
   }
-  const host = meta.targets.find((h) => h.name === hostName);
-  if (!host) throw new FleetError('not-found', `host ${hostName} is not part of sweep ${meta.id}`);
+  if (!meta.hosts.includes(hostName)) throw new FleetError('not-found', `host ${hostName} is not part of sweep ${meta.id}`);
+  const host = await currentTarget(g, meta, hostName);
   const [job] = jobsFor(meta.id, [host], options);
   if (f.local) {
     const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCaOf(f) });

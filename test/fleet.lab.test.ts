@@ -154,14 +154,20 @@ describe('smtp-fleet through BullMQ', () => {
     expect(report).toContain('host-key-mismatch');
   }, 120_000);
 
-  it('re-probes one host into its sweep: the new result replaces the old and the report is redone', async () => {
+  it('re-probes one host into its sweep, as the inventory describes it now: the new result replaces the old and the report is redone', async () => {
     const first = summaryOf(await fleet(f, ['sweep', '--tag', 'good', '--json']));
     const before = hostResult(f, first.sweep.id, 'r2');
-    const again = await fleet(f, ['probe', 'r2', '--sweep', first.sweep.id, '--json']);
-    expect(again.code, again.stderr).toBe(0);
+    // The inventory changed since the sweep: r2 now points at a port where nothing listens.
+    const inv = JSON.parse(readFileSync(f.inventory, 'utf8')) as { hosts: Array<{ name: string; probe?: object }> };
+    inv.hosts.find((h) => h.name === 'r2')!.probe = { server: '127.0.0.7', ports: [`${lab.closedPort}:starttls`] };
+    const changed = join(dir, 'inventory-changed.json');
+    writeFileSync(changed, JSON.stringify(inv));
+    const again = await fleet(f, ['probe', 'r2', '--sweep', first.sweep.id, '--json', '--inventory', changed]);
+    expect(again.code, again.stderr).toBe(3);
     const s = summaryOf(again);
     expect(s.sweep.id).toBe(first.sweep.id);
-    expect(s.counts).toMatchObject({ selected: 3, ok: 3 });
+    expect(s.counts).toMatchObject({ selected: 3, ok: 2, smtpFailing: 1 });
+    expect(s.hosts.find((h) => h.name === 'r2')?.outcome).toBe('connect');
     const after = hostResult(f, first.sweep.id, 'r2');
     expect(after.jobId).toMatch(/\.re\d+$/);
     expect(after.finishedAt > before.finishedAt).toBe(true);
