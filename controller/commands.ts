@@ -54,6 +54,8 @@ export interface SweepFlags {
   concurrency?: string;
   json?: boolean;
   winrmCa?: string;
+  diagnose?: boolean;
+  ntp?: string;
 }
 
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {
@@ -77,10 +79,13 @@ export function selectionOf(f: SweepFlags): Selection {
 }
 
 export function optionsOf(f: SweepFlags): SweepOptions {
+  if (f.ntp !== undefined && !f.diagnose) throw new FleetError('usage', '--ntp goes with --diagnose');
   return SweepOptionsSchema.parse({
     authTest: f.authTest ?? false,
     authMaxPerAccount: positiveInt(f.authMaxPerAccount, '--auth-max-per-account', DEFAULT_AUTH_PER_ACCOUNT),
     acceptNew: f.acceptNew ?? false,
+    diagnose: f.diagnose ?? false,
+    ...(f.ntp === undefined ? {} : { ntp: f.ntp === 'off' ? null : f.ntp }),
     commandTimeoutMs: ms(f.timeout, '--timeout', 180_000),
   });
 }

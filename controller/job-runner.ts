@@ -65,7 +65,8 @@ export class FleetJobRunner implements JobRunner {
             runtime: { localPath: join(this.cfg.payloadDir, runtime.name), name: runtime.name.split('/').pop()!, sha256: runtime.sha256, bytes: runtime.bytes },
             bundle: { localPath: join(this.cfg.payloadDir, bundle.name), name: bundle.name, sha256: bundle.sha256, bytes: bundle.bytes },
           },
-          probeArgs: [...probeArgsFor(host), ...auth.args],
+          probeArgs: [...probeArgsFor(host), ...auth.args, ...(options.diagnose ? diagnoseArgs(host, options) : [])],
+          command: options.diagnose ? 'diagnose' : 'probe',
           ...(auth.stdin === undefined ? {} : { stdin: auth.stdin }),
           commandTimeoutMs: options.commandTimeoutMs,
           maxZipBytes: options.maxZipBytes,
@@ -130,6 +131,18 @@ export class FleetJobRunner implements JobRunner {
       durationMs: finished.getTime() - started.getTime(),
     };
   }
+}
+
+/** What only `diagnose` takes: the inventory's AA context and the clock check's server. */
+export function diagnoseArgs(host: ResolvedHost, options: SweepOptions): string[] {
+  const aa = host.probe.aa;
+  const args: string[] = [];
+  if (aa.activity) args.push('--aa-activity', aa.activity);
+  if (aa.runId) args.push('--aa-run-id', aa.runId);
+  if (aa.host) args.push('--aa-host', aa.host);
+  if (options.ntp === null) args.push('--no-ntp');
+  else if (options.ntp) args.push('--ntp', options.ntp);
+  return args;
 }
 
 export function outcomeOf(r: HostResult): Outcome {

@@ -26,6 +26,10 @@ export const SweepOptionsSchema = z.object({
   authMaxPerAccount: z.number().int().positive().default(3),
   /** Accept and record host keys not yet in known_hosts (never a changed one). */
   acceptNew: z.boolean().default(false),
+  /** Run `smtp-probe diagnose` (probe + DNS/network/clock/proxy/OS TLS/AA evidence) instead of `probe`. */
+  diagnose: z.boolean().default(false),
+  /** diagnose: the SNTP server for the clock check, or null to skip it; unset = the payload's default. */
+  ntp: z.string().nullable().optional(),
   commandTimeoutMs: z.number().int().positive().default(180_000),
   maxZipBytes: z.number().int().positive().default(20 * 1024 * 1024),
 });

@@ -9,7 +9,7 @@ import { ManifestSchema } from '../packaging/manifest.js';
 import { freePort } from './lab/ports.js';
 import { LAB_PASSWORD } from './lab/fault-servers.js';
 import { buildZip, unixMode } from './fleet-data-zips.js';
-import { tempDir } from './helpers.js';
+import { tempDir, unzip } from './helpers.js';
 import { FLEET_CLI, PAYLOAD, dropPrefix, redisDump, fleet, fleetEnv, hostResult, startRunners, startWorker, stopWorker, summaryOf, waitFor, type FleetEnv, type Runners } from './fleet/harness.js';
 
 const lab = inject('lab');
@@ -36,7 +36,7 @@ function inventory(r: Runners, extraHosts: object[] = []): object {
     },
     groups: { problems: { hosts: ['r1', 'down', 'changed-key', 'wrong-key'] } },
     hosts: [
-      host('r1', a!, { tags: ['good'] }),
+      host('r1', a!, { tags: ['good'], probe: { aa: { activity: 'Send invoices', runId: 'run-42' } } }),
       host('r2', b!, { tags: ['good'] }),
       host('r3', c!, { tags: ['good'] }),
       host('changed-key', d!),
@@ -104,6 +104,19 @@ describe('smtp-fleet without Redis (--local)', () => {
     expect(out).toContain('hosts:       3 selected, 3 ok');
     const piped = await fleet(f, ['sweep', '--local', '--tag', 'good']);
     expect(piped.stderr).toBe('');
+  }, 120_000);
+
+  it('runs diagnose on a runner with --diagnose, passing the inventory\'s AA context', async () => {
+    const r = await fleet(f, ['sweep', '--local', '--host', 'r1', '--diagnose', '--ntp', 'off', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = summaryOf(r);
+    const zip = await unzip(join(f.store, 'sweeps', s.sweep.id, 'hosts', 'r1', 'result.zip'));
+    expect([...zip.keys()]).toEqual(expect.arrayContaining(['probe_summary.json', 'manifest.json', 'dns_snapshot.json', 'network_snapshot.json', 'aa_context.json']));
+    const aa = JSON.parse(zip.get('aa_context.json')!.toString('utf8')) as Record<string, unknown>;
+    expect(JSON.stringify(aa)).toContain('Send invoices');
+    expect(JSON.stringify(aa)).toContain('run-42');
+    expect(JSON.parse(zip.get('clock.json')!.toString('utf8'))).toMatchObject({ status: 'skipped' });
+    expect((await fleet(f, ['sweep', '--local', '--host', 'r1', '--ntp', 'off'])).stderr).toContain('--ntp goes with --diagnose');
   }, 120_000);
 
   it('says in one line that Redis is down and how to start one (exit 5)', async () => {

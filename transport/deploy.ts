@@ -28,6 +28,8 @@ export interface DeployRequest {
   localZipPath: string;
   /** The SMTP password for --auth-test, handed to the probe on stdin (never argv, never a file). */
   stdin?: string;
+  /** `diagnose` runs the probe and collects the evidence around it; default `probe`. */
+  command?: 'probe' | 'diagnose';
 }
 
 export type DeployStage = 'cache' | 'upload' | 'run' | 'fetch' | 'cleanup';
@@ -189,6 +191,7 @@ async function runScript(
     bundle: file('bundle'),
     probeArgs: req.probeArgs,
     passwordStdin: req.stdin !== undefined,
+    command: req.command ?? 'probe',
     ...(inline ? { inlineZipMax: req.maxZipBytes } : {}),
   });
   const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };

@@ -87,6 +87,8 @@ export interface RunSpec {
   runtime: CachedFile;
   bundle: CachedFile;
   probeArgs: string[];
+  /** The payload command to run: `probe` (default) or `diagnose` (probe plus the evidence around it). */
+  command?: 'probe' | 'diagnose';
   /** The probe's password arrives as the first line of the script's stdin (--password-stdin). */
   passwordStdin?: boolean;
   /**
@@ -149,10 +151,10 @@ ${
   s.passwordStdin
     ? `IFS= read -r pw <&3 || exit 1
 # printf is a shell builtin: the password never shows in a process list.
-printf '%s\\n' "$pw" | "$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} probe --out "$w/out" --zip-to "$w/result.zip" --quiet --password-stdin ${s.probeArgs.map(q).join(' ')} 3<&- &
+printf '%s\\n' "$pw" | "$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} ${s.command ?? 'probe'} --out "$w/out" --zip-to "$w/result.zip" --quiet --password-stdin ${s.probeArgs.map(q).join(' ')} 3<&- &
 p=$!
 unset pw`
-    : `"$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} probe --out "$w/out" --zip-to "$w/result.zip" --quiet ${s.probeArgs.map(q).join(' ')} </dev/null 3<&- &
+    : `"$rt" "$r/${s.bundle.sha256}/"${q(s.bundle.name)} ${s.command ?? 'probe'} --out "$w/out" --zip-to "$w/result.zip" --quiet ${s.probeArgs.map(q).join(' ')} </dev/null 3<&- &
 p=$!`
 }
 trap 'kill $p 2>/dev/null' HUP INT TERM
@@ -191,6 +193,7 @@ function psScript(s: RunSpec, job: string): string {
 $Job = ${q(job)}
 ${file('Runtime', s.runtime)}
 ${file('Bundle', s.bundle)}
+$Command = ${q(s.command ?? 'probe')}
 $PasswordStdin = $${s.passwordStdin === true}
 $ProbeArgs = @(${s.probeArgs.map(q).join(', ')})
 $ErrorActionPreference = 'Stop'
@@ -215,7 +218,7 @@ if ($miss) { exit 0 }
 $w = Join-Path $r "work\\$Job"
 if (Test-Path -LiteralPath $w) { Remove-Item -LiteralPath $w -Recurse -Force }
 New-Item -ItemType Directory -Force -Path $w | Out-Null
-$run = @((Join-Path $r "$BundleSha256\\$BundleName"), 'probe', '--out', "$w\\out", '--zip-to', "$w\\result.zip", '--quiet')
+$run = @((Join-Path $r "$BundleSha256\\$BundleName"), $Command, '--out', "$w\\out", '--zip-to', "$w\\result.zip", '--quiet')
 if ($PasswordStdin) {
   # The first stdin line, read as the UTF-8 bytes it was sent in ([Console]::In would use
   # the OEM code page), and piped on as UTF-8 (5.1 pipes to programs in ASCII by default).

@@ -130,7 +130,7 @@ shutil.rmtree(w, ignore_errors=True)
 os.makedirs(w)
 rt, bd = p['runtime'], p['bundle']
 argv = [p['wine'], os.path.join(r, rt['sha256'], rt['name']), rw + '\\\\' + bd['sha256'] + '\\\\' + bd['name'],
-        'probe', '--out', ww + '\\\\out', '--zip-to', ww + '\\\\result.zip', '--quiet']
+        p['command'], '--out', ww + '\\\\out', '--zip-to', ww + '\\\\result.zip', '--quiet']
 stdin = subprocess.DEVNULL
 if p['passwordStdin']:
     line = sys.stdin.buffer.readline()
@@ -279,6 +279,7 @@ function deployLaunch(p: Record<string, PsValue>, ctx: StandInContext, what: str
     runtime: file('Runtime'),
     bundle: file('Bundle'),
     passwordStdin: bool('PasswordStdin'),
+    command: p.Command === undefined ? 'probe' : str('Command', /^(probe|diagnose)$/),
     probeArgs: args,
     wine: w.exe,
   };
