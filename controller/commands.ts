@@ -16,7 +16,7 @@ import { SelectionSchema, type Selection } from '../inventory/select.js';
 import { FleetJobRunner } from './job-runner.js';
 import { aggregateSweep } from './report.js';
 import { Store } from './store.js';
-import { createSweep, jobsFor } from './sweeps.js';
+import { createSweep, jobsFor, selectFrom } from './sweeps.js';
 import { FLEET_EXIT } from './exit-codes.js';
 import type { FleetSummary, SweepMeta } from './fleet-schema.js';
 import { loadInventory } from '../inventory/load.js';
@@ -162,15 +162,18 @@ export async function withRedis<T>(g: Globals, f: (redis: Redis) => Promise<T>):
 }
 
 export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
-  const store = await Store.open(g.store);
   const manifest = loadManifest(g.payload);
   const options = optionsOf(f);
   const retry = retryOf(f);
   const concurrency = positiveInt(f.concurrency, '--concurrency', 8);
   const inventory = resolve(g.inventory);
+  const selection = selectionOf(f);
+  const winrmCa = winrmCaOf(f);
+  // Everything the user gave is checked before a store folder is made or Redis is asked.
+  const hosts = await selectFrom(inventory, selection);
+  const store = await Store.open(g.store);
   if (f.local) {
-    const winrmCa = winrmCaOf(f);
-    const { meta, jobs } = await createSweep(store, { inventory, selection: selectionOf(f), options, kind: 'sweep', payloadVersion: manifest.version, concurrency });
+    const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version, concurrency });
     const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCa });
     const progress = progressPrinter(store, meta.id, jobs.length);
     const report = await runLocalSweep(meta.id, jobs, runner, { concurrency, retry }, { onResult: () => void progress.tick() });
@@ -178,7 +181,7 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
     return printOutcome((await store.readFleetSummary(meta.id))!, report, f.json);
   }
   return withRedis(g, async (redis) => {
-    const { meta, jobs } = await createSweep(store, { inventory, selection: selectionOf(f), options, kind: 'sweep', payloadVersion: manifest.version });
+    const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version });
     const parent = await enqueueSweep(redis, g.prefix, meta.id, jobs, retry);
     if (f.detach) {
       process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length }) + '\n' : `${meta.id}\n`);

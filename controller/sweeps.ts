@@ -16,12 +16,16 @@ export function jobsFor(sweepId: string, hosts: ResolvedHost[], options: SweepOp
   return hosts.map((host) => ({ v: 1 as const, sweepId, host, options }));
 }
 
+/** The hosts a selection picks from an inventory file: all the checking, none of the writing. */
+export async function selectFrom(inventory: string, selection: Selection): Promise<ResolvedHost[]> {
+  return selectHosts(await loadInventory(inventory), selection);
+}
+
 export async function createSweep(
   store: Store,
-  args: { inventory: string; selection: Selection; options: SweepOptions; kind: SweepMeta['kind']; payloadVersion: string; concurrency?: number },
+  args: { inventory: string; selection: Selection; options: SweepOptions; kind: SweepMeta['kind']; payloadVersion: string; concurrency?: number; hosts?: ResolvedHost[] },
 ): Promise<NewSweep> {
-  const inv = await loadInventory(args.inventory);
-  const hosts = selectHosts(inv, args.selection);
+  const hosts = args.hosts ?? (await selectFrom(args.inventory, args.selection));
   const id = newSweepId();
   const meta = await store.createSweep({
     schema: 'smtp-fleet/sweep',

@@ -1,0 +1,50 @@
+// smtp-fleet's answers to bad input: one line on stderr, a documented exit code, no stack
+// trace, and nothing started. No runner or Redis is needed to get these right.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+import { fleet, fleetEnv } from './fleet/harness.js';
+
+const INVENTORY = `version: 1
+defaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }
+hosts:
+  - { name: par-01, address: 127.0.0.1, tags: [paris] }
+  - { name: lyo-01, address: 127.0.0.1, tags: [lyon] }
+`;
+
+function setup(text = INVENTORY) {
+  const dir = tempDir('fleet-cli-');
+  const inv = join(dir, 'inventory.yml');
+  writeFileSync(inv, text);
+  // Redis is pointed at a closed port: none of these may get as far as needing it.
+  return fleetEnv(dir, inv, 'redis://127.0.0.1:1');
+}
+
+describe('smtp-fleet bad input', () => {
+  it.each([
+    ['an inventory with a literal password', INVENTORY.replace('{ agent: true }', '{ password: hunter2 }'), ['sweep', '--local'], /^smtp-fleet: error: .*inventory\.yml:2:\d+: defaults\.auth.*passwordEnv/],
+    ['a YAML syntax error', INVENTORY + '  - { name: broken\n', ['sweep', '--local'], /^smtp-fleet: error: .*inventory\.yml:\d+:\d+: /],
+    ['an unknown tag', INVENTORY, ['sweep', '--local', '--tag', 'pari'], /unknown tag "pari" \(did you mean "paris"\?\)/],
+    ['an unknown host', INVENTORY, ['probe', 'par-1', '--local'], /par-1/],
+    ['a bad --limit', INVENTORY, ['sweep', '--limit', '0'], /invalid --limit "0"/],
+    ['--ntp without --diagnose', INVENTORY, ['sweep', '--local', '--ntp', 'off'], /--ntp goes with --diagnose/],
+    ['a bad duration', INVENTORY, ['sweep', '--local', '--timeout', 'soon'], /--timeout/],
+    ['an unknown option', INVENTORY, ['sweep', '--everything'], /unknown option '--everything'/],
+    ['schedule without a pattern', INVENTORY, ['schedule'], /schedule needs --cron/],
+  ])('%s: one line, exit 2', async (_what, text, args, message) => {
+    const r = await fleet(setup(text), args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a missing payload build is named with the command that makes one', async () => {
+    const f = setup();
+    const r = await fleet(f, ['sweep', '--local'], { SMTP_FLEET_PAYLOAD: join(f.dir, 'no-payload') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no runner payload in .*no-payload .*npm run build:payload/);
+  });
+});
