@@ -52,7 +52,7 @@ export function aggregate(meta: SweepMeta, results: HostResult[], hosts: Resolve
     failureGroups: groupBy(
       rows.filter((r) => r.status === 'probed' && r.outcome !== 'ok'),
       (r) => [r.outcome, r.hintId ?? '', normaliseEvidence(r.detail, [r.name, r.address])],
-    ).map(([[outcome, hintId, evidence], hs]) => ({ outcome: outcome!, hintId: hintId || null, evidence: evidence!, hosts: hs })),
+    ).map(([[outcome, hintId, evidence], hs]) => ({ outcome: outcome!, hintId: hintId || null, evidence: evidence!, nextStep: nextStepOf(byHost.get(hs[0]!)), hosts: hs })),
     unreachableGroups: groupBy(
       rows.filter((r) => r.status === 'unreachable'),
       (r) => [codeOf(byHost.get(r.name)), normaliseEvidence(r.detail, [r.name, r.address])],
@@ -216,4 +216,9 @@ function diff(rows: Row[], previous: FleetSummary): NonNullable<FleetSummary['ch
     newHosts: rows.filter((r) => !before.has(r.name)).map((r) => r.name),
     missingHosts: previous.hosts.filter((h) => !now.has(h.name)).map((h) => h.name),
   };
+}
+
+/** What the probe said to do about a verdict; the same hint gives the same advice on every host. */
+function nextStepOf(r: HostResult | undefined): string | null {
+  return r?.status === 'probed' ? r.verdict.nextStep : null;
 }

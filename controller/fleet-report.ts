@@ -73,6 +73,7 @@ export function renderFleetReport(s: FleetSummary): string {
   if (!s.failureGroups.length) L.push('None.', '');
   for (const g of s.failureGroups) {
     L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.outcome}**${g.hintId ? ` (${text(g.hintId)})` : ''}: ${text(g.evidence, 300)}`);
+    if (g.nextStep) L.push(`  - next step: ${text(g.nextStep, 400)}`);
     L.push(`  - ${hostList(g.hosts)}`);
   }
   if (s.failureGroups.length) L.push('');

@@ -235,7 +235,15 @@ export const FleetSummarySchema = z.object({
     }),
   ),
   failureGroups: z
-    .array(z.object({ outcome: Outcome, hintId: z.string().nullable(), evidence: z.string().describe('normalised'), hosts: z.array(z.string()) }))
+    .array(
+      z.object({
+        outcome: Outcome,
+        hintId: z.string().nullable(),
+        evidence: z.string().describe('normalised'),
+        nextStep: z.string().nullable().default(null).describe("the probe's next step for this verdict"),
+        hosts: z.array(z.string()),
+      }),
+    )
     .describe('SMTP failures grouped by identical normalised evidence, largest first'),
   unreachableGroups: z.array(z.object({ code: z.string(), message: z.string().describe('normalised'), hosts: z.array(z.string()) })),
   runnerProblems: z

@@ -128,8 +128,10 @@ describe('fleet aggregation', () => {
       outcome: 'tls',
       hintId: 'proxy-tls-interception',
       evidence: 'TLS <ip>:587 (SNI smtp.gmail.com): SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain; issuer CN=Fortinet_CA_SSL, O=Fortinet at <time>',
+      nextStep: 'n',
       hosts: ['t1', 't2', 't3'],
     });
+    expect(renderFleetReport(s)).toContain('  - next step: n\n');
     expect(s.failureGroups.map((g) => [g.outcome, g.hosts])).toEqual([
       ['tls', ['t1', 't2', 't3']],
       ['auth', ['a1']],
