@@ -1,6 +1,6 @@
 // `smtp-probe explain`: what a pasted server reply or bounce means and what to do next.
 import { explainReply, PROVIDERS, STAGES, type Provider, type ReplyStage } from './classify/replies.js';
-import { readStdin } from './probe/secrets.js';
+import { readStdin, stdinIsTerminal } from './probe/secrets.js';
 import { UsageError } from './util/errors.js';
 
 export interface ExplainFlags {
@@ -47,7 +47,7 @@ export async function explainCommand(words: string[], f: ExplainFlags): Promise<
   }
   if (f.stage && !(STAGES as readonly string[]).includes(f.stage)) throw new UsageError(`invalid --stage "${f.stage}": expected one of ${STAGES.join(', ')}`);
   const fromStdin = !words.length || (words.length === 1 && words[0] === '-');
-  if (fromStdin && process.stdin.isTTY) throw new UsageError('pass the reply as an argument, or pipe it in: smtp-probe explain < bounce.txt');
+  if (fromStdin && stdinIsTerminal()) throw new UsageError('pass the reply as an argument, or pipe it in: smtp-probe explain < bounce.txt');
   const text = fromStdin ? await readStdin() : words.join(' ');
   if (!text.trim()) throw new UsageError('nothing to explain: pass the reply as an argument or on standard input');
   const out = explainText(text, f);

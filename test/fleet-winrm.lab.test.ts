@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ManifestSchema } from '../packaging/manifest.js';
 import { ensureWinePrefix, findWine } from '../packaging/wine.js';
 import { connectWinRm } from '../transport/winrm/index.js';
+import { LAB_PASSWORD } from './lab/fault-servers.js';
 import { startWinRmLab, type WinRmLab } from './lab/winrm-server.js';
 import { tempDir, unzip } from './helpers.js';
 import { PAYLOAD, dropPrefix, fleet, fleetEnv, hostResult, redisDump, startRunners, startWorker, stopWorker, summaryOf, type FleetEnv, type Runners } from './fleet/harness.js';
@@ -40,6 +41,7 @@ beforeAll(async () => {
   });
   const [s] = runners.sshd;
   const postfix = { server: '127.0.0.1', ports: [`${lab.postfix.starttlsPort}:starttls`], flags: { ca: [lab.caFile] } };
+  const authProbe = { server: lab.faults.host, ports: [`${lab.faults.ports.auth}:starttls`], smtpAuth: { user: 'good@lab.test', passwordEnv: 'FLEET_SMTP_PASSWORD' }, flags: { ca: [lab.caFile] } };
   const win = { address: ep.host, port: ep.port, os: 'windows', transport: 'winrm', user: WIN_USER, auth: { passwordEnv: 'FLEET_WINRM_PASSWORD' }, winrm: { https: true, auth: 'ntlm', caFile: lab.caFile } };
   const inv = join(dir, 'inventory.json');
   const inventory = {
@@ -48,12 +50,15 @@ beforeAll(async () => {
     hosts: [
       { name: 'win1', ...win, tags: ['mixed'] },
       { name: 'lin1', address: s!.address, port: s!.port, os: 'linux', transport: 'ssh', user: 'root', auth: { key: runners.key.privateKeyPath }, ssh: { knownHosts: runners.knownHosts }, tags: ['mixed'] },
+      // The same two runners, probing the lab's Gmail-like AUTH server with a mail account.
+      { name: 'win-auth', ...win, tags: ['auth'], probe: authProbe },
+      { name: 'lin-auth', address: s!.address, port: s!.port, os: 'linux', transport: 'ssh', user: 'root', auth: { key: runners.key.privateKeyPath }, ssh: { knownHosts: runners.knownHosts }, tags: ['auth'], probe: authProbe },
     ],
   };
   writeFileSync(inv, JSON.stringify(inventory, null, 2));
   f = fleetEnv(dir, inv);
   // The WinRM password reaches the worker process only; smtp-fleet sweep never sees it.
-  worker = startWorker(f, ['--concurrency', '2'], { FLEET_WINRM_PASSWORD: WIN_PASS });
+  worker = startWorker(f, ['--concurrency', '2'], { FLEET_WINRM_PASSWORD: WIN_PASS, FLEET_SMTP_PASSWORD: LAB_PASSWORD });
 }, 240_000);
 
 afterAll(async () => {
@@ -107,6 +112,15 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side on the Pow
     }
     console.log(`mixed sweep: cold ${coldMs} ms, warm ${warmMs} ms; WinRM endpoint ${ep.stats.requests} HTTP requests, ${ep.stats.commands} commands`);
   }, 400_000);
+
+  it('--auth-test logs in from both runners, the password going worker -> stdin -> probe (PowerShell stand-in, node.exe under wine)', async () => {
+    const r = await fleet(f, ['sweep', '--tag', 'auth', '--auth-test', '--json'], {}, 180_000);
+    expect(r.code, r.stderr + worker.logText().slice(-3000)).toBe(0);
+    const s = summaryOf(r);
+    expect(s.hosts.map((h) => `${h.name}:${h.hintId}`).sort()).toEqual(['lin-auth:ok-auth', 'win-auth:ok-auth']);
+    for (const file of [...filesUnder(f.store), ...filesUnder(ep.localAppData)]) expect(readFileSync(file).includes(LAB_PASSWORD), file).toBe(false);
+    expect(await redisDump(f.redisUrl, f.prefix)).not.toContain(LAB_PASSWORD);
+  }, 240_000);
 
   it('no password in the store, the runner cache or Redis; the job names only the variable', async () => {
     const dump = await redisDump(f.redisUrl, f.prefix);

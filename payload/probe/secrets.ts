@@ -1,6 +1,7 @@
 // Where --auth-test gets its secret: an environment variable, a file, standard input or
 // a no-echo prompt. Never the command line: argv shows up in process lists and logs.
 import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { UsageError, errorCode } from '../util/errors.js';
 
 export const DEFAULT_PASSWORD_ENV = 'SMTP_PROBE_PASSWORD';
@@ -11,9 +12,21 @@ export interface Secret {
   from: string;
 }
 
+/** Asked of the descriptor, not process.stdin: creating that stream can fail on some pipes (wine). */
+export function stdinIsTerminal(): boolean {
+  return isatty(0);
+}
+
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  try {
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+  } catch (err) {
+    // Some pipe handles cannot become a Node stream (seen under wine: "open EBADF");
+    // a plain blocking read of descriptor 0 still works there.
+    if (chunks.length || errorCode(err) !== 'EBADF') throw err;
+    return readFileSync(0, 'utf8');
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -54,7 +67,7 @@ export interface SecretSources {
 
 export async function readSecret(s: SecretSources, env: NodeJS.ProcessEnv = process.env): Promise<Secret> {
   if (s.xoauth2) {
-    const token = process.stdin.isTTY ? await promptHidden('OAuth access token: ') : (await readStdin()).trim();
+    const token = stdinIsTerminal() ? await promptHidden('OAuth access token: ') : (await readStdin()).trim();
     if (!token) throw new UsageError('--xoauth2 reads the access token from standard input, which was empty');
     return { value: token, from: 'stdin' };
   }
@@ -77,6 +90,6 @@ export async function readSecret(s: SecretSources, env: NodeJS.ProcessEnv = proc
   const v = env[name];
   if (v) return { value: v, from: `env ${name}` };
   if (s.passwordEnv) throw new UsageError(`--password-env ${name}: that environment variable is not set`);
-  if (process.stdin.isTTY) return { value: await promptHidden('SMTP password: '), from: 'prompt' };
+  if (stdinIsTerminal()) return { value: await promptHidden('SMTP password: '), from: 'prompt' };
   throw new UsageError(`--auth-test needs a password: set ${DEFAULT_PASSWORD_ENV}, or use --password-env VAR, --password-file FILE or --xoauth2 (token on stdin)`);
 }
