@@ -258,7 +258,7 @@ describe('store: accepting ZIPs', () => {
     if (good.status === 'probed') expect(good.zip.sha256).toBe((await validateResultZip(join(store.root, good.zip.path))).sha256);
     const s = aggregate(meta, results, inv.hosts);
     expect(s.counts).toMatchObject({ selected: 3, probed: 2, ok: 1, smtpFailing: 1, rejected: 1, unreachable: 0 });
-    expect(s.failureGroups).toEqual([{ outcome: 'connect', hintId: 'connect-refused', evidence: expect.stringContaining('<ip>'), hosts: ['blocked'] }]);
+    expect(s.failureGroups).toEqual([{ outcome: 'connect', hintId: 'connect-refused', evidence: expect.stringContaining('<ip>'), nextStep: expect.stringMatching(/\S/), hosts: ['blocked'] }]);
     const md = renderFleetReport(s);
     expect(md).toContain('climbs out of its folder');
     expect(md).toMatch(/\| good \| 127\.0\.0\.2 \| linux \/ ssh \| ok \| 1\/1 \|/);
