@@ -27,9 +27,12 @@ export class RedisAuthBudget implements AuthBudget {
 
   async take(account: string, perAccount: number): Promise<boolean> {
     const key = `${this.prefix}:auth-budget:${accountKey(account)}`;
-    // INCR and the window's expiry in one round trip; NX keeps the window from sliding.
-    const [[, used]] = (await this.redis.multi().incr(key).expire(key, this.windowSeconds, 'NX').exec()) as [[Error | null, number]];
-    return used <= perAccount;
+    // One round trip: the first login of a window creates the key with its expiry (SET NX,
+    // so the window never slides), every login counts itself. Works on any Redis since 2.6.
+    const res = (await this.redis.multi().set(key, 0, 'EX', this.windowSeconds, 'NX').incr(key).exec()) as Array<[Error | null, unknown]>;
+    const [err, used] = res[1]!;
+    if (err) throw err;
+    return Number(used) <= perAccount;
   }
 }
 
