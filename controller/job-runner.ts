@@ -52,8 +52,14 @@ export class FleetJobRunner implements JobRunner {
     const started = new Date();
     const platform = host.os === 'windows' ? 'win-x64' : 'linux-x64';
     const { runtime, bundle } = artifactsFor(this.cfg.manifest, platform);
-    const auth = await this.smtpAuth(host, options, ctx);
+    const password = this.smtpPassword(host, options);
     const transport = await (this.cfg.connect ?? defaultConnect(this.cfg))(host, options, this.env);
+    // The login budget is drawn only once the runner is reached: retries of an unreachable
+    // runner must not use up the fleet's logins.
+    const auth = await this.smtpAuth(host, options, ctx, password).catch(async (err: unknown) => {
+      await transport.close().catch(() => {});
+      throw err;
+    });
     mkdirSync(this.scratch, { recursive: true });
     const localZip = join(this.scratch, `${ctx.jobId}.${randomBytes(4).toString('hex')}.zip`);
     try {
@@ -105,12 +111,19 @@ export class FleetJobRunner implements JobRunner {
     return aggregateSweep(this.cfg.store, sweepId);
   }
 
-  /** --auth-test within the fleet-wide budget; the password goes to the runner on stdin only. */
-  private async smtpAuth(host: ResolvedHost, options: SweepOptions, ctx: JobContext): Promise<{ args: string[]; stdin?: string }> {
+  /** The --auth-test password from the worker's environment, checked before anything is started. */
+  private smtpPassword(host: ResolvedHost, options: SweepOptions): string | undefined {
     const a = host.probe.smtpAuth;
-    if (!options.authTest || !a) return { args: [] };
+    if (!options.authTest || !a) return undefined;
     const password = this.env[a.passwordEnv];
     if (!password) throw new TransportError('auth', `--auth-test: the worker has no ${a.passwordEnv} in its environment (the inventory names it for ${host.name}'s mail account)`, { retryable: false });
+    return password;
+  }
+
+  /** --auth-test within the fleet-wide budget; the password goes to the runner on stdin only. */
+  private async smtpAuth(host: ResolvedHost, options: SweepOptions, ctx: JobContext, password: string | undefined): Promise<{ args: string[]; stdin?: string }> {
+    const a = host.probe.smtpAuth;
+    if (password === undefined || !a) return { args: [] };
     if (!(await this.cfg.authBudget.take(a.user, options.authMaxPerAccount))) {
       ctx.log(`AUTH skipped: the fleet-wide login budget for ${a.user} is used up in this window`);
       return { args: [] };
