@@ -112,9 +112,12 @@ function loadManifest(dir: string): Manifest {
 function progressPrinter(store: Store, sweepId: string, total: number) {
   const tty = process.stderr.isTTY === true;
   let last = '';
+  let readAt = 0;
   return {
     tick: async () => {
-      if (!tty) return;
+      // Reading every host's result is the costly part: at most twice a second, whatever the poll rate.
+      if (!tty || Date.now() - readAt < 500) return;
+      readAt = Date.now();
       const results = await store.readHostResults(sweepId).catch(() => []);
       const failing = results.filter((r) => r.status === 'probed' && r.verdict.class !== 'ok').length;
       const unreachable = results.filter((r) => r.status !== 'probed').length;
@@ -210,12 +213,11 @@ async function waitAndReport(redis: Redis, g: Globals, store: Store, sweepId: st
  * the host is taken as the inventory describes it now, and the sweep records that; the
  * sweep's own copy is used when the inventory no longer has the host.
  */
-async function currentTarget(g: Globals, meta: SweepMeta, hostName: string): Promise<ResolvedHost> {
+async function currentTarget(g: Globals, store: Store, meta: SweepMeta, hostName: string): Promise<ResolvedHost> {
   const stored = meta.targets.find((h) => h.name === hostName);
   const inventory = resolve(g.inventory);
   const now = existsSync(inventory) ? (await loadInventory(inventory)).hosts.find((h) => h.name === hostName) : undefined;
   if (now) {
-    const store = await Store.open(g.store);
     const targets = stored ? meta.targets.map((h) => (h.name === hostName ? now : h)) : [...meta.targets, now];
     await store.updateSweep({ ...meta, targets });
     return now;
@@ -236,7 +238,7 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
     return sweepCommand(g, { ...f, host: [hostName] });
   }
   if (!meta.hosts.includes(hostName)) throw new FleetError('not-found', `host ${hostName} is not part of sweep ${meta.id}`);
-  const host = await currentTarget(g, meta, hostName);
+  const host = await currentTarget(g, store, meta, hostName);
   const [job] = jobsFor(meta.id, [host], options);
   if (f.local) {
     const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCaOf(f) });

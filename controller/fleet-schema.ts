@@ -182,15 +182,19 @@ export function oneLine(text: string, max = 500): string {
 
 const Outcome = z.string().describe("a verdict class for probed hosts, else 'unreachable', 'failed', 'rejected' or 'pending'");
 const Percentiles = z.object({ n: z.number().int(), min: Ms, p50: Ms, p90: Ms, p99: Ms, max: Ms }).nullable();
-const Breakdown = z.object({
-  name: z.string(),
-  hosts: z.number().int(),
+/** How many runners ended which way: shared by the fleet's counts and each tag/group breakdown. */
+const Tally = {
   ok: z.number().int(),
   smtpFailing: z.number().int(),
   unreachable: z.number().int(),
   failed: z.number().int(),
   rejected: z.number().int(),
   pending: z.number().int(),
+};
+const Breakdown = z.object({
+  name: z.string(),
+  hosts: z.number().int(),
+  ...Tally,
   successRate: z.number().min(0).max(1).nullable(),
 });
 const HostChange = z.object({ host: z.string(), from: Outcome, to: Outcome });
@@ -203,12 +207,7 @@ export const FleetSummarySchema = z.object({
   counts: z.object({
     selected: z.number().int(),
     probed: z.number().int(),
-    ok: z.number().int(),
-    smtpFailing: z.number().int(),
-    unreachable: z.number().int(),
-    failed: z.number().int(),
-    rejected: z.number().int(),
-    pending: z.number().int(),
+    ...Tally,
   }),
   verdicts: z.record(z.string(), z.number().int()).describe('probed hosts by verdict class'),
   successRate: z.number().min(0).max(1).nullable().describe('probed hosts whose verdict is ok, over probed hosts; runners not reached are left out'),

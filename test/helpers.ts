@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import yauzl from 'yauzl';
+import { TransportError } from '../transport/types.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = join(ROOT, 'dist/payload/cli.js');
@@ -74,4 +75,14 @@ export function unzip(path: string): Promise<Map<string, Buffer>> {
       zip.readEntry();
     });
   });
+}
+
+/** The TransportError a promise rejects with; fails the test if it resolves or rejects with anything else. */
+export async function failure(p: Promise<unknown>): Promise<TransportError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TransportError);
+  return err as TransportError;
 }

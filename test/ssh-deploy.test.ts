@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { runPayloadOnRunner, type Artifact, type DeployRequest, type DeployStage } from '../transport/deploy.js';
 import { connectSsh } from '../transport/ssh.js';
-import { TransportError, type Transport } from '../transport/types.js';
-import { CLI, tempDir, unzip } from './helpers.js';
+import type { Transport } from '../transport/types.js';
+import { failure, CLI, tempDir, unzip } from './helpers.js';
 import { makeKeyPair, startSshd, type LabSshd } from './lab/sshd.js';
 
 const lab = inject('lab');
@@ -75,15 +75,6 @@ function request(jobId: string, probeArgs: string[], over: Partial<DeployRequest
     localZipPath: join(dir, `${jobId}.zip`),
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<TransportError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TransportError);
-  return err as TransportError;
 }
 
 describe('deploy cycle over ssh', () => {

@@ -6,8 +6,8 @@ import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSsh, type SshConnectOptions } from '../transport/ssh.js';
-import { TransportError, type Transport } from '../transport/types.js';
-import { tempDir } from './helpers.js';
+import type { Transport } from '../transport/types.js';
+import { failure, tempDir } from './helpers.js';
 import { freePort } from './lab/ports.js';
 import { makeKeyPair, startSshd, type LabSshd } from './lab/sshd.js';
 
@@ -45,15 +45,6 @@ function opts(host: LabSshd, over: Partial<SshConnectOptions> = {}): SshConnectO
     connectTimeoutMs: 5000,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<TransportError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TransportError);
-  return err as TransportError;
 }
 
 function sha256(buf: Buffer): string {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { connectWinRm, type WinRmConnectOptions } from '../transport/winrm/index.js';
-import { TransportError, type Transport } from '../transport/types.js';
+import type { Transport } from '../transport/types.js';
 import { makePki } from './lab/ca.js';
 import { freePort } from './lab/ports.js';
 import { startWinRmLab, type WinRmLab, type WinRmLabOptions } from './lab/winrm-server.js';
-import { tempDir, unzip } from './helpers.js';
+import { failure, tempDir, unzip } from './helpers.js';
 
 const USER = 'runner';
 const PASS = 'S3cret-pass';
@@ -35,15 +35,6 @@ async function endpoint(extra: Partial<WinRmLabOptions> = {}): Promise<WinRmLab>
 
 function opts(ep: WinRmLab, extra: Partial<WinRmConnectOptions> = {}): WinRmConnectOptions {
   return { address: ep.host, port: ep.port, https: true, username: USER, password: PASS, auth: 'ntlm', caFile: lab.caFile, ...extra };
-}
-
-async function failure(p: Promise<unknown>): Promise<TransportError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TransportError);
-  return err as TransportError;
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

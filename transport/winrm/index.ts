@@ -6,21 +6,14 @@ import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, sta
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from '../types.js';
-import { WinRmHttp } from './http.js';
+import { WinRmHttp, type HttpSettings } from './http.js';
 import { DOWNLOAD_TOO_LARGE, POWERSHELL, STDIN_SCRIPT, downloadScript, encodedArgs, readableStderr, uploadScript } from './powershell.js';
 import { WinRmShell } from './shell.js';
 import { ENVELOPE_OVERHEAD } from './wsman.js';
 
-export interface WinRmConnectOptions {
-  address: string;
-  port: number;
+/** The HTTP settings (address, credentials, certificate checks), with defaults, plus the shell's. */
+export interface WinRmConnectOptions extends Omit<HttpSettings, 'connectTimeoutMs' | 'label'> {
   https: boolean;
-  username: string;
-  password: string;
-  auth: 'basic' | 'ntlm';
-  caFile?: string;
-  thumbprint?: string;
-  insecureSkipVerify?: boolean;
   operationTimeoutMs?: number;
   connectTimeoutMs?: number;
   maxEnvelopeBytes?: number;
