@@ -3,11 +3,11 @@
 // Works offline once `npm ci` has cached the runtimes.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { VERSION } from '../payload/version.js';
 import { PackagingError, extractRuntime } from './fetch-runtimes.js';
 import { ensureWinePrefix, findWine, runViaFiles } from './wine.js';
@@ -73,6 +73,18 @@ export async function buildPayload(opts: BuildOptions): Promise<Manifest> {
   return manifest;
 }
 
+/** payload/diagnose/scripts.ts reads its .ps1 files at run time; in the bundle they are inlined. */
+const inlineDiagnoseScripts: Plugin = {
+  name: 'inline-diagnose-scripts',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]payload[\\/]diagnose[\\/]scripts\.ts$/ }, () => {
+      const dir = resolve('payload', 'diagnose', 'scripts');
+      const scripts = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+      return { loader: 'js', contents: `const SCRIPTS = ${JSON.stringify(scripts)};\nexport function diagnoseScript(name) { return SCRIPTS[name]; }\n` };
+    });
+  },
+};
+
 /** One CommonJS file (what a single executable needs), no native addons, Node 20 syntax. */
 async function bundleProbe(outfile: string): Promise<void> {
   const result = await build({
@@ -86,6 +98,7 @@ async function bundleProbe(outfile: string): Promise<void> {
     outfile,
     metafile: true,
     logLevel: 'silent',
+    plugins: [inlineDiagnoseScripts],
   });
   const native = Object.keys(result.metafile.inputs).filter((f) => f.endsWith('.node'));
   if (native.length) throw new PackagingError(`the payload may not contain native addons: ${native.join(', ')}`);

@@ -2,6 +2,7 @@
 // smtp-probe: the payload's command line. Kept light at start-up: each command loads
 // its own modules only when it runs, so `--version` stays fast on a cold runner.
 import { Command, CommanderError, Option } from 'commander';
+import { expandArgsB64 } from './util/args-b64.js';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError, errorMessage } from './util/errors.js';
 import { VERSION } from './version.js';
 
@@ -127,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
   // `smtp-probe schema | head`: a reader that goes away is not an error worth a stack trace.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : EXIT_INTERNAL));
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram().parseAsync(expandArgsB64(argv));
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;

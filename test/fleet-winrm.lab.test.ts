@@ -1,7 +1,7 @@
 // A mixed fleet through the queue: one WinRM runner (the lab endpoint over HTTPS with the lab
 // CA and NTLM) and one SSH runner (a real sshd), swept by a worker process into one report.
-// No Windows here: the endpoint runs the deploy script's stand-in (test/lab/winrm-standin.ts),
-// which runs the uploaded win-x64 node.exe under wine, so the PowerShell text is not what ran.
+// The endpoint's powershell.exe is real PowerShell 7 running the shipped scripts (launcher,
+// deploy, upload, download, remove-work); the uploaded win-x64 node.exe runs under wine.
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -29,7 +29,7 @@ function filesUnder(d: string): string[] {
 
 beforeAll(async () => {
   const wine = findWine();
-  if (!wine) throw new Error('wine is required (apt-get install wine64 wine): the WinRM stand-in runs node.exe under it');
+  if (!wine) throw new Error('wine is required (apt-get install wine64 wine): the WinRM lab runs node.exe under it');
   ensureWinePrefix(wine);
   dir = tempDir('fleet-winrm-');
   runners = await startRunners(dir, 1, 41);
@@ -68,8 +68,8 @@ afterAll(async () => {
   if (f) await dropPrefix(f.redisUrl, f.prefix);
 });
 
-describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side on the PowerShell stand-in and wine)', () => {
-  it('one sweep probes both runners ok into one report; the second hits the WinRM cache (PowerShell stand-in, node.exe under wine)', async () => {
+describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real PowerShell 7, node.exe under wine)', () => {
+  it('one sweep probes both runners ok into one report; the second hits the WinRM cache (real PowerShell 7, node.exe under wine)', async () => {
     const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(PAYLOAD, 'manifest.json'), 'utf8')));
     const winRuntime = manifest.artifacts.find((a) => a.role === 'runtime' && a.platform === 'win-x64')!;
 
@@ -95,7 +95,7 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side on the Pow
     const zip = await unzip(join(sweepDir, 'hosts', 'win1', 'result.zip'));
     const env = [...zip].find(([name]) => name.endsWith('env_snapshot.json'));
     expect(JSON.parse(env![1].toString('utf8')).os.platform).toBe('win32');
-    // The stand-in's %LOCALAPPDATA% cache holds both artifacts, and no work folder is left.
+    // The endpoint's %LOCALAPPDATA% cache holds both artifacts, and no work folder is left.
     const cache = join(ep.localAppData, 'smtp-probe');
     expect(readdirSync(cache).sort()).toEqual(expect.arrayContaining([winRuntime.sha256, 'work']));
     expect(readdirSync(join(cache, 'work'))).toEqual([]);
@@ -113,7 +113,7 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side on the Pow
     console.log(`mixed sweep: cold ${coldMs} ms, warm ${warmMs} ms; WinRM endpoint ${ep.stats.requests} HTTP requests, ${ep.stats.commands} commands`);
   }, 400_000);
 
-  it('--auth-test logs in from both runners, the password going worker -> stdin -> probe (PowerShell stand-in, node.exe under wine)', async () => {
+  it('--auth-test logs in from both runners, the password going worker -> stdin -> probe (real PowerShell 7, node.exe under wine)', async () => {
     const r = await fleet(f, ['sweep', '--tag', 'auth', '--auth-test', '--json'], {}, 180_000);
     expect(r.code, r.stderr + worker.logText().slice(-3000)).toBe(0);
     const s = summaryOf(r);
@@ -130,10 +130,10 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side on the Pow
   });
 });
 
-describe('WinRM stdin behind the long-script loader (PowerShell stand-in)', () => {
+describe('WinRM stdin behind the launcher (real PowerShell 7)', () => {
   it('a script past the command-line limit still gets the caller stdin (how the deploy script takes a password)', async () => {
-    const long = `# ${'padding '.repeat(1200)}\n$pw = [Console]::In.ReadLine()`;
-    const e2 = await startWinRmLab({ certPem: readFileSync(join(lab.dir, 'server.crt'), 'utf8'), keyPem: readFileSync(join(lab.dir, 'server.key'), 'utf8'), users: { [WIN_USER]: WIN_PASS }, standIns: new Map([[long, 'cat']]) });
+    const long = `# ${'padding '.repeat(1200)}\n$a = [Console]::In.ReadLine()\n$b = [Console]::In.ReadLine()\n[Console]::Out.Write("$a\`n$b\`n")`;
+    const e2 = await startWinRmLab({ certPem: readFileSync(join(lab.dir, 'server.crt'), 'utf8'), keyPem: readFileSync(join(lab.dir, 'server.key'), 'utf8'), users: { [WIN_USER]: WIN_PASS } });
     const t = await connectWinRm({ address: e2.host, port: e2.port, https: true, username: WIN_USER, password: WIN_PASS, auth: 'ntlm', caFile: lab.caFile });
     try {
       const before = e2.stats.commands;

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
 import { authenticateMessage, negotiateMessage, ntowfv2, parseAuthenticate, verifyNtlmv2, ntHash, splitUser } from '../transport/winrm/ntlm.js';
-import { encodedArgs, psQuote, readableStderr, uploadScript, MAX_COMMAND_LINE } from '../transport/winrm/powershell.js';
+import { readableStderr } from '../transport/winrm/powershell.js';
+import { CMD_EXE_LIMIT, launcherArguments, launcherCommandLine, launcherInput } from '../transport/scripts.js';
 import { faultError } from '../transport/winrm/shell.js';
 import { envelope, parseXml, readCommandId, readFault, readReceive, readShellId, relatesTo } from '../transport/winrm/wsman.js';
 import { defaultChunkBytes } from '../transport/winrm/index.js';
-import { encodedScript, scriptParams } from './lab/winrm-standin.js';
 
 const fixture = (name: string) => parseXml(readFileSync(join(ROOT, 'test/fixtures/winrm', name), 'utf8'));
 const CMD = '3E4F5A6B-7C8D-4E9F-A0B1-C2D3E4F5A6B7';
@@ -89,16 +89,22 @@ describe('NTLMv2 primitives (MS-NLMP 4.2.4 test values)', () => {
 });
 
 describe('PowerShell text', () => {
-  it('quotes values so a quote in a path cannot end the string, typographic quotes included', () => {
-    expect(psQuote("C:\\it's\u2019x")).toBe("'C:\\it''s\u2019\u2019x'");
-    expect(scriptParams(uploadScript("C:\\a'b\\p.bin", 'AB'.repeat(32)))).toMatchObject({ Dest: "C:\\a'b\\p.bin", Sha256: 'ab'.repeat(32) });
+  it('the launcher is UTF-16LE base64 of launcher.ps1, far under the cmd.exe limit', () => {
+    const args = launcherArguments();
+    expect(args).toMatch(/^-NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -EncodedCommand [A-Za-z0-9+/=]+$/);
+    expect(Buffer.from(args.split(' ').pop()!, 'base64').toString('utf16le')).toBe(readFileSync(join(ROOT, 'transport/scripts/launcher.ps1'), 'utf8'));
+    expect(launcherCommandLine().length).toBeLessThan(CMD_EXE_LIMIT / 2);
   });
 
-  it('encodes scripts as UTF-16LE base64 and refuses ones past the cmd.exe limit', () => {
-    const args = encodedArgs("Write-Output 'ü'")!;
-    expect(args).toMatch(/^-NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand /);
-    expect(encodedScript(args)).toContain("Write-Output 'ü'");
-    expect(encodedArgs('#'.repeat(MAX_COMMAND_LINE))).toBeNull();
+  it('a call travels as one base64 JSON line, values as typed JSON, never in script text', () => {
+    const dest = "C:\\it's\u2019x\\\"; Remove-Item C:\\ -Recurse #\n";
+    const head = launcherInput({ script: 'upload.ps1', params: { Dest: dest, Sha256: 'ab'.repeat(32) } });
+    expect(head.at(-1)).toBe(10);
+    expect(head.subarray(0, -1).toString('latin1')).toMatch(/^[A-Za-z0-9+/=]+$/);
+    const call = JSON.parse(Buffer.from(head.toString('latin1').trim(), 'base64').toString('utf8')) as { script: string; params: Record<string, unknown> };
+    expect(call.params).toEqual({ Dest: dest, Sha256: 'ab'.repeat(32) });
+    expect(call.script).toBe(readFileSync(join(ROOT, 'transport/scripts/upload.ps1'), 'utf8'));
+    expect(call.script).not.toContain(dest);
   });
 
   it('upload chunks fit the envelope: base64 line inside a base64 stream stays under the limit', () => {

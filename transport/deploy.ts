@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { EXIT_CODES } from '../payload/classify/classes.js';
-import { MARK, deployScript, remoteJoin, removeWorkFolder, workFolderName, type CachedFile } from './remote-commands.js';
+import { MARK, deployCommand, remoteJoin, removeWorkCommand, workFolderName, type CachedFile } from './remote-commands.js';
 import { TransportError, type Transport } from './types.js';
 
 export interface Artifact {
@@ -166,7 +166,7 @@ function takeInlineZip(pass: Pass, req: DeployRequest): { bytes: number; sha256:
 
 async function cleanup(t: Transport, req: DeployRequest, hooks: DeployHooks): Promise<void> {
   hooks.onStage?.('cleanup');
-  const r = await t.exec(removeWorkFolder(t.os, req.jobId), { timeoutMs: req.commandTimeoutMs });
+  const r = await t.exec(removeWorkCommand(t.os, req.jobId), { timeoutMs: req.commandTimeoutMs });
   if (r.exitCode !== 0) throw new TransportError('remote-command', `could not remove the work folder (exit ${r.exitCode}): ${r.stderr.trim().slice(-300)}`);
 }
 
@@ -185,7 +185,7 @@ async function runScript(
     return { sha256: a.sha256, name: a.name, bytes: a.bytes, fresh: fresh[which] };
   };
   const inline = t.os === 'linux';
-  const script = deployScript(t.os, {
+  const script = deployCommand(t.os, {
     jobId: req.jobId,
     runtime: file('runtime'),
     bundle: file('bundle'),
@@ -195,6 +195,10 @@ async function runScript(
     ...(inline ? { inlineZipMax: req.maxZipBytes } : {}),
   });
   const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
+  // Whatever a runner prints (a shell that traces, a probe that echoes) must not carry the
+  // secret we handed it into the job log or an error message.
+  const secret = req.stdin?.replace(/\r?\n$/, '');
+  const scrub = (line: string) => (secret && secret.length >= 1 ? line.split(secret).join('[redacted]') : line);
   const start = performance.now();
   let runStart = 0;
   // base64 grows 4/3, plus a newline per 76 characters.
@@ -217,8 +221,9 @@ async function runScript(
       return;
     }
     if (!line.startsWith(`${MARK} `)) {
-      out.push(line);
-      return hooks.onLog?.(line);
+      const safe = scrub(line);
+      out.push(safe);
+      return hooks.onLog?.(safe);
     }
     const [word, ...rest] = line.slice(MARK.length + 1).split(' ');
     const value = rest.join(' ');
@@ -234,8 +239,9 @@ async function runScript(
     else if (word === 'exit') pass.probeExit = Number(value);
   });
   const onErr = new LineSplitter((line) => {
-    err.push(line);
-    hooks.onLog?.(line);
+    const safe = scrub(line);
+    err.push(safe);
+    hooks.onLog?.(safe);
   });
   try {
     const r = await t.exec(script, {

@@ -8,7 +8,8 @@ import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { appendKnownHost, fingerprint, judgeHostKey, keyTypeOf, linesFor, readKnownHosts, type HostKeyVerdict } from './known-hosts.js';
-import { encodePowerShell, sftpPath } from './remote-commands.js';
+import { sftpPath, type RemoteCommand } from './remote-commands.js';
+import { launcherCommandLine, launcherInput } from './scripts.js';
 import { TransportError, type ExecOptions, type ExecResult, type RemoteOs, type Transport } from './types.js';
 
 const { Client, utils } = ssh2;
@@ -194,8 +195,12 @@ class SshTransport implements Transport {
     client.on('close', () => onLost(new TransportError('reset', `${label}: connection closed`)));
   }
 
-  async exec(command: string, o: ExecOptions): Promise<ExecResult> {
-    const wire = this.os === 'windows' ? encodePowerShell(command) : command;
+  async exec(command: RemoteCommand, o: ExecOptions): Promise<ExecResult> {
+    // Windows OpenSSH runs commands through cmd.exe (8,191 characters at most): always the
+    // short launcher, with the script and its parameters as the first line of stdin.
+    if (this.os === 'linux' && typeof command !== 'string') throw new TransportError('protocol', `${this.label}: a PowerShell script call cannot run on a linux runner`, { retryable: false });
+    const wire = this.os === 'windows' ? launcherCommandLine() : (command as string);
+    const head = this.os === 'windows' ? launcherInput(command) : undefined;
     const started = performance.now();
     const cap = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     return new Promise<ExecResult>((resolve, reject) => {
@@ -230,6 +235,7 @@ class SshTransport implements Transport {
         if (done) return stopChannel(ch);
         ch.on('data', (b: Buffer) => out.push(b));
         ch.stderr.on('data', (b: Buffer) => err.push(b));
+        if (head) ch.write(head);
         if (o.stdin !== undefined) ch.write(o.stdin);
         let exited = false;
         ch.on('exit', (code: number | null) => {

@@ -2,6 +2,8 @@
 // to a Transport; ssh.ts and winrm/ implement it, deploy.ts builds the push/run/fetch
 // cycle on top of it, so a new transport slots in without touching the queue.
 
+import type { PsCall } from './scripts.js';
+
 export type RemoteOs = 'linux' | 'windows';
 
 export interface ExecOptions {
@@ -33,10 +35,11 @@ export interface Transport {
   readonly kind: 'ssh' | 'winrm';
   readonly os: RemoteOs;
   /**
-   * Runs one command. On linux it is a POSIX sh command line; on windows a PowerShell
-   * script (the transport wraps it in powershell.exe -EncodedCommand as it needs).
+   * Runs one command. On linux it is a POSIX sh command line; on windows a call of one of
+   * the script files (or, for tests, an ad-hoc PowerShell script), always started through
+   * the launcher (transport/scripts/launcher.ps1) with the call on stdin.
    */
-  exec(command: string, opts: ExecOptions): Promise<ExecResult>;
+  exec(command: string | PsCall, opts: ExecOptions): Promise<ExecResult>;
   /** Creates parent folders, writes remotePath atomically (temp name + rename), checks sha256. */
   upload(localPath: string, remotePath: string, opts: { sha256: string; onProgress?: (sentBytes: number) => void }): Promise<{ bytes: number }>;
   /** Fetches remotePath; refuses (TransportError 'too-large') beyond maxBytes without writing past it. */

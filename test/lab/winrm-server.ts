@@ -1,8 +1,8 @@
 // A WinRM endpoint for tests, written from DSP0226 / MS-WSMV / MS-NLMP: HTTPS on
 // loopback, Basic and NTLM (Negotiate) auth, the Windows Remote Shell resource (Create,
 // Command, Send, Receive, Signal, Delete) with the faults Windows uses for timeouts,
-// quotas, oversized envelopes and lost shells. Commands run on this machine: see
-// winrm-standin.ts for what stands in for powershell.exe.
+// quotas, oversized envelopes and lost shells. Commands run on this machine: powershell.exe
+// is real PowerShell 7 (test/lab/pwsh.ts), anything else runs under /bin/sh.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { FLAGS, AV, SIGNATURE, encodeAvPairs, fileTime, layout, messageType, parseAuthenticate, verifyNtlmv2 } from '../../transport/winrm/ntlm.js';
 import { child, escapeXml, find, findAll, parseXml, type XmlNode } from '../../transport/winrm/xml.js';
 import { closeHard, track } from './ports.js';
-import { resolveCommand, resolvePowerShell, type Launch, type StandInContext, type StandInTable } from './winrm-standin.js';
+import { ensureWindowsExecutables, powershellArgv, spawnViaFiles, windowsLikeEnv } from './pwsh.js';
 
 export interface WinRmLabOptions {
   certPem: string;
@@ -28,7 +28,6 @@ export interface WinRmLabOptions {
   /** The service's MaxEnvelopeSizekb in bytes; requests above it get the EncodingLimit fault. */
   maxEnvelopeBytes?: number;
   maxShellsPerUser?: number;
-  standIns?: StandInTable;
 }
 
 export interface WinRmLab {
@@ -36,7 +35,7 @@ export interface WinRmLab {
   port: number;
   /** Counters the tests and the benchmark read. */
   stats: { requests: number; commands: number; sends: number };
-  /** The endpoint's own folder standing for %LOCALAPPDATA% (a Linux path; clients see it as wine's Z:\\ path). */
+  /** The endpoint's own folder standing for %LOCALAPPDATA% (a Linux path, as PowerShell here sees it). */
   localAppData: string;
   /** Forgets every shell, as a restarted WinRM service would. */
   dropShells(): void;
@@ -80,35 +79,33 @@ const faults = {
   badRequest: (why: string) => new Fault('w:SchemaValidationError', 2150858817, `The SOAP XML in the message does not match the corresponding XML schema definition: ${why}`, 's:Sender'),
 };
 
-/** A running command: a process (or the stdin-script wrapper) with buffered output. */
+/** A running command: powershell.exe as real PowerShell (output through files), else /bin/sh. */
 class LabCommand extends EventEmitter {
   readonly id = randomUUID().toUpperCase();
   out: Record<'stdout' | 'stderr', Buffer[]> = { stdout: [], stderr: [] };
   exitCode: number | null = null;
   done = false;
-  private proc: ChildProcess | undefined;
-  private stdinBuf: Buffer[] | undefined; // stdin-script: collected until its first line is in
+  private proc: ChildProcess;
 
-  constructor(
-    launch: Launch,
-    private readonly ctx: StandInContext,
-  ) {
+  constructor(commandLine: string, env: NodeJS.ProcessEnv) {
     super();
-    if (launch.kind === 'stdin-script') this.stdinBuf = [];
-    else this.start(launch.argv, launch.env);
-  }
-
-  private start(argv: string[], env?: NodeJS.ProcessEnv): void {
-    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
-    this.proc = p;
-    p.stdin!.on('error', () => undefined); // the process may exit before reading all stdin
-    for (const name of ['stdout', 'stderr'] as const)
-      p[name]!.on('data', (c: Buffer) => {
-        this.out[name].push(c);
-        this.emit('change');
-      });
-    p.on('error', (err) => this.finish(1, Buffer.from(`lab: ${err.message}\r\n`)));
-    p.on('close', (code, signal) => this.finish(code ?? (signal ? 0xc000013a : 1)));
+    const push = (name: 'stdout' | 'stderr') => (c: Buffer) => {
+      this.out[name].push(c);
+      this.emit('change');
+    };
+    const ps = powershellArgv(commandLine);
+    if (ps) {
+      const run = spawnViaFiles(ps, env, push('stdout'), push('stderr'));
+      this.proc = run.child;
+      void run.exited.then((code) => this.finish(code));
+    } else {
+      this.proc = spawn('/bin/sh', ['-c', commandLine], { stdio: ['pipe', 'pipe', 'pipe'], env });
+      this.proc.stdout!.on('data', push('stdout'));
+      this.proc.stderr!.on('data', push('stderr'));
+      this.proc.on('error', (err) => this.finish(1, Buffer.from(`lab: ${err.message}\r\n`)));
+      this.proc.on('close', (code, signal) => this.finish(code ?? (signal ? 0xc000013a : 1)));
+    }
+    this.proc.stdin!.on('error', () => undefined); // the process may exit before reading all stdin
   }
 
   private finish(code: number, stderr?: Buffer): void {
@@ -120,20 +117,7 @@ class LabCommand extends EventEmitter {
   }
 
   async write(data: Buffer, end: boolean): Promise<void> {
-    if (this.stdinBuf) {
-      // The loader's first stdin line is the script; whatever follows is the script's stdin.
-      this.stdinBuf.push(data);
-      const all = Buffer.concat(this.stdinBuf);
-      const nl = all.indexOf(10);
-      if (nl < 0 && !end) return;
-      this.stdinBuf = undefined;
-      const script = Buffer.from(all.subarray(0, nl < 0 ? all.length : nl).toString('latin1').trim(), 'base64').toString('utf8');
-      const inner = resolvePowerShell(script, this.ctx);
-      if (inner.kind === 'spawn') this.start(inner.argv, inner.env);
-      else this.start(['/bin/sh', '-c', 'echo "lab: nested stdin-script" >&2; exit 1']);
-      data = nl < 0 ? Buffer.alloc(0) : all.subarray(nl + 1);
-    }
-    const stdin = this.proc?.stdin;
+    const stdin = this.proc.stdin;
     if (!stdin || stdin.destroyed) return;
     if (data.length && !stdin.write(data))
       await new Promise<void>((resolve) => {
@@ -144,8 +128,8 @@ class LabCommand extends EventEmitter {
   }
 
   signal(code: string): void {
-    if (code.endsWith('/ctrl_c')) this.proc?.kill('SIGINT');
-    else this.proc?.kill('SIGKILL');
+    if (code.endsWith('/ctrl_c')) this.proc.kill('SIGINT');
+    else this.proc.kill('SIGKILL');
   }
 
   hasOutput(): boolean {
@@ -196,11 +180,12 @@ export async function startWinRmLab(o: WinRmLabOptions): Promise<WinRmLab> {
   const host = o.host ?? '127.0.0.1';
   const maxEnvelope = o.maxEnvelopeBytes ?? 512_000;
   const maxShells = o.maxShellsPerUser ?? 30;
-  const table = o.standIns ?? new Map<string, string>();
-  // The endpoint's user profile: the deploy stand-in keeps its cache under AppData\\Local.
+  // The endpoint's user profile: the deploy script keeps its cache under AppData\\Local.
   const home = mkdtempSync(join(tmpdir(), 'winrm-lab-'));
-  const ctx: StandInContext = { table, localAppData: join(home, 'AppData', 'Local') };
-  mkdirSync(ctx.localAppData, { recursive: true });
+  const localAppData = join(home, 'AppData', 'Local');
+  mkdirSync(localAppData, { recursive: true });
+  ensureWindowsExecutables();
+  const sessionEnv = windowsLikeEnv(localAppData, home);
   const users = new Map(Object.entries(o.users).map(([u, p]) => [u.toLowerCase(), p]));
   const shells = new Map<string, LabShell>();
   const ntlm = new WeakMap<Socket, NtlmState>();
@@ -374,7 +359,7 @@ export async function startWinRmLab(o: WinRmLabOptions): Promise<WinRmLab> {
         const command = child(line, 'Command')?.text ?? '';
         if (!command.trim()) throw faults.badRequest('empty Command');
         const args = findAll(line!, 'Arguments').map((a) => a.text).join(' ');
-        const c = new LabCommand(resolveCommand(command, args, ctx), ctx);
+        const c = new LabCommand(args ? `${command} ${args}` : command, sessionEnv);
         sh.commands.set(c.id, c);
         stats.commands++;
         return reply(res, 200, `${SHELL}/CommandResponse`, messageId, `<rsp:CommandResponse><rsp:CommandId>${c.id}</rsp:CommandId></rsp:CommandResponse>`);
@@ -445,7 +430,7 @@ export async function startWinRmLab(o: WinRmLabOptions): Promise<WinRmLab> {
     host,
     port,
     stats,
-    localAppData: ctx.localAppData,
+    localAppData,
     dropShells: () => {
       for (const sh of shells.values()) for (const c of sh.commands.values()) c.signal('terminate');
       shells.clear();

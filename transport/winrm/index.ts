@@ -1,13 +1,15 @@
-// The WinRM transport: a Transport over one Windows Remote Shell on HTTPS. Commands are
-// PowerShell scripts run as powershell.exe -EncodedCommand; files travel as base64 lines
-// through the stdin of ONE long-lived PowerShell process per transfer, hashed at both ends.
+// The WinRM transport: a Transport over one Windows Remote Shell on HTTPS. Every command is
+// the launcher (transport/scripts/launcher.ps1) with the script call as its first stdin line;
+// files travel as base64 lines through the stdin of ONE long-lived PowerShell process per
+// transfer, hashed at both ends.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from '../types.js';
 import { WinRmHttp, type HttpSettings } from './http.js';
-import { DOWNLOAD_TOO_LARGE, POWERSHELL, STDIN_SCRIPT, downloadScript, encodedArgs, readableStderr, uploadScript } from './powershell.js';
+import { POWERSHELL, launcherArguments, launcherInput, type PsCall } from '../scripts.js';
+import { DOWNLOAD_TOO_LARGE, readableStderr } from './powershell.js';
 import { WinRmShell } from './shell.js';
 import { ENVELOPE_OVERHEAD } from './wsman.js';
 
@@ -37,7 +39,7 @@ export function defaultChunkBytes(maxEnvelopeBytes: number): number {
   return Math.floor(line / 4) * 3;
 }
 
-interface RunInput {
+export interface RunInput {
   command: string;
   args: string;
   /** Data for stdin, sent before reading output; stdin is closed after it. */
@@ -66,14 +68,9 @@ export class WinRmTransport implements Transport {
     return this.shell;
   }
 
-  async exec(script: string, opts: ExecOptions): Promise<ExecResult> {
-    const args = encodedArgs(script);
+  async exec(call: string | PsCall, opts: ExecOptions): Promise<ExecResult> {
     const input = opts.stdin === undefined ? [] : [Buffer.from(opts.stdin, 'utf8')];
-    // A long script travels as the first stdin line of a loader; the caller's input follows it.
-    const run: RunInput = args
-      ? { command: POWERSHELL, args, ...(input.length ? { stdin: input } : {}) }
-      : { command: POWERSHELL, args: encodedArgs(STDIN_SCRIPT)!, stdin: [Buffer.from(Buffer.from(script, 'utf8').toString('base64') + '\n'), ...input] };
-    const r = await this.run(run, opts);
+    const r = await this.run(launch(call, input), opts);
     return { ...r, stderr: readableStderr(r.stderr) };
   }
 
@@ -144,7 +141,7 @@ export class WinRmTransport implements Transport {
       if (local === want) yield Buffer.from('.\n');
     };
     const size = statSync(localPath).size;
-    const r = await this.run({ command: POWERSHELL, args: encodedArgs(uploadScript(remotePath, want))!, stdin: lines() }, { timeoutMs: uploadTimeout(size), maxOutputBytes: 64 * 1024 });
+    const r = await this.run(launch({ script: 'upload.ps1', params: { Dest: remotePath, Sha256: want } }, lines()), { timeoutMs: uploadTimeout(size), maxOutputBytes: 64 * 1024 });
     if (local !== want) throw new TransportError('remote-command', `upload: ${localPath} has sha256 ${local}, not the expected ${want}`, { retryable: false });
     const ok = /^ok (\d+) ([0-9a-f]{64})\s*$/m.exec(r.stdout);
     if (r.exitCode !== 0 || !ok || ok[2] !== want)
@@ -159,7 +156,7 @@ export class WinRmTransport implements Transport {
     const reader = new Base64Lines(file, opts.maxBytes);
     try {
       const r = await this.run(
-        { command: POWERSHELL, args: encodedArgs(downloadScript(remotePath, opts.maxBytes))! },
+        launch({ script: 'download.ps1', params: { Path: remotePath, MaxBytes: Math.floor(opts.maxBytes) } }, []),
         { timeoutMs: uploadTimeout(opts.maxBytes), maxOutputBytes: 0, onStdout: (s) => reader.push(s) },
       );
       await reader.end();
@@ -182,6 +179,18 @@ export class WinRmTransport implements Transport {
     if (shell) await (await shell.catch(() => undefined))?.delete().catch(() => undefined);
     this.http.close();
   }
+}
+
+/** The launcher with the call as its first stdin line and the caller's input after it. */
+export function launch(call: string | PsCall, input: AsyncIterable<Buffer> | Buffer[]): RunInput {
+  const head = launcherInput(call);
+  const stdin = Array.isArray(input)
+    ? [head, ...input]
+    : (async function* () {
+        yield head;
+        yield* input;
+      })();
+  return { command: POWERSHELL, args: launcherArguments(), stdin };
 }
 
 // Upload/download limits: generous for a slow WAN (64 KB/s) with a 2-minute floor.

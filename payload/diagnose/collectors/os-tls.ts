@@ -1,7 +1,11 @@
 // What the operating system's TLS stack says: on Windows the Schannel events of the System
 // log in the time window and the SCHANNEL protocol switches in the registry; on Linux and
 // macOS the OpenSSL version and policy in use, and TLS-related journal lines.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OsTlsDataSchema, type TlsEvent } from '../../schema/diagnose.js';
+import { diagnoseScript } from '../scripts.js';
 import type { z } from 'zod';
 import type { Collector, CollectorContext, Recorder } from '../collector.js';
 import { parseGetWinEventJson, parseWevtutilText, schannelQuery, SCHANNEL_IDS } from '../windows/events.js';
@@ -37,9 +41,17 @@ async function windows(ctx: CollectorContext, rec: Recorder, data: Data): Promis
   const w = await rec.run(ctx, 'wevtutil', ['qe', 'System', `/q:${schannelQuery(windowMs)}`, '/f:text', '/rd:true', `/c:${MAX_EVENTS}`], 'raw/schannel_events.txt');
   if (w.ok) data.events = parseWevtutilText(w.stdout);
   else {
-    const ps = `Get-WinEvent -FilterHashtable @{LogName='System'; ProviderName='Schannel'; StartTime=[datetime]'${ctx.diag.since.toISOString()}'} -MaxEvents ${MAX_EVENTS} -ErrorAction SilentlyContinue | Select-Object TimeCreated,Id,LevelDisplayName,ProviderName,Message | ConvertTo-Json`;
-    const p = await rec.run(ctx, 'powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', ps], 'raw/schannel_events.json');
-    if (p.ok) data.events = parseGetWinEventJson(p.stdout);
+    // The script goes to a file run with -File, so its values are arguments, not script text.
+    const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-ps-'));
+    try {
+      const file = join(dir, 'schannel-events.ps1');
+      writeFileSync(file, diagnoseScript('schannel-events.ps1'));
+      const args = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', file, '-Since', ctx.diag.since.toISOString(), '-MaxEvents', String(MAX_EVENTS)];
+      const p = await rec.run(ctx, 'powershell.exe', args, 'raw/schannel_events.json');
+      if (p.ok) data.events = parseGetWinEventJson(p.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   const r = await rec.run(ctx, 'reg', ['query', SCHANNEL_KEY, '/s'], 'raw/reg_schannel_protocols.txt');
   if (r.ok) data.schannel_protocols = schannelProtocols(r.stdout);
