@@ -1,5 +1,7 @@
 // A mixed fleet through the queue: one WinRM runner (the lab endpoint over HTTPS with the lab
-// CA and NTLM) and one SSH runner (a real sshd), swept by a worker process into one report.
+// CA and NTLM), one Windows-style SSH runner (a real sshd whose commands run as Windows
+// OpenSSH runs them: cmd.exe's 8,191-character limit, then powershell.exe) and one Linux SSH
+// runner, swept by a worker process into one report.
 // The endpoint's powershell.exe is real PowerShell 7 running the shipped scripts (launcher,
 // deploy, upload, download, remove-work); the uploaded win-x64 node.exe runs under wine.
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { ensureWinePrefix, findWine } from '../packaging/wine.js';
 import { connectWinRm } from '../transport/winrm/index.js';
 import { LAB_PASSWORD } from './lab/fault-servers.js';
 import { startWinRmLab, type WinRmLab } from './lab/winrm-server.js';
+import { ensureWindowsExecutables, windowsStyleSshEnv } from './lab/pwsh.js';
+import { startSshd, type LabSshd } from './lab/sshd.js';
 import { tempDir, unzip } from './helpers.js';
 import { PAYLOAD, dropPrefix, fleet, fleetEnv, hostResult, redisDump, startRunners, startWorker, stopWorker, summaryOf, type FleetEnv, type Runners } from './fleet/harness.js';
 
@@ -20,6 +24,7 @@ const WIN_PASS = 'WinRM-Lab-Pässword-7';
 let dir: string;
 let runners: Runners;
 let ep: WinRmLab;
+let winSsh: LabSshd;
 let f: FleetEnv;
 let worker: ReturnType<typeof startWorker>;
 
@@ -33,6 +38,9 @@ beforeAll(async () => {
   ensureWinePrefix(wine);
   dir = tempDir('fleet-winrm-');
   runners = await startRunners(dir, 1, 41);
+  ensureWindowsExecutables();
+  winSsh = await startSshd({ dir, address: '127.0.1.46', authorizedKeys: [runners.key.publicKey], windowsStyle: { env: windowsStyleSshEnv() } });
+  writeFileSync(runners.knownHosts, readFileSync(runners.knownHosts, 'utf8') + winSsh.knownHostsLine + '\n');
   ep = await startWinRmLab({
     certPem: readFileSync(join(lab.dir, 'server.crt'), 'utf8'),
     keyPem: readFileSync(join(lab.dir, 'server.key'), 'utf8'),
@@ -49,13 +57,18 @@ beforeAll(async () => {
     defaults: { probe: postfix },
     hosts: [
       { name: 'win1', ...win, tags: ['mixed'] },
+      { name: 'winssh1', ...winSshHost(), tags: ['mixed'] },
       { name: 'lin1', address: s!.address, port: s!.port, os: 'linux', transport: 'ssh', user: 'root', auth: { key: runners.key.privateKeyPath }, ssh: { knownHosts: runners.knownHosts }, tags: ['mixed'] },
       // The same two runners, probing the lab's Gmail-like AUTH server with a mail account.
       { name: 'win-auth', ...win, tags: ['auth'], probe: authProbe },
+      { name: 'winssh-auth', ...winSshHost(), tags: ['auth'], probe: authProbe },
       { name: 'lin-auth', address: s!.address, port: s!.port, os: 'linux', transport: 'ssh', user: 'root', auth: { key: runners.key.privateKeyPath }, ssh: { knownHosts: runners.knownHosts }, tags: ['auth'], probe: authProbe },
     ],
   };
   writeFileSync(inv, JSON.stringify(inventory, null, 2));
+  function winSshHost() {
+    return { address: winSsh.address, port: winSsh.port, os: 'windows', transport: 'ssh', user: 'root', auth: { key: runners.key.privateKeyPath }, ssh: { knownHosts: runners.knownHosts } };
+  }
   f = fleetEnv(dir, inv);
   // The WinRM password reaches the worker process only; smtp-fleet sweep never sees it.
   worker = startWorker(f, ['--concurrency', '2'], { FLEET_WINRM_PASSWORD: WIN_PASS, FLEET_SMTP_PASSWORD: LAB_PASSWORD });
@@ -64,6 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (worker) await stopWorker(worker);
   await ep?.stop();
+  await winSsh?.stop();
   await runners?.stop();
   if (f) await dropPrefix(f.redisUrl, f.prefix);
 });
@@ -78,8 +92,9 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     const coldMs = Date.now() - t0;
     expect(cold.code, cold.stderr + worker.logText().slice(-3000)).toBe(0);
     const s = summaryOf(cold);
-    expect(s.counts).toMatchObject({ selected: 2, probed: 2, ok: 2, unreachable: 0, failed: 0, pending: 0 });
-    expect(s.hosts.map((h) => `${h.name}:${h.outcome}`).sort()).toEqual(['lin1:ok', 'win1:ok']);
+    expect(s.counts).toMatchObject({ selected: 3, probed: 3, ok: 3, unreachable: 0, failed: 0, pending: 0 });
+    expect(s.hosts.map((h) => `${h.name}:${h.outcome}`).sort()).toEqual(['lin1:ok', 'win1:ok', 'winssh1:ok']);
+    expect(hostResult(f, s.sweep.id, 'winssh1')).toMatchObject({ status: 'probed', transport: 'ssh' });
     const win = hostResult(f, s.sweep.id, 'win1');
     expect(win).toMatchObject({ status: 'probed', transport: 'winrm' });
     if (win.status === 'probed') {
@@ -92,33 +107,53 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     const report = readFileSync(join(sweepDir, 'fleet_report.md'), 'utf8');
     expect(report).toContain('win1');
     expect(report).toContain('lin1');
-    const zip = await unzip(join(sweepDir, 'hosts', 'win1', 'result.zip'));
-    const env = [...zip].find(([name]) => name.endsWith('env_snapshot.json'));
-    expect(JSON.parse(env![1].toString('utf8')).os.platform).toBe('win32');
+    for (const h of ['win1', 'winssh1']) {
+      const zip = await unzip(join(sweepDir, 'hosts', h, 'result.zip'));
+      const env = [...zip].find(([name]) => name.endsWith('env_snapshot.json'));
+      expect(JSON.parse(env![1].toString('utf8')).os.platform, h).toBe('win32');
+    }
     // The endpoint's %LOCALAPPDATA% cache holds both artifacts, and no work folder is left.
-    const cache = join(ep.localAppData, 'smtp-probe');
-    expect(readdirSync(cache).sort()).toEqual(expect.arrayContaining([winRuntime.sha256, 'work']));
-    expect(readdirSync(join(cache, 'work'))).toEqual([]);
+    for (const root of [ep.localAppData, join(winSsh.dir, 'AppData', 'Local')]) {
+      const cache = join(root, 'smtp-probe');
+      expect(readdirSync(cache).sort()).toEqual(expect.arrayContaining([winRuntime.sha256, 'work']));
+      expect(readdirSync(join(cache, 'work'))).toEqual([]);
+    }
 
     const t1 = Date.now();
     const warm = await fleet(f, ['sweep', '--tag', 'mixed', '--json'], {}, 180_000);
     const warmMs = Date.now() - t1;
     expect(warm.code, warm.stderr).toBe(0);
     const w = summaryOf(warm);
-    expect(w.counts).toMatchObject({ selected: 2, ok: 2 });
-    for (const h of ['win1', 'lin1']) {
+    expect(w.counts).toMatchObject({ selected: 3, ok: 3 });
+    for (const h of ['win1', 'winssh1', 'lin1']) {
       const r = hostResult(f, w.sweep.id, h);
       expect(r.status === 'probed' && r.transportStats, h).toEqual({ uploadedBytes: 0, cacheHit: true });
+    }
+
+    // A cached bundle changed on the runner (same size, newer than its stamp) is noticed by
+    // its hash and sent again, on both Windows paths.
+    const bundle = manifest.artifacts.find((a) => a.role === 'bundle')!;
+    for (const root of [ep.localAppData, join(winSsh.dir, 'AppData', 'Local')]) {
+      const cached = join(root, 'smtp-probe', bundle.sha256, bundle.name);
+      writeFileSync(cached, Buffer.alloc(bundle.bytes, 0x20));
+    }
+    const again = await fleet(f, ['sweep', '--tag', 'mixed', '--json'], {}, 180_000);
+    expect(again.code, again.stderr + worker.logText().slice(-3000)).toBe(0);
+    const a = summaryOf(again);
+    expect(a.counts).toMatchObject({ selected: 3, ok: 3 });
+    for (const h of ['win1', 'winssh1']) {
+      const r = hostResult(f, a.sweep.id, h);
+      expect(r.status === 'probed' && r.transportStats, h).toEqual({ uploadedBytes: bundle.bytes, cacheHit: false });
     }
     console.log(`mixed sweep: cold ${coldMs} ms, warm ${warmMs} ms; WinRM endpoint ${ep.stats.requests} HTTP requests, ${ep.stats.commands} commands`);
   }, 400_000);
 
-  it('--auth-test logs in from both runners, the password going worker -> stdin -> probe (real PowerShell 7, node.exe under wine)', async () => {
+  it('--auth-test logs in from every runner, the password going worker -> stdin -> probe (real PowerShell 7, node.exe under wine)', async () => {
     const r = await fleet(f, ['sweep', '--tag', 'auth', '--auth-test', '--json'], {}, 180_000);
     expect(r.code, r.stderr + worker.logText().slice(-3000)).toBe(0);
     const s = summaryOf(r);
-    expect(s.hosts.map((h) => `${h.name}:${h.hintId}`).sort()).toEqual(['lin-auth:ok-auth', 'win-auth:ok-auth']);
-    for (const file of [...filesUnder(f.store), ...filesUnder(ep.localAppData)]) expect(readFileSync(file).includes(LAB_PASSWORD), file).toBe(false);
+    expect(s.hosts.map((h) => `${h.name}:${h.hintId}`).sort()).toEqual(['lin-auth:ok-auth', 'win-auth:ok-auth', 'winssh-auth:ok-auth']);
+    for (const file of [...filesUnder(f.store), ...filesUnder(ep.localAppData), ...filesUnder(winSsh.dir)]) expect(readFileSync(file).includes(LAB_PASSWORD), file).toBe(false);
     expect(await redisDump(f.redisUrl, f.prefix)).not.toContain(LAB_PASSWORD);
   }, 240_000);
 

@@ -55,6 +55,21 @@ export function windowsLikeEnv(localAppData: string, home: string): NodeJS.Proce
   };
 }
 
+/** What a Windows-style sshd sets in its sessions (SetEnv: values without spaces); LOCALAPPDATA is its own. */
+export function windowsStyleSshEnv(): Record<string, string> {
+  const w = wineEnv(WINE_PREFIX);
+  return {
+    WINEPREFIX: w.WINEPREFIX!,
+    WINEDEBUG: w.WINEDEBUG!,
+    WINEDLLOVERRIDES: w.WINEDLLOVERRIDES!,
+    LAB_PWSH: requirePwsh(),
+    POWERSHELL_TELEMETRY_OPTOUT: '1',
+    POWERSHELL_UPDATECHECK: 'Off',
+    DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+    DOTNET_NOLOGO: '1',
+  };
+}
+
 /** `powershell.exe ARGS` as this machine runs it; null for anything else. */
 export function powershellArgv(commandLine: string): string[] | null {
   const words = commandLine.trim().split(/\s+/);

@@ -5,11 +5,23 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitForPort } from './index.js';
 import { freePort } from './ports.js';
 
 const SSHD = '/usr/sbin/sshd';
+const CMD_SHIM = fileURLToPath(new URL('./cmd-shim.mjs', import.meta.url));
+
+/** SetEnv entries of a Windows-style host: its own %LOCALAPPDATA% under the instance folder. */
+function windowsEnv(opts: StartSshdOptions, dir: string): string {
+  if (!opts.windowsStyle) return '';
+  const env = { ...opts.windowsStyle.env, LOCALAPPDATA: join(dir, 'AppData', 'Local') };
+  mkdirSync(env.LOCALAPPDATA, { recursive: true });
+  return Object.entries(env)
+    .map(([k, v]) => ` ${k}=${v}`)
+    .join('');
+}
 const run = promisify(execFile);
 
 export interface LabSshd {
@@ -36,6 +48,11 @@ export interface StartSshdOptions {
   authorizedKeys: string[];
   /** Reuse this host key (private key path) instead of generating one: the bench only, never host-key tests. */
   hostKeyPath?: string;
+  /**
+   * Run every command the way Windows OpenSSH does (test/lab/cmd-shim.mjs: cmd.exe's length
+   * limit, powershell.exe as real PowerShell 7), with this folder as %LOCALAPPDATA%.
+   */
+  windowsStyle?: { env: Record<string, string> };
 }
 
 export function sshdAvailable(): boolean {
@@ -84,7 +101,8 @@ export async function startSshd(opts: StartSshdOptions): Promise<LabSshd> {
       // SHLVL=1: Debian's bash sources ~/.bashrc for commands run by sshd unless it is nested;
       // this machine's root .bashrc (pyenv init) would add ~150 ms to every command, a cost of
       // the lab box and not of the fleet, so the lab's sessions skip it.
-      `SetEnv XDG_CACHE_HOME=${join(dir, 'cache')} SHLVL=1`,
+      `SetEnv XDG_CACHE_HOME=${join(dir, 'cache')} SHLVL=1${windowsEnv(opts, dir)}`,
+      ...(opts.windowsStyle ? [`ForceCommand ${process.execPath} ${CMD_SHIM}`] : []),
       'LogLevel VERBOSE',
       '',
     ].join('\n'),
