@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ManifestSchema } from '../packaging/manifest.js';
 import { ensureWinePrefix, findWine } from '../packaging/wine.js';
 import { connectWinRm } from '../transport/winrm/index.js';
+import { connectSsh } from '../transport/ssh.js';
+import { CMD_EXE_LIMIT, launcherCommandLine, scriptText } from '../transport/scripts.js';
 import { LAB_PASSWORD } from './lab/fault-servers.js';
 import { startWinRmLab, type WinRmLab } from './lab/winrm-server.js';
 import { ensureWindowsExecutables, windowsStyleSshEnv } from './lab/pwsh.js';
@@ -163,6 +165,26 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     expect(dump).not.toContain(WIN_PASS); // ...and holds no password
     for (const file of [...filesUnder(f.store), ...filesUnder(ep.localAppData)]) expect(readFileSync(file).includes(WIN_PASS), file).toBe(false);
   });
+});
+
+describe('the Windows-style SSH host holds commands to cmd.exe limit (real PowerShell 7)', () => {
+  it('refuses a line over 8,191 characters, as the old encoded deploy script was; the launcher fits', async () => {
+    // Connected as a linux runner so the test can send raw command lines of its own choosing.
+    const raw = await connectSsh({ address: winSsh.address, port: winSsh.port, username: 'root', os: 'linux', auth: { kind: 'key', privateKeyPath: runners.key.privateKeyPath }, knownHostsPath: runners.knownHosts, acceptNew: false, connectTimeoutMs: 10_000 });
+    try {
+      const encodedDeploy = `powershell.exe -NoProfile -NonInteractive -EncodedCommand ${Buffer.from(scriptText('deploy.ps1'), 'utf16le').toString('base64')}`;
+      expect(encodedDeploy.length).toBeGreaterThan(CMD_EXE_LIMIT);
+      const refused = await raw.exec(encodedDeploy, { timeoutMs: 20_000 });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain('The command line is too long.');
+      const launcher = await raw.exec(launcherCommandLine(), { timeoutMs: 20_000, stdin: '\n' });
+      // The launcher started and, given an empty first line instead of a call, said so in one line.
+      expect(launcher.exitCode).toBe(1);
+      expect(launcher.stderr).toContain('launcher: the first stdin line is not a script call');
+    } finally {
+      await raw.close();
+    }
+  }, 60_000);
 });
 
 describe('WinRM stdin behind the launcher (real PowerShell 7)', () => {

@@ -18,6 +18,7 @@ while (($b = $in.ReadByte()) -ge 0 -and $b -ne 10) { $line.WriteByte($b) }
 try {
   $text = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([Text.Encoding]::ASCII.GetString($line.ToArray()).Trim()))
   $call = $text | ConvertFrom-Json
+  if ($null -eq $call -or -not ($call.script -is [string])) { throw 'no script' }
 } catch {
   [Console]::Error.WriteLine('launcher: the first stdin line is not a script call')
   exit 1
