@@ -13,6 +13,7 @@ import { waitForPort } from '../test/lab/index.js';
 import { freePort } from '../test/lab/ports.js';
 import { postfixAvailable, startPostfix } from '../test/lab/postfix.js';
 import { makeKeyPair, sshdAvailable, startSshd, type LabSshd } from '../test/lab/sshd.js';
+import { ensureWindowsExecutables, findPwsh, windowsStyleSshEnv } from '../test/lab/pwsh.js';
 import { dropPrefix } from '../test/fleet/harness.js';
 import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
 import { timeRun, type Row } from './measure.js';
@@ -58,6 +59,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; st
   });
 }
 
+const pwshAvailable = () => findPwsh() !== undefined;
+
 async function probeAloneMs(n: number, dir: string, args: string[]): Promise<number> {
   const m = ManifestSchema.parse(JSON.parse(readFileSync(join(ROOT, 'build/payload/manifest.json'), 'utf8')));
   const { runtime, bundle } = artifactsFor(m, 'linux-x64');
@@ -77,6 +80,7 @@ export async function fleetFigures(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'smtp-fleet-bench-'));
   const prefix = `smtp-fleet-bench-${process.pid}`;
   let sshd: LabSshd[] = [];
+  let winSshd: LabSshd[] = [];
   const workers: ChildProcess[] = [];
   const pki = makePki(dir);
   const [p1, p2] = [await freePort(['127.0.0.1']), await freePort(['127.0.0.1'])];
@@ -87,15 +91,25 @@ export async function fleetFigures(): Promise<Row[]> {
     // One host key for all: the bench measures sweeps, not host-key checks (tests do those).
     const hostKey = makeKeyPair(dir, 'host_key');
     sshd = await Promise.all(Array.from({ length: n }, (_, i) => startSshd({ dir, address: `127.0.2.${10 + i}`, authorizedKeys: [key.publicKey], hostKeyPath: hostKey.privateKeyPath })));
+    // Windows-style runners (cmd.exe's limit, real PowerShell 7, node.exe under wine): few,
+    // since each probe there starts PowerShell and wine on this machine's two cores.
+    const winN = pwshAvailable() ? Number(process.env.BENCH_FLEET_WIN_N ?? 5) : 0;
+    if (winN) ensureWindowsExecutables();
+    winSshd = await Promise.all(
+      Array.from({ length: winN }, (_, i) => startSshd({ dir, address: `127.0.3.${10 + i}`, authorizedKeys: [key.publicKey], hostKeyPath: hostKey.privateKeyPath, windowsStyle: { env: windowsStyleSshEnv() } })),
+    );
     const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, sshd.map((s) => s.knownHostsLine).join('\n') + '\n');
+    writeFileSync(knownHosts, [...sshd, ...winSshd].map((s) => s.knownHostsLine).join('\n') + '\n');
     const inventory = join(dir, 'inventory.json');
     writeFileSync(
       inventory,
       JSON.stringify({
         version: 1,
         defaults: { os: 'linux', transport: 'ssh', user: 'root', auth: { key: key.privateKeyPath }, ssh: { knownHosts }, probe: { server: '127.0.0.1', ports: [`${p1}:starttls`], flags: { ca: [pki.caCert] } } },
-        hosts: sshd.map((s, i) => ({ name: `runner-${String(i + 1).padStart(3, '0')}`, address: s.address, port: s.port })),
+        hosts: [
+          ...sshd.map((s, i) => ({ name: `runner-${String(i + 1).padStart(3, '0')}`, address: s.address, port: s.port, tags: ['linux'] })),
+          ...winSshd.map((s, i) => ({ name: `win-${String(i + 1).padStart(3, '0')}`, address: s.address, port: s.port, os: 'windows', tags: ['windows'] })),
+        ],
       }),
     );
     const store = join(dir, 'store');
@@ -117,9 +131,10 @@ export async function fleetFigures(): Promise<Row[]> {
       return { ms: r.ms, summary, uploaded, controllerRssMb: r.rssMb };
     };
     const floor = await sshFloor(sshd, key.privateKeyPath, knownHosts);
-    const cold = await sweep([]);
-    const warm = await sweep([]);
-    const small = await sweep(['--limit', '10']);
+    const cold = await sweep(['--tag', 'linux']);
+    const warm = await sweep(['--tag', 'linux']);
+    const small = await sweep(['--tag', 'linux', '--limit', '10']);
+    const win = winN ? { cold: await sweep(['--tag', 'windows']), warm: await sweep(['--tag', 'windows']), linux: await sweep(['--tag', 'linux', '--limit', String(winN)]) } : undefined;
     const floorAgain = await sshFloor(sshd, key.privateKeyPath, knownHosts);
     const floorMs = Math.min(floor, floorAgain);
     // The runner-side work without SSH: on a real fleet each runner spends this on its own CPU;
@@ -138,10 +153,18 @@ export async function fleetFigures(): Promise<Row[]> {
       { metric: `fleet: controller peak RSS, sweep of ${n}`, value: warm.controllerRssMb, unit: 'MB', reference: { name: 'sweep of 10', value: small.controllerRssMb }, target: { text: 'flat as N grows (within 1.25x)', ok: warm.controllerRssMb <= 1.25 * small.controllerRssMb } },
       { metric: `fleet: worker peak RSS (${Math.ceil(n / 2)} runners at once)`, value: workerRss, unit: 'MB' },
       { metric: `fleet: warm sweep, hosts ok`, value: warm.summary.counts.ok, unit: `of ${n}` },
+      ...(win
+        ? [
+            { metric: `fleet: cold sweep of ${winN} Windows-style sshd runners (PowerShell 7, node.exe under wine)`, value: win.cold.ms, unit: 'ms', reference: { name: `warm sweep of ${winN} Linux runners`, value: win.linux.ms } },
+            { metric: `fleet: warm sweep of ${winN} Windows-style sshd runners`, value: win.warm.ms, unit: 'ms', reference: { name: `warm sweep of ${winN} Linux runners`, value: win.linux.ms } },
+            { metric: 'fleet: uploaded per Windows-style runner, cold sweep', value: win.cold.uploaded / winN / MB, unit: 'MB' },
+            { metric: 'fleet: Windows-style warm sweep, hosts ok', value: win.warm.summary.counts.ok, unit: `of ${winN}` },
+          ]
+        : []),
     ];
   } finally {
     for (const w of workers) w.kill('SIGTERM');
-    await Promise.all(sshd.map((s) => s.stop()));
+    await Promise.all([...sshd, ...winSshd].map((s) => s.stop()));
     pf.stop();
     await dropPrefix('redis://127.0.0.1:6379', prefix).catch(() => {});
     rmSync(dir, { recursive: true, force: true });

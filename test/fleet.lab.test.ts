@@ -283,7 +283,7 @@ describe('untrusted ZIPs coming back from a runner', () => {
       traversal: buildZip([{ name: '../../escaped.txt', data: 'owned' }]).toString('base64'),
       badjson: buildZip([{ name: 'probe_summary.json', data: '{"schema": "smtp-probe/probe-summary", "verdict": ' }, { name: 'report.md', data: 'x', externalAttrs: unixMode(0o100644) }]).toString('base64'),
     };
-    const script = `const fs=require('fs');const a=process.argv;const v=a[a.indexOf('--ehlo-name')+1];const z=a[a.indexOf('--zip-to')+1];
+    const script = `const fs=require('fs');const a=process.argv;const p=JSON.parse(Buffer.from(a[a.indexOf('--args-b64')+1],'base64').toString());const v=p[p.indexOf('--ehlo-name')+1];const z=a[a.indexOf('--zip-to')+1];
 const Z=${JSON.stringify(zips)};
 if(v==='oversize'){const fd=fs.openSync(z,'w');fs.writeSync(fd,Buffer.alloc(1024*1024),0,1024*1024,21*1024*1024);fs.closeSync(fd);}else fs.writeFileSync(z,Buffer.from(Z[v],'base64'));`;
     writeFileSync(join(evil, 'evil.cjs'), script);
