@@ -1,5 +1,5 @@
 // The two deploy scripts as shipped, run for real (deploy.ps1 by PowerShell 7 through the
-// launcher, deploy.sh by sh) against a cache holding a stand-in "runtime": a tiny sh program
+// launcher, deploy.sh by sh) against a cache whose "runtime" is a tiny recording sh program
 // that records the argv and stdin it was given. What the probe would receive is then
 // checked byte for byte: hostile inventory values stay inside the one --args-b64 value, and
 // the password arrives on stdin only.

@@ -198,6 +198,7 @@ async function runScript(
   // Whatever a runner prints (a shell that traces, a probe that echoes) must not carry the
   // secret we handed it into the job log or an error message.
   const secret = req.stdin?.replace(/\r?\n$/, '');
+  const log = new LogBudget(hooks.onLog);
   const scrub = (line: string) => (secret && secret.length >= 1 ? line.split(secret).join('[redacted]') : line);
   const start = performance.now();
   let runStart = 0;
@@ -223,7 +224,7 @@ async function runScript(
     if (!line.startsWith(`${MARK} `)) {
       const safe = scrub(line);
       out.push(safe);
-      return hooks.onLog?.(safe);
+      return log.line(safe);
     }
     const [word, ...rest] = line.slice(MARK.length + 1).split(' ');
     const value = rest.join(' ');
@@ -241,7 +242,7 @@ async function runScript(
   const onErr = new LineSplitter((line) => {
     const safe = scrub(line);
     err.push(safe);
-    hooks.onLog?.(safe);
+    log.line(safe);
   });
   try {
     const r = await t.exec(script, {
@@ -255,24 +256,90 @@ async function runScript(
   } finally {
     onOut.end();
     onErr.end();
+    log.flush();
     if (pass.ran) pass.runMs = Math.round(performance.now() - runStart);
     else pass.cacheMs = Math.round(performance.now() - start);
   }
   return pass;
 }
 
-/** Cuts streamed text into lines (the last, unterminated one on end()). */
-class LineSplitter {
+/** Longest line passed on; a runner printing megabytes without a newline costs no more. */
+export const MAX_LINE_CHARS = 4096;
+
+/**
+ * Cuts streamed text into lines (the last, unterminated one on end()). A line longer than
+ * MAX_LINE_CHARS is passed on cut, with how much was dropped, and the rest of it skipped.
+ */
+export class LineSplitter {
   private rest = '';
+  private dropped = 0;
   constructor(private readonly onLine: (line: string) => void) {}
   push(s: string): void {
-    const parts = (this.rest + s).split(/\r?\n/);
-    this.rest = parts.pop() ?? '';
-    for (const p of parts) this.onLine(p);
+    let at = 0;
+    for (let nl = s.indexOf('\n', at); ; nl = s.indexOf('\n', at)) {
+      const piece = nl < 0 ? s.slice(at) : s.slice(at, nl);
+      this.add(piece);
+      if (nl < 0) return;
+      this.emit();
+      at = nl + 1;
+    }
   }
   end(): void {
-    if (this.rest) this.onLine(this.rest);
+    if (this.rest || this.dropped) this.emit();
+  }
+  private add(piece: string): void {
+    const room = MAX_LINE_CHARS - this.rest.length;
+    if (piece.length <= room) this.rest += piece;
+    else {
+      this.rest += piece.slice(0, Math.max(0, room));
+      this.dropped += piece.length - Math.max(0, room);
+    }
+  }
+  private emit(): void {
+    const line = this.rest.endsWith('\r') ? this.rest.slice(0, -1) : this.rest;
+    this.onLine(this.dropped ? `${line} [... ${this.dropped} more characters dropped]` : line);
     this.rest = '';
+    this.dropped = 0;
+  }
+}
+
+/** Lines and characters of runner output one job may put into its log: the head, then the tail. */
+export const LOG_BUDGET = { headLines: 200, tailLines: 100, chars: 256 * 1024 };
+
+/**
+ * Keeps a job's log bounded whatever the runner prints: the first lines go out as they come
+ * (while the character budget lasts), the last ones are held back in a ring and go out at the
+ * end behind one line saying how much was dropped in between.
+ */
+export class LogBudget {
+  private sent = 0;
+  private chars = 0;
+  private ring: string[] = [];
+  private skipped = 0;
+  private skippedChars = 0;
+  constructor(private readonly out: ((line: string) => void) | undefined) {}
+  line(line: string): void {
+    if (!this.out) return;
+    if (this.sent < LOG_BUDGET.headLines && this.chars + line.length <= LOG_BUDGET.chars / 2) {
+      this.sent++;
+      this.chars += line.length;
+      return this.out(line);
+    }
+    this.ring.push(line);
+    if (this.ring.length > LOG_BUDGET.tailLines) {
+      const gone = this.ring.shift()!;
+      this.skipped++;
+      this.skippedChars += gone.length;
+    }
+  }
+  flush(): void {
+    if (!this.out) return;
+    if (this.skipped) this.out(`[... ${this.skipped} lines (${this.skippedChars} characters) of runner output dropped ...]`);
+    let chars = 0;
+    for (const l of this.ring) if ((chars += l.length) <= LOG_BUDGET.chars / 2) this.out(l);
+    this.ring = [];
+    this.skipped = 0;
+    this.skippedChars = 0;
   }
 }
 
