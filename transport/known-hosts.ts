@@ -48,7 +48,8 @@ export function hostName(address: string, port: number): string {
 /** Does one host field (comma list, `!` negations, `*`/`?` wildcards, hashed) name this host? */
 export function hostFieldMatches(field: string, address: string, port: number): boolean {
   const name = hostName(address, port);
-  if (field.startsWith('|1|')) return hashedMatches(field, name);
+  // ssh(1) hashes the lowercased name, as it compares plain names without case.
+  if (field.startsWith('|1|')) return hashedMatches(field, name.toLowerCase());
   let hit = false;
   for (const pattern of field.split(',')) {
     const negated = pattern.startsWith('!');

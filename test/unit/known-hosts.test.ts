@@ -40,6 +40,14 @@ describe('known_hosts', () => {
     expect(hostFieldMatches(field, '10.1.1.1', 22)).toBe(false);
   });
 
+  it('matches a hashed name whatever the case of the address, as ssh(1) does', () => {
+    const salt = Buffer.from('fedcba98765432100123');
+    const field = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('[localhost]:2222').digest('base64')}`;
+    expect(hostFieldMatches(field, 'LOCALHOST', 2222)).toBe(true);
+    expect(hostFieldMatches(field, 'LocalHost', 2222)).toBe(true);
+    expect(hostFieldMatches(field, 'localhost', 2222)).toBe(true);
+  });
+
   it('skips comments and @cert-authority lines, keeps line numbers, and judges keys', () => {
     const text = [
       '# fleet hosts',
