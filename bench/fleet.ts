@@ -121,7 +121,16 @@ export async function fleetFigures(): Promise<Row[]> {
     const workerPeak = workers.map(watchRss);
     const sweep = async (extra: string[]): Promise<Measured> => {
       const r = await run(['sweep', '--json', ...extra], env);
-      if (r.code !== 0) throw new Error(`bench: fleet sweep exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`);
+      if (r.code !== 0) {
+        const failed = (() => {
+          try {
+            return FleetSummarySchema.parse(JSON.parse(r.stdout)).hosts.filter((h) => h.outcome !== 'ok').map((h) => `${h.name}: ${h.outcome} ${JSON.stringify(h).slice(0, 300)}`);
+          } catch {
+            return [];
+          }
+        })();
+        throw new Error(`bench: fleet sweep ${extra.join(' ')} exit ${r.code}: ${r.stderr.trim().split('\n').pop()}\n${failed.slice(0, 3).join('\n')}`);
+      }
       const summary = FleetSummarySchema.parse(JSON.parse(r.stdout));
       let uploaded = 0;
       for (const h of summary.hosts) {

@@ -11,7 +11,8 @@ import { waitForPort } from './index.js';
 import { freePort } from './ports.js';
 
 const SSHD = '/usr/sbin/sshd';
-const CMD_SHIM = fileURLToPath(new URL('./cmd-shim.mjs', import.meta.url));
+// Beside this module in the source tree; the compiled bench (dist/test/lab) uses the source's.
+const CMD_SHIM = [new URL('./cmd-shim.mjs', import.meta.url), new URL('../../../test/lab/cmd-shim.mjs', import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p))!;
 
 /** SetEnv entries of a Windows-style host: its own %LOCALAPPDATA% under the instance folder. */
 function windowsEnv(opts: StartSshdOptions, dir: string): string {
