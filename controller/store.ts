@@ -9,6 +9,7 @@
 // Every write goes to a temporary name in the same folder and is renamed into place, so a
 // reader sees the old file or the new one, never half of one; writing a host twice leaves
 // one result (the last). Ids are checked before they become paths.
+import { makeDirs } from '../payload/util/make-dirs.js';
 import { randomBytes } from 'node:crypto';
 import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
@@ -54,7 +55,7 @@ export class Store {
   static async open(root: string): Promise<Store> {
     const store = new Store(root);
     try {
-      await mkdir(join(store.root, 'sweeps'), { recursive: true });
+      makeDirs(join(store.root, 'sweeps'));
     } catch (err) {
       throw new StoreError(`cannot use --store "${root}": ${errorCode(err) ?? 'not writable'}`);
     }

@@ -1,6 +1,7 @@
 // The run folder: written under a hidden temporary name and renamed into place at the
 // end, so an interrupted or failed run never leaves a half-written smtp-probe-* folder.
 import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../util/make-dirs.js';
 import { dirname, join } from 'node:path';
 import { UsageError, errorCode } from '../util/errors.js';
 import { writeZip } from './zip.js';
@@ -30,7 +31,7 @@ export class RunFolder {
   /** Checks --out up front (before any probing) and reserves a temporary folder in it. */
   static open(outDir: string, name: string, filter: FileFilter | null = null): RunFolder {
     try {
-      mkdirSync(outDir, { recursive: true });
+      makeDirs(outDir);
       if (!statSync(outDir).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
       const tmp = mkdtempSync(join(outDir, `.${name}.partial-`));
       const folder = new RunFolder(outDir, tmp, name, filter);
