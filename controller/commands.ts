@@ -1,5 +1,6 @@
 // The smtp-fleet commands. Loaded only when a command runs, so `--help` and one-line
 // errors do not pay for BullMQ, ioredis and the schemas.
+import { CronExpressionParser } from 'cron-parser';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -65,10 +66,10 @@ function positiveInt(text: string | undefined, flag: string, fallback: number): 
   return n;
 }
 
-export function ms(text: string | undefined, flag: string, fallback: number): number {
+export function ms(text: string | undefined, flag: string, fallback: number, maxMs?: number): number {
   if (text === undefined) return fallback;
   try {
-    return parseDuration(text, flag);
+    return parseDuration(text, flag, maxMs);
   } catch (err) {
     throw new FleetError('usage', errorMessage(err));
   }
@@ -327,9 +328,20 @@ export async function scheduleCommand(g: Globals, f: ScheduleFlags): Promise<num
   const inventory = resolve(g.inventory);
   if (!existsSync(inventory)) throw new FleetError('usage', `inventory ${inventory} not found`);
   const data = { v: 1 as const, inventory, selection: SelectionSchema.parse(selectionOf(f)), options: optionsOf(f), retry: retryOf(f) };
-  await withRedis(g, (redis) => upsertSchedule(redis, g.prefix, { name: f.name, cron: f.cron, everyMs: f.every ? ms(f.every, '--every', 0) : undefined, tz: f.tz }, data));
+  const everyMs = f.every ? ms(f.every, '--every', 0, 366 * 86_400_000) : undefined;
+  if (f.cron) checkCron(f.cron, f.tz);
+  await withRedis(g, (redis) => upsertSchedule(redis, g.prefix, { name: f.name, cron: f.cron, everyMs, tz: f.tz }, data));
   process.stdout.write(`schedule ${f.name}: ${f.cron ?? `every ${f.every}`} (inventory ${inventory})\n`);
   return FLEET_EXIT.ok;
+}
+
+/** A bad pattern or time zone is the user's input: one line, exit 2, before Redis is asked. */
+function checkCron(pattern: string, tz: string | undefined): void {
+  try {
+    CronExpressionParser.parse(pattern, tz ? { tz } : {});
+  } catch (err) {
+    throw new FleetError('usage', `--cron "${pattern}"${tz ? ` (tz ${tz})` : ''} is not a valid cron pattern: ${errorMessage(err).split('\n')[0]}`);
+  }
 }
 
 export async function unscheduleCommand(g: Globals, f: { name: string }): Promise<number> {

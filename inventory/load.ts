@@ -74,7 +74,13 @@ export function parseInventory(text: string, file: string): Inventory {
   const yamlError = doc.errors[0];
   if (yamlError) fail(yamlError.pos[0], [], yamlError.message.split('\n')[0]!);
 
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias bomb ("billion laughs") stops here: the yaml library refuses the expansion.
+    fail(0, [], `cannot read the YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(0, [], 'expected a mapping with version, defaults, groups and hosts');
 
   const secret = findSecret(raw, []);

@@ -32,6 +32,9 @@ describe('smtp-fleet bad input', () => {
     ['a bad duration', INVENTORY, ['sweep', '--local', '--timeout', 'soon'], /--timeout/],
     ['an unknown option', INVENTORY, ['sweep', '--everything'], /unknown option '--everything'/],
     ['schedule without a pattern', INVENTORY, ['schedule'], /schedule needs --cron/],
+    ['a bad cron pattern', INVENTORY, ['schedule', '--cron', '61 25 * * *'], /--cron "61 25 \* \* \*" is not a valid cron pattern/],
+    ['an --every past a year', INVENTORY, ['schedule', '--every', '400d'], /--every "400d".*at most 366d/],
+    ['a YAML alias bomb in the inventory', `version: 1\na: &a ["x","x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nhosts: []\n`, ['sweep', '--local'], /inventory\.yml:1:1: cannot read the YAML: .*alias/i],
   ])('%s: one line, exit 2', async (_what, text, args, message) => {
     const r = await fleet(setup(text), args);
     expect(r.code).toBe(2);
@@ -39,6 +42,12 @@ describe('smtp-fleet bad input', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
+  });
+
+  it('schedule --every 6h is accepted (the README example): it gets as far as Redis', async () => {
+    const r = await fleet(setup(), ['schedule', '--every', '6h']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).not.toMatch(/--every/);
   });
 
   it('a missing payload build is named with the command that makes one', async () => {
