@@ -173,6 +173,10 @@ describe('WinRM client errors', () => {
     const wrong = await failure(connectWinRm(opts(ep, { caFile: undefined, thumbprint: 'ab'.repeat(32) })));
     expect(wrong.code).toBe('tls');
     expect(wrong.message).toMatch(/thumbprint mismatch/);
+    // The SHA-1 Thumbprint Windows shows works too (the inventory accepts it), and a wrong one fails.
+    const sha1 = new X509Certificate(certPem).fingerprint.replace(/:/g, '');
+    await (await connectWinRm(opts(ep, { caFile: undefined, thumbprint: sha1 }))).close();
+    expect((await failure(connectWinRm(opts(ep, { caFile: undefined, thumbprint: 'cd'.repeat(20) })))).message).toMatch(/thumbprint mismatch/);
   });
 
   it('turning validation off is possible only explicitly, and warns loudly', async () => {
@@ -239,6 +243,6 @@ describe('WinRM client errors', () => {
     expect((await failure(connectWinRm(opts(ep, { port })))).code).toBe('unreachable');
     const http = await failure(connectWinRm(opts(ep, { https: false })));
     expect(http.message).toMatch(/not support.*HTTPS/);
-    expect((await failure(connectWinRm(opts(ep, { caFile: undefined, thumbprint: 'AB12' })))).message).toMatch(/SHA-256/);
+    expect((await failure(connectWinRm(opts(ep, { caFile: undefined, thumbprint: 'AB12' })))).message).toMatch(/SHA-256.*SHA-1/);
   });
 });

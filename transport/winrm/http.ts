@@ -64,7 +64,11 @@ export class WinRmHttp {
     const host = s.address.includes(':') ? `[${s.address}]` : s.address;
     this.url = `https://${host}:${s.port}/wsman`;
     const pin = s.thumbprint ? normThumbprint(s.thumbprint) : undefined;
-    if (pin && pin.length !== 64) throw new TransportError('tls', `${s.label}: the pinned thumbprint must be a SHA-256 (64 hex digits), got ${pin.length} digits`, { retryable: false });
+    // SHA-1 is what Windows shows as a certificate's Thumbprint (certlm, Get-ChildItem Cert:\),
+    // so it is accepted next to SHA-256: matching an existing certificate's SHA-1 needs a
+    // second preimage, which no known attack gives.
+    if (pin && pin.length !== 64 && pin.length !== 40)
+      throw new TransportError('tls', `${s.label}: the pinned thumbprint must be a SHA-256 (64 hex digits) or the SHA-1 Windows shows (40), got ${pin.length} digits`, { retryable: false });
     if (s.insecureSkipVerify && !pin) {
       process.emitWarning(`${s.label}: WinRM certificate validation is OFF (insecureSkipVerify): anyone on the path can read the password and commands`, { code: 'SMTP_PROBE_WINRM_INSECURE' });
     }
@@ -86,7 +90,7 @@ export class WinRmHttp {
         clearTimeout(timer);
         const cert = sock.getPeerCertificate();
         if (pin) {
-          const got = normThumbprint(cert.fingerprint256 ?? '');
+          const got = normThumbprint((pin.length === 40 ? cert.fingerprint : cert.fingerprint256) ?? '');
           if (got !== pin) {
             const err = Object.assign(new Error(`certificate thumbprint mismatch: expected ${pin}, got ${got}`), { code: 'ERR_WINRM_THUMBPRINT' });
             sock.destroy();
