@@ -251,6 +251,10 @@ function findSecret(value: unknown, path: PropertyKey[]): Issue | null {
       const hit = findSecret(v, [...path, k]);
       if (hit) return hit;
     }
+  } else if (typeof value === 'string' && value.includes('\0')) {
+    // A NUL cannot pass through any command line: refused here, rather than failing on a
+    // runner as if the network had.
+    return { path, message: 'holds a NUL character, which no setting may contain' };
   }
   return null;
 }

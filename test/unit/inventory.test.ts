@@ -154,6 +154,10 @@ ${extra}`;
     expect(errorOf(host('    auth:\n      password: hunter2\n'))).not.toContain('hunter2');
   });
 
+  it('refuses a NUL in any setting, naming where', () => {
+    expect(errorOf(host('    auth: { agent: true }\n    probe:\n      flags: { ehlo-name: "bot\\0x" }\n'))).toMatch(/^inventory\.yml:\d+:\d+: hosts\[0\]\.probe\.flags\.ehlo-name: holds a NUL character/);
+  });
+
   it('names the field of a wrong value and of an unknown field', () => {
     expect(errorOf(host('    auth: { agent: true }\n    port: 99999\n'))).toMatch(/^inventory\.yml:9:5: hosts\[0\]\.port: Too big/);
     expect(errorOf(host('    auth: { agent: true }\n    colour: blue\n'))).toBe('inventory.yml:9:5: hosts[0].colour: unknown field "colour"');
