@@ -199,7 +199,8 @@ async function runScript(
   // secret we handed it into the job log or an error message.
   const secret = req.stdin?.replace(/\r?\n$/, '');
   const log = new LogBudget(hooks.onLog);
-  const scrub = (line: string) => (secret && secret.length >= 1 ? line.split(secret).join('[redacted]') : line);
+  // Shorter than 4 characters it would blank ordinary words out of the log (and is no real password).
+  const scrub = (line: string) => (secret && secret.length >= 4 ? line.split(secret).join('[redacted]') : line);
   const start = performance.now();
   let runStart = 0;
   // base64 grows 4/3, plus a newline per 76 characters.

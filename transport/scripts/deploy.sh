@@ -51,7 +51,7 @@ if [ "$pw_stdin" = yes ]; then
   # head passes the first line of our stdin through a FIFO to the probe's stdin: the
   # password is never in a shell variable, an argument or a traced command. Waiting for
   # head before the watcher below starts keeps the two from racing for that line.
-  mkfifo "$w/.password" || exit 1
+  mkfifo -m 600 "$w/.password" || exit 1
   head -n 1 <&3 >"$w/.password" &
   h=$!
   "$rt" "$@" --password-stdin <"$w/.password" 3<&- &
