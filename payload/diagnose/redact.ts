@@ -16,7 +16,11 @@ const XML_ATTR = new RegExp(String.raw`(\b${SECRET_KEY}\s*=\s*)(["'])[^"']*\2`, 
 const PLAIN_PAIR = new RegExp(String.raw`(\b${SECRET_KEY}\b[ \t]*[:=][ \t]*)(?!\[redacted\]|\[withheld\]|\*\*\*|null\b|true\b|false\b|"|')([^\s,;&"'<>]+)`, 'gi');
 const AUTH_HEADER = /\b((?:proxy-)?authorization[ \t]*[:=][ \t]*(?:(?:basic|bearer|negotiate|ntlm|digest)[ \t]+)?)[^\r\n"']+/gi;
 const BEARER = /\b(bearer[ \t]+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
-const AUTH_CMD = /\b(AUTH[ \t]+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|NTLM|GSSAPI)[ \t]+)(?!\[withheld\]|\[redacted\])\S+/gi;
+// An AUTH command's initial response is base64 (or "="); an EHLO capability line such as
+// `250-AUTH PLAIN LOGIN XOAUTH2` lists mechanism names instead, which are no secret, and a
+// JSON string around either keeps its closing quote.
+const MECHS = 'PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|DIGEST-MD5|NTLM|GSSAPI|SCRAM-SHA-1|SCRAM-SHA-256|ANONYMOUS|EXTERNAL';
+const AUTH_CMD = new RegExp(String.raw`\b(AUTH[ \t]+(?:${MECHS})[ \t]+)(?!\[withheld\]|\[redacted\]|(?:${MECHS})\b)[A-Za-z0-9+/]+={0,2}`, 'gi');
 const TOKENS = [/\bya29\.[A-Za-z0-9_\-.]+/g, /\b1\/\/[A-Za-z0-9_-]{20,}/g, /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g];
 // user:password@ in any URL; the scheme is anchored at a word start and both parts bounded,
 // so a multi-megabyte line without one stays linear.
@@ -70,7 +74,8 @@ function afterAuth(text: string): string {
   let window = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (/\bAUTH\b/.test(line)) {
+    // An AUTH command opens the window; a server's capability line (`250-AUTH ...`) does not.
+    if (/\bAUTH\b/.test(line) && !/\b\d{3}[ -]AUTH\b/.test(line)) {
       window = 6;
       continue;
     }
@@ -97,6 +102,15 @@ function looksEncoded(word: string): boolean {
   return word.length >= 8 && !/^\d+$/.test(word) && (/[\d+/=]/.test(word) || /[a-z][A-Z]/.test(word));
 }
 
+/** A malformed %-escape (a password with a bare `%`) is kept as written, never an exception. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** Variables whose names say they hold a secret; their values are scrubbed from every file. */
 export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] {
   const out: string[] = [];
@@ -105,7 +119,7 @@ export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] 
     if (/(pass(word|wd)?|pwd|secret|token|api_?key|credential)s?$/i.test(k) && v.length >= 6) out.push(v);
     if (/_proxy$/i.test(k)) {
       const m = /:\/\/([^/@\s:]+)(?::([^/@\s]+))?@/.exec(v);
-      if (m?.[2]) out.push(decodeURIComponent(m[2]));
+      if (m?.[2]) out.push(m[2], safeDecode(m[2]));
     }
   }
   return out;
