@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseResolvConf } from '../payload/diagnose/collectors/dns.js';
 import { DIAGNOSE_SCHEMAS, type Aa, type Clock, type DnsSnapshot, type Manifest, type NetworkSnapshot, type OsTls, type Proxy } from '../payload/schema/diagnose.js';
-import type { ProbeSummary } from '../payload/schema/summary.js';
+import { ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary.js';
 import { startSntp, type LabSntp } from './lab/sntp.js';
 import { CLI, filesUnder, readJson, runCli, runFolder, tempDir, unzip } from './helpers.js';
 
@@ -86,6 +86,11 @@ describe('diagnose against the lab', () => {
 
   it('writes one schema-valid JSON per collector, and a manifest that matches every byte', () => {
     for (const [name, schema] of Object.entries(DIAGNOSE_SCHEMAS)) schema.parse(json(`${name}.json`));
+    // The probe's own summary went through the redactor too, and is still valid: its EHLO
+    // capability line (250-AUTH ...) used to lose its closing quote there.
+    const summary = ProbeSummarySchema.parse(JSON.parse(readFileSync(join(folder, 'probe_summary.json'), 'utf8')));
+    const ehlo = summary.attempts.flatMap((a) => a.smtp?.ehlo_tls?.lines ?? a.smtp?.ehlo?.lines ?? []);
+    expect(ehlo.find((l) => /AUTH /.test(l))).toMatch(/^250[- ]AUTH( [A-Z0-9-]+)+$/);
     const m = json<Manifest>('manifest.json');
     const files = filesUnder(folder).filter((f) => f !== 'manifest.json' && !f.startsWith('attachments/'));
     expect(m.files.map((f) => f.file).sort()).toEqual(files);
