@@ -40,9 +40,16 @@ export interface ParsedReply {
 
 const LINE = /^(\d{3})([ -]?)(.*)$/;
 
+/**
+ * The most reply text the rules look at. The wire reader already caps one reply at 64 KB;
+ * this also covers pasted text, and keeps every rule's cost bounded whatever the caller
+ * hands in. The head is kept: the code and the reason come first in a reply.
+ */
+export const MAX_CLASSIFIED_CHARS = 64 * 1024;
+
 /** Parses one reply (or any pasted text: a bounce, a log line). Never throws. */
 export function parseReply(input: string): ParsedReply {
-  const lines = input.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim().length > 0);
+  const lines = input.slice(0, MAX_CLASSIFIED_CHARS).split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim().length > 0);
   let code: number | null = null;
   const texts: string[] = [];
   for (const raw of lines) {

@@ -946,7 +946,9 @@ export const REPLY_RULES: readonly ReplyRule[] = [
     id: 'generic-helo-rejected',
     class: 'smtp-policy',
     codes: [421, 501, 504, 550, 554],
-    text: /(?:HELO|EHLO)[^.]*(?:invalid|rejected|not (?:a )?(?:valid|fully)|requires? (?:a )?(?:FQDN|fully))|bad HELO|invalid (?:HELO|EHLO)/i,
+    // Gap bounded to 200 characters: an unbounded [^.]* rescans the rest of the reply from
+    // every HELO/EHLO, which a hostile server repeating the word turns quadratic.
+    text: /(?:HELO|EHLO)[^.]{0,200}(?:invalid|rejected|not (?:a )?(?:valid|fully)|requires? (?:a )?(?:FQDN|fully))|bad HELO|invalid (?:HELO|EHLO)/i,
     summary: 'the server refused the host name the client gave in HELO/EHLO',
     next_step: 'Set a fully qualified, resolvable host name for EHLO in the bot (Java Mail mail.smtp.localhost, MailKit LocalDomain) instead of the machine\'s short name or an IP.',
     source: 'RFC 5321',
@@ -1009,7 +1011,8 @@ export const REPLY_RULES: readonly ReplyRule[] = [
     id: 'generic-daily-limit',
     class: 'smtp-policy',
     codes: [421, 451, 452, 550, 554],
-    text: /daily[\w ]*(?:limit|quota)|(?:sending|outbound) (?:limit|quota) (?:exceeded|reached)/i,
+    // Gap bounded for the same reason as generic-helo-rejected (linear time, not quadratic).
+    text: /daily[\w ]{0,80}(?:limit|quota)|(?:sending|outbound) (?:limit|quota) (?:exceeded|reached)/i,
     summary: 'the account reached its sending quota for the period',
     next_step: 'Wait for the quota window to reset and count how much the bots send; spread the load over several accounts or use a bulk-mail service.',
     source: 'RFC 3463',

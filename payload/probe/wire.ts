@@ -24,6 +24,11 @@ export class WireError extends Error {
 
 const MAX_REPLY_BYTES = 64 * 1024;
 const MAX_REPLY_LINES = 256;
+// Total size of one multi-line reply. A hostile server may send 256 lines of 64 KB each
+// (16 MB) to make the classifier work; a reply that grows past this is a protocol error
+// (kind 'malformed'), not cut and kept: a real server never sends one, and ending the
+// dialogue keeps the lines read so far as evidence without handing them on as a reply.
+const MAX_REPLY_TOTAL = 64 * 1024;
 const LINE = /^(\d{3})([ -])(.*)$|^(\d{3})$/;
 
 /** RFC 3463 enhanced status code (class.subject.detail) in a reply's text, if any. */
@@ -37,6 +42,7 @@ export class Wire {
   private socket: Socket | null = null;
   private buffer = '';
   private pending: string[] = [];
+  private replyBytes = 0; // bytes of the reply being read, for MAX_REPLY_TOTAL
   private queue: Item[] = [];
   private failed: ErrorInfo | null = null;
   private waiter: ((item: Item) => void) | null = null;
@@ -75,6 +81,7 @@ export class Wire {
     const rest = this.buffer + this.pending.join('\n');
     this.buffer = '';
     this.pending = [];
+    this.replyBytes = 0;
     this.queue = [];
     return rest;
   }
@@ -141,9 +148,12 @@ export class Wire {
       const code = this.pending[0]!.slice(0, 3);
       if ((m[1] ?? m[4]) !== code) return this.stop({ kind: 'malformed', code: null, message: 'lines of one reply carry different codes' });
       if (this.pending.length > MAX_REPLY_LINES) return this.stop({ kind: 'malformed', code: null, message: `reply longer than ${MAX_REPLY_LINES} lines` });
+      this.replyBytes += line.length + 1;
+      if (this.replyBytes > MAX_REPLY_TOTAL) return this.stop({ kind: 'malformed', code: null, message: `reply larger than ${MAX_REPLY_TOTAL} bytes in total` });
       if (final) {
         const lines = this.pending;
         this.pending = [];
+        this.replyBytes = 0;
         this.push({ reply: { code: Number(code), enhanced: enhancedCode(lines[0]!.slice(4)), lines } });
       }
     }

@@ -13,6 +13,16 @@ function wire() {
 }
 
 describe('SMTP reply reader', () => {
+  it('ends the dialogue when one reply passes 64 KB in total, keeping the lines as evidence', async () => {
+    const { w, s } = wire();
+    const line = `550-${'EHLO '.repeat(2000)}\r\n`; // about 10 KB, under the per-line cap
+    for (let i = 0; i < 8; i++) s.write(line);
+    const err = await w.read(1000, 'EHLO').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WireError);
+    expect((err as WireError).info).toMatchObject({ kind: 'malformed', message: expect.stringContaining('in total') });
+    expect((err as WireError).partial.length).toBeGreaterThan(1);
+  });
+
   it('assembles a multi-line reply and keeps the lines', async () => {
     const { w, s } = wire();
     s.write('250-smtp.gmail.com at your service, [203.0.113.7]\r\n250-SIZE 35882577\r\n');
