@@ -11,6 +11,8 @@ export const REDACTION_SUMMARY =
 
 // A key that names a secret: it ends in one of these words (so `secret_from` or `password_env` stay).
 const SECRET_KEY = String.raw`[A-Za-z0-9_.-]{0,40}(?:password|passwd|passphrase|pwd|secret|token|apikey|api_key|api-key|credentials?|private_key)`;
+// The same, as a whole key name (for JSON files redacted value by value).
+const SECRET_KEY_NAME = new RegExp(String.raw`^${SECRET_KEY}$`, 'i');
 const JSON_PAIR = new RegExp(String.raw`("${SECRET_KEY}"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi');
 const XML_ATTR = new RegExp(String.raw`(\b${SECRET_KEY}\s*=\s*)(["'])[^"']*\2`, 'gi');
 const PLAIN_PAIR = new RegExp(String.raw`(\b${SECRET_KEY}\b[ \t]*[:=][ \t]*)(?!\[redacted\]|\[withheld\]|\*\*\*|null\b|true\b|false\b|"|')([^\s,;&"'<>]+)`, 'gi');
@@ -60,8 +62,44 @@ export class Redactor {
     return afterAuth(t);
   }
 
-  /** For RunFolder: bytes in, bytes out; latin1 keeps every byte of a non-UTF-8 log as it was. */
-  file = (name: string, data: Buffer): Buffer => (/\.zip$/i.test(name) ? data : Buffer.from(this.text(data.toString('latin1')), 'latin1'));
+  /**
+   * A parsed JSON value with every string redacted on its own, so the structure survives;
+   * a string under a secret-named key is withheld whole, as JSON_PAIR does on text.
+   */
+  json(value: unknown, key?: string): unknown {
+    if (typeof value === 'string') return key !== undefined && SECRET_KEY_NAME.test(key) && value !== '' ? REDACTED : this.text(value);
+    if (Array.isArray(value)) return value.map((v) => this.json(v));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.json(v, k)]));
+    return value;
+  }
+
+  /**
+   * For RunFolder: bytes in, bytes out. JSON files are redacted value by value and written
+   * back with their own indentation (patterns over the raw text could cut a quote or comma);
+   * anything else as latin1 text, which keeps every byte of a non-UTF-8 log as it was.
+   */
+  file = (name: string, data: Buffer): Buffer => {
+    if (/\.zip$/i.test(name)) return data;
+    if (/\.json$/i.test(name)) {
+      const out = this.jsonFile(data.toString('utf8'));
+      if (out !== null) return Buffer.from(out, 'utf8');
+    }
+    return Buffer.from(this.text(data.toString('latin1')), 'latin1');
+  };
+
+  /** null when the text is not JSON (a raw file cut at the size cap): it gets text redaction. */
+  private jsonFile(text: string): string | null {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return null;
+    }
+    const redacted = this.json(parsed);
+    if (JSON.stringify(redacted) === JSON.stringify(parsed)) return text;
+    const indent = /^[[{]\r?\n([ \t]+)/.exec(text)?.[1] ?? '';
+    return JSON.stringify(redacted, null, indent) + (/\n$/.test(text) ? '\n' : '');
+  }
 }
 
 /**

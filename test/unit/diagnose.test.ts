@@ -15,7 +15,7 @@ import { journalEvents } from '../../payload/diagnose/collectors/os-tls.js';
 import { execCommand } from '../../payload/diagnose/exec.js';
 import { expandGlob } from '../../payload/diagnose/glob.js';
 import { applyAaConfig, parseSince, parseSize, type DiagnoseFlags } from '../../payload/diagnose/options.js';
-import { REDACTED, Redactor } from '../../payload/diagnose/redact.js';
+import { REDACTED, Redactor, secretEnvValues } from '../../payload/diagnose/redact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-diag-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,6 +58,29 @@ describe('redaction', () => {
     const out = r.text(big);
     expect(performance.now() - t0).toBeLessThan(3000);
     expect(out).not.toContain('linear-pw-1');
+  });
+
+  it('keeps EHLO AUTH capability lines and the JSON around them, masks an AUTH PLAIN argument', () => {
+    const blob = b64('\0bot@x.test\0plain-pw-8');
+    const doc = { ehlo: ['250-AUTH PLAIN LOGIN', '250-AUTH LOGIN XOAUTH2', '250 AUTH=LOGIN PLAIN'], sent: `C: AUTH PLAIN ${blob}`, n: 3 };
+    const written = JSON.stringify(doc, null, 2) + '\n';
+    const out = r.file('probe_summary.json', Buffer.from(written)).toString('utf8');
+    const parsed = JSON.parse(out) as typeof doc;
+    expect(parsed.ehlo).toEqual(doc.ehlo);
+    expect(parsed.sent).toBe(`C: AUTH PLAIN ${REDACTED}`);
+    expect(out).toBe(JSON.stringify({ ...doc, sent: parsed.sent }, null, 2) + '\n');
+    expect(r.text('S: 250-AUTH PLAIN LOGIN\nS: 250 OK')).toBe('S: 250-AUTH PLAIN LOGIN\nS: 250 OK');
+  });
+
+  it('leaves a JSON file with nothing to mask byte for byte, and one cut at the cap to text redaction', () => {
+    const raw = '{"a":  "250-AUTH PLAIN LOGIN"}';
+    expect(r.file('raw/x.json', Buffer.from(raw)).toString()).toBe(raw);
+    expect(r.file('raw/x.json', Buffer.from('{"password": "cut-pw-1", "b"')).toString()).not.toContain('cut-pw-1');
+  });
+
+  it('reads a proxy password with a stray % without throwing', () => {
+    expect(secretEnvValues({ HTTPS_PROXY: 'http://u:p%zz-pw@host:3128' })).toContain('p%zz-pw');
+    expect(secretEnvValues({ HTTPS_PROXY: 'http://u:p%40ss@host:3128' })).toContain('p@ss');
   });
 
   it('leaves ordinary probe text alone', () => {

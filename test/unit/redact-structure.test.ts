@@ -23,6 +23,16 @@ describe('redaction keeps structure', () => {
     expect(r.text('AUTH XOAUTH2 dXNlcj1ib3RAeC50ZXN0AWF1dGg9QmVhcmVyIHlhMjkuYWJjAQE=')).toBe('AUTH XOAUTH2 [redacted]');
   });
 
+  it('a JSON file is redacted value by value: secret-named keys withheld, their neighbours and layout kept', () => {
+    const r = new Redactor();
+    const doc = { aa: { smtpPassword: 'hunter2-x y;z', password_env: 'SMTP_PROBE_PASSWORD', user: 'bot@x.test' }, note: 'AUTH PLAIN LOGIN' };
+    const text = JSON.stringify(doc, null, 2) + '\n';
+    const out = r.file('aa_context.json', Buffer.from(text)).toString('utf8');
+    expect(JSON.parse(out)).toEqual({ aa: { smtpPassword: '[redacted]', password_env: 'SMTP_PROBE_PASSWORD', user: 'bot@x.test' }, note: 'AUTH PLAIN LOGIN' });
+    expect(out).toBe(JSON.stringify(JSON.parse(out), null, 2) + '\n');
+    expect(out).not.toContain('hunter2');
+  });
+
   it('a proxy password with a bare % is collected as written (it made diagnose exit 1)', () => {
     expect(() => secretEnvValues({ HTTPS_PROXY: 'http://bot:p%zz-secret@10.0.0.5:3128' })).not.toThrow();
     expect(secretEnvValues({ HTTPS_PROXY: 'http://bot:p%zz-secret@10.0.0.5:3128' })).toContain('p%zz-secret');
