@@ -3,14 +3,11 @@
 // PowerShell 5.1. Anything a caller names (job ids, artifact names) is checked or made safe
 // here, and the probe's settings travel as one base64 JSON argument the probe validates.
 import { createHash } from 'node:crypto';
-import { shCommand, type PsCall } from './scripts.js';
-import type { RemoteOs } from './types.js';
+import { shCommand } from './scripts.js';
+import type { RemoteCommand, RemoteOs } from './types.js';
 
 /** Control lines the deploy script prints on stdout; the probe itself runs --quiet. */
 export const MARK = '@smtp-probe-deploy';
-
-/** A command for a Transport: a sh command line on Linux, a script call on Windows. */
-export type RemoteCommand = string | PsCall;
 
 /**
  * A job id as a folder name: kept as is when it is a safe name, otherwise (BullMQ ids hold

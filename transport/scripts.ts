@@ -45,13 +45,15 @@ let launcherArgs: string | undefined;
 
 /** powershell.exe's arguments: always the same launcher, whatever is run. */
 export function launcherArguments(): string {
-  // -OutputFormat Text: errors as plain lines on stderr, not CLIXML (the default under -EncodedCommand).
-  // Its comment lines stay in the file: on the command line they would only cost characters.
-  const code = scriptText('launcher.ps1')
-    .split('\n')
-    .filter((l) => !/^\s*#/.test(l))
-    .join('\n');
-  launcherArgs ??= `-NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -EncodedCommand ${Buffer.from(code, 'utf16le').toString('base64')}`;
+  if (launcherArgs === undefined) {
+    // Its comment lines stay in the file: on the command line they would only cost characters.
+    const code = scriptText('launcher.ps1')
+      .split('\n')
+      .filter((l) => !/^\s*#/.test(l))
+      .join('\n');
+    // -OutputFormat Text: errors as plain lines on stderr, not CLIXML (the default under -EncodedCommand).
+    launcherArgs = `-NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -EncodedCommand ${Buffer.from(code, 'utf16le').toString('base64')}`;
+  }
   return launcherArgs;
 }
 

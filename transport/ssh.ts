@@ -8,9 +8,9 @@ import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { appendKnownHost, fingerprint, judgeHostKey, keyTypeOf, linesFor, readKnownHosts, type HostKeyVerdict } from './known-hosts.js';
-import { sftpPath, type RemoteCommand } from './remote-commands.js';
+import { sftpPath } from './remote-commands.js';
 import { launcherCommandLine, launcherInput } from './scripts.js';
-import { TransportError, type ExecOptions, type ExecResult, type RemoteOs, type Transport } from './types.js';
+import { TransportError, type ExecOptions, type ExecResult, type RemoteCommand, type RemoteOs, type Transport } from './types.js';
 
 const { Client, utils } = ssh2;
 type SshClient = InstanceType<typeof Client>;

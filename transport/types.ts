@@ -6,6 +6,9 @@ import type { PsCall } from './scripts.js';
 
 export type RemoteOs = 'linux' | 'windows';
 
+/** A command for a Transport: a sh command line on Linux, a script call on Windows. */
+export type RemoteCommand = string | PsCall;
+
 export interface ExecOptions {
   /** Whole-command limit; on expiry the command is signalled and TransportError('timeout') thrown. */
   timeoutMs: number;
@@ -39,7 +42,7 @@ export interface Transport {
    * the script files (or, for tests, an ad-hoc PowerShell script), always started through
    * the launcher (transport/scripts/launcher.ps1) with the call on stdin.
    */
-  exec(command: string | PsCall, opts: ExecOptions): Promise<ExecResult>;
+  exec(command: RemoteCommand, opts: ExecOptions): Promise<ExecResult>;
   /** Creates parent folders, writes remotePath atomically (temp name + rename), checks sha256. */
   upload(localPath: string, remotePath: string, opts: { sha256: string; onProgress?: (sentBytes: number) => void }): Promise<{ bytes: number }>;
   /** Fetches remotePath; refuses (TransportError 'too-large') beyond maxBytes without writing past it. */

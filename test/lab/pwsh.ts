@@ -130,15 +130,3 @@ class Tailer {
     closeSync(this.fd);
   }
 }
-
-/** Runs one PowerShell script file with pwsh (for tests of the scripts themselves). */
-export function pwshFile(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): { status: number | null; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(requirePwsh(), ['-NoProfile', '-NonInteractive', '-File', file, ...args], { env: { ...process.env, POWERSHELL_TELEMETRY_OPTOUT: '1', ...opts.env }, input: opts.input ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
-    return { status: 0, stdout: stdout.toString(), stderr: '' };
-  } catch (e) {
-    const err = e as { status: number | null; stdout?: Buffer; stderr?: Buffer };
-    return { status: err.status, stdout: err.stdout?.toString() ?? '', stderr: err.stderr?.toString() ?? '' };
-  }
-}
-

@@ -6,9 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { TransportError, type ExecOptions, type ExecResult, type Transport } from '../types.js';
+import { TransportError, type ExecOptions, type ExecResult, type RemoteCommand, type Transport } from '../types.js';
 import { WinRmHttp, type HttpSettings } from './http.js';
-import { POWERSHELL, launcherArguments, launcherInput, type PsCall } from '../scripts.js';
+import { POWERSHELL, launcherArguments, launcherInput } from '../scripts.js';
 import { DOWNLOAD_TOO_LARGE, readableStderr } from './powershell.js';
 import { WinRmShell } from './shell.js';
 import { ENVELOPE_OVERHEAD } from './wsman.js';
@@ -68,7 +68,7 @@ export class WinRmTransport implements Transport {
     return this.shell;
   }
 
-  async exec(call: string | PsCall, opts: ExecOptions): Promise<ExecResult> {
+  async exec(call: RemoteCommand, opts: ExecOptions): Promise<ExecResult> {
     const input = opts.stdin === undefined ? [] : [Buffer.from(opts.stdin, 'utf8')];
     const r = await this.run(launch(call, input), opts);
     return { ...r, stderr: readableStderr(r.stderr) };
@@ -182,7 +182,7 @@ export class WinRmTransport implements Transport {
 }
 
 /** The launcher with the call as its first stdin line and the caller's input after it. */
-export function launch(call: string | PsCall, input: AsyncIterable<Buffer> | Buffer[]): RunInput {
+export function launch(call: RemoteCommand, input: AsyncIterable<Buffer> | Buffer[]): RunInput {
   const head = launcherInput(call);
   const stdin = Array.isArray(input)
     ? [head, ...input]
