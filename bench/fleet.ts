@@ -3,6 +3,7 @@
 // runners yet) and warm (cached), bytes uploaded, and the controller's and a worker's
 // peak RSS at N=10 and N=N. BENCH_FLEET_N sets N (default 50).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,7 +114,7 @@ export async function fleetFigures(): Promise<Row[]> {
       }),
     );
     const store = join(dir, 'store');
-    const env = { ...process.env, SMTP_FLEET_PREFIX: prefix, SMTP_FLEET_STORE: store, SMTP_FLEET_INVENTORY: inventory };
+    const env = { ...process.env, SMTP_FLEET_PREFIX: prefix, SMTP_FLEET_STORE: store, SMTP_FLEET_INVENTORY: inventory, SMTP_FLEET_JOB_KEY: randomBytes(32).toString('hex') };
     for (let i = 0; i < 2; i++) {
       const w = spawn(process.execPath, [FLEET, 'worker', '--concurrency', String(Math.ceil(n / 2))], { env, stdio: 'ignore' });
       workers.push(w);

@@ -8,7 +8,8 @@ import { ManifestSchema, type Manifest } from '../packaging/manifest.js';
 import { parseDuration } from '../payload/util/duration.js';
 import { errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT, MemoryAuthBudget, RedisAuthBudget } from '../queue/auth-budget.js';
-import { FleetError, openRedis, redisUrlFrom, safeRedisUrl } from '../queue/connection.js';
+import { FleetError, openRedis, redisTargetFrom, RedisStateReporter, safeRedisUrl } from '../queue/connection.js';
+import { loadJobKey } from '../queue/job-auth.js';
 import { enqueueReprobe, enqueueSweep, listSchedules, queueStatus, removeSchedule, upsertSchedule, waitForSweep } from '../queue/enqueue.js';
 import { RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type SweepOptions } from '../queue/jobs.js';
 import { runLocalSweep } from '../queue/local.js';
@@ -25,6 +26,9 @@ import type { ResolvedHost } from '../inventory/schema.js';
 
 export interface Globals {
   redis?: string;
+  redisPasswordFile?: string;
+  redisCa?: string;
+  jobKeyFile?: string;
   prefix: string;
   store: string;
   payload: string;
@@ -156,14 +160,21 @@ function printOutcome(s: FleetSummary, reportPath: string, json: boolean | undef
   return exitCodeOf(s);
 }
 
-export async function withRedis<T>(g: Globals, f: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = await openRedis(redisUrlFrom(g.redis), 'cli');
+/** Said on stderr, one line per change: Redis went away while a command waited, or came back. */
+const cliRedisState = (g: Globals) => new RedisStateReporter(redisTargetFrom(g).url, (line) => process.stderr.write(`smtp-fleet: ${line}\n`));
+
+export async function withRedis<T>(g: Globals, f: (redis: Redis, state: RedisStateReporter) => Promise<T>): Promise<T> {
+  const state = cliRedisState(g);
+  const redis = await openRedis(redisTargetFrom(g), 'cli', state);
   try {
-    return await f(redis);
+    return await f(redis, state);
   } finally {
     redis.disconnect();
   }
 }
+
+/** The job key, read before anything is made: a controller without one cannot enqueue. */
+const jobKeyOf = (g: Globals) => loadJobKey(g.jobKeyFile);
 
 export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
   const manifest = loadManifest(g.payload);
@@ -173,6 +184,7 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
   const inventory = resolve(g.inventory);
   const selection = selectionOf(f);
   const winrmCa = winrmCaOf(f);
+  const jobKey = f.local ? undefined : jobKeyOf(g);
   // Everything the user gave is checked before a store folder is made or Redis is asked.
   const hosts = await selectFrom(inventory, selection);
   const store = await Store.open(g.store);
@@ -184,26 +196,26 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
     progress.clear();
     return printOutcome((await store.readFleetSummary(meta.id))!, report, f.json);
   }
-  return withRedis(g, async (redis) => {
+  return withRedis(g, async (redis, state) => {
     const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version });
-    const parent = await enqueueSweep(redis, g.prefix, meta.id, jobs, retry);
+    const parent = await enqueueSweep(redis, g.prefix, jobKey!, meta.id, jobs, retry);
     if (f.detach) {
       process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length }) + '\n' : `${meta.id}\n`);
       return FLEET_EXIT.ok;
     }
-    return waitAndReport(redis, g, store, meta.id, parent, jobs.length, f.json);
+    return waitAndReport(redis, state, g, store, meta.id, parent, jobs.length, f.json);
   });
 }
 
-async function waitAndReport(redis: Redis, g: Globals, store: Store, sweepId: string, parent: string, total: number, json: boolean | undefined): Promise<number> {
+async function waitAndReport(redis: Redis, state: RedisStateReporter, g: Globals, store: Store, sweepId: string, parent: string, total: number, json: boolean | undefined): Promise<number> {
   const progress = progressPrinter(store, sweepId, total);
   // Waiting on a queue nobody serves looks like a hang: say so once, then wait anyway.
   if ((await queueStatus(redis, g.prefix)).workers === 0) {
-    process.stderr.write(`smtp-fleet: no worker is connected (Redis ${safeRedisUrl(redisUrlFrom(g.redis))}, prefix ${g.prefix}): start \`smtp-fleet worker\`, or use --local; waiting\n`);
+    process.stderr.write(`smtp-fleet: no worker is connected (Redis ${safeRedisUrl(redisTargetFrom(g).url)}, prefix ${g.prefix}): start \`smtp-fleet worker\`, or use --local; waiting\n`);
   }
-  const state = await waitForSweep(redis, g.prefix, parent, { onTick: progress.tick });
+  const ended = await waitForSweep(redis, g.prefix, parent, { onTick: progress.tick, onRedisError: (e) => state.error(e) });
   progress.clear();
-  if (state === 'failed') throw new FleetError('store', `sweep ${sweepId}: aggregating the report failed; see \`smtp-fleet status\` and the worker's log`);
+  if (ended === 'failed') throw new FleetError('store', `sweep ${sweepId}: aggregating the report failed; see \`smtp-fleet status\` and the worker's log`);
   const summary = await store.readFleetSummary(sweepId);
   if (!summary) throw new FleetError('store', `sweep ${sweepId} finished but its report is not in ${store.root}: do the workers use the same --store?`);
   return printOutcome(summary, `${store.sweepDir(sweepId)}/fleet_report.md`, json);
@@ -232,6 +244,7 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
   const manifest = loadManifest(g.payload);
   const options = optionsOf(f);
   const retry = retryOf(f);
+  const jobKey = f.local ? undefined : jobKeyOf(g);
   // Into the sweep given, else the latest one that holds the host, else a sweep of its own.
   const sweeps = await store.listSweeps();
   const meta = f.sweep ? await store.readSweep(f.sweep) : sweeps.find((s) => s.hosts.includes(hostName));
@@ -246,13 +259,13 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
     const report = await runLocalSweep(meta.id, [job!], runner, { concurrency: 1, retry });
     return printOutcome((await store.readFleetSummary(meta.id))!, report, f.json);
   }
-  return withRedis(g, async (redis) => {
-    const parent = await enqueueReprobe(redis, g.prefix, job!, retry);
+  return withRedis(g, async (redis, state) => {
+    const parent = await enqueueReprobe(redis, g.prefix, jobKey!, job!, retry);
     if (f.detach) {
       process.stdout.write(`${meta.id}\n`);
       return FLEET_EXIT.ok;
     }
-    return waitAndReport(redis, g, store, meta.id, parent, meta.hosts.length, f.json);
+    return waitAndReport(redis, state, g, store, meta.id, parent, meta.hosts.length, f.json);
   });
 }
 
@@ -260,17 +273,22 @@ export async function workerCommand(g: Globals, f: { concurrency?: string; lockD
   const store = await Store.open(g.store);
   const manifest = loadManifest(g.payload);
   const winrmCa = winrmCaOf(f);
-  const redis = await openRedis(redisUrlFrom(g.redis), 'worker');
-  const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new RedisAuthBudget(redis, g.prefix), ...winrmCa });
+  const jobKey = jobKeyOf(g);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const target = redisTargetFrom(g);
+  const state = new RedisStateReporter(target.url, log);
+  const redis = await openRedis(target, 'worker', state);
+  const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new RedisAuthBudget(redis, g.prefix), ...winrmCa });
   const workers = startWorkers(redis, runner, {
+    jobKey,
+    onRedisError: (e) => state.error(e),
     prefix: g.prefix,
     concurrency: positiveInt(f.concurrency, '--concurrency', 4),
     lockDurationMs: ms(f.lockDuration, '--lock-duration', 30_000),
     log,
     startScheduled: async (data) => {
       const { meta, jobs } = await createSweep(store, { inventory: data.inventory, selection: data.selection, options: data.options, kind: 'scheduled', payloadVersion: manifest.version });
-      await enqueueSweep(redis, g.prefix, meta.id, jobs, data.retry);
+      await enqueueSweep(redis, g.prefix, jobKey, meta.id, jobs, data.retry);
       return meta.id;
     },
   });
@@ -330,7 +348,8 @@ export async function scheduleCommand(g: Globals, f: ScheduleFlags): Promise<num
   const data = { v: 1 as const, inventory, selection: SelectionSchema.parse(selectionOf(f)), options: optionsOf(f), retry: retryOf(f) };
   const everyMs = f.every ? ms(f.every, '--every', 0, 366 * 86_400_000) : undefined;
   if (f.cron) checkCron(f.cron, f.tz);
-  await withRedis(g, (redis) => upsertSchedule(redis, g.prefix, { name: f.name, cron: f.cron, everyMs, tz: f.tz }, data));
+  const jobKey = jobKeyOf(g);
+  await withRedis(g, (redis) => upsertSchedule(redis, g.prefix, jobKey, { name: f.name, cron: f.cron, everyMs, tz: f.tz }, data));
   process.stdout.write(`schedule ${f.name}: ${f.cron ?? `every ${f.every}`} (inventory ${inventory})\n`);
   return FLEET_EXIT.ok;
 }

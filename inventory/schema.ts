@@ -14,7 +14,12 @@ export const HostNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit')
   .refine((s) => !s.endsWith('.') && !WINDOWS_RESERVED.test(s), 'is not usable as a file name');
 const LabelSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/, 'must be letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
-const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name like RUNNER_PASSWORD');
+/** The fleet's own secrets: an inventory naming one would send it to a runner. */
+const FLEET_SECRET_ENV = /^(SMTP_FLEET_JOB_KEY|SMTP_FLEET_JOB_KEY_FILE|REDIS_PASSWORD|REDIS_PASSWORD_FILE|REDIS_URL)$/i;
+const EnvNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name like RUNNER_PASSWORD')
+  .refine((n) => !FLEET_SECRET_ENV.test(n), { message: "names one of the fleet's own secrets (job key, Redis password): give the runner's secret a variable of its own" });
 const PathSchema = z
   .string()
   .min(1)

@@ -4,6 +4,7 @@ import { FlowProducer, Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FleetError } from './connection.js';
 import { QUEUES, probeJobId, reprobeJobId, sweepJobId, type ProbeJob, type RetryPolicy, type ScheduledSweepJob } from './jobs.js';
+import { schedulerBinding, signJob } from './job-auth.js';
 import { bullBackoff } from './runner.js';
 
 // Finished jobs are kept a while for `status` and job logs, then trimmed by BullMQ.
@@ -21,16 +22,19 @@ function childOpts(jobId: string, retry: RetryPolicy) {
 }
 
 /** Enqueues a sweep; enqueuing the same sweep again adds nothing (ids are per sweep and host). */
-export async function enqueueSweep(redis: Redis, prefix: string, sweepId: string, jobs: ProbeJob[], retry: RetryPolicy): Promise<string> {
+export async function enqueueSweep(redis: Redis, prefix: string, jobKey: Buffer, sweepId: string, jobs: ProbeJob[], retry: RetryPolicy): Promise<string> {
   const flows = new FlowProducer({ connection: redis, prefix });
   try {
     const parentId = sweepJobId(sweepId);
     await flows.add({
       name: 'sweep',
       queueName: QUEUES.sweeps,
-      data: { v: 1, sweepId },
+      data: signJob(jobKey, QUEUES.sweeps, parentId, { v: 1, sweepId }),
       opts: { jobId: parentId, ...KEEP },
-      children: jobs.map((job) => ({ name: 'probe', queueName: QUEUES.probes, data: job, opts: childOpts(probeJobId(sweepId, job.host.name), retry) })),
+      children: jobs.map((job) => {
+        const id = probeJobId(sweepId, job.host.name);
+        return { name: 'probe', queueName: QUEUES.probes, data: signJob(jobKey, QUEUES.probes, id, job), opts: childOpts(id, retry) };
+      }),
     });
     return parentId;
   } finally {
@@ -39,16 +43,17 @@ export async function enqueueSweep(redis: Redis, prefix: string, sweepId: string
 }
 
 /** Probes one host again within its sweep; its new result replaces the old one, then the report is redone. */
-export async function enqueueReprobe(redis: Redis, prefix: string, job: ProbeJob, retry: RetryPolicy, now = Date.now()): Promise<string> {
+export async function enqueueReprobe(redis: Redis, prefix: string, jobKey: Buffer, job: ProbeJob, retry: RetryPolicy, now = Date.now()): Promise<string> {
   const flows = new FlowProducer({ connection: redis, prefix });
   try {
     const parentId = sweepJobId(job.sweepId, `.re${now}`);
+    const childId = reprobeJobId(job.sweepId, job.host.name, now);
     await flows.add({
       name: 'reprobe',
       queueName: QUEUES.sweeps,
-      data: { v: 1, sweepId: job.sweepId },
+      data: signJob(jobKey, QUEUES.sweeps, parentId, { v: 1, sweepId: job.sweepId }, now),
       opts: { jobId: parentId, ...KEEP },
-      children: [{ name: 'probe', queueName: QUEUES.probes, data: job, opts: childOpts(reprobeJobId(job.sweepId, job.host.name, now), retry) }],
+      children: [{ name: 'probe', queueName: QUEUES.probes, data: signJob(jobKey, QUEUES.probes, childId, job, now), opts: childOpts(childId, retry) }],
     });
     return parentId;
   } finally {
@@ -62,8 +67,10 @@ export type SweepState = 'waiting' | 'running' | 'done' | 'failed';
  * Waits for a sweep's parent job. Polling rides out a Redis restart (the connection
  * reconnects and the next poll answers); a parent that vanished means Redis lost its data.
  */
-export async function waitForSweep(redis: Redis, prefix: string, parentId: string, opts: { pollMs?: number; onTick?: () => void | Promise<void>; signal?: AbortSignal } = {}): Promise<SweepState> {
+export async function waitForSweep(redis: Redis, prefix: string, parentId: string, opts: { pollMs?: number; onTick?: () => void | Promise<void>; signal?: AbortSignal; onRedisError?: (err: Error) => void } = {}): Promise<SweepState> {
   const queue = new Queue(QUEUES.sweeps, { connection: redis, prefix });
+  // Without a listener a connection error would be thrown from the emitter; the caller reports it once.
+  queue.on('error', opts.onRedisError ?? (() => {}));
   try {
     for (;;) {
       if (opts.signal?.aborted) return 'running';
@@ -87,12 +94,17 @@ export interface ScheduleSpec {
   tz?: string;
 }
 
-/** Registers (or updates) a schedule; calling it again with the same name changes nothing else. */
-export async function upsertSchedule(redis: Redis, prefix: string, spec: ScheduleSpec, data: ScheduledSweepJob): Promise<void> {
+/**
+ * Registers (or updates) a schedule; calling it again with the same name changes nothing else.
+ * Its template is signed for the schedule's name, without expiry: every job BullMQ fires from
+ * it carries the same data and the scheduler's id.
+ */
+export async function upsertSchedule(redis: Redis, prefix: string, jobKey: Buffer, spec: ScheduleSpec, data: ScheduledSweepJob): Promise<void> {
   const queue = new Queue(QUEUES.control, { connection: redis, prefix });
   try {
     const repeat = spec.cron ? { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) } : { every: spec.everyMs! };
-    await queue.upsertJobScheduler(spec.name, repeat, { name: `scheduled:${spec.name}`.replace(/:/g, '-'), data, opts: KEEP });
+    const signed = signJob(jobKey, QUEUES.control, schedulerBinding(spec.name), data, Date.now(), null);
+    await queue.upsertJobScheduler(spec.name, repeat, { name: `scheduled:${spec.name}`.replace(/:/g, '-'), data: signed, opts: KEEP });
   } finally {
     await queue.close();
   }

@@ -265,6 +265,11 @@ describe('Redis restarted mid-sweep (a Redis of the test, with its append-only f
       expect(r.code, r.stderr).toBe(3);
       const s = summaryOf(r);
       expect(s.counts).toMatchObject({ selected: 3, probed: 3, pending: 0 });
+      // The outage in one line each way, not an ioredis error object per reconnect attempt.
+      const said = r.stderr.trim().split('\n').filter(Boolean);
+      for (const line of said) expect(line).toMatch(/^smtp-fleet: /);
+      expect(said.filter((l) => /unreachable/.test(l)).length).toBeLessThanOrEqual(2);
+      expect(w.logText()).not.toMatch(/errno|syscall|\n\s+at /);
     } finally {
       await stopWorker(w);
     }

@@ -14,6 +14,7 @@ import { dropPrefix } from './fleet/harness.js';
 const URL = 'redis://127.0.0.1:6379';
 const prefix = `smtp-fleet-test-queue-${randomBytes(3).toString('hex')}`;
 let redis: Redis;
+const jobKey = randomBytes(32);
 
 beforeAll(async () => {
   redis = new Redis(URL, { maxRetriesPerRequest: null });
@@ -28,15 +29,15 @@ describe('queue on a real Redis', () => {
     const inv = parseInventory('version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }\nhosts:\n  - { name: a, address: 127.0.0.1 }\n  - { name: b, address: 127.0.0.1 }\n', 'q.yml');
     const jobs = jobsFor('20261122-010203-abcd', inv.hosts, SweepOptionsSchema.parse({}));
     const retry = RetryPolicySchema.parse({});
-    await enqueueSweep(redis, prefix, '20261122-010203-abcd', jobs, retry);
-    await enqueueSweep(redis, prefix, '20261122-010203-abcd', jobs, retry);
+    await enqueueSweep(redis, prefix, jobKey, '20261122-010203-abcd', jobs, retry);
+    await enqueueSweep(redis, prefix, jobKey, '20261122-010203-abcd', jobs, retry);
     const probes = new Queue(QUEUES.probes, { connection: redis, prefix });
     const sweeps = new Queue(QUEUES.sweeps, { connection: redis, prefix });
     try {
       expect(await probes.getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 2, active: 0, delayed: 0 });
       expect((await sweeps.getJobCounts('waiting-children'))['waiting-children']).toBe(1);
       const job = await probes.getJob('20261122-010203-abcd.a');
-      expect(job?.data).toMatchObject({ v: 1, sweepId: '20261122-010203-abcd', host: { name: 'a' } });
+      expect(job?.data).toMatchObject({ v: 1, sweepId: '20261122-010203-abcd', host: { name: 'a' }, sig: { alg: 'hmac-sha256', mac: expect.stringMatching(/^[0-9a-f]{64}$/) } });
       expect(job?.opts.attempts).toBe(4);
     } finally {
       await Promise.all([probes.close(), sweeps.close()]);

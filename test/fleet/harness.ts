@@ -25,7 +25,9 @@ export function fleetEnv(dir: string, inventory: string, redisUrl = 'redis://127
   const prefix = `smtp-fleet-test-${process.pid}-${randomBytes(3).toString('hex')}`;
   const store = join(dir, 'store');
   mkdirSync(store, { recursive: true });
-  return { dir, store, inventory, prefix, redisUrl, env: { SMTP_FLEET_PREFIX: prefix, SMTP_FLEET_STORE: store, SMTP_FLEET_INVENTORY: inventory, SMTP_FLEET_PAYLOAD: PAYLOAD, REDIS_URL: redisUrl } };
+  // Controller and workers of one test share a job key, as a real fleet's do.
+  const jobKey = randomBytes(32).toString('hex');
+  return { dir, store, inventory, prefix, redisUrl, env: { SMTP_FLEET_PREFIX: prefix, SMTP_FLEET_STORE: store, SMTP_FLEET_INVENTORY: inventory, SMTP_FLEET_PAYLOAD: PAYLOAD, REDIS_URL: redisUrl, SMTP_FLEET_JOB_KEY: jobKey } };
 }
 
 export interface Run {
@@ -44,7 +46,7 @@ export function fleet(f: FleetEnv, args: string[], extraEnv: Record<string, stri
 
 function cleanEnv(): NodeJS.ProcessEnv {
   const e = { ...process.env };
-  for (const k of Object.keys(e)) if (/_proxy$|^SMTP_PROBE_|^SMTP_FLEET_|^REDIS_URL$/i.test(k)) delete e[k];
+  for (const k of Object.keys(e)) if (/_proxy$|^SMTP_PROBE_|^SMTP_FLEET_|^REDIS_/i.test(k)) delete e[k];
   return e;
 }
 
