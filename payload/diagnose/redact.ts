@@ -50,8 +50,9 @@ const BASE64_RUN = /[A-Za-z0-9+/]{8,}={0,2}/g;
 
 // Heads of the key/value forms, matched on their own (no value) so a key that is no secret
 // costs nothing and never swallows the text after it; the value is then read with VALUE.
-// key=value, key: value, "key": value, 'key' => value, key="value" (an XML attribute).
-const PAIR_HEAD = /(?<![A-Za-z0-9_.])(["']?)([A-Za-z][A-Za-z0-9_.-]*)\1[ \t]*(?:=>|[:=])[ \t]*/g;
+// key=value, key: value, "key": value, 'key' => value, key := value, key="value" (an XML
+// attribute), $smtpPassword$ = value (an AA variable).
+const PAIR_HEAD = /(?<![A-Za-z0-9_.])(["']?)([A-Za-z][A-Za-z0-9_.-]*)\$?\1[ \t]*(?:=>|:=|[:=])[ \t]*/g;
 // --password x, -Password x (the `=` form is a pair). `-p` and `/p:` mean other things to
 // other tools (a port, a profile) and are not taken.
 const FLAG_HEAD = /(?<![\w-])--?([A-Za-z][\w-]*)[ \t]+(?=[^\s-])/g;
@@ -118,7 +119,10 @@ function maskValue(text: string, at: number, opts: { jsonKey?: boolean; noDash?:
     word = /^[^}\]]+/.exec(word)?.[0] ?? '';
     return word ? [`"${REDACTED}"`, at + word.length, word] : null;
   }
-  return [REDACTED, end, word];
+  // A closing bracket the value never opened belongs to the text around it: `(pass=x)`, `{pw=x}`.
+  let keep = word.length;
+  while (keep > 1 && /[)\]}]/.test(word[keep - 1]!) && !word.slice(0, keep - 1).includes({ ')': '(', ']': '[', '}': '{' }[word[keep - 1]!]!)) keep--;
+  return [REDACTED, at + keep, word.slice(0, keep)];
 }
 
 function redactPairs(t: string): string {
@@ -222,6 +226,7 @@ export class Redactor {
       if (key !== undefined && value !== '' && /^(?:proxy-)?authorization$/i.test(key)) return value.replace(new RegExp(String.raw`^((?:${AUTH_SCHEMES})[ \t]+)?[\s\S]*$`, 'i'), `$1${REDACTED}`);
       return key !== undefined && isSecretKey(key) && value !== '' ? REDACTED : this.text(value);
     }
+    if (typeof value === 'number' && key !== undefined && isSecretKey(key)) return REDACTED;
     if (Array.isArray(value)) return value.map((v) => this.json(v));
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.json(v, k)]));
     return value;
