@@ -28,6 +28,19 @@ const TOKEN = 'ya29.a0AfB_planted-log-token-Zq81';
 const PLAIN_BLOB = b64(`\0bot@lab.test\0${LOG_PW}`);
 const BASIC_BLOB = b64(`svc:${LOG_PW}`);
 const LOGIN_PW_LINE = b64('LoginLine-Pw-3390');
+// Secrets only the AA log holds (the run never learns them), in the forms bots and their
+// libraries write: found by their form alone, in every file and ZIP entry.
+const UNKNOWN = {
+  xml: 'XmlAttr-Unknown-6610',
+  conn: 'conn unknown 6611',
+  bearer: 'BearerUnknown-6612.abcdef',
+  flag: 'FlagUnknown-6613',
+  prop: 'PropUnknown-6614',
+  bare: 'BareProxy-6615',
+  curl: 'CurlUnknown-6616',
+  element: 'ElemUnknown-6617',
+  quoted: 'quoted unknown & 6618',
+};
 
 function stamp(msAgo: number): string {
   return new Date(Date.now() - msAgo).toISOString();
@@ -62,6 +75,11 @@ describe('diagnose against the lab', () => {
         `${stamp(560_000)} DEBUG token {"accessToken": "${TOKEN}"}`,
         `${stamp(550_000)} DEBUG mail.smtp.proxy=http://aauser:${LOG_PROXY_PW}@10.9.9.9:3128`,
         `${stamp(540_000)} DEBUG vault credential ${ENV_PW} and config ${CFG_PW} in plain text`,
+        `${stamp(535_000)} DEBUG config <add key="SmtpPassword" value="${UNKNOWN.xml}"/> <Password>${UNKNOWN.element}</Password>`,
+        `${stamp(534_000)} DEBUG db Server=sql1;User Id=bot;Password=${UNKNOWN.conn};Database=rpa`,
+        `${stamp(533_000)} DEBUG request {"headers": {"Authorization": "Bearer ${UNKNOWN.bearer}"}}`,
+        `${stamp(532_000)} DEBUG launched helper.exe --smtp-password ${UNKNOWN.flag} --port 587; curl -u bot:${UNKNOWN.curl} smtps://x`,
+        `${stamp(531_500)} DEBUG props smtp.password : ${UNKNOWN.prop} proxy https_proxy=svc:${UNKNOWN.bare}@10.9.9.8:3128 password="${UNKNOWN.quoted}"`,
         `${stamp(530_000)} ERROR Email: Send failed: 535-5.7.8 Username and Password not accepted`,
         '',
       ].join('\n'),
@@ -155,10 +173,15 @@ describe('diagnose against the lab', () => {
     const zipped = [...(await unzip(join(folder, 'attachments/all_files.zip'))).values()].map((b) => b.toString('latin1'));
     expect(zipped.length).toBe(texts.length);
     const secrets = [CFG_PW, ENV_PW, PROXY_PW, LOG_PROXY_PW, LOG_PW, TOKEN, 'LoginLine-Pw-3390'];
-    const planted = [...secrets, ...secrets.map(b64), PLAIN_BLOB, BASIC_BLOB, LOGIN_PW_LINE, 'proxyuser', 'aauser'];
+    const unknown = Object.values(UNKNOWN);
+    const planted = [...secrets, ...secrets.map(b64), PLAIN_BLOB, BASIC_BLOB, LOGIN_PW_LINE, 'proxyuser', 'aauser', ...unknown];
     for (const t of [...texts, ...zipped]) for (const p of planted) expect(t.includes(p), `found planted ${p.slice(0, 10)}…`).toBe(false);
     // The evidence around the secrets survives.
-    expect(readFileSync(join(folder, 'aa_logs/Bot_Launcher.log'), 'utf8')).toMatch(/AUTH PLAIN \[redacted\]\n.*AUTH LOGIN\n334 \[redacted\]\n\[redacted\]\n535 5\.7\.8/);
+    const log = readFileSync(join(folder, 'aa_logs/Bot_Launcher.log'), 'utf8');
+    expect(log).toMatch(/AUTH PLAIN \[redacted\]\n.*AUTH LOGIN\n334 \[redacted\]\n\[redacted\]\n535 5\.7\.8/);
+    expect(log).toContain('<add key="SmtpPassword" value="[redacted]"/> <Password>[redacted]</Password>');
+    expect(log).toContain('Server=sql1;User Id=bot;Password=[redacted];Database=rpa');
+    expect(log).toContain('--smtp-password [redacted] --port 587; curl -u bot:[redacted] smtps://x');
   });
 });
 

@@ -6,9 +6,27 @@ import { VERSION } from '../version.js';
 
 const PROXY_VAR = /^(https?|all|no|ftp)_proxy$/i;
 
-/** Credentials inside proxy URLs are masked: `http://user:pw@host` -> `http://***:***@host`. */
+// user:password@ before a proxy host, with a scheme (`http://u:p@host`, up to the last `@`
+// before the path, so a password with a bare `@` goes whole) or without one (`u:p@host:3128`,
+// as curl and many proxy variables accept). Nothing is decoded, so a `%` never throws.
+const SCHEMED_CREDENTIALS = /([a-z][a-z0-9+.-]{0,15}:\/\/)([^\s/]{1,512})@/gi;
+const BARE_CREDENTIALS = /(^|[\s;,=])([^\s;,=/@:]{1,256}):([^\s/;,]{0,512})@(?=[A-Za-z0-9[])/g;
+
+/** Credentials inside proxy values are masked: `http://user:pw@host` -> `http://***:***@host`, `u:pw@host:3128` -> `***:***@host:3128`. */
 export function maskProxyValue(value: string): string {
-  return value.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi, (_m, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? '***:***' : '***'}@`);
+  return value
+    .replace(SCHEMED_CREDENTIALS, (_m, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? '***:***' : '***'}@`)
+    .replace(BARE_CREDENTIALS, (m, pre: string, user: string) => (user === '***' ? m : `${pre}***:***@`));
+}
+
+/** The user and password in a proxy value (with or without a scheme), as written (still %-encoded). */
+export function proxyCredentials(value: string): { user: string; password: string | null } | null {
+  const m = /^(?:[a-z][a-z0-9+.-]{0,15}:\/\/)?([^\s/]{1,512})@[^\s@/]+/i.exec(value.trim());
+  if (!m) return null;
+  const cred = m[1]!;
+  const colon = cred.indexOf(':');
+  if (colon < 0) return /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) ? { user: cred, password: null } : null;
+  return { user: cred.slice(0, colon), password: cred.slice(colon + 1) };
 }
 
 export function proxyEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {

@@ -33,6 +33,8 @@ export class Recorder {
     private readonly maxBytes: number,
     readonly signal: AbortSignal,
     readonly timeoutMs: number,
+    /** The run's redactor: applied to the whole text before any cut, so a cut never splits a secret. */
+    private readonly redact: ((name: string, data: Buffer) => Buffer) | null = null,
   ) {}
 
   source(source: string, ok: boolean, reason: string | null = null, file: string | null = null): void {
@@ -43,13 +45,23 @@ export class Recorder {
     this.notes.push(text);
   }
 
-  /** Keeps raw evidence in the run folder, cut at the size cap (the newest end kept for logs). */
-  keep(name: string, data: string | Buffer, keepTail = false): string {
+  /**
+   * Keeps raw evidence in the run folder, redacted whole and then cut at the size cap (or
+   * `cap`, when smaller): logs keep their newest end, from the first whole line after the cut.
+   */
+  keep(name: string, data: string | Buffer, keepTail = false, cap = this.maxBytes): string {
     let bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    if (bytes.length > this.maxBytes) {
-      const cut = bytes.length - this.maxBytes;
-      const mark = Buffer.from(`\n[smtp-probe: ${cut} bytes cut here, over the ${this.maxBytes}-byte cap]\n`);
-      bytes = keepTail ? Buffer.concat([mark, bytes.subarray(cut)]) : Buffer.concat([bytes.subarray(0, this.maxBytes), mark]);
+    if (this.redact) bytes = this.redact(name, bytes);
+    const max = Math.min(cap, this.maxBytes);
+    if (bytes.length > max) {
+      let cut = bytes.length - max;
+      if (keepTail) {
+        // The partial first line goes too, when a line ends within the kept part.
+        const nl = bytes.indexOf(0x0a, cut);
+        if (nl >= 0 && nl < bytes.length - 1) cut = nl + 1;
+      }
+      const mark = Buffer.from(`\n[smtp-probe: ${keepTail ? cut : bytes.length - max} bytes cut here, over the ${max}-byte cap]\n`);
+      bytes = keepTail ? Buffer.concat([mark, bytes.subarray(cut)]) : Buffer.concat([bytes.subarray(0, max), mark]);
     }
     this.files.push({ name, data: bytes });
     return name;
@@ -86,12 +98,14 @@ export interface RunLimits {
   timeoutMs: number;
   maxBytes: number;
   skip: readonly string[];
+  /** Redaction of kept files, before they are cut at the cap. */
+  redact?: (name: string, data: Buffer) => Buffer;
 }
 
 export async function runCollector<T>(c: Collector<T>, ctx: CollectorContext, limits: RunLimits): Promise<CollectorResult> {
   const started = new Date();
   const abort = new AbortController();
-  const rec = new Recorder(limits.maxBytes, abort.signal, limits.timeoutMs);
+  const rec = new Recorder(limits.maxBytes, abort.signal, limits.timeoutMs, limits.redact ?? null);
   let status: CollectorResult['status'];
   let reason: string | null = null;
   let data: T | null = null;

@@ -54,7 +54,7 @@ export async function diagnoseCommand(flags: DiagnoseFlags, fromCli: FromCli): P
         return sharedRuns.get(key)!;
       },
     };
-    const limits = { timeoutMs: diag.collectTimeoutMs, maxBytes: diag.maxFileBytes, skip: diag.skip };
+    const limits = { timeoutMs: diag.collectTimeoutMs, maxBytes: diag.maxFileBytes, skip: diag.skip, redact: redactor.file };
     const results: CollectorResult[] = await Promise.all(COLLECTOR_LIST.map((c) => runCollector(c, ctx, limits)));
 
     const owner = new Map<string, string>();

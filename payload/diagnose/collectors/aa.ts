@@ -32,14 +32,26 @@ export function trimToWindow(text: string, since: Date): { text: string; dropped
   return { text: out.join('\n'), dropped };
 }
 
-function readTail(path: string, size: number, bytes: number): Buffer {
-  const n = Math.min(size, bytes);
+/** How much of a log is read before the kept tail, so a line cut by the cap is redacted whole. */
+export const TAIL_MARGIN = 64 * 1024;
+
+/**
+ * The newest `bytes` of a file and up to `margin` bytes before them, from the first whole line
+ * (unless the read has no line break): bounded, and the line the cap will cut is read whole,
+ * so redaction sees `password=...` before the cut can leave `word=...` or the bare value.
+ */
+export function readTail(path: string, size: number, bytes: number, margin = TAIL_MARGIN): Buffer {
+  const n = Math.min(size, bytes + margin);
   const buf = Buffer.alloc(n);
   const fd = openSync(path, 'r');
   try {
     readSync(fd, buf, 0, n, size - n);
   } finally {
     closeSync(fd);
+  }
+  if (n < size) {
+    const nl = buf.indexOf(0x0a);
+    if (nl >= 0 && nl < n - 1) return buf.subarray(nl + 1);
   }
   return buf;
 }
@@ -102,10 +114,12 @@ export const aaCollector: Collector<Data> = {
         for (let i = 2; names.has(name); i++) name = `aa_logs/${i}_${basename(f.path).replace(/[^\w.-]/g, '_')}`;
         names.add(name);
         const kept = Buffer.from(text, 'latin1');
-        entry.file = rec.keep(name, kept, true);
+        // Redacted whole, then cut to the room left (at a line start).
+        entry.file = rec.keep(name, kept, true, room);
         entry.kept_bytes = Math.min(kept.length, rec.files.at(-1)!.data.length);
+        const cut = tail.length < f.size || kept.length > room;
         room -= entry.kept_bytes;
-        if (tail.length < f.size || dropped) rec.note(`${basename(f.path)}: kept the newest ${entry.kept_bytes} of ${f.size} bytes (window --since ${ctx.diag.sinceText}, caps).`);
+        if (cut || dropped) rec.note(`${basename(f.path)}: kept the newest ${entry.kept_bytes} of ${f.size} bytes (window --since ${ctx.diag.sinceText}, caps).`);
       } catch (err) {
         entry.skipped = errorCode(err) === 'EACCES' ? 'permission denied' : `unreadable (${errorCode(err) ?? 'error'})`;
         rec.source(`file ${f.path}`, false, entry.skipped);
