@@ -195,14 +195,14 @@ function readStructure(fd: number, size: number, lim: ZipLimits): ZipRecord[] {
   // comment may not carry signatures a scanning extractor could take for a second end record.
   const tailLen = Math.min(size, EOCD_SIZE + 0xffff);
   const tail = readAt(fd, size - tailLen, tailLen);
-  let at = -1;
+  const ends: number[] = [];
   for (let i = tailLen - EOCD_SIZE; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === SIG_EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tailLen) {
-      at = i;
-      break;
-    }
+    if (tail.readUInt32LE(i) === SIG_EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tailLen) ends.push(i);
   }
-  if (at < 0) throw reject('malformed', 'not a readable ZIP: no end-of-central-directory record ends the file');
+  if (ends.length === 0) throw reject('malformed', 'not a readable ZIP: no end-of-central-directory record ends the file');
+  // One hidden in another's comment: extractors scanning from the end and from the start pick different ones.
+  if (ends.length > 1) throw reject('hidden-entry', 'the ZIP ends in more than one end-of-central-directory record');
+  const at = ends[0]!;
   const eocdPos = size - tailLen + at;
   const eocd = tail.subarray(at, at + EOCD_SIZE);
   const comment = tail.subarray(at + EOCD_SIZE);
@@ -411,7 +411,8 @@ function decodeName(raw: Buffer, utf8: boolean): string {
     return raw.toString('latin1');
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    // ignoreBOM keeps a leading U+FEFF in the name (to be refused), where the decoder would drop it silently.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
   } catch {
     throw reject('bad-name', `an entry name is not valid UTF-8 (${printable(raw.toString('latin1'))})`);
   }
