@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate, normaliseEvidence, percentiles } from '../controller/aggregate.js';
 import { renderFleetReport } from '../controller/fleet-report.js';
-import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type SweepMeta } from '../controller/fleet-schema.js';
+import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type ProbedResult, type SweepMeta } from '../controller/fleet-schema.js';
 import { parseInventory } from '../inventory/load.js';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
 
@@ -227,8 +227,8 @@ describe('fleet report', () => {
 describe('runner text carried into the fleet files', () => {
   it('caps a 7 MiB evidence string (and next step, reasons) at 2 KB with a truncation marker', () => {
     const huge = `S: 550 ${'é'.repeat(3.5 * 1024 * 1024)}`;
-    const plain = probed(NOW, 'p1', 'smtp-policy', huge, [100]);
-    const big = { ...plain, verdict: { ...plain.verdict, nextStep: 'n'.repeat(1_000_000) } } as HostResult;
+    const big = probed(NOW, 'p1', 'smtp-policy', huge, [100]) as ProbedResult;
+    big.verdict.nextStep = 'n'.repeat(1_000_000);
     const bigReason: HostResult = { schema: 'smtp-fleet/host-result', schema_version: 1, ...common(NOW, 'r1'), status: 'rejected', reason: 'r'.repeat(100_000), zipBytes: null, zipSha256: null };
     const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', ['p1', 'r1']), [big, bigReason], inv.hosts);
     const json = JSON.stringify(s);
