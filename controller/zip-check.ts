@@ -185,7 +185,7 @@ function readAt(fd: number, pos: number, len: number): Buffer {
     if (n === 0) break;
     got += n;
   }
-  if (got < len) throw reject('malformed', `the ZIP ends early (wanted ${len} bytes at offset ${pos})`);
+  if (got < len) throw reject('malformed', `not a readable ZIP: it ends early (wanted ${len} bytes at offset ${pos})`);
   return buf;
 }
 
@@ -224,7 +224,8 @@ function readStructure(fd: number, size: number, lim: ZipLimits): ZipRecord[] {
   // Info-ZIP keeps reading records past the count, so uncounted ones are files only it sees.
   const cd = readAt(fd, cdOffset, eocdPos - cdOffset);
   const records: ZipRecord[] = [];
-  const seen = new Map<string, boolean>();
+  /** Case-folded name to the name as written. */
+  const seen = new Map<string, string>();
   let pos = 0;
   for (let i = 0; i < count; i++) {
     if (pos + CENTRAL_SIZE > cdSize || cd.readUInt32LE(pos) !== SIG_CENTRAL) throw reject('malformed', `not a readable ZIP: central directory record ${i + 1} of ${count} is missing`);
@@ -256,7 +257,7 @@ function hasSignature(buf: Buffer): boolean {
 }
 
 /** Checks one central directory record and its local header; returns what pass 2 compares yauzl with. */
-function checkRecord(fd: number, rec: Buffer, seen: Map<string, boolean>, lim: ZipLimits): ZipRecord {
+function checkRecord(fd: number, rec: Buffer, seen: Map<string, string>, lim: ZipLimits): ZipRecord {
   const madeBy = rec.readUInt16LE(4);
   const flags = rec.readUInt16LE(8);
   const method = rec.readUInt16LE(10);
@@ -276,7 +277,7 @@ function checkRecord(fd: number, rec: Buffer, seen: Map<string, boolean>, lim: Z
   const folded = name.normalize('NFC').toLowerCase();
   // Case-folded: on a Windows or macOS disk two such entries would overwrite each other.
   if (seen.has(folded)) throw reject('duplicate', `duplicate entry name "${printable(name)}"`);
-  seen.set(folded, !name.endsWith('/'));
+  seen.set(folded, name);
   checkKind(madeBy, attrs, name);
   if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) || local.flags & FLAG_ENCRYPTED) throw reject('encrypted', `${shown} is encrypted`);
   if (method !== 0 && method !== 8) throw reject('unsupported', `${shown} uses compression method ${method}`);
@@ -380,12 +381,12 @@ function checkLayout(fd: number, records: ZipRecord[], cdOffset: number): void {
 }
 
 /** No entry may sit under a name that is a file: extracting both would fail or replace one with the other. */
-function checkFolders(seen: Map<string, boolean>): void {
-  for (const name of seen.keys()) {
-    const parts = name.replace(/\/$/, '').split('/');
+function checkFolders(seen: Map<string, string>): void {
+  for (const [folded, name] of seen) {
+    const parts = folded.replace(/\/$/, '').split('/');
     for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/');
-      if (seen.get(parent)) throw reject('duplicate', `entry "${printable(name)}" lies under "${printable(parent)}", which is a file`);
+      const parent = seen.get(parts.slice(0, i).join('/'));
+      if (parent !== undefined) throw reject('duplicate', `entry "${printable(name)}" lies under "${printable(parent)}", which is a file`);
     }
   }
 }

@@ -261,6 +261,7 @@ export function hostileCorpus(summaryJson: string): HostileCase[] {
     zip('names differing only in case', [summary, file('A.txt'), file('a.txt')], 'duplicate', /duplicate entry name/),
     zip('names differing only in Unicode normalisation', [summary, file('caf\u00e9'), file('cafe\u0301')], 'duplicate', /duplicate entry name/),
     zip('a file under a file', [summary, file('a'), file('a/b')], 'duplicate', /"a\/b" lies under "a", which is a file/),
+    zip('a file under a file differing in case', [summary, file('Logs'), file('logs/b')], 'duplicate', /"logs\/b" lies under "Logs", which is a file/),
     // -- kinds and modes
     one('symlink entry', mode('link', 0o120777, { data: '/etc/shadow' }), 'link', /"link" is a symbolic link/),
     one('symlink mode on an MS-DOS entry (Info-ZIP honours it)', mode('link', 0o120777, { data: '/etc/passwd', versionMadeBy: DOS_MADE_BY }), 'link', /symbolic link/),
@@ -319,7 +320,7 @@ export function hostileCorpus(summaryJson: string): HostileCase[] {
     zip('a whole hidden ZIP before the first entry', [summary], 'hidden-entry', /bytes before entry "probe_summary\.json"/, { prefix: summaryOnlyLocal }),
     zip('entries that overlap', [summary, file('a.txt', { method: 0, data: 'aaaa', compressedSize: 4 + 30 + 5 + 1, declaredSize: 40 }), file('b.txt', { method: 0 })], 'malformed', /"b\.txt" overlaps the entry before it/),
     zip('two records sharing one local header', [summary, file('a.txt'), file('b.txt', { offset: 0 })], 'name-mismatch', /"b\.txt" is named "probe_summary\.json" in its local header/),
-    zip('a local header offset past the end', [summary, file('a.txt', { offset: 1 << 30 })], 'malformed', /the ZIP ends early/),
+    zip('a local header offset past the end', [summary, file('a.txt', { offset: 1 << 30 })], 'malformed', /it ends early/),
     zip('data after the end record', [summary], 'malformed', /no end-of-central-directory record ends the file/, { trailing: Buffer.from('trailing') }),
     zip('a comment holding a second end record', [summary], 'hidden-entry', /more than one end-of-central-directory record/, { comment: Buffer.concat([Buffer.from('hi'), Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]) }),
     zip('a comment holding a central record', [summary], 'hidden-entry', /the ZIP comment holds ZIP record signatures/, { comment: centralRecord('passwd', unixMode(0o120777)) }),
