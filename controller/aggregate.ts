@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { CLASSES } from '../payload/classify/classes.js';
-import { FLEET_SCHEMA_VERSION, FleetSummarySchema, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
+import { FLEET_SCHEMA_VERSION, FleetSummarySchema, capText, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
 
 type Row = FleetSummary['hosts'][number];
 type Breakdown = FleetSummary['byTag'][number];
@@ -86,25 +86,26 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
     zip: null,
   };
   if (!r) return { ...base, status: 'pending', outcome: 'pending', detail: 'no result yet' };
+  // Runner text is capped here too: host results written before the cap was added are not.
   switch (r.status) {
     case 'probed':
       return {
         ...base,
         status: 'probed',
         outcome: r.verdict.class,
-        hintId: r.verdict.hintId,
+        hintId: capText(r.verdict.hintId),
         exitCode: r.verdict.exitCode,
-        detail: r.verdict.evidence,
+        detail: capText(r.verdict.evidence),
         attempts: { ok: r.attempts.ok, total: r.attempts.total },
         medianMs: percentiles(r.attempts.totalsMs)?.p50 ?? null,
         zip: r.zip.path,
       };
     case 'unreachable':
-      return { ...base, status: 'unreachable', outcome: 'unreachable', detail: `${r.code}: ${r.message}` };
+      return { ...base, status: 'unreachable', outcome: 'unreachable', detail: capText(`${r.code}: ${r.message}`) };
     case 'failed':
-      return { ...base, status: 'failed', outcome: 'failed', exitCode: r.exitCode, detail: `${r.code}: ${r.message}` };
+      return { ...base, status: 'failed', outcome: 'failed', exitCode: r.exitCode, detail: capText(`${r.code}: ${r.message}`) };
     case 'rejected':
-      return { ...base, status: 'rejected', outcome: 'rejected', detail: r.reason };
+      return { ...base, status: 'rejected', outcome: 'rejected', detail: capText(r.reason) };
   }
 }
 
@@ -220,5 +221,5 @@ function diff(rows: Row[], previous: FleetSummary): NonNullable<FleetSummary['ch
 
 /** What the probe said to do about a verdict; the same hint gives the same advice on every host. */
 function nextStepOf(r: HostResult | undefined): string | null {
-  return r?.status === 'probed' ? r.verdict.nextStep : null;
+  return r?.status === 'probed' ? capText(r.verdict.nextStep) : null;
 }

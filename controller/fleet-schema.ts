@@ -151,16 +151,16 @@ export function probedResult(
       class: s.verdict.class,
       exitCode: s.verdict.exit_code,
       partial: s.verdict.partial,
-      hintId: s.verdict.hint_id,
-      summary: s.verdict.summary,
-      evidence: s.verdict.evidence,
-      nextStep: s.verdict.next_step,
+      hintId: capText(s.verdict.hint_id),
+      summary: capText(s.verdict.summary),
+      evidence: capText(s.verdict.evidence),
+      nextStep: capText(s.verdict.next_step),
     },
     attempts: { ok: s.sweep.ok, total: s.sweep.total, totalsMs: s.attempts.map((a) => a.duration_ms) },
-    server: s.settings.host,
+    server: capText(s.settings.host),
     ports: s.settings.ports,
-    egressIps: s.egress_ips,
-    payloadVersion: s.tool.version,
+    egressIps: s.egress_ips.map((ip) => capText(ip)),
+    payloadVersion: capText(s.tool.version),
     zip: { path: zipPath, sha256: zip.sha256, bytes: zip.bytes },
     transportStats,
   });
@@ -171,6 +171,21 @@ export function transportFailureResult(common: HostResultCommon, err: { code: Tr
   const base = { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common } as const;
   if (isUnreachableCode(err.code)) return { ...base, status: 'unreachable', code: err.code, message: oneLine(err.message) };
   return { ...base, status: 'failed', code: err.code, message: oneLine(err.message), exitCode: null };
+}
+
+/** The most of one runner-supplied string the host result and fleet summary carry. */
+export const MAX_CARRIED_BYTES = 2048;
+
+/**
+ * A runner's text cut to `max` UTF-8 bytes (at a character boundary) with a marker saying how
+ * long it was: the whole text stays in the runner's ZIP, the fleet files stay small.
+ */
+export function capText(text: string, max = MAX_CARRIED_BYTES): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= max) return text;
+  let cut = max;
+  while (cut > 0 && (buf[cut]! & 0xc0) === 0x80) cut--;
+  return `${buf.subarray(0, cut).toString('utf8')}… [truncated, ${buf.length} bytes]`;
 }
 
 export function oneLine(text: string, max = 500): string {

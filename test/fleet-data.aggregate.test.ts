@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate, normaliseEvidence, percentiles } from '../controller/aggregate.js';
 import { renderFleetReport } from '../controller/fleet-report.js';
-import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type SweepMeta } from '../controller/fleet-schema.js';
+import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type ProbedResult, type SweepMeta } from '../controller/fleet-schema.js';
 import { parseInventory } from '../inventory/load.js';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
 
@@ -221,5 +221,29 @@ describe('fleet report', () => {
     expect(row).not.toContain('](http');
     expect(row.split(/(?<!\\)\|/).length).toBe(9);
     expect(md.split('\n').filter((l) => l.includes('second line'))).toHaveLength(2);
+  });
+});
+
+describe('runner text carried into the fleet files', () => {
+  it('caps a 7 MiB evidence string (and next step, reasons) at 2 KB with a truncation marker', () => {
+    const huge = `S: 550 ${'é'.repeat(3.5 * 1024 * 1024)}`;
+    const big = probed(NOW, 'p1', 'smtp-policy', huge, [100]) as ProbedResult;
+    big.verdict.nextStep = 'n'.repeat(1_000_000);
+    const bigReason: HostResult = { schema: 'smtp-fleet/host-result', schema_version: 1, ...common(NOW, 'r1'), status: 'rejected', reason: 'r'.repeat(100_000), zipBytes: null, zipSha256: null };
+    const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', ['p1', 'r1']), [big, bigReason], inv.hosts);
+    const json = JSON.stringify(s);
+    expect(json.length).toBeLessThan(20_000);
+    const detail = s.hosts.find((h) => h.name === 'p1')!.detail;
+    expect(detail).toMatch(new RegExp(`^S: 550 é+… \\[truncated, ${Buffer.byteLength(huge)} bytes\\]$`));
+    // Cut on a character boundary: no replacement character from half an "é".
+    expect(detail).not.toContain('\ufffd');
+    expect(Buffer.byteLength(detail.split('…')[0]!)).toBeLessThanOrEqual(2048);
+    // Normalised: the length is a number like any other, so two such runners share a group.
+    expect(s.failureGroups[0]!.evidence).toMatch(/… \[truncated, <n> bytes\]$/);
+    expect(s.failureGroups[0]!.nextStep).toMatch(/^n+… \[truncated, 1000000 bytes\]$/);
+    expect(s.hosts.find((h) => h.name === 'r1')!.detail).toMatch(/\[truncated, 100000 bytes\]$/);
+    expect(renderFleetReport(s).length).toBeLessThan(20_000);
+    // Short text is carried whole.
+    expect(aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', ['p1']), [probed(NOW, 'p1', 'tls', 'short', [1])], inv.hosts).hosts[0]!.detail).toBe('short');
   });
 });

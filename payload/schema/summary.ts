@@ -10,6 +10,8 @@ export const SUMMARY_SCHEMA_VERSION = 1 as const;
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
 const Ms = z.number().nonnegative().describe('milliseconds');
+/** How many of something: the fleet controller counts and divides with these, so no negatives. */
+const Count = z.number().int().nonnegative();
 
 export const FailureClassSchema = z.enum(CLASSES);
 export const StageSchema = z.enum(['dns', 'connect', 'tls', 'smtp', 'auth']);
@@ -181,7 +183,7 @@ export const AttemptSchema = z.object({
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
-const DistributionSchema = z.object({ n: z.number().int(), min: Ms, median: Ms, p90: Ms, max: Ms }).nullable();
+const DistributionSchema = z.object({ n: Count, min: Ms, median: Ms, p90: Ms, max: Ms }).nullable();
 export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'ehlo_tls', 'auth', 'mail', 'noop', 'quit', 'total'] as const;
 
 export const ProbeSummarySchema = z.object({
@@ -215,29 +217,34 @@ export const ProbeSummarySchema = z.object({
     error: ErrorInfoSchema.nullable(),
   }),
   attempts: z.array(AttemptSchema),
-  sweep: z.object({
-    total: z.number().int(),
-    ok: z.number().int(),
-    success_rate: z.number().min(0).max(1),
-    per_target: z.array(
-      z.object({
-        ip: z.string(),
-        port: z.number().int(),
-        mode: ModeSchema,
-        attempts: z.number().int(),
-        ok: z.number().int(),
-        success_rate: z.number().min(0).max(1),
-        classes: z.record(z.string(), z.number().int()),
-      }),
-    ),
-    timings_ms: z.object(Object.fromEntries(TIMING_STAGES.map((s) => [s, DistributionSchema])) as Record<(typeof TIMING_STAGES)[number], typeof DistributionSchema>),
-  }),
+  sweep: z
+    .object({
+      total: Count,
+      ok: Count,
+      success_rate: z.number().min(0).max(1),
+      per_target: z.array(
+        z
+          .object({
+            ip: z.string(),
+            port: z.number().int(),
+            mode: ModeSchema,
+            attempts: Count,
+            ok: Count,
+            success_rate: z.number().min(0).max(1),
+            classes: z.record(z.string(), Count),
+          })
+          .refine((t) => t.ok <= t.attempts, { message: 'more ok attempts than attempts', path: ['ok'] }),
+      ),
+      timings_ms: z.object(Object.fromEntries(TIMING_STAGES.map((s) => [s, DistributionSchema])) as Record<(typeof TIMING_STAGES)[number], typeof DistributionSchema>),
+    })
+    // The fleet summary divides ok by total: a rate above 1 would fail it far from here.
+    .refine((s) => s.ok <= s.total, { message: 'more ok attempts than attempts', path: ['ok'] }),
   egress_ips: z.array(z.string()),
   verdict: z.object({
     class: FailureClassSchema,
-    exit_code: z.number().int(),
+    exit_code: z.number().int().min(0).max(255),
     partial: z.boolean().describe('true when some attempts succeeded and others did not'),
-    counts: z.record(z.string(), z.number().int()),
+    counts: z.record(z.string(), Count),
     hint_id: z.string(),
     summary: z.string(),
     evidence: z.string(),
