@@ -34,6 +34,9 @@ describe('smtp-fleet bad input', () => {
     ['schedule without a pattern', INVENTORY, ['schedule'], /schedule needs --cron/],
     ['a bad cron pattern', INVENTORY, ['schedule', '--cron', '61 25 * * *'], /--cron "61 25 \* \* \*" is not a valid cron pattern/],
     ['an --every past a year', INVENTORY, ['schedule', '--every', '400d'], /--every "400d".*at most 366d/],
+    ['an inventory naming the job key as a password', INVENTORY.replace('{ agent: true }', '{ passwordEnv: SMTP_FLEET_JOB_KEY }'), ['sweep', '--local'], /defaults\.auth\.passwordEnv: names one of the fleet's own secrets/],
+    ['a Redis password in argv', INVENTORY, ['status', '--redis', 'redis://fleet:s3cret@127.0.0.1:1'], /--redis must not carry a password/],
+    ['--redis-ca with a redis:// URL', INVENTORY, ['status', '--redis-ca', '/etc/hostname'], /--redis-ca goes with a rediss:\/\/ URL/],
     ['a YAML alias bomb in the inventory', `version: 1\na: &a ["x","x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nhosts: []\n`, ['sweep', '--local'], /inventory\.yml:1:1: cannot read the YAML: .*alias/i],
   ])('%s: one line, exit 2', async (_what, text, args, message) => {
     const r = await fleet(setup(text), args);
@@ -42,6 +45,25 @@ describe('smtp-fleet bad input', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    ['sweep', ['sweep']],
+    ['probe', ['probe', 'par-01', '--sweep', 'x']],
+    ['worker', ['worker']],
+    ['schedule', ['schedule', '--every', '6h']],
+  ])('%s without a job key: one line, exit 2, before Redis is asked', async (_what, args) => {
+    const f = setup();
+    for (const key of ['', 'too-short-a-key']) {
+      const r = await fleet(f, args, { SMTP_FLEET_JOB_KEY: key });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(key ? /the job key is shorter than 32 characters/ : /no job key: set SMTP_FLEET_JOB_KEY or pass --job-key-file/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    // A key file does as well as the variable: then Redis (closed here) is the next thing asked.
+    const keyFile = join(f.dir, 'job-key');
+    writeFileSync(keyFile, 'k'.repeat(64) + '\n');
+    if (args[0] !== 'probe') expect((await fleet(f, [...args, '--job-key-file', keyFile], { SMTP_FLEET_JOB_KEY: '' })).code).toBe(5);
   });
 
   it('schedule --every 6h is accepted (the README example): it gets as far as Redis', async () => {
