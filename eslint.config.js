@@ -20,8 +20,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(controller|queue|transport|inventory|test|bench)(/|$)',
-              message: 'payload/ must bundle alone: it may not import controller/, queue/, transport/, inventory/, test/ or bench/.',
+              regex: '^(\\.\\./)+(controller|queue|store|transport|inventory|packaging|test|lab|bench)(/|$)',
+              message: 'payload/ must bundle alone: it may not import controller/, queue/, store/, transport/, inventory/, packaging/, test/, lab/ or bench/.',
             },
           ],
         },

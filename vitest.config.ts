@@ -1,11 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects. `unit`: no lab, no service, no port, what a developer runs on every save
+// (`npx vitest --project unit`). `lab`: real Postfix, sshd, Redis, PowerShell, WinRM endpoint,
+// started once by test/lab-setup.ts. `npm test` runs both.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     reporters: ['default', './test/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          globalSetup: ['test/unit-setup.ts'],
+          testTimeout: 10_000,
+        },
+      },
+      {
+        test: {
+          name: 'lab',
+          include: ['test/**/*.lab.test.ts'],
+          globalSetup: ['test/lab-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

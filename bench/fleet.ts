@@ -8,19 +8,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostResultSchema, FleetSummarySchema, type FleetSummary } from '../controller/fleet-schema.js';
-import { makePki } from '../test/lab/ca.js';
-import { waitForPort } from '../test/lab/index.js';
-import { freePort } from '../test/lab/ports.js';
-import { postfixAvailable, startPostfix } from '../test/lab/postfix.js';
-import { makeKeyPair, sshdAvailable, startSshd, type LabSshd } from '../test/lab/sshd.js';
-import { ensureWindowsExecutables, findPwsh, windowsStyleSshEnv } from '../test/lab/pwsh.js';
-import { dropPrefix } from '../test/fleet/harness.js';
+import { HostResultSchema, FleetSummarySchema, type FleetSummary } from '../store/fleet-schema.js';
+import { makePki } from '../lab/ca.js';
+import { waitForPort } from '../lab/index.js';
+import { freePort } from '../lab/ports.js';
+import { postfixAvailable, startPostfix } from '../lab/postfix.js';
+import { makeKeyPair, sshdAvailable, startSshd, type LabSshd } from '../lab/sshd.js';
+import { ensureWindowsExecutables, findPwsh, windowsStyleSshEnv } from '../lab/pwsh.js';
+import { dropPrefix } from '../lab/redis.js';
 import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
 import { timeRun, type Row } from './measure.js';
-import { sshFloor } from './ssh-floor.js';
+import { sshFloor } from '../lab/ssh-floor.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Compiled to build/dev/bench: the package root is three levels up.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FLEET = join(ROOT, 'dist/controller/cli.js');
 const MB = 1024 * 1024;
 

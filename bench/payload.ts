@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
 import { sample, timeRun, type Row } from './measure.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Compiled to build/dev/bench: the package root is three levels up.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BUILD = join(ROOT, 'build/payload');
 const MB = 1024 * 1024;
 

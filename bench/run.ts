@@ -6,17 +6,18 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makePki } from '../test/lab/ca.js';
-import { freePort } from '../test/lab/ports.js';
-import { postfixAvailable, startPostfix } from '../test/lab/postfix.js';
-import { waitForPort } from '../test/lab/index.js';
+import { makePki } from '../lab/ca.js';
+import { freePort } from '../lab/ports.js';
+import { postfixAvailable, startPostfix } from '../lab/postfix.js';
+import { waitForPort } from '../lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { payloadFigures } from './payload.js';
 import { benchWinRmUpload } from './winrm.js';
-import { startSntp } from '../test/lab/sntp.js';
+import { startSntp } from '../lab/sntp.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Compiled to build/dev/bench: the package root is three levels up.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI = join(ROOT, 'dist/payload/cli.js');
 const BASELINE = join(ROOT, 'bench/baseline.json');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -120,7 +121,7 @@ async function diagnoseRun(): Promise<Row[]> {
 
 /** Replies classified per second by explain's engine over a corpus of a few thousand replies. */
 async function explainThroughput(): Promise<Row[]> {
-  const { SAMPLES } = await import('../test/reply-samples.js');
+  const { SAMPLES } = await import('../lab/reply-samples.js');
   const { explainText } = await import('../payload/explain.js');
   // Vary queue ids and addresses so no two replies are the same string.
   const corpus = Array.from({ length: 5000 }, (_, i) => {

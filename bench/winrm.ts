@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makePki } from '../test/lab/ca.js';
-import { startWinRmLab } from '../test/lab/winrm-server.js';
+import { makePki } from '../lab/ca.js';
+import { startWinRmLab } from '../lab/winrm-server.js';
 import { connectWinRm, launch, WinRmTransport } from '../transport/winrm/index.js';
 
 export interface UploadFigures {

@@ -15,12 +15,12 @@ import { RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type SweepOpti
 import { runLocalSweep } from '../queue/local.js';
 import { startWorkers } from '../queue/workers.js';
 import { SelectionSchema, type Selection } from '../inventory/select.js';
-import { FleetJobRunner } from './job-runner.js';
-import { aggregateSweep } from './report.js';
-import { Store } from './store.js';
+import { FleetJobRunner } from '../queue/job-runner.js';
+import { aggregateSweep } from '../store/report.js';
+import { Store } from '../store/store.js';
 import { createSweep, jobsFor, selectFrom } from './sweeps.js';
 import { FLEET_EXIT } from './exit-codes.js';
-import type { FleetSummary, SweepMeta } from './fleet-schema.js';
+import type { FleetSummary, SweepMeta } from '../store/fleet-schema.js';
 import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
 

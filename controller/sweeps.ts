@@ -4,8 +4,8 @@ import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { selectHosts, type Selection } from '../inventory/select.js';
 import type { ProbeJob, SweepOptions } from '../queue/jobs.js';
-import type { SweepMeta } from './fleet-schema.js';
-import { newSweepId, type Store } from './store.js';
+import type { SweepMeta } from '../store/fleet-schema.js';
+import { newSweepId, type Store } from '../store/store.js';
 
 export interface NewSweep {
   meta: SweepMeta;

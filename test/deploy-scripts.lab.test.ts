@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { deployCommand, type RunSpec } from '../transport/remote-commands.js';
 import { launcherArguments, launcherInput } from '../transport/scripts.js';
 import { tempDir } from './helpers.js';
-import { requirePwsh } from './lab/pwsh.js';
+import { requirePwsh } from '../lab/pwsh.js';
 
 const HOSTILE = [
   '--ehlo-name',

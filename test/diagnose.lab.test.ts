@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseResolvConf } from '../payload/diagnose/collectors/dns.js';
 import { DIAGNOSE_SCHEMAS, type Aa, type Clock, type DnsSnapshot, type Manifest, type NetworkSnapshot, type OsTls, type Proxy } from '../payload/schema/diagnose.js';
 import { ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary.js';
-import { startSntp, type LabSntp } from './lab/sntp.js';
+import { startSntp, type LabSntp } from '../lab/sntp.js';
 import { CLI, filesUnder, readJson, runCli, runFolder, tempDir, unzip } from './helpers.js';
 
 const lab = inject('lab');

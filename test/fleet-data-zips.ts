@@ -2,7 +2,7 @@
 // hostile runner could send (lying sizes, links, "..", duplicate names, headers that disagree,
 // records the end record does not count), so we write the bytes.
 import { crc32, deflateRawSync } from 'node:zlib';
-import type { ZipLimits, ZipRejectKind } from '../controller/zip-check.js';
+import type { ZipLimits, ZipRejectKind } from '../store/zip-check.js';
 
 export interface RawEntry {
   name: string | Buffer;

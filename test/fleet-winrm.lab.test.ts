@@ -12,10 +12,10 @@ import { ensureWinePrefix, findWine } from '../packaging/wine.js';
 import { connectWinRm } from '../transport/winrm/index.js';
 import { connectSsh } from '../transport/ssh.js';
 import { CMD_EXE_LIMIT, launcherCommandLine, scriptText } from '../transport/scripts.js';
-import { LAB_PASSWORD } from './lab/fault-servers.js';
-import { startWinRmLab, type WinRmLab } from './lab/winrm-server.js';
-import { ensureWindowsExecutables, windowsStyleSshEnv } from './lab/pwsh.js';
-import { startSshd, type LabSshd } from './lab/sshd.js';
+import { LAB_PASSWORD } from '../lab/fault-servers.js';
+import { startWinRmLab, type WinRmLab } from '../lab/winrm-server.js';
+import { ensureWindowsExecutables, windowsStyleSshEnv } from '../lab/pwsh.js';
+import { startSshd, type LabSshd } from '../lab/sshd.js';
 import { tempDir, unzip } from './helpers.js';
 import { PAYLOAD, dropPrefix, fleet, fleetEnv, hostResult, redisDump, startRunners, startWorker, stopWorker, summaryOf, type FleetEnv, type Runners } from './fleet/harness.js';
 

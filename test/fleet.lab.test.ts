@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ManifestSchema } from '../packaging/manifest.js';
-import { freePort } from './lab/ports.js';
-import { LAB_PASSWORD } from './lab/fault-servers.js';
+import { freePort } from '../lab/ports.js';
+import { LAB_PASSWORD } from '../lab/fault-servers.js';
 import { buildZip, unixMode } from './fleet-data-zips.js';
 import { tempDir, unzip } from './helpers.js';
 import { FLEET_CLI, PAYLOAD, dropPrefix, redisDump, fleet, fleetEnv, hostResult, startRunners, startWorker, stopWorker, summaryOf, waitFor, type FleetEnv, type Runners } from './fleet/harness.js';

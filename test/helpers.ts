@@ -28,9 +28,9 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   });
 }
 
-/** A fresh folder inside the lab's, so the lab's teardown removes it. */
+/** A fresh folder inside the run's scratch folder (the lab's in the lab project), removed at the end. */
 export function tempDir(prefix = 'run-'): string {
-  return mkdtempSync(join(inject('lab').dir, prefix));
+  return mkdtempSync(join(inject('scratch'), prefix));
 }
 
 /** The single run folder a probe created under `out`. */

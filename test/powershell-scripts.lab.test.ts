@@ -6,10 +6,10 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from './helpers.js';
-import { requirePwsh } from './lab/pwsh.js';
+import { requirePwsh } from '../lab/pwsh.js';
 
 function check(paths: string[]): Record<string, string[]> {
-  const out = execFileSync(requirePwsh(), ['-NoProfile', '-NonInteractive', '-File', join(ROOT, 'test/lab/ps51-check.ps1'), '-PathList', paths.join('|')], {
+  const out = execFileSync(requirePwsh(), ['-NoProfile', '-NonInteractive', '-File', join(ROOT, 'lab/ps51-check.ps1'), '-PathList', paths.join('|')], {
     env: { ...process.env, POWERSHELL_TELEMETRY_OPTOUT: '1' },
   }).toString();
   const parsed = JSON.parse(out) as Record<string, string[] | string | null>;

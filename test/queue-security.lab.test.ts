@@ -14,8 +14,8 @@ import { jobsFor } from '../controller/sweeps.js';
 import { parseInventory } from '../inventory/load.js';
 import { signJob } from '../queue/job-auth.js';
 import { QUEUES, SweepOptionsSchema } from '../queue/jobs.js';
-import { makePki, type LabPki } from './lab/ca.js';
-import { freePort } from './lab/ports.js';
+import { makePki, type LabPki } from '../lab/ca.js';
+import { freePort } from '../lab/ports.js';
 import { tempDir } from './helpers.js';
 import { fleet, fleetEnv, startWorker, stopWorker, waitFor, type FleetEnv } from './fleet/harness.js';
 

@@ -1,8 +1,8 @@
 // Every failure the brief targets, reproduced on loopback: the probe arguments that
 // produce it, and the class, hint and evidence a support engineer should get. README.md
 // carries the same table (a test keeps the two in step).
-import type { LabInfo } from './lab/index.js';
-import { LAB_PASSWORD } from './lab/fault-servers.js';
+import type { LabInfo } from '../lab/index.js';
+import { LAB_PASSWORD } from '../lab/fault-servers.js';
 
 export interface Scenario {
   group: string;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { LAB_PASSWORD } from './lab/fault-servers.js';
+import { LAB_PASSWORD } from '../lab/fault-servers.js';
 import { filesUnder, runCli, runFolder, tempDir, unzip } from './helpers.js';
 
 const lab = inject('lab');

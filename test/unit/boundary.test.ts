@@ -36,3 +36,32 @@ describe('payload boundary', () => {
     expect(bad).toEqual([]);
   });
 });
+
+// Data flows one way: inventory -> controller -> queue -> worker (queue/job-runner.ts) ->
+// transport -> payload on the runner -> ZIP -> store -> report. A folder may import only the
+// folders below it; none of them imports test/, lab/ or bench/.
+const MAY_IMPORT: Record<string, string[]> = {
+  controller: ['queue', 'store', 'inventory', 'packaging', 'payload'],
+  queue: ['store', 'transport', 'inventory', 'packaging', 'payload'],
+  store: ['transport', 'inventory', 'payload'],
+  transport: ['payload'],
+  inventory: ['payload'],
+  packaging: ['payload'],
+  payload: [],
+};
+
+describe('one-way data flow between folders', () => {
+  it('has no import climbing back up', () => {
+    const bad: string[] = [];
+    for (const [folder, allowed] of Object.entries(MAY_IMPORT)) {
+      for (const file of tsFiles(join(ROOT, folder))) {
+        const src = readFileSync(file, 'utf8');
+        for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+          const target = relative(ROOT, resolve(dirname(file), (m[1] ?? m[2])!)).split('/')[0]!;
+          if (target !== folder && !allowed.includes(target)) bad.push(`${relative(ROOT, file)} imports ${target}/`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});

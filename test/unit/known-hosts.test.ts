@@ -1,5 +1,5 @@
 // known_hosts matching as ssh(1) does it; the real-file cases (hashed by ssh-keygen, written
-// by --accept-new and read back by ssh-keygen -F) are in test/ssh.test.ts.
+// by --accept-new and read back by ssh-keygen -F) are in test/ssh.lab.test.ts.
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fingerprint, hostFieldMatches, judgeHostKey, knownHostsLine, parseKnownHosts } from '../../transport/known-hosts.js';

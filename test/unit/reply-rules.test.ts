@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CLASSES } from '../../payload/classify/classes.js';
 import { REPLY_RULES } from '../../payload/classify/reply-rules.js';
 import { explainReply } from '../../payload/classify/replies.js';
-import { G, O365, SAMPLES } from '../reply-samples.js';
+import { G, O365, SAMPLES } from '../../lab/reply-samples.js';
 
 
 describe('reply rules: sample replies', () => {

@@ -1,7 +1,7 @@
 // An SNTP server of our own on loopback for the clock collector's tests: answers every
 // request with its own idea of the time, shifted by `shiftMs`, so a known offset is measured.
 import { createSocket, type Socket } from 'node:dgram';
-import { writeTimestamp } from '../../payload/diagnose/sntp.js';
+import { writeTimestamp } from '../payload/diagnose/sntp.js';
 
 export interface LabSntp {
   address: string;

@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WINE_PREFIX, ensureWinePrefix, findWine, wineEnv } from '../../packaging/wine.js';
+import { WINE_PREFIX, ensureWinePrefix, findWine, wineEnv } from '../packaging/wine.js';
 
 const BINFMT = '/proc/sys/fs/binfmt_misc';
 const ENTRY = 'smtp-probe-lab-wine';

@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import { probeArgsFor } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { artifactsFor, type Manifest } from '../packaging/manifest.js';
-import type { AuthBudget } from '../queue/auth-budget.js';
-import type { ProbeJob, SweepOptions } from '../queue/jobs.js';
-import type { JobContext, JobRunner } from '../queue/runner.js';
+import type { AuthBudget } from './auth-budget.js';
+import type { ProbeJob, SweepOptions } from './jobs.js';
+import type { JobContext, JobRunner } from './runner.js';
 import { runPayloadOnRunner } from '../transport/deploy.js';
 import { connectSsh } from '../transport/ssh.js';
 import { connectWinRm } from '../transport/winrm/index.js';
 import { TransportError, type Transport } from '../transport/types.js';
-import { oneLine, probedResult, transportFailureResult, type HostResult, type HostResultCommon } from './fleet-schema.js';
-import { aggregateSweep } from './report.js';
-import type { Store } from './store.js';
-import { ZipRejectedError } from './zip-check.js';
+import { oneLine, probedResult, transportFailureResult, type HostResult, type HostResultCommon } from '../store/fleet-schema.js';
+import { aggregateSweep } from '../store/report.js';
+import type { Store } from '../store/store.js';
+import { ZipRejectedError } from '../store/zip-check.js';
 
 export interface RunnerConfig {
   store: Store;

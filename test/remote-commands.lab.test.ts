@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandArgsB64 } from '../../payload/util/args-b64.js';
-import { deployCommand, encodeProbeArgs, remoteJoin, removeWorkCommand, sftpPath, workFolderName, type RunSpec } from '../../transport/remote-commands.js';
-import { CMD_EXE_LIMIT, launcherCommandLine, quoteSh } from '../../transport/scripts.js';
-import { ROOT } from '../helpers.js';
+import { expandArgsB64 } from '../payload/util/args-b64.js';
+import { deployCommand, encodeProbeArgs, remoteJoin, removeWorkCommand, sftpPath, workFolderName, type RunSpec } from '../transport/remote-commands.js';
+import { CMD_EXE_LIMIT, launcherCommandLine, quoteSh } from '../transport/scripts.js';
+import { ROOT } from './helpers.js';
 
 const file = (name: string) => ({ sha256: 'a'.repeat(64), name, bytes: 1, fresh: false });
 const spec = (probeArgs: string[] = []): RunSpec => ({ jobId: 'j', runtime: file('node'), bundle: file('b.cjs'), probeArgs });

@@ -11,8 +11,8 @@ import { waitForPort } from './index.js';
 import { freePort } from './ports.js';
 
 const SSHD = '/usr/sbin/sshd';
-// Beside this module in the source tree; the compiled bench (dist/test/lab) uses the source's.
-const CMD_SHIM = [new URL('./cmd-shim.mjs', import.meta.url), new URL('../../../test/lab/cmd-shim.mjs', import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p))!;
+// Beside this module in the source tree; the compiled bench (build/dev/lab) uses the source's.
+const CMD_SHIM = [new URL('./cmd-shim.mjs', import.meta.url), new URL('../../../lab/cmd-shim.mjs', import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p))!;
 
 /** SetEnv entries of a Windows-style host: its own %LOCALAPPDATA% under the instance folder. */
 function windowsEnv(opts: StartSshdOptions, dir: string): string {
@@ -50,7 +50,7 @@ export interface StartSshdOptions {
   /** Reuse this host key (private key path) instead of generating one: the bench only, never host-key tests. */
   hostKeyPath?: string;
   /**
-   * Run every command the way Windows OpenSSH does (test/lab/cmd-shim.mjs: cmd.exe's length
+   * Run every command the way Windows OpenSSH does (lab/cmd-shim.mjs: cmd.exe's length
    * limit, powershell.exe as real PowerShell 7), with this folder as %LOCALAPPDATA%.
    */
   windowsStyle?: { env: Record<string, string> };

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { startWinRmLab, type WinRmLab } from './lab/winrm-server.js';
+import { startWinRmLab, type WinRmLab } from '../lab/winrm-server.js';
 
 const PY = `
 import json, sys, winrm

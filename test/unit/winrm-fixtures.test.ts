@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './helpers.js';
-import { authenticateMessage, negotiateMessage, ntowfv2, parseAuthenticate, verifyNtlmv2, ntHash, splitUser } from '../transport/winrm/ntlm.js';
-import { readableStderr } from '../transport/winrm/powershell.js';
-import { CMD_EXE_LIMIT, launcherArguments, launcherCommandLine, launcherInput } from '../transport/scripts.js';
-import { faultError } from '../transport/winrm/shell.js';
-import { envelope, parseXml, readCommandId, readFault, readReceive, readShellId, relatesTo } from '../transport/winrm/wsman.js';
-import { defaultChunkBytes } from '../transport/winrm/index.js';
+import { ROOT } from '../helpers.js';
+import { authenticateMessage, negotiateMessage, ntowfv2, parseAuthenticate, verifyNtlmv2, ntHash, splitUser } from '../../transport/winrm/ntlm.js';
+import { readableStderr } from '../../transport/winrm/powershell.js';
+import { CMD_EXE_LIMIT, launcherArguments, launcherCommandLine, launcherInput } from '../../transport/scripts.js';
+import { faultError } from '../../transport/winrm/shell.js';
+import { envelope, parseXml, readCommandId, readFault, readReceive, readShellId, relatesTo } from '../../transport/winrm/wsman.js';
+import { defaultChunkBytes } from '../../transport/winrm/index.js';
 
 const fixture = (name: string) => parseXml(readFileSync(join(ROOT, 'test/fixtures/winrm', name), 'utf8'));
 const CMD = '3E4F5A6B-7C8D-4E9F-A0B1-C2D3E4F5A6B7';

@@ -7,9 +7,9 @@ import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { connectWinRm, type WinRmConnectOptions } from '../transport/winrm/index.js';
 import type { Transport } from '../transport/types.js';
-import { makePki } from './lab/ca.js';
-import { freePort } from './lab/ports.js';
-import { startWinRmLab, type WinRmLab, type WinRmLabOptions } from './lab/winrm-server.js';
+import { makePki } from '../lab/ca.js';
+import { freePort } from '../lab/ports.js';
+import { startWinRmLab, type WinRmLab, type WinRmLabOptions } from '../lab/winrm-server.js';
 import { failure, tempDir, unzip } from './helpers.js';
 
 const USER = 'runner';

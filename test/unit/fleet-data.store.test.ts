@@ -3,11 +3,11 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregate } from '../controller/aggregate.js';
-import { transportFailureResult, type SweepMetaInput } from '../controller/fleet-schema.js';
-import { renderFleetReport } from '../controller/fleet-report.js';
-import { Store, StoreError, newSweepId } from '../controller/store.js';
-import { filesUnder, tempDir } from './helpers.js';
+import { aggregate } from '../../store/aggregate.js';
+import { transportFailureResult, type SweepMetaInput } from '../../store/fleet-schema.js';
+import { renderFleetReport } from '../../store/fleet-report.js';
+import { Store, StoreError, newSweepId } from '../../store/store.js';
+import { filesUnder, tempDir } from '../helpers.js';
 
 const sweep = (id: string, created: string, hosts = ['r1', 'r2']): SweepMetaInput => ({
   schema: 'smtp-fleet/sweep',

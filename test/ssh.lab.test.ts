@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectSsh, type SshConnectOptions } from '../transport/ssh.js';
 import type { Transport } from '../transport/types.js';
 import { failure, tempDir } from './helpers.js';
-import { freePort } from './lab/ports.js';
-import { makeKeyPair, startSshd, type LabSshd } from './lab/sshd.js';
+import { freePort } from '../lab/ports.js';
+import { makeKeyPair, startSshd, type LabSshd } from '../lab/sshd.js';
 
 const lab = inject('lab');
 let dir: string;
@@ -154,7 +154,7 @@ describe('ssh transport: commands and files', () => {
 
   it('stops a command at its time limit with a timeout error; the connection stays usable', async () => {
     // (Whether the remote process dies is the deploy script's job: OpenSSH refuses signal
-    // requests on root sessions, which is how the lab logs in; see test/ssh-deploy.test.ts.)
+    // requests on root sessions, which is how the lab logs in; see test/ssh-deploy.lab.test.ts.)
     const started = Date.now();
     const err = await failure(t.exec('sleep 4 </dev/null >/dev/null 2>&1', { timeoutMs: 600 }));
     expect(err.code).toBe('timeout');

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { waitFor } from '../fleet/harness.js';
-import { ROOT } from '../helpers.js';
+import { waitFor } from './fleet/harness.js';
+import { ROOT } from './helpers.js';
 import { freePort } from '../lab/ports.js';
 
 interface Service {

@@ -3,9 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sshFloor } from '../bench/ssh-floor.js';
+import { sshFloor } from '../lab/ssh-floor.js';
 import { tempDir } from './helpers.js';
-import { makeKeyPair, startSshd, type LabSshd } from './lab/sshd.js';
+import { makeKeyPair, startSshd, type LabSshd } from '../lab/sshd.js';
 
 const N = 50;
 let hosts: LabSshd[] = [];

@@ -1,11 +1,11 @@
 // The fleet view of a realistic sweep: verdict counts, failures grouped across per-host noise,
 // unreachable runners apart, breakdowns, percentiles, and what changed since the last sweep.
 import { describe, expect, it } from 'vitest';
-import { aggregate, normaliseEvidence, percentiles } from '../controller/aggregate.js';
-import { renderFleetReport } from '../controller/fleet-report.js';
-import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type ProbedResult, type SweepMeta } from '../controller/fleet-schema.js';
-import { parseInventory } from '../inventory/load.js';
-import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
+import { aggregate, normaliseEvidence, percentiles } from '../../store/aggregate.js';
+import { renderFleetReport } from '../../store/fleet-report.js';
+import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type ProbedResult, type SweepMeta } from '../../store/fleet-schema.js';
+import { parseInventory } from '../../inventory/load.js';
+import { EXIT_CODES, type FailureClass } from '../../payload/classify/classes.js';
 
 const inv = parseInventory(
   `version: 1

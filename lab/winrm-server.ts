@@ -2,7 +2,7 @@
 // loopback, Basic and NTLM (Negotiate) auth, the Windows Remote Shell resource (Create,
 // Command, Send, Receive, Signal, Delete) with the faults Windows uses for timeouts,
 // quotas, oversized envelopes and lost shells. Commands run on this machine: powershell.exe
-// is real PowerShell 7 (test/lab/pwsh.ts), anything else runs under /bin/sh.
+// is real PowerShell 7 (lab/pwsh.ts), anything else runs under /bin/sh.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -12,8 +12,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLAGS, AV, SIGNATURE, encodeAvPairs, fileTime, layout, messageType, parseAuthenticate, verifyNtlmv2 } from '../../transport/winrm/ntlm.js';
-import { child, escapeXml, find, findAll, parseXml, type XmlNode } from '../../transport/winrm/xml.js';
+import { FLAGS, AV, SIGNATURE, encodeAvPairs, fileTime, layout, messageType, parseAuthenticate, verifyNtlmv2 } from '../transport/winrm/ntlm.js';
+import { child, escapeXml, find, findAll, parseXml, type XmlNode } from '../transport/winrm/xml.js';
 import { closeHard, track } from './ports.js';
 import { ensureWindowsExecutables, powershellArgv, spawnViaFiles, windowsLikeEnv } from './pwsh.js';
 

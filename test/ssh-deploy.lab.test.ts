@@ -12,7 +12,7 @@ import { runPayloadOnRunner, type Artifact, type DeployRequest, type DeployStage
 import { connectSsh } from '../transport/ssh.js';
 import type { Transport } from '../transport/types.js';
 import { failure, CLI, tempDir, unzip } from './helpers.js';
-import { makeKeyPair, startSshd, type LabSshd } from './lab/sshd.js';
+import { makeKeyPair, startSshd, type LabSshd } from '../lab/sshd.js';
 
 const lab = inject('lab');
 let dir: string;
