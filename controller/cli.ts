@@ -5,10 +5,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { errorMessage } from '../payload/util/errors.js';
+import { SmtpProbeError, errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
-import { FleetError } from '../queue/errors.js';
 import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
 import { FLEET_EXIT } from './exit-codes.js';
 
@@ -125,20 +124,15 @@ function buildProgram(): Command {
   return program;
 }
 
-const USAGE_ERRORS = new Set(['InventoryError', 'SelectionError', 'StoreError', 'UsageError']);
-
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : FLEET_EXIT.usage;
-    } else if (err instanceof FleetError) {
+    } else if (err instanceof SmtpProbeError && err.exit !== 'internal') {
       process.stderr.write(`smtp-fleet: error: ${err.message}\n`);
-      process.exitCode = err.code === 'redis-unreachable' ? FLEET_EXIT.redis : FLEET_EXIT.usage;
-    } else if (err instanceof Error && USAGE_ERRORS.has(err.name)) {
-      process.stderr.write(`smtp-fleet: error: ${err.message}\n`);
-      process.exitCode = FLEET_EXIT.usage;
+      process.exitCode = err.exit === 'unavailable' ? FLEET_EXIT.redis : FLEET_EXIT.usage;
     } else {
       process.stderr.write(`smtp-fleet: internal error: ${errorMessage(err)}\n`);
       if (process.env.SMTP_FLEET_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

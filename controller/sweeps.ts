@@ -4,7 +4,7 @@ import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { selectHosts, type Selection } from '../inventory/select.js';
 import type { ProbeJob, SweepOptions } from '../queue/jobs.js';
-import type { SweepMeta } from '../store/fleet-schema.js';
+import { FLEET_SCHEMA_VERSION, type SweepMeta } from '../store/fleet-schema.js';
 import { newSweepId, type Store } from '../store/store.js';
 
 export interface NewSweep {
@@ -29,7 +29,7 @@ export async function createSweep(
   const id = newSweepId();
   const meta = await store.createSweep({
     schema: 'smtp-fleet/sweep',
-    schema_version: 1,
+    schema_version: FLEET_SCHEMA_VERSION,
     id,
     created: new Date().toISOString(),
     kind: args.kind,

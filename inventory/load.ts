@@ -18,15 +18,18 @@ import {
   type ResolvedAuth,
   type ResolvedHost,
 } from './schema.js';
+import { SmtpProbeError } from '../payload/util/errors.js';
 
 export type { ResolvedHost } from './schema.js';
 export { ResolvedHostSchema } from './schema.js';
 
 const MAX_INVENTORY_BYTES = 8 * 1024 * 1024;
 
-export class InventoryError extends Error {
-  override readonly name = 'InventoryError';
-  readonly code = 'E_INVENTORY';
+export class InventoryError extends SmtpProbeError {
+  override name = 'InventoryError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('inventory', message, 'usage', options);
+  }
 }
 
 export interface Inventory {

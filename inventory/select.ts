@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { unknownName, type Inventory } from './load.js';
 import type { ResolvedHost } from './schema.js';
+import { SmtpProbeError } from '../payload/util/errors.js';
 
 export interface Selection {
   hosts?: string[];
@@ -27,9 +28,11 @@ export const SelectionSchema = z.object({
   limit: z.number().int().positive().nullable().default(null),
 });
 
-export class SelectionError extends Error {
-  override readonly name = 'SelectionError';
-  readonly code = 'E_SELECTION';
+export class SelectionError extends SmtpProbeError {
+  override name = 'SelectionError';
+  constructor(message: string) {
+    super('selection', message, 'usage');
+  }
 }
 
 export function selectHosts(inv: Inventory, sel: Selection): ResolvedHost[] {

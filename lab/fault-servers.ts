@@ -1,4 +1,4 @@
-// The fault lab: one loopback server per failure the brief names. None of it needs root.
+// The fault lab: one loopback server per failure the probe classifies (test/scenarios.ts lists them). None of it needs root.
 import type { Server } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { SMTPServer, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from 'smtp-server';

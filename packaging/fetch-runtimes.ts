@@ -6,11 +6,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RUNTIMES, TARGETS, type RuntimePin, type Target } from './runtimes.js';
+import { SmtpProbeError } from '../payload/util/errors.js';
 
 export const CACHE_DIR = resolve('.cache', 'runtimes');
 
-export class PackagingError extends Error {
-  override readonly name = 'PackagingError';
+export class PackagingError extends SmtpProbeError {
+  override name = 'PackagingError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('packaging', message, 'usage', options);
+  }
 }
 
 export function tarballPath(pin: RuntimePin): string {

@@ -2,8 +2,9 @@
 // smtp-probe: the payload's command line. Kept light at start-up: each command loads
 // its own modules only when it runs, so `--version` stays fast on a cold runner.
 import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_NTP } from './diagnose/defaults.js';
 import { expandArgsB64 } from './util/args-b64.js';
-import { EXIT_INTERNAL, EXIT_USAGE, UsageError, errorMessage } from './util/errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, SmtpProbeError, UsageError, errorMessage } from './util/errors.js';
 import { VERSION } from './version.js';
 
 // Repeatable flags start undefined (not []) so --help shows no meaningless default.
@@ -87,7 +88,7 @@ function buildProgram(): Command {
     .option('--aa-logs <glob>', 'AA logs to include, repeatable (default: the bot agent\'s documented log folder)', collect)
     .option('--aa-logs-max <size>', 'total size of AA logs kept, newest first', '10MB')
     .option('--since <span|date>', 'time window for logs and OS events: 24h, 90m, 2d or an ISO date', '24h')
-    .option('--ntp <host[:port]>', 'SNTP server for the clock offset', 'pool.ntp.org')
+    .option('--ntp <host[:port]>', 'SNTP server for the clock offset', DEFAULT_NTP)
     .option('--no-ntp', 'do not measure the clock offset')
     .option('--collect-timeout <d>', 'time limit of each collector', '8s')
     .option('--max-file <size>', 'size cap of each collected file (logs keep their newest end)', '2MB')
@@ -132,7 +133,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
-    } else if (err instanceof UsageError) {
+    } else if (err instanceof SmtpProbeError && err.exit !== 'internal') {
       process.stderr.write(`smtp-probe: error: ${err.message}\n`);
       process.exitCode = EXIT_USAGE;
     } else {

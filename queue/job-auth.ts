@@ -10,6 +10,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FleetError } from './errors.js';
+import { SmtpProbeError } from '../payload/util/errors.js';
 
 /** Long enough that guessing is hopeless; `openssl rand -hex 32` gives 64 characters. */
 export const MIN_JOB_KEY_CHARS = 32;
@@ -70,8 +71,11 @@ export function signJob<T extends object>(key: Buffer, queue: string, boundTo: s
   return { ...plain, sig: { alg: 'hmac-sha256', issuedAt: now, expiresAt, mac: macOf(key, queue, boundTo, now, expiresAt, plain) } };
 }
 
-export class JobAuthError extends Error {
-  override readonly name = 'JobAuthError';
+export class JobAuthError extends SmtpProbeError {
+  override name = 'JobAuthError';
+  constructor(message: string) {
+    super('job-refused', message);
+  }
 }
 
 /** The job's data without its signature, once the signature proves the controller made it for this queue and binding. */

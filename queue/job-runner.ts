@@ -15,10 +15,11 @@ import { runPayloadOnRunner } from '../transport/deploy.js';
 import { connectSsh } from '../transport/ssh.js';
 import { connectWinRm } from '../transport/winrm/index.js';
 import { TransportError, type Transport } from '../transport/types.js';
-import { oneLine, probedResult, transportFailureResult, type HostResult, type HostResultCommon } from '../store/fleet-schema.js';
+import { internalFailureResult, probedResult, rejectedResult, transportFailureResult, type HostResult, type HostResultCommon } from '../store/fleet-schema.js';
 import { aggregateSweep } from '../store/report.js';
 import type { Store } from '../store/store.js';
 import { ZipRejectedError } from '../store/zip-check.js';
+import { ConfigError } from './errors.js';
 
 export interface RunnerConfig {
   store: Store;
@@ -87,7 +88,7 @@ export class FleetJobRunner implements JobRunner {
         result = probedResult(common, checked, zipPath, { uploadedBytes: res.uploadedBytes, cacheHit: res.cacheHits.runtime && res.cacheHits.bundle });
       } catch (err) {
         if (!(err instanceof ZipRejectedError)) throw err;
-        result = { schema: 'smtp-fleet/host-result', schema_version: 1, ...common, status: 'rejected', reason: oneLine(err.message), zipBytes: res.zipBytes, zipSha256: res.zipSha256 };
+        result = rejectedResult(common, err.message, res);
       }
       await this.cfg.store.writeHostResult(result);
       return outcomeOf(result);
@@ -102,7 +103,7 @@ export class FleetJobRunner implements JobRunner {
     const result: HostResult =
       err instanceof TransportError
         ? transportFailureResult(common, err)
-        : { schema: 'smtp-fleet/host-result', schema_version: 1, ...common, status: 'failed', code: 'internal', message: oneLine(err instanceof Error ? err.message : String(err)), exitCode: null };
+        : internalFailureResult(common, err instanceof Error ? err.message : String(err), err instanceof ConfigError ? 'config' : 'internal');
     await this.cfg.store.writeHostResult(result);
     return outcomeOf(result);
   }
@@ -116,7 +117,7 @@ export class FleetJobRunner implements JobRunner {
     const a = host.probe.smtpAuth;
     if (!options.authTest || !a) return undefined;
     const password = this.env[a.passwordEnv];
-    if (!password) throw new TransportError('auth', `--auth-test: the worker has no ${a.passwordEnv} in its environment (the inventory names it for ${host.name}'s mail account)`, { retryable: false });
+    if (!password) throw new ConfigError(`--auth-test: the worker has no ${a.passwordEnv} in its environment (the inventory names it for ${host.name}'s mail account)`);
     return password;
   }
 

@@ -53,7 +53,6 @@ export type ProbeJob = z.infer<typeof ProbeJobSchema>;
 
 /** The parent of a sweep (or of a re-probe): aggregate the store's results into the report. */
 export const SweepJobSchema = z.object({ v: z.literal(1), sweepId: z.string() });
-export type SweepJob = z.infer<typeof SweepJobSchema>;
 
 /** What a job scheduler fires: select hosts from an inventory file and start a sweep. */
 export const ScheduledSweepJobSchema = z.object({

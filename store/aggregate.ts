@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { CLASSES } from '../payload/classify/classes.js';
 import { FLEET_SCHEMA_VERSION, FleetSummarySchema, capText, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
+import { percentiles as percentilesOf } from '../payload/util/stats.js';
 
 type Row = FleetSummary['hosts'][number];
 type Breakdown = FleetSummary['byTag'][number];
@@ -184,13 +185,7 @@ function breakdown(rows: Row[], labels: (r: Row) => string[]): Breakdown[] {
 }
 
 /** Nearest-rank percentiles: with few hosts the figures stay real observed values. */
-export function percentiles(values: readonly number[]): FleetSummary['timingsMs'] {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return { n: sorted.length, min: r(sorted[0]!), p50: r(rank(0.5)), p90: r(rank(0.9)), p99: r(rank(0.99)), max: r(sorted[sorted.length - 1]!) };
-}
+export const percentiles = (values: readonly number[]): FleetSummary['timingsMs'] => percentilesOf(values);
 
 const SMTP_FAILURES: ReadonlySet<string> = new Set(CLASSES.filter((c) => c !== 'ok'));
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ResolvedHostSchema } from '../inventory/schema.js';
 import { SelectionSchema } from '../inventory/select.js';
 import { FailureClassSchema, ModeSchema } from '../payload/schema/summary.js';
-import type { TransportErrorCode } from '../transport/types.js';
+import { TRANSPORT_ERROR_CODES, type TransportErrorCode } from '../transport/types.js';
 import type { CheckedZip } from './zip-check.js';
 
 export const FLEET_SCHEMA_VERSION = 1 as const;
@@ -40,25 +40,9 @@ export type SweepMetaInput = z.input<typeof SweepMetaSchema>;
 
 // ---- host result ----
 
-const TRANSPORT_CODES = [
-  'unreachable',
-  'timeout',
-  'reset',
-  'auth',
-  'host-key-unknown',
-  'host-key-mismatch',
-  'tls',
-  'protocol',
-  'too-large',
-  'remote-command',
-  'quota',
-] as const satisfies readonly TransportErrorCode[];
-// Fails to compile when transport/types.ts gains a code this list lacks.
-const _allCodes: Record<TransportErrorCode, true> = Object.fromEntries(TRANSPORT_CODES.map((c) => [c, true])) as Record<(typeof TRANSPORT_CODES)[number], true>;
-void _allCodes;
-export const TransportCodeSchema = z.enum(TRANSPORT_CODES);
-/** Beyond the transport's own codes: the probe ran but gave no usable result. */
-export const FailedCodeSchema = z.enum([...TRANSPORT_CODES, 'payload-exit', 'no-zip', 'internal']);
+export const TransportCodeSchema = z.enum(TRANSPORT_ERROR_CODES);
+/** Beyond the transport's own codes: the probe ran but gave no usable result, or the worker's set-up was wrong. */
+export const FailedCodeSchema = z.enum([...TRANSPORT_ERROR_CODES, 'payload-exit', 'no-zip', 'config', 'internal']);
 
 const HostResultBase = {
   schema: z.literal('smtp-fleet/host-result'),
@@ -171,6 +155,16 @@ export function transportFailureResult(common: HostResultCommon, err: { code: Tr
   const base = { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common } as const;
   if (isUnreachableCode(err.code)) return { ...base, status: 'unreachable', code: err.code, message: oneLine(err.message) };
   return { ...base, status: 'failed', code: err.code, message: oneLine(err.message), exitCode: null };
+}
+
+/** The result of a host whose ZIP the store refused (see zip-check.ts). */
+export function rejectedResult(common: HostResultCommon, reason: string, zip: { zipBytes: number | null; zipSha256: string | null }): HostResult {
+  return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'rejected', reason: oneLine(reason), zipBytes: zip.zipBytes, zipSha256: zip.zipSha256 };
+}
+
+/** The result of a host whose job failed in the worker, not in the transport: its set-up ('config') or our own code. */
+export function internalFailureResult(common: HostResultCommon, message: string, code: 'config' | 'internal' = 'internal'): HostResult {
+  return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'failed', code, message: oneLine(message), exitCode: null };
 }
 
 /** The most of one runner-supplied string the host result and fleet summary carry. */

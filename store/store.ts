@@ -26,6 +26,7 @@ import {
   type SweepMetaInput,
 } from './fleet-schema.js';
 import { ZipRejectedError, validateResultZip, type CheckedZip, type ZipLimits } from './zip-check.js';
+import { SmtpProbeError } from '../payload/util/errors.js';
 
 export const SWEEP_FILE = 'sweep.json';
 export const RESULT_ZIP = 'result.zip';
@@ -33,9 +34,11 @@ export const HOST_RESULT_FILE = 'host_result.json';
 export const FLEET_SUMMARY_FILE = 'fleet_summary.json';
 export const FLEET_REPORT_FILE = 'fleet_report.md';
 
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  readonly code = 'E_STORE';
+export class StoreError extends SmtpProbeError {
+  override name = 'StoreError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('store', message, 'usage', options);
+  }
 }
 
 /** `20261122-050000-3fa2`: UTC, so ids from controllers in different zones sort together. */

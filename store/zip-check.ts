@@ -14,6 +14,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import { ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary.js';
+import { SmtpProbeError } from '../payload/util/errors.js';
 
 export const SUMMARY_ENTRY = 'probe_summary.json';
 
@@ -69,14 +70,13 @@ export type ZipRejectKind =
   | 'bad-json'
   | 'schema';
 
-export class ZipRejectedError extends Error {
-  override readonly name = 'ZipRejectedError';
-  readonly code = 'E_ZIP_REJECTED';
+export class ZipRejectedError extends SmtpProbeError {
+  override name = 'ZipRejectedError';
   constructor(
     readonly kind: ZipRejectKind,
     reason: string,
   ) {
-    super(reason);
+    super('zip-rejected', reason);
   }
 }
 

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseResolvConf } from '../payload/diagnose/collectors/dns.js';
-import { DIAGNOSE_SCHEMAS, type Aa, type Clock, type DnsSnapshot, type Manifest, type NetworkSnapshot, type OsTls, type Proxy } from '../payload/schema/diagnose.js';
+import { DIAGNOSE_SCHEMAS, type Aa, type Clock, type DnsSnapshot, type DiagnoseManifest, type NetworkSnapshot, type OsTls, type Proxy } from '../payload/schema/diagnose.js';
 import { ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary.js';
 import { startSntp, type LabSntp } from '../lab/sntp.js';
 import { CLI, filesUnder, readJson, runCli, runFolder, tempDir, unzip } from './helpers.js';
@@ -109,7 +109,7 @@ describe('diagnose against the lab', () => {
     const summary = ProbeSummarySchema.parse(JSON.parse(readFileSync(join(folder, 'probe_summary.json'), 'utf8')));
     const ehlo = summary.attempts.flatMap((a) => a.smtp?.ehlo_tls?.lines ?? a.smtp?.ehlo?.lines ?? []);
     expect(ehlo.find((l) => /AUTH /.test(l))).toMatch(/^250[- ]AUTH( [A-Z0-9-]+)+$/);
-    const m = json<Manifest>('manifest.json');
+    const m = json<DiagnoseManifest>('manifest.json');
     const files = filesUnder(folder).filter((f) => f !== 'manifest.json' && !f.startsWith('attachments/'));
     expect(m.files.map((f) => f.file).sort()).toEqual(files);
     for (const f of m.files) {
@@ -216,7 +216,7 @@ describe('diagnose limits and usage', () => {
     const r = await runCli(['diagnose', '--out', out, '--resolver', lab.dns.spec, '--ca', lab.caFile, '--port', `${lab.gmail.starttlsPort}:starttls`, '--no-ntp', '--collect-timeout', '1ms', '--json']);
     expect(r.code).toBe(0);
     const folder = runFolder(out);
-    const m = readJson<Manifest>(join(folder, 'manifest.json'));
+    const m = readJson<DiagnoseManifest>(join(folder, 'manifest.json'));
     expect(m.collectors.find((c) => c.name === 'os-tls')).toMatchObject({ status: 'timeout', reason: 'timed out after 1 ms' });
     expect(m.collectors.find((c) => c.name === 'clock')).toMatchObject({ status: 'skipped', reason: 'turned off with --no-ntp' });
     expect(readJson<OsTls>(join(folder, 'os_tls.json'))).toMatchObject({ status: 'timeout', data: null });

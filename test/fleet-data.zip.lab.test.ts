@@ -58,7 +58,7 @@ async function rejection(path: string, limits?: Parameters<typeof validateResult
     await validateResultZip(path, limits);
   } catch (err) {
     expect(err).toBeInstanceOf(ZipRejectedError);
-    expect((err as ZipRejectedError).code).toBe('E_ZIP_REJECTED');
+    expect((err as ZipRejectedError).code).toBe('zip-rejected');
     expect((err as Error).message).not.toMatch(/\n/);
     return { kind: (err as ZipRejectedError).kind, message: (err as Error).message };
   }

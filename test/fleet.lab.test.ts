@@ -119,6 +119,13 @@ describe('smtp-fleet without Redis (--local)', () => {
     expect((await fleet(f, ['sweep', '--local', '--host', 'r1', '--ntp', 'off'])).stderr).toContain('--ntp goes with --diagnose');
   }, 120_000);
 
+  it('--auth-test without the password in the worker\'s environment: a set-up problem (failed/config), not a refused login, and nothing started', async () => {
+    const r = await fleet(f, ['sweep', '--local', '--host', 'auth1', '--auth-test', '--json', '--attempts', '3', '--backoff', '10ms']);
+    expect(r.code, r.stderr).toBe(4);
+    const s = summaryOf(r);
+    expect(hostResult(f, s.sweep.id, 'auth1')).toMatchObject({ status: 'failed', code: 'config', jobAttempts: 1, message: expect.stringMatching(/the worker has no FLEET_SMTP_PASSWORD in its environment/) });
+  });
+
   it('says in one line that Redis is down and how to start one (exit 5)', async () => {
     const r = await fleet(f, ['sweep', '--tag', 'good', '--redis', 'redis://127.0.0.1:1']);
     expect(r.code).toBe(5);

@@ -1,4 +1,4 @@
-// The run folder: the brief's layout, every JSON valid against its schema, the ZIP holding
+// The run folder: the layout the README documents, every JSON valid against its schema, the ZIP holding
 // every file byte for byte, and nothing secret in any of it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ describe('output folder', () => {
     folder = runFolder(out);
   });
 
-  it('follows the brief layout with one transcript per attempt and one TLS file per address and port', () => {
+  it('follows the documented layout with one transcript per attempt and one TLS file per address and port', () => {
     expect(folder).toMatch(/smtp-probe-\d{8}_\d{6}$/);
     const files = filesUnder(folder);
     const summary = readJson<ProbeSummary>(join(folder, 'probe_summary.json'));

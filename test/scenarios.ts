@@ -1,4 +1,4 @@
-// Every failure the brief targets, reproduced on loopback: the probe arguments that
+// Every failure class the probe names, reproduced on loopback: the probe arguments that
 // produce it, and the class, hint and evidence a support engineer should get. README.md
 // carries the same table (a test keeps the two in step).
 import type { LabInfo } from '../lab/index.js';

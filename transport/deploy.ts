@@ -10,7 +10,7 @@ import { TransportError, type Transport } from './types.js';
 
 export interface Artifact {
   localPath: string;
-  /** File name on the runner, e.g. `node` or `smtp-probe.mjs`. */
+  /** File name on the runner, e.g. `node` or `smtp-probe-0.1.0.cjs`. */
   name: string;
   sha256: string;
   bytes: number;

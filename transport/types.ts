@@ -3,6 +3,7 @@
 // cycle on top of it, so a new transport slots in without touching the queue.
 
 import type { PsCall } from './scripts.js';
+import { SmtpProbeError } from '../payload/util/errors.js';
 
 export type RemoteOs = 'linux' | 'windows';
 
@@ -54,28 +55,29 @@ export interface Transport {
  * Why a transport step failed. `retryable` drives the queue: a refused login or a
  * changed host key fails the job at once, a timeout or a reset is retried with backoff.
  */
-export type TransportErrorCode =
-  | 'unreachable' // connect refused / no route / DNS of the runner
-  | 'timeout' // connect, handshake or command ran out of time
-  | 'reset' // connection dropped mid-way
-  | 'auth' // credentials refused
-  | 'host-key-unknown' // not in known_hosts and --accept-new not given
-  | 'host-key-mismatch' // known_hosts holds another key: possible MITM
-  | 'tls' // WinRM certificate not trusted / name mismatch
-  | 'protocol' // peer spoke something unexpected (SOAP fault, SFTP status)
-  | 'too-large'
-  | 'remote-command' // a remote helper step (mkdir, hash) failed
-  | 'quota'; // e.g. WinRM shells-per-user quota
+export const TRANSPORT_ERROR_CODES = [
+  'unreachable', // connect refused / no route / DNS of the runner
+  'timeout', // connect, handshake or command ran out of time
+  'reset', // connection dropped mid-way
+  'auth', // credentials refused
+  'host-key-unknown', // not in known_hosts and --accept-new not given
+  'host-key-mismatch', // known_hosts holds another key: possible MITM
+  'tls', // WinRM certificate not trusted / name mismatch
+  'protocol', // peer spoke something unexpected (SOAP fault, SFTP status)
+  'too-large',
+  'remote-command', // a remote helper step (mkdir, hash) failed
+  'quota', // e.g. WinRM shells-per-user quota
+] as const;
+export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 
 const RETRYABLE: ReadonlySet<TransportErrorCode> = new Set(['unreachable', 'timeout', 'reset', 'quota']);
 
-export class TransportError extends Error {
-  readonly code: TransportErrorCode;
+export class TransportError extends SmtpProbeError {
+  override name = 'TransportError';
+  declare readonly code: TransportErrorCode;
   readonly retryable: boolean;
   constructor(code: TransportErrorCode, message: string, opts?: { cause?: unknown; retryable?: boolean }) {
-    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'TransportError';
-    this.code = code;
+    super(code, message, 'internal', opts?.cause === undefined ? undefined : { cause: opts.cause });
     this.retryable = opts?.retryable ?? RETRYABLE.has(code);
   }
 }

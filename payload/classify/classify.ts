@@ -1,4 +1,4 @@
-// Pins one attempt to the brief's taxonomy. The rules read in wire order: DNS -> TCP ->
+// Pins one attempt to one of the failure classes (classes.ts). The rules read in wire order: DNS -> TCP ->
 // TLS -> SMTP -> AUTH. A failing server reply is looked up in the reply knowledge table
 // with the provider and the stage it came at, since one code means different things at
 // different stages.

@@ -3,6 +3,7 @@
 // knowledge table (reply-rules.ts) for that provider, stage, code and text.
 import type { FailureClass } from './classes.js';
 import { REPLY_RULES } from './reply-rules.js';
+import { enhancedCodes } from './enhanced-codes.js';
 
 export const STAGES = ['banner', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'any'] as const;
 export type ReplyStage = (typeof STAGES)[number];
@@ -69,15 +70,6 @@ export function parseReply(input: string): ParsedReply {
   return { code, enhanced: enhancedCodes(text), text, lines };
 }
 
-/** Every RFC 3463 code (class.subject.detail) in the text, in order, without duplicates. */
-export function enhancedCodes(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)/g)) {
-    const c = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
-    if (!out.includes(c)) out.push(c);
-  }
-  return out;
-}
 
 export function detectProvider(hints: { host?: string | null; text?: string | null }): Provider {
   const h = (hints.host ?? '').toLowerCase();

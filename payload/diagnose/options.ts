@@ -40,7 +40,6 @@ export interface DiagnoseSettings {
   skip: string[];
 }
 
-export const DEFAULT_NTP = 'pool.ntp.org';
 const UNIT: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `24h`, `90m`, `2d`, or an ISO date/time: the start of the window logs and events are taken from. */

@@ -5,7 +5,7 @@ import { envSnapshot } from '../collect/env.js';
 import { renderReport } from '../report/markdown.js';
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
 import { tlsText } from '../report/tls-text.js';
-import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, type Attempt, type DnsResolution, type EnvSnapshot, type ProbeSummary } from '../schema/summary.js';
+import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, SUMMARY_SCHEMA_VERSION, type Attempt, type DnsResolution, type EnvSnapshot, type ProbeSummary } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
 import { UsageError, errorCode } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -68,7 +68,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   const names = ['report.md', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys()];
   const summary: ProbeSummary = ProbeSummarySchema.parse({
     schema: 'smtp-probe/probe-summary',
-    schema_version: 1,
+    schema_version: SUMMARY_SCHEMA_VERSION,
     tool: { name: 'smtp-probe', version: VERSION },
     run: { id: folder.name, command, started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime() },
     settings: settingsRecord(settings),

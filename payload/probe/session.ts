@@ -257,7 +257,7 @@ export async function runSession(p: SessionParams): Promise<SessionResult> {
         authed = true;
       }
     }
-    // MAIL FROM after a successful AUTH (the brief's "ok" path), or for --send-test without
+    // MAIL FROM after a successful AUTH (the "ok" path), or for --send-test without
     // AUTH. When AUTH was asked for but skipped, sending unauthenticated would test another path.
     if (!authed && (!p.send || a)) return null;
     const from = p.send?.from ?? a!.user;

@@ -6,6 +6,8 @@
 import type { Socket } from 'node:net';
 import type { ErrorInfo } from '../schema/summary.js';
 import { socketError } from './tcp.js';
+import { enhancedCode } from '../classify/enhanced-codes.js';
+import { SmtpProbeError } from '../util/errors.js';
 
 export interface Reply {
   code: number;
@@ -13,12 +15,13 @@ export interface Reply {
   lines: string[]; // full lines as received, code included
 }
 
-export class WireError extends Error {
+export class WireError extends SmtpProbeError {
+  override name = 'WireError';
   constructor(
     readonly info: ErrorInfo,
     readonly partial: string[] = [],
   ) {
-    super(info.message);
+    super('wire', info.message);
   }
 }
 
@@ -31,10 +34,6 @@ const MAX_REPLY_LINES = 256;
 const MAX_REPLY_TOTAL = 64 * 1024;
 const LINE = /^(\d{3})([ -])(.*)$|^(\d{3})$/;
 
-/** RFC 3463 enhanced status code (class.subject.detail) in a reply's text, if any. */
-export function enhancedCode(text: string): string | null {
-  return /(?:^|[\s(#])([245]\.\d{1,3}\.\d{1,3})(?=$|[\s.,;:)])/.exec(text)?.[1] ?? null;
-}
 
 type Item = { reply: Reply } | { error: WireError };
 

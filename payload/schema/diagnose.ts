@@ -146,8 +146,8 @@ export const AaDataSchema = z.object({
 export const AaSchema = envelope('aa', AaDataSchema);
 export type Aa = z.infer<typeof AaSchema>;
 
-// ---- Manifest ----
-export const ManifestSchema = z.object({
+// ---- DiagnoseManifest ----
+export const DiagnoseManifestSchema = z.object({
   schema: z.literal('smtp-probe/diagnose-manifest'),
   schema_version: z.literal(DIAGNOSE_SCHEMA_VERSION),
   run_id: z.string(),
@@ -156,7 +156,7 @@ export const ManifestSchema = z.object({
   files: z.array(z.object({ file: z.string(), size: z.number().int(), sha256: z.string(), collector: z.string().describe('probe, diagnose, or a collector name') })),
   collectors: z.array(z.object({ name: CollectorNameSchema, status: CollectorStatusSchema, reason: z.string().nullable(), duration_ms: Ms })),
 });
-export type Manifest = z.infer<typeof ManifestSchema>;
+export type DiagnoseManifest = z.infer<typeof DiagnoseManifestSchema>;
 
 export const DIAGNOSE_SCHEMAS = {
   dns_snapshot: DnsSnapshotSchema,
@@ -165,5 +165,5 @@ export const DIAGNOSE_SCHEMAS = {
   proxy: ProxySchema,
   os_tls: OsTlsSchema,
   aa_context: AaSchema,
-  manifest: ManifestSchema,
+  manifest: DiagnoseManifestSchema,
 } as const;

@@ -16,7 +16,8 @@ function errorOf(text: string, file = 'inventory.yml'): string {
     parseInventory(text, file);
   } catch (err) {
     expect(err).toBeInstanceOf(InventoryError);
-    expect((err as InventoryError).code).toBe('E_INVENTORY');
+    expect((err as InventoryError).code).toBe('inventory');
+    expect((err as InventoryError).exit).toBe('usage');
     expect((err as Error).message).not.toContain('\n');
     return (err as Error).message;
   }

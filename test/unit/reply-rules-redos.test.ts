@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPLY_RULES } from '../../payload/classify/reply-rules.js';
 import { MAX_CLASSIFIED_CHARS, explainReply } from '../../payload/classify/replies.js';
-import { enhancedCode } from '../../payload/probe/wire.js';
+import { enhancedCode } from '../../payload/classify/enhanced-codes.js';
 import { adversarialInputs } from '../redos-inputs.js';
 
 const BUDGET_MS = 50;

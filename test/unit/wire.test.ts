@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { Wire, WireError, enhancedCode } from '../../payload/probe/wire.js';
+import { enhancedCode, enhancedCodes } from '../../payload/classify/enhanced-codes.js';
+import { Wire, WireError } from '../../payload/probe/wire.js';
 
 // A stream stands in for the socket: these tests are about parsing bytes, not networking.
 function wire() {
@@ -86,5 +87,8 @@ describe('SMTP reply reader', () => {
     expect(enhancedCode('5.7.8 Username and Password not accepted.')).toBe('5.7.8');
     expect(enhancedCode('Requested action aborted (#4.4.2)')).toBe('4.4.2');
     expect(enhancedCode('smtp.gmail.com ESMTP 10.2.3.4')).toBeNull();
+    // The wire and the classifier read codes alike (they used to disagree on brackets).
+    expect(enhancedCode('[5.7.1] denied')).toBe('5.7.1');
+    expect(enhancedCodes('550-5.7.1 a 550 5.7.01 b 4.4.2')).toEqual(['5.7.1', '4.4.2']);
   });
 });

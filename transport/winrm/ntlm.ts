@@ -6,6 +6,7 @@
 // still in OpenSSL's default provider.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import md4 from 'js-md4';
+import { SmtpProbeError } from '../../payload/util/errors.js';
 
 export const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
 
@@ -29,8 +30,11 @@ const VERSION = Buffer.from([10, 0, 0x61, 0x4a, 0, 0, 0, 15]);
 
 export const AV = { eol: 0, nbComputer: 1, nbDomain: 2, dnsComputer: 3, dnsDomain: 4, flags: 6, timestamp: 7, channelBindings: 10 } as const;
 
-export class NtlmError extends Error {
-  readonly code = 'ntlm';
+export class NtlmError extends SmtpProbeError {
+  override name = 'NtlmError';
+  constructor(message: string) {
+    super('ntlm', message);
+  }
 }
 
 const utf16 = (s: string) => Buffer.from(s, 'utf16le');

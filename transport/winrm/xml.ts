@@ -2,6 +2,7 @@
 // messages use no DTDs and no mixed content that matters, so this is all we need and we
 // avoid a parser dependency. Names are kept with their prefix and as a local name, since
 // peers pick their own prefixes (s:, env:, soap:) and only the local name is stable.
+import { SmtpProbeError } from '../../payload/util/errors.js';
 
 export interface XmlNode {
   name: string;
@@ -28,8 +29,11 @@ export function escapeXml(s: string): string {
 
 const localOf = (name: string) => name.slice(name.indexOf(':') + 1);
 
-export class XmlError extends Error {
-  readonly code = 'xml';
+export class XmlError extends SmtpProbeError {
+  override name = 'XmlError';
+  constructor(message: string) {
+    super('xml', message);
+  }
 }
 
 /** Parses a document into its root element; throws XmlError on malformed input. */
