@@ -41,7 +41,8 @@ export async function teeCommand(flags: TeeFlags): Promise<number> {
     throw new UsageError(`cannot listen on ${flags.listen}: ${errorCode(err) ?? 'error'}`);
   }
   // The CA is needed by the bot now, not when the run folder is written at the end.
-  const caPath = join(settings.out, `${folder.name}-${CA_FILE}`);
+  // Named so it is never taken for a run folder (smtp-probe-*) by whoever collects them.
+  const caPath = join(settings.out, `tee_ca-${folder.name.replace(/^smtp-probe-/, '')}.pem`);
   writeFileSync(caPath, tee.certs.caPem);
   process.stderr.write(`${TEE_WARNING}\n`);
   say(`tee: listening on ${hostPort(tee.host, tee.port)} (bot leg: ${settings.botTls}), relaying to ${hostPort(settings.upstream.host, settings.upstream.port)} (${settings.upstream.tls})`);
