@@ -13,6 +13,7 @@ import { waitForPort } from '../test/lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { payloadFigures } from './payload.js';
+import { teeFigures } from './tee.js';
 import { benchWinRmUpload } from './winrm.js';
 import { startSntp } from '../test/lab/sntp.js';
 
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
     diagnose: diagnoseRun,
     explain: explainThroughput,
     payload: () => payloadFigures(RUNS),
+    tee: () => teeFigures(RUNS),
     winrm: winrmUpload,
     fleet: fleetFigures,
   };
