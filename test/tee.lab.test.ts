@@ -4,7 +4,7 @@
 // message text in any file it writes.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { describe, expect, inject, it } from 'vitest';
@@ -200,6 +200,29 @@ describe('tee to the lab Postfix', () => {
   });
 });
 
+describe('tee limits and upstream failures', () => {
+  it('ends a silent bot session at --idle-timeout with 421', async () => {
+    const tee = await startTee([...gmailAuth(), '--bot-tls', 'none', '--idle-timeout', '1s']);
+    const c = await rawConnect(tee.port);
+    expect(c.greeting).toMatch(/^220 /);
+    const more = await new Promise<string>((r) => c.socket.once('data', (d: Buffer) => r(d.toString())));
+    expect(more).toMatch(/^421 4\.4\.2 tee: idle timeout/);
+    c.close();
+    const { summary } = await tee.stop();
+    expect(summary.sessions[0]!.ended_by).toBe('idle-timeout');
+  });
+
+  it('answers 421 when the upstream refuses the connection, classified connect', async () => {
+    const tee = await startTee(['--upstream', `127.0.0.7:${lab.closedPort}`, '--bot-tls', 'none']);
+    const c = await rawConnect(tee.port);
+    expect(c.greeting).toMatch(/^421 4\.4\.1 tee: cannot connect to the upstream server/);
+    c.close();
+    const { code, summary } = await tee.stop();
+    expect(code).toBe(11);
+    expect(summary.sessions[0]!.classification.hint_id).toBe('connect-refused');
+  });
+});
+
 describe('tee to a Gmail-like server', () => {
   it('nodemailer in plain text to the tee, STARTTLS upstream: AUTH and a message relayed, ok, no password written', async () => {
     const tee = await startTee([...gmailAuth(), '--bot-tls', 'none']);
@@ -326,10 +349,10 @@ describe('tee to a Gmail-like server', () => {
   });
 });
 
-function rawConnect(port: number): Promise<{ greeting: string; close(): void }> {
+function rawConnect(port: number): Promise<{ greeting: string; socket: Socket; close(): void }> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port });
-    s.once('data', (d) => resolve({ greeting: d.toString(), close: () => s.destroy() }));
+    s.once('data', (d) => resolve({ greeting: d.toString(), socket: s, close: () => s.destroy() }));
     s.once('error', reject);
   });
 }
