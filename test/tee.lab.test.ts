@@ -165,7 +165,7 @@ describe('tee to the lab Postfix', () => {
     expect(s.smtp.rcpt?.code).toBe(554);
     expect(s.classification.class).toBe('smtp-policy');
     expect(s.ended_by).toBe('quit');
-    expect(s.commands.map((c) => c.verb)).toEqual(['(banner)', 'EHLO', 'STARTTLS', 'EHLO', 'MAIL', 'RCPT', 'QUIT']);
+    expect(s.commands.map((c) => c.verb)).toEqual(['(banner)', 'EHLO', 'STARTTLS', '(upstream STARTTLS)', 'EHLO', 'MAIL', 'RCPT', 'QUIT']);
     expect(s.commands.find((c) => c.verb === 'STARTTLS')?.answered_by).toBe('tee');
     const transcript = readFileSync(join(folder, s.transcript_file), 'utf8');
     expect(transcript).toMatch(/Z C {2}EHLO bot\.lab\.test\n/);
@@ -245,6 +245,7 @@ describe('tee to a Gmail-like server', () => {
     const names = s.commands.map((c) => c.verb);
     expect(names).toEqual(expect.arrayContaining(['EHLO', 'AUTH PLAIN', 'MAIL', 'RCPT', 'DATA', '(message)']));
     expect(names).not.toContain('STARTTLS');
+    expect(names).toContain('(upstream STARTTLS)');
     const transcript = readFileSync(join(folder, s.transcript_file), 'utf8');
     expect(transcript).toMatch(/C {2}AUTH PLAIN \[withheld\]/);
     expect(transcript).toMatch(/attachments: report\.pdf application\/pdf \d+ bytes \(content not recorded\)/);

@@ -143,6 +143,8 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
   };
 
   const upgradeUpstream = async () => {
+    const at = Date.now();
+    const u0 = performance.now();
     if (!upEhloDone) {
       const e = await teeAsk('ehlo', `EHLO ${botEhlo ?? 'localhost'}`);
       if (e.code === 250) readEhlo(e);
@@ -155,6 +157,8 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
     }
     await upstreamHandshake('starttls');
     upEhloDone = false;
+    // The tee's own upgrade of the upstream leg, so the bot's next EHLO time is not a mystery.
+    logCommand({ verb: '(upstream STARTTLS)', at, answered_by: 'upstream', code: st.code, upstream_ms: performance.now() - u0, total_ms: performance.now() - u0 });
   };
   const upstreamHandshake = async (after: TlsResult['after']) => {
     wire.detach();
