@@ -189,6 +189,27 @@ describe('tee to the lab Postfix', () => {
     await expectNoSecrets(folder, []);
   });
 
+  it('passes 8-bit (SMTPUTF8) commands and replies through byte for byte', async () => {
+    const tee = await startTee(['--upstream', `127.0.0.1:${lab.postfix.starttlsPort}`, '--ca', lab.caFile, '--bot-tls', 'none']);
+    const c = await rawConnect(tee.port);
+    const said: Buffer[] = [];
+    c.socket.on('data', (d: Buffer) => said.push(d));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 100 && !re.test(Buffer.concat(said).toString('utf8')); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    c.socket.write('EHLO utf8.lab.test\r\n');
+    await until(/^250 /m);
+    c.socket.write(Buffer.from('MAIL FROM:<jörg@lab.test> SMTPUTF8\r\nRCPT TO:<zoë@example.com>\r\nQUIT\r\n', 'utf8'));
+    await until(/^221 /m);
+    c.close();
+    expect(Buffer.concat(said).toString('utf8')).toMatch(/554 5\.7\.1 <zoë@example\.com>: Relay access denied/);
+    const { summary, folder } = await tee.stop();
+    const s = summary.sessions[0]!;
+    expect(s.smtp.mail?.code).toBe(250);
+    expect(readFileSync(join(folder, s.transcript_file), 'utf8')).toMatch(/C {2}RCPT TO:<\*\*\*@example\.com>/);
+    await expectNoSecrets(folder, ['zoë', 'jörg']);
+  });
+
   it('a bot that does not trust the tee\'s CA is told apart from a server problem', async () => {
     const tee = await startTee(['--upstream', `127.0.0.1:${lab.postfix.implicitPort}`, '--upstream-tls', 'implicit', '--ca', lab.caFile, '--bot-tls', 'implicit']);
     await run('swaks', ['--server', `127.0.0.1:${tee.port}`, '--tlsc', '--tls-verify', '--tls-ca-path', lab.caFile, '--quit-after', 'EHLO', '--timeout', '10']);

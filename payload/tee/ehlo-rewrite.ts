@@ -19,5 +19,6 @@ export function rewriteEhlo(lines: readonly string[], offerStartTls: boolean): {
 
 /** Envelope and reply addresses keep their domain only: the local part names a person. */
 export function maskAddresses(text: string): string {
-  return text.replace(/[A-Za-z0-9._%+=!#$&'*/?^`{|}~-]{1,64}@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g, '***@$1');
+  // Letters of any script (SMTPUTF8), and the backslash of the \xNN escapes the wire reader writes for 8-bit bytes.
+  return text.replace(/[\p{L}\p{N}._%+=!#$&'*/?^`{|}~\\-]{1,64}@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+)/gu, '***@$1');
 }

@@ -93,9 +93,15 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
   p.onStop(closeAll);
   bot.on('error', () => {});
 
+  // Lines are latin1 strings holding the bytes as sent, so 8-bit text (SMTPUTF8) passes unchanged.
   const toBot = (lines: readonly string[]) => {
-    if (!botSocket.destroyed) botSocket.write(lines.map((l) => `${l}\r\n`).join(''));
+    if (!botSocket.destroyed) botSocket.write(Buffer.from(lines.map((l) => `${l}\r\n`).join(''), 'latin1'));
   };
+  const upWrite = (line: string) => {
+    if (upSocket && !upSocket.destroyed) upSocket.write(Buffer.from(`${line}\r\n`, 'latin1'));
+  };
+  /** What the bot sent, shown as text: its bytes are UTF-8 when they are not ASCII. */
+  const shownText = (line: string) => Buffer.from(line, 'latin1').toString('utf8');
   /** A reply the tee makes itself; in the transcript as an event, so it is never mistaken for the server's. */
   const teeSays = (line: string) => {
     transcript.event(`tee answers the bot: ${line}`);
@@ -131,7 +137,7 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
   const teeAsk = async (slot: Slot, line: string): Promise<Reply> => {
     transcript.event(`tee to upstream: ${line}`);
     const s0 = performance.now();
-    wire.write(line);
+    upWrite(line);
     const r = await upRead(line.split(' ')[0]!);
     store(slot, r, performance.now() - s0);
     return r;
@@ -248,7 +254,7 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
     const b0 = performance.now();
     const banner = await upRead('banner');
     store('banner', banner, performance.now() - b0);
-    toBot(banner.lines);
+    toBot(banner.raw ?? banner.lines);
     logCommand({ verb: '(banner)', at: Date.now(), answered_by: 'upstream', code: banner.code, upstream_ms: performance.now() - b0, total_ms: performance.now() - b0 });
     if (banner.code !== 220) throw new Ended('upstream-closed');
 
@@ -260,10 +266,10 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
       const done = (answered_by: TeeCommand['answered_by'], code: number | null, upstreamMs: number | null, shownVerb = verb) =>
         logCommand({ verb: shownVerb.slice(0, 24), at, answered_by, code, upstream_ms: upstreamMs, total_ms: performance.now() - c0 });
       /** Relays one command and its reply as they are (the transcript masks what it must). */
-      const relay = async (slot: Slot | null, shown = maskAddresses(line)): Promise<Reply> => {
+      const relay = async (slot: Slot | null, shown = maskAddresses(shownText(line))): Promise<Reply> => {
         transcript.client(shown);
         const s0 = performance.now();
-        wire.write(line);
+        upWrite(line);
         const r = await upRead(verb || 'command');
         const ms = performance.now() - s0;
         if (slot) store(slot, r, ms);
@@ -289,10 +295,10 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
         if (botFinal && p.upstream.tls === 'starttls' && !upSecure) await upgradeUpstream();
         const r = await relay(p.upstream.tls === 'starttls' && upSecure ? 'ehlo_tls' : 'ehlo');
         upEhloDone = true;
-        let out = r.lines;
+        let out = r.raw ?? r.lines;
         if (verb === 'EHLO' && r.code === 250) {
           readEhlo(r);
-          const w = rewriteEhlo(r.lines, p.botTls === 'starttls' && !botSecure);
+          const w = rewriteEhlo(out, p.botTls === 'starttls' && !botSecure);
           out = w.lines;
           if (w.changes.length) transcript.event(`EHLO reply to the bot: ${w.changes.join(', ')}`);
         }
@@ -314,21 +320,21 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
         const initial = line.trim().split(/\s+/).length > 2;
         transcript.client(line);
         const s0 = performance.now();
-        wire.write(line);
+        upWrite(line);
         let r = await upRead('AUTH');
         let challenges = 0;
         while (r.code === 334) {
           challenges++;
-          toBot(r.lines);
+          toBot(r.raw ?? r.lines);
           const cont = await botLine();
           transcript.client(cont);
-          wire.write(cont);
+          upWrite(cont);
           r = await upRead('AUTH');
         }
         // XOAUTH2 answers a refused token with a 334 carrying the reason (RFC 7628).
         smtp.auth_challenge = mech === 'XOAUTH2' && challenges > (initial ? 0 : 1);
         store('auth', r, performance.now() - s0);
-        toBot(r.lines);
+        toBot(r.raw ?? r.lines);
         done('upstream', r.code, performance.now() - s0, `AUTH ${mech}`);
         continue;
       }
@@ -340,7 +346,7 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
       }
       if (verb === 'DATA') {
         const r = await relay('data');
-        toBot(r.lines);
+        toBot(r.raw ?? r.lines);
         done('upstream', r.code, (r as Reply & { ms: number }).ms);
         if (r.code !== 354) continue;
         await relayMessage();
@@ -348,7 +354,7 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
       }
       const slot: Slot | null = verb === 'MAIL' ? 'mail' : verb === 'RCPT' ? 'rcpt' : verb === 'RSET' ? 'rset' : verb === 'NOOP' ? 'noop' : verb === 'QUIT' ? 'quit' : null;
       const r = await relay(slot);
-      toBot(r.lines);
+      toBot(r.raw ?? r.lines);
       done('upstream', r.code, (r as Reply & { ms: number }).ms);
       if (verb === 'QUIT') throw new Ended('quit');
       if (r.code === 421) throw new Ended('upstream-closed');
@@ -409,7 +415,7 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
     const r = await upRead('the message');
     store('data_end', r, performance.now() - s0);
     record(true, r.code);
-    toBot(r.lines);
+    toBot(r.raw ?? r.lines);
     logCommand({ verb: '(message)', at, answered_by: 'upstream', code: r.code, upstream_ms: performance.now() - s0, total_ms: performance.now() - c0 });
   }
 

@@ -37,6 +37,8 @@ describe('address masking', () => {
     expect(maskAddresses('MAIL FROM:<john.smith+bots@corp.example.com> SIZE=100')).toBe('MAIL FROM:<***@corp.example.com> SIZE=100');
     expect(maskAddresses('553 5.7.1 <a@b.test>: Sender address rejected: not owned by user c@d.test')).toBe('553 5.7.1 <***@b.test>: Sender address rejected: not owned by user ***@d.test');
     expect(maskAddresses('250 2.1.0 OK a1-20020a - gsmtp')).toBe('250 2.1.0 OK a1-20020a - gsmtp');
+    expect(maskAddresses('RCPT TO:<zoë@exämple.com>')).toBe('RCPT TO:<***@exämple.com>');
+    expect(maskAddresses('554 5.7.1 <zo\\xc3\\xab@example.com>: Relay access denied')).toBe('554 5.7.1 <***@example.com>: Relay access denied');
   });
 });
 
