@@ -11,7 +11,7 @@ import { EnvSnapshotSchema } from '../schema/summary.js';
 import { TeeSummarySchema, type TeeSession, type TeeSummary } from '../schema/tee.js';
 import { UsageError, errorCode } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { buildTeeSettings, type TeeFlags, type TeeSettings } from './options.js';
+import { buildTeeSettings, isLoopback, type TeeFlags, type TeeSettings } from './options.js';
 import { recordSessions } from './record.js';
 import { startTee, type TeeServer } from './server.js';
 
@@ -45,6 +45,7 @@ export async function teeCommand(flags: TeeFlags): Promise<number> {
   const caPath = join(settings.out, `tee_ca-${folder.name.replace(/^smtp-probe-/, '')}.pem`);
   writeFileSync(caPath, tee.certs.caPem);
   process.stderr.write(`${TEE_WARNING}\n`);
+  if (settings.allowRemote && !isLoopback(settings.listen.host)) process.stderr.write(`WARNING: --allow-remote: other machines can connect to ${hostPort(tee.host, tee.port)}; keep the test short and the network trusted.\n`);
   say(`tee: listening on ${hostPort(tee.host, tee.port)} (bot leg: ${settings.botTls}), relaying to ${hostPort(settings.upstream.host, settings.upstream.port)} (${settings.upstream.tls})`);
   if (settings.botTls !== 'none') {
     say(`tee: test CA ${caPath}`);

@@ -225,12 +225,16 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
 
     // Resolved per session, as the bot would: a changing answer is part of the evidence.
     try {
-      const a = await lookup(p.upstream.host);
+      // getaddrinfo has no deadline of its own; a stuck resolver must not hold the bot forever.
+      const a = await Promise.race([
+        lookup(p.upstream.host),
+        new Promise<never>((_r, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer within ${p.connectMs} ms`), { code: 'ETIMEOUT' })), p.connectMs).unref()),
+      ]);
       upAddress = a.address;
       family = a.family === 6 ? 6 : 4;
     } catch (err) {
       const code = errorCode(err) ?? null;
-      dnsError = { kind: code === 'ENOTFOUND' ? 'nxdomain' : code === 'EAI_AGAIN' ? 'temporary-failure' : 'error', code, message: errorMessage(err) };
+      dnsError = { kind: code === 'ENOTFOUND' ? 'nxdomain' : code === 'EAI_AGAIN' ? 'temporary-failure' : code === 'ETIMEOUT' ? 'timeout' : 'error', code, message: errorMessage(err) };
       transcript.event(`upstream name ${p.upstream.host} did not resolve: ${code ?? dnsError.message}`);
       early = 'dns';
       teeSays('421 4.4.3 tee: the upstream name does not resolve');
