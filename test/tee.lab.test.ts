@@ -233,6 +233,20 @@ describe('tee limits and upstream failures', () => {
     expect(summary.sessions[0]!.ended_by).toBe('idle-timeout');
   });
 
+  it('ends by itself after --duration and writes the record (17: no session came)', async () => {
+    const out = tempDir('tee-');
+    const r = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [CLI, 'tee', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${lab.postfix.starttlsPort}`, '--duration', '1s', '--out', out, '--json'], { timeout: 20_000 }, (err, stdout) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout }),
+      );
+    });
+    expect(r.code).toBe(17);
+    const summary = TeeSummarySchema.parse(JSON.parse(r.stdout));
+    expect(summary.run.ended_by).toBe('duration');
+    expect(summary.sessions).toEqual([]);
+    expect(filesUnder(runFolder(out))).toEqual(['attachments/all_files.zip', 'env_snapshot.json', 'report.md', 'tee_ca.pem', 'tee_summary.json']);
+  });
+
   it('answers 421 when the upstream refuses the connection, classified connect', async () => {
     const tee = await startTee(['--upstream', `127.0.0.7:${lab.closedPort}`, '--bot-tls', 'none']);
     const c = await rawConnect(tee.port);
