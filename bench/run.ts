@@ -13,6 +13,7 @@ import { waitForPort } from '../lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { payloadFigures } from './payload.js';
+import { teeFigures } from './tee.js';
 import { benchWinRmUpload } from './winrm.js';
 import { startSntp } from '../lab/sntp.js';
 
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
     diagnose: diagnoseRun,
     explain: explainThroughput,
     payload: () => payloadFigures(RUNS),
+    tee: () => teeFigures(RUNS),
     winrm: winrmUpload,
     fleet: fleetFigures,
   };

@@ -52,6 +52,35 @@ describe('smtp-probe command line', () => {
   }
 });
 
+describe('smtp-probe tee command line', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['a non-loopback --listen without --allow-remote', ['--listen', '0.0.0.0:2525'], /not a loopback address: .* add --allow-remote/],
+    ['a --listen without a port', ['--listen', '127.0.0.1'], /invalid --listen "127\.0\.0\.1": expected host:port/],
+    ['an --upstream port out of range', ['--upstream', 'smtp.gmail.com:99999'], /invalid --upstream .*port must be 1 to 65535/],
+    ['an unknown --bot-tls', ['--bot-tls', 'tls'], /argument 'tls' is invalid/],
+    ['zero --max-sessions', ['--max-sessions', '0'], /invalid --max-sessions "0"/],
+    ['a bad --max-message-bytes', ['--max-message-bytes', 'lots'], /invalid --max-message-bytes "lots"/],
+    ['a bad --idle-timeout', ['--idle-timeout', 'soon'], /invalid --idle-timeout "soon"/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`rejects ${what} with exit 2 and one line`, async () => {
+      const out = tempDir();
+      const r = await runCli(['tee', '--out', out, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+
+  it('prints the JSON Schema of tee_summary.json', async () => {
+    const r = await runCli(['schema', '--file', 'tee_summary']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { required: string[] }).required).toEqual(expect.arrayContaining(['sessions', 'certificate', 'verdict']));
+  });
+});
+
 describe('smtp-probe explain', () => {
   it('explains a reply given as arguments, in text', async () => {
     const r = await runCli(['explain', '--stage', 'auth', '534-5.7.9 Application-specific password required. Learn more at', '534 5.7.9 https://support.google.com/mail/?p=InvalidSecondFactor x - gsmtp']);

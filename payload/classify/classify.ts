@@ -106,10 +106,10 @@ export function classifyAttempt(f: AttemptFacts): Classification {
     return make('unknown', `${f.where}: ${s.error?.message ?? 'failed'}${s.last_line ? `; last line: ${s.last_line}` : ''}`);
   }
 
-  const last = lastLine(s.quit) ?? lastLine(s.noop) ?? '';
+  const last = lastLine(s.quit) ?? lastLine(s.noop) ?? lastLine(s.data_end) ?? '';
   const tlsNote = f.tls ? `${f.tls.protocol} ${f.tls.cipher}, certificate verified for ${f.verifyName}; ` : '';
   const authNote = s.auth?.code === 235 ? `AUTH ${s.auth_mechanism} ${s.auth.code}, MAIL FROM ${s.mail?.code}${s.data_end ? `, message ${s.data_end.code}` : ''}; ` : '';
-  return make(s.auth?.code === 235 ? 'ok-auth' : 'ok', `${f.where}: ${tlsNote}${authNote}NOOP ${s.noop?.code}, S: ${last}`);
+  return make(s.auth?.code === 235 ? 'ok-auth' : 'ok', `${f.where}: ${tlsNote}${authNote}${s.noop ? `NOOP ${s.noop.code}, ` : ''}S: ${last}`);
 }
 
 function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof SmtpResult, ReplyStage, string]): Classification {

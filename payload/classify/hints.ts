@@ -270,6 +270,13 @@ export const HINTS = [
     summary: 'the server answered with an unexpected reply',
     next_step: 'See the server\'s reply in the evidence line and the transcript.',
   },
+  // ---- tee (the bot's own sessions relayed by `smtp-probe tee`) ----
+  {
+    id: 'tee-bot-tls',
+    class: 'tls',
+    summary: 'the bot did not complete TLS with the tee: it most likely does not trust the tee\'s test CA, or expects another TLS mode',
+    next_step: 'Trust tee_ca.pem on the bot machine for the test (see the tee\'s start message), or start the tee with the --bot-tls mode the bot is configured for (none, starttls, implicit).',
+  },
   {
     id: 'unknown-timeout',
     class: 'unknown',
