@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { Wire } from '../payload/probe/wire.js';
 import { buildTeeSettings } from '../payload/tee/options.js';
 import { startTee } from '../payload/tee/server.js';
-import { makePki } from '../test/lab/ca.js';
+import { makePki } from '../lab/ca.js';
 import { median, type Row } from './measure.js';
 
 const STEPS = ['banner', 'EHLO', 'STARTTLS', 'TLS handshake', 'EHLO (TLS)', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'message', 'QUIT'] as const;

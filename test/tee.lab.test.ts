@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { describe, expect, inject, it } from 'vitest';
 import { TeeSummarySchema, type TeeSummary } from '../payload/schema/tee.js';
-import { LAB_PASSWORD } from './lab/fault-servers.js';
+import { LAB_PASSWORD } from '../lab/fault-servers.js';
 import { CLI, filesUnder, runFolder, tempDir, unzip } from './helpers.js';
 
 const lab = inject('lab');

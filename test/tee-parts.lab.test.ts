@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { connect, createSecureContext, TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { makeTeeCertificates } from '../../payload/tee/cert.js';
-import { maskAddresses, rewriteEhlo } from '../../payload/tee/ehlo-rewrite.js';
-import { hostAndPort, isLoopback } from '../../payload/tee/options.js';
+import { makeTeeCertificates } from '../payload/tee/cert.js';
+import { maskAddresses, rewriteEhlo } from '../payload/tee/ehlo-rewrite.js';
+import { hostAndPort, isLoopback } from '../payload/tee/options.js';
 
 describe('EHLO reply toward the bot', () => {
   const gmailTls = ['250-smtp.gmail.com at your service, [127.0.0.1]', '250-SIZE 35882577', '250-8BITMIME', '250-AUTH LOGIN PLAIN XOAUTH2', '250-ENHANCEDSTATUSCODES', '250-PIPELINING', '250-CHUNKING', '250 SMTPUTF8'];
