@@ -237,7 +237,8 @@ function autoVerdict(dns: DnsResolution, direct: Attempt[], proxied: Attempt[], 
   const proxyOk = proxied.length > 0 && proxied.every((a) => a.classification.class === 'ok');
   if (!directOk && proxyOk) {
     const h = hint('proxy-only-path');
-    const counts = { ...d.counts };
+    const counts: Record<string, number> = {};
+    for (const a of [...direct, ...proxied]) counts[a.classification.class] = (counts[a.classification.class] ?? 0) + 1;
     return { class: h.class, exit_code: EXIT_CODES[h.class], partial: false, counts, hint_id: h.id, summary: h.summary, evidence: c.text.slice(0, 500), next_step: h.next_step };
   }
   return d;

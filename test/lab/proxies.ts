@@ -3,7 +3,8 @@
 // open port, a Basic-auth port and a CONNECT deny rule) and dante (SOCKS5, with or
 // without username auth against system users).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForPort } from './index.js';
 import { freePort } from './ports.js';
@@ -40,9 +41,11 @@ function kill(child: ChildProcess): void {
  * `auth` wants Basic credentials (407 without or with wrong ones). `hosts` lines are
  * squid's own view of names (its hosts_file), so it can resolve what this machine cannot.
  */
-export async function startSquid(dir: string, opts: { deniedPort: number; hosts?: string }): Promise<LabSquid> {
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o777); // squid drops to the proxy user for its logs
+export async function startSquid(opts: { deniedPort: number; hosts?: string }): Promise<LabSquid> {
+  // Its own folder right under /tmp: squid drops to the `proxy` user, which must reach its
+  // files, and the lab's folders are private to root.
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-squid-'));
+  chmodSync(dir, 0o777);
   const [openPort, authPort] = [await freePort(['127.0.0.1']), await freePort(['127.0.0.1'])];
   const user = 'botsvc';
   const password = 'Sq-lab-' + Math.random().toString(36).slice(2, 10);
@@ -83,9 +86,14 @@ export async function startSquid(dir: string, opts: { deniedPort: number; hosts?
     await waitForPort('127.0.0.1', authPort, 15_000);
   } catch (e) {
     kill(child);
-    throw new Error(`lab: squid did not start: ${(e as Error).message}\n${err}${readOr(join(dir, 'cache.log'))}`);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`lab: squid did not start: ${(e as Error).message}\n${err}`);
   }
-  return { host: '127.0.0.1', openPort, authPort, user, password, stop: () => kill(child), log: () => readOr(join(dir, 'access.log')) };
+  const stop = () => {
+    kill(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { host: '127.0.0.1', openPort, authPort, user, password, stop, log: () => readOr(join(dir, 'access.log')) };
 }
 
 export interface LabDante extends RunningProxy {
