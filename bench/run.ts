@@ -13,6 +13,7 @@ import { waitForPort } from '../test/lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { payloadFigures } from './payload.js';
+import { proxyFigures } from './proxy.js';
 import { benchWinRmUpload } from './winrm.js';
 import { startSntp } from '../test/lab/sntp.js';
 
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
   const sections: Record<string, () => Promise<Row[]>> = {
     start: coldStart,
     probe: probeVsOpenssl,
+    proxy: () => proxyFigures(RUNS),
     diagnose: diagnoseRun,
     explain: explainThroughput,
     payload: () => payloadFigures(RUNS),

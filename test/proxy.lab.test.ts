@@ -1,5 +1,5 @@
 // The probe through real proxies on loopback: squid (HTTP CONNECT, open, Basic auth, a
-// CONNECT deny rule) and dante (SOCKS5 without auth, and with username auth against a
+// CONNECT deny rule), tinyproxy (CONNECT, open) and dante (SOCKS5 without auth, and with username auth against a
 // throwaway system user), to the lab Postfix. `--proxy auto` is tested with the direct
 // path blackholed: our own DNS sends lab.smtp-probe.test to 127.0.0.8 where a listener
 // never accepts, while squid's own hosts file sends it to the Postfix on 127.0.0.1.
@@ -10,7 +10,7 @@ import { ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary
 import { filesUnder, runCli, runFolder, tempDir, unzip } from './helpers.js';
 import { startDns, type LabDns } from './lab/dns-server.js';
 import { startBlackhole, type Blackhole } from './lab/faults.js';
-import { addSystemUser, proxiesAvailable, startDante, startSquid, type LabDante, type LabSquid } from './lab/proxies.js';
+import { addSystemUser, proxiesAvailable, startDante, startSquid, startTinyproxy, type LabDante, type LabSquid, type LabTinyproxy } from './lab/proxies.js';
 
 const lab = inject('lab');
 const SOCKS_USER = 'smtpprobe-px';
@@ -18,6 +18,7 @@ const SOCKS_PASSWORD = 'Dante-lab-' + Math.random().toString(36).slice(2, 10);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 let squid: LabSquid;
+let tinyproxy: LabTinyproxy;
 let dante: LabDante;
 let danteAuth: LabDante;
 let dns: LabDns;
@@ -30,6 +31,7 @@ beforeAll(async () => {
   // The denied port is a real listener (Postfix's implicit-TLS port), so 403 and 0x02 are the ACL's doing.
   const denied = lab.postfix.implicitPort;
   squid = await startSquid({ deniedPort: denied, hosts: '127.0.0.1 lab.smtp-probe.test' });
+  tinyproxy = await startTinyproxy();
   removeUser = addSystemUser(SOCKS_USER, SOCKS_PASSWORD);
   dante = await startDante(join(dir, 'dante'), { method: 'none', blockedPort: denied });
   danteAuth = await startDante(join(dir, 'dante-auth'), { method: 'username', blockedPort: denied });
@@ -39,6 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   squid?.stop();
+  tinyproxy?.stop();
   dante?.stop();
   danteAuth?.stop();
   blackhole?.stop();
@@ -86,6 +89,12 @@ describe('HTTP CONNECT through squid', () => {
     expect(transcript).toContain(`through HTTP CONNECT proxy 127.0.0.1:${squid.openPort}`);
     expect(transcript).toMatch(/proxy: HTTP\/1\.1 200 /);
     expect(readFileSync(join(folder, 'report.md'), 'utf8')).toContain('## Proxy');
+  });
+
+  it('is ok through tinyproxy too, a second CONNECT implementation', async () => {
+    const { code, summary } = await probe([...postfix(), '--proxy', `http://127.0.0.1:${tinyproxy.port}`]);
+    expect(code).toBe(0);
+    expect(summary.attempts[0]!.proxy?.reply).toMatch(/^HTTP\/1\.[01] 200 /);
   });
 
   it('is ok with Basic auth, the password from an env var or a file, and writes it nowhere', async () => {

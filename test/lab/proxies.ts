@@ -14,7 +14,7 @@ export const DANTED = '/usr/sbin/danted';
 const NCSA = ['/usr/lib/squid/basic_ncsa_auth', '/usr/lib/squid3/basic_ncsa_auth'].find(existsSync) ?? '/usr/lib/squid/basic_ncsa_auth';
 
 export function proxiesAvailable(): boolean {
-  return existsSync(SQUID) && existsSync(DANTED) && process.getuid?.() === 0;
+  return existsSync(SQUID) && existsSync(DANTED) && existsSync('/usr/bin/tinyproxy') && process.getuid?.() === 0;
 }
 
 export interface RunningProxy {
@@ -156,4 +156,33 @@ function readOr(file: string): string {
   } catch {
     return '';
   }
+}
+
+export const TINYPROXY = '/usr/bin/tinyproxy';
+
+export interface LabTinyproxy extends RunningProxy {
+  port: number;
+}
+
+/** tinyproxy, no auth, CONNECT to any port (no ConnectPort line means every port). */
+export async function startTinyproxy(): Promise<LabTinyproxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-tinyproxy-'));
+  chmodSync(dir, 0o777); // it drops to nobody for its log
+  const port = await freePort(['127.0.0.1']);
+  const conf = [`Port ${port}`, 'Listen 127.0.0.1', 'Timeout 30', 'MaxClients 20', 'Allow 127.0.0.1', 'User nobody', 'Group nogroup', `LogFile "${join(dir, 'tinyproxy.log')}"`, 'LogLevel Info', 'DisableViaHeader No'].join('\n');
+  writeFileSync(join(dir, 'tinyproxy.conf'), conf + '\n', { mode: 0o644 });
+  const child = spawn(TINYPROXY, ['-d', '-c', join(dir, 'tinyproxy.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const stop = () => {
+    kill(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort('127.0.0.1', port, 15_000);
+  } catch (e) {
+    stop();
+    throw new Error(`lab: tinyproxy did not start: ${(e as Error).message}\n${err}`);
+  }
+  return { host: '127.0.0.1', port, stop, log: () => readOr(join(dir, 'tinyproxy.log')) };
 }
