@@ -212,7 +212,7 @@ describe('--proxy auto', () => {
     const { code, summary, folder } = run;
     expect(code).toBe(16);
     expect(summary.verdict).toMatchObject({ class: 'proxy', hint_id: 'proxy-only-path' });
-    expect(summary.comparison?.text).toBe(`direct: connect timeout; via proxy http://${squid.user}@127.0.0.1:${squid.authPort}: ok (1/1)`);
+    expect(summary.comparison?.text).toBe(`direct: connect timeout; via proxy http://***@127.0.0.1:${squid.authPort}: ok (1/1)`);
     expect(summary.comparison).toMatchObject({ differs: true, direct: { ok: 0, attempts: 1 }, proxy: { ok: 1, attempts: 1, class: 'ok' } });
     expect(summary.attempts.map((a) => [a.path, a.ip])).toEqual([
       ['direct', '127.0.0.8'],
@@ -222,11 +222,11 @@ describe('--proxy auto', () => {
     expect(summary.proxy_discovery).toMatchObject({ no_proxy: 'localhost,.corp.example', no_proxy_covers_host: false, chosen: { source: 'HTTPS_PROXY' } });
     const env = JSON.parse(readFileSync(join(folder, 'env_snapshot.json'), 'utf8')) as { proxy_env: Record<string, string>; proxy_discovery: { candidates: Array<{ proxy: string }> } };
     expect(env.proxy_env.HTTPS_PROXY).toBe(`http://***:***@127.0.0.1:${squid.authPort}`);
-    expect(env.proxy_discovery.candidates[0]!.proxy).toBe(`http://${squid.user}@127.0.0.1:${squid.authPort}`);
+    expect(env.proxy_discovery.candidates[0]!.proxy).toBe(`http://***@127.0.0.1:${squid.authPort}`);
     const report = readFileSync(join(folder, 'report.md'), 'utf8');
-    expect(report).toContain(`**direct: connect timeout; via proxy http://${squid.user}@127.0.0.1:${squid.authPort}: ok (1/1)**`);
+    expect(report).toContain(`**direct: connect timeout; via proxy http://***@127.0.0.1:${squid.authPort}: ok (1/1)**`);
     expect(report).toContain('| direct | 1 | 0 |');
-    await expectNoSecret(run, [squid.password, encodeURIComponent(squid.password), b64(`${squid.user}:${squid.password}`)]);
+    await expectNoSecret(run, [squid.user, squid.password, encodeURIComponent(squid.password), b64(`${squid.user}:${squid.password}`)]);
   });
 
   it('probes the direct path only, and says so, when no proxy is configured', async () => {

@@ -62,10 +62,15 @@ export function parseProxyUrl(text: string): Omit<ProxySpec, 'passwordFrom' | 's
   };
 }
 
-/** `http://user@127.0.0.1:3128`: safe to print, log and store (the password is never part of it). */
-export function formatProxy(p: Pick<ProxySpec, 'kind' | 'host' | 'port' | 'user'>): string {
+/**
+ * `http://user@127.0.0.1:3128`: safe to print, log and store (the password is never part of
+ * it). A user read from a proxy variable or the registry is masked as those values are in
+ * env_snapshot.json; one typed in --proxy is already on the command line.
+ */
+export function formatProxy(p: Pick<ProxySpec, 'kind' | 'host' | 'port' | 'user'> & { source?: string }): string {
   const host = isIP(p.host) === 6 ? `[${p.host}]` : p.host;
-  return `${p.kind}://${p.user ? `${encodeURIComponent(p.user)}@` : ''}${host}:${p.port}`;
+  const user = p.user === null ? '' : p.source === undefined || p.source === '--proxy' ? `${encodeURIComponent(p.user)}@` : '***@';
+  return `${p.kind}://${user}${host}:${p.port}`;
 }
 
 /** `host:port` as a proxy is asked to reach it (IPv6 in brackets, as CONNECT wants). */

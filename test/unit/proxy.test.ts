@@ -83,6 +83,8 @@ describe('--proxy URLs', () => {
     const a = await proxySettings({ proxy: 'auto' }, 'smtp.gmail.com', 587, { HTTPS_PROXY: 'http://bot:Env-Pw%21@10.0.0.8:8080', HTTP_PROXY: 'http://other:1' });
     expect(a.settings).toMatchObject({ mode: 'auto', spec: { host: '10.0.0.8', user: 'bot', password: 'Env-Pw!', passwordFrom: 'HTTPS_PROXY', source: 'HTTPS_PROXY' } });
     expect(JSON.stringify(a.discovered.record)).not.toContain('Env-Pw');
+    expect(JSON.stringify(a.discovered.record)).not.toContain('bot:');
+    expect(a.discovered.record.chosen).toEqual({ source: 'HTTPS_PROXY', proxy: 'http://***@10.0.0.8:8080' });
     expect(a.discovered.record.env.HTTPS_PROXY).toBe('http://***:***@10.0.0.8:8080');
     const none = await proxySettings({ proxy: 'auto' }, 'smtp.gmail.com', 587, {});
     expect(none.settings).toEqual({ mode: 'auto', spec: null });
@@ -122,7 +124,7 @@ describe('proxy discovery', () => {
     expect(d.record.wininet).toEqual({ proxy_enable: true, proxy_server: 'http://***:***@proxy.corp.example.com:8080', proxy_override: '*.corp.example.com;<local>', pac_url: 'http://wpad.corp.example.com/proxy.pac', auto_detect: true });
     expect(d.record.candidates).toEqual([
       { source: 'WinHTTP', proxy: 'http://proxy.corp.example.com:8080' },
-      { source: 'WinINET', proxy: 'http://botsvc@proxy.corp.example.com:8080' },
+      { source: 'WinINET', proxy: 'http://***@proxy.corp.example.com:8080' },
     ]);
     expect(d.chosen).toMatchObject({ source: 'WinHTTP', host: 'proxy.corp.example.com', port: 8080, user: null });
     expect(d.record.notes.join('\n')).toContain('a PAC script is configured (http://wpad.corp.example.com/proxy.pac); it is not evaluated');
