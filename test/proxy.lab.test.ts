@@ -49,9 +49,9 @@ afterAll(async () => {
   removeUser();
 });
 
-async function probe(args: string[], env: Record<string, string> = {}) {
+async function probe(args: string[], env: Record<string, string> = {}, trustLab = true) {
   const out = tempDir();
-  const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', '--ca', lab.caFile, ...args], env);
+  const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', ...(trustLab ? ['--ca', lab.caFile] : []), ...args], env);
   const summary = r.stdout ? ProbeSummarySchema.parse(JSON.parse(r.stdout)) : (null as unknown as ProbeSummary);
   return { ...r, out, summary, folder: summary ? runFolder(out) : '' };
 }
@@ -202,6 +202,23 @@ describe('SOCKS5 through dante', () => {
     const { summary } = await probe([...postfix(), '--proxy', `socks5://127.0.0.7:${lab.closedPort}`]);
     expect(summary.verdict).toMatchObject({ class: 'proxy', hint_id: 'proxy-unreachable' });
     expect(summary.attempts[0]!.proxy?.failed_step).toBe('proxy-connect');
+  });
+});
+
+describe('TLS through a proxy that presents its own certificate', () => {
+  // The proxies here pass TLS through untouched; what an intercepting proxy would serve is
+  // played by the lab servers behind them (a lab-CA and a Zscaler-named chain for smtp.gmail.com).
+  it('calls a smtp.gmail.com chain not from Google Trust Services, seen through the proxy, interception', async () => {
+    const { code, summary } = await probe(['--host', 'smtp.gmail.com', '--resolver', lab.dns.spec, '--port', `${lab.gmail.implicitPort}:implicit`, '--proxy', `socks5://127.0.0.1:${dante.port}`], {}, false);
+    expect(code).toBe(16);
+    expect(summary.verdict).toMatchObject({ class: 'proxy', hint_id: 'proxy-tls-interception' });
+    expect(summary.verdict.evidence).toMatch(/issuer O=smtp-probe lab, CN=smtp-probe Lab Root CA.*through socks5:\/\/127\.0\.0\.1:\d+: expected an issuer from Google Trust Services/);
+  });
+
+  it('names the inspection product when the chain carries its name', async () => {
+    const { summary } = await probe(['--host', lab.faults.host, '--port', `${lab.faults.ports.zscaler}:implicit`, '--sni', 'smtp.gmail.com', '--proxy', `http://127.0.0.1:${squid.openPort}`]);
+    expect(summary.verdict).toMatchObject({ class: 'proxy', hint_id: 'proxy-tls-interception' });
+    expect(summary.verdict.evidence).toContain('issuer looks like Zscaler');
   });
 });
 
