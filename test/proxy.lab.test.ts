@@ -246,6 +246,15 @@ describe('--proxy auto', () => {
     await expectNoSecret(run, [squid.user, squid.password, encodeURIComponent(squid.password), b64(`${squid.user}:${squid.password}`)]);
   });
 
+  it('still probes through the proxy when this machine cannot resolve the name and the proxy can', async () => {
+    // lab.dns knows smtp.gmail.com only: NXDOMAIN here; squid's hosts file knows the name.
+    const { code, summary } = await probe(['--host', 'lab.smtp-probe.test', '--resolver', lab.dns.spec, '--port', `${lab.postfix.starttlsPort}:starttls`, '--proxy', 'auto'], { ALL_PROXY: `http://127.0.0.1:${squid.openPort}` });
+    expect(code).toBe(16);
+    expect(summary.verdict.hint_id).toBe('proxy-only-path');
+    expect(summary.comparison?.direct).toMatchObject({ attempts: 0, class: 'dns', hint_id: 'dns-nxdomain' });
+    expect(summary.comparison?.text).toMatch(new RegExp(`^direct: no attempt \\(dns nxdomain: .*\\); via proxy http://127\\.0\\.0\\.1:${squid.openPort}: ok \\(1/1\\)$`));
+  });
+
   it('probes the direct path only, and says so, when no proxy is configured', async () => {
     const { code, summary, stdout } = await probe([...postfix(), '--proxy', 'auto']);
     expect(code).toBe(0);

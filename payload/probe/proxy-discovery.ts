@@ -103,9 +103,11 @@ export function discoverProxy(env: NodeJS.ProcessEnv, host: string, port: number
   const noProxy = env.NO_PROXY ?? env.no_proxy ?? null;
   let winhttp: ProxyDiscovery['winhttp'] = null;
   let wininet: ProxyDiscovery['wininet'] = null;
+  let winhttpServer: string | null = null;
   if (win?.netsh) {
     try {
       const w = parseNetshWinhttp(win.netsh);
+      winhttpServer = w.direct ? null : w.proxyServer;
       winhttp = { direct: w.direct, proxy_server: w.proxyServer ? maskProxyValue(w.proxyServer) : null, bypass_list: w.bypassList };
     } catch {
       notes.push('netsh winhttp show proxy printed something unrecognised');
@@ -132,7 +134,7 @@ export function discoverProxy(env: NodeJS.ProcessEnv, host: string, port: number
 
   const candidates: ProxyDiscovery['candidates'] = [];
   let chosen: ProxySpec | null = null;
-  for (const c of [envCandidate(env), winCandidate('WinHTTP', winhttp && !winhttp.direct && win?.netsh ? parseNetshWinhttp(win.netsh).proxyServer : null), winCandidate('WinINET', wininetServer)]) {
+  for (const c of [envCandidate(env), winCandidate('WinHTTP', winhttpServer), winCandidate('WinINET', wininetServer)]) {
     if (c.note) notes.push(c.note);
     if (!c.spec) continue;
     candidates.push({ source: c.spec.source, proxy: formatProxy(c.spec) });
