@@ -91,7 +91,7 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
     }
   }
   hooks.onDns?.(dns, jobs.length);
-  const proxyConfigured = PROXY_VARS.some((v) => process.env[v]) || !!s.proxyDiscovery?.record.candidates.length;
+  const proxyConfigured = PROXY_VARS.some((v) => process.env[v]);
   const verifyName = s.sni ?? s.host;
   const trust = trustContext(s.ca);
   // AUTH is capped per run: many logins in a row trip the provider's lockouts.
