@@ -53,6 +53,12 @@ function addProbeOptions(cmd: Command): Command {
     .option('--to <address>', 'recipient of --send-test')
     .option('--from <address>', 'sender of --send-test (default: --user)')
     .option('--attach <file>', 'attach this file to the --send-test message (25 MB at most)')
+    .option('--proxy <url|auto>', 'go through a proxy: http://[user@]host:port (HTTP CONNECT), socks5://... (names resolved here), socks5h://... (the proxy resolves); auto = the proxy this machine is configured for, probed next to the direct path')
+    .option('--proxy-password-env <var>', 'environment variable holding the proxy password (for a user in --proxy)')
+    .option('--proxy-password-file <file>', 'file holding the proxy password (first line)')
+    .addOption(new Option('--proxy-password <secret>').hideHelp().argParser(() => {
+      throw new UsageError('proxy passwords are never taken on the command line: use --proxy-password-env VAR or --proxy-password-file FILE');
+    }))
     .addOption(new Option('--password <secret>').hideHelp().argParser(() => {
       throw new UsageError('passwords are never taken on the command line: use --password-env VAR, --password-file FILE or the prompt');
     }));

@@ -37,6 +37,12 @@ describe('smtp-probe command line', () => {
     ['a bad resolver', ['--resolver', 'dns.google'], /invalid --resolver "dns\.google"/],
     ['a bad family', ['--family', '5'], /argument '5' is invalid/],
     ['zero attempts', ['--attempts', '0'], /invalid --attempts "0"/],
+    ['a password in the --proxy URL', ['--proxy', 'http://botsvc:Pl4nted-pw@127.0.0.1:3128'], /^smtp-probe: error: --proxy must not carry a password \(argv/],
+    ['a --proxy-password option', ['--proxy-password', 'Pl4nted-pw'], /proxy passwords are never taken on the command line/],
+    ['an unsupported proxy scheme', ['--proxy', 'https://127.0.0.1:443'], /invalid --proxy: unsupported scheme "https"/],
+    ['a proxy user without a password source', ['--proxy', 'socks5://botsvc@127.0.0.1:1080'], /--proxy names user "botsvc": give its password with --proxy-password-env/],
+    ['an unset --proxy-password-env', ['--proxy', 'http://botsvc@127.0.0.1:3128', '--proxy-password-env', 'NOT_SET_ANYWHERE'], /--proxy-password-env NOT_SET_ANYWHERE: the variable is not set/],
+    ['a proxy password option without --proxy', ['--proxy-password-file', notAFile], /only apply with --proxy URL/],
   ];
   for (const [what, args, message] of cases) {
     it(`rejects ${what} with exit 2 and one line`, async () => {
@@ -47,6 +53,7 @@ describe('smtp-probe command line', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe('');
+      expect(r.stderr).not.toContain('Pl4nted-pw');
       expect(readdirSync(out)).toEqual([]);
     });
   }

@@ -5,12 +5,14 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { ErrorInfo, Mode, SmtpReply, SmtpResult, Target, TlsResult } from '../schema/summary.js';
+import type { ErrorInfo, Mode, ProxyAttempt, SmtpReply, SmtpResult, Target, TlsResult } from '../schema/summary.js';
 import { authLines, pickMechanism, type AuthMechanism } from './auth.js';
 import { parseExtensions, egressIp } from './extensions.js';
 import { composeMessage } from './message.js';
 import type { Timeouts } from './options.js';
-import { tcpConnect } from './tcp.js';
+import type { ProxySpec } from './proxy-url.js';
+import { tcpConnect, type TcpResult } from './tcp.js';
+import { proxyConnect } from './tunnel.js';
 import { portSpeaksTls, startTls } from './tls.js';
 import { Transcript, maskBase64 } from './transcript.js';
 import { Wire, WireError, type Reply } from './wire.js';
@@ -42,6 +44,8 @@ export interface SessionParams {
   timeouts: Timeouts;
   auth?: AuthPlan | null;
   send?: SendPlan | null;
+  /** Go through this proxy; `target.address` is then what the proxy is asked to reach. */
+  proxy?: { spec: ProxySpec; resolvedBy: 'local' | 'proxy' } | null;
 }
 
 export type FailedStage = 'connect' | 'tls' | 'smtp' | 'auth' | null;
@@ -57,6 +61,7 @@ export interface SessionResult {
   transcript: Transcript;
   /** DER of the served chain (not written anywhere; for the OS-store check). */
   tlsRaw: Buffer[];
+  proxy: ProxyAttempt | null;
 }
 
 type Step = 'banner' | 'ehlo' | 'starttls' | 'ehlo_tls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'data_end' | 'rset' | 'noop' | 'quit';
@@ -107,10 +112,24 @@ export async function runSession(p: SessionParams): Promise<SessionResult> {
     failedStage,
     transcript,
     tlsRaw,
+    proxy: proxyFacts,
   });
 
-  transcript.event(`connect ${where} (${p.mode})`);
-  const tcp = await tcpConnect(p.target.address, p.port, p.timeouts.connect);
+  let proxyFacts: ProxyAttempt | null = null;
+  let tcp: TcpResult;
+  if (p.proxy) {
+    const { spec, resolvedBy } = p.proxy;
+    transcript.event(`connect ${where} (${p.mode}) through ${spec.kind === 'http' ? 'HTTP CONNECT' : spec.kind.toUpperCase()} proxy ${spec.host}:${spec.port}${resolvedBy === 'proxy' ? ', name resolved by the proxy' : ''}`);
+    const t = await proxyConnect(spec, p.target.address, p.port, p.timeouts.connect, resolvedBy);
+    proxyFacts = t.proxy;
+    tcp = t;
+    const pr = t.proxy;
+    if (pr.connect_ms !== null) transcript.event(`proxy: TCP connected in ${pr.connect_ms.toFixed(1)} ms`);
+    if (pr.reply) transcript.event(`proxy: ${pr.reply}${pr.tunnel_ms !== null ? ` after ${pr.tunnel_ms.toFixed(1)} ms` : ''}`);
+  } else {
+    transcript.event(`connect ${where} (${p.mode})`);
+    tcp = await tcpConnect(p.target.address, p.port, p.timeouts.connect);
+  }
   const wire = new Wire((line, final) => transcript.server(line, final));
   if (!tcp.socket) {
     transcript.event(`connect failed: ${tcp.error!.kind} (${tcp.error!.code ?? tcp.error!.message})`);
@@ -185,7 +204,8 @@ export async function runSession(p: SessionParams): Promise<SessionResult> {
     const banner = await ask('banner', null);
     if (!banner && smtp.error?.kind === 'timeout' && p.mode !== 'implicit' && !smtp.banner) {
       socket.destroy();
-      smtp.port_speaks_tls = await portSpeaksTls(p.target.address, p.port, p.sni, Math.min(p.timeouts.tls, 3000));
+      // A second look goes direct; through a proxy it would test a different path.
+      if (!p.proxy) smtp.port_speaks_tls = await portSpeaksTls(p.target.address, p.port, p.sni, Math.min(p.timeouts.tls, 3000));
       transcript.event(`second look: the port ${smtp.port_speaks_tls ? 'answered' : 'did not answer'} a TLS ClientHello on a new connection`);
     }
     if (!banner || banner.code !== 220) return stop();

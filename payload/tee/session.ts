@@ -427,6 +427,9 @@ export async function runTeeSession(bot: Socket, p: TeeSessionParams): Promise<T
     record: {
       ip: upAddress,
       family,
+      // The tee reaches its upstream directly; --proxy is the probe's.
+      path: 'direct',
+      proxy: null,
       port: p.upstream.port,
       mode: p.upstream.tls === 'none' ? 'plain' : p.upstream.tls,
       started_at: new Date(startedAt).toISOString(),
