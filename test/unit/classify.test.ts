@@ -104,10 +104,10 @@ describe('hint table', () => {
   it('has unique ids, a known class and a next step for every hint, and covers every class', () => {
     const ids = HINTS.map((h) => h.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const h of HINTS) {
-      expect(CLASSES).toContain(h.class);
-      expect(h.next_step.length).toBeGreaterThan(20);
-    }
+    for (const h of HINTS) expect(CLASSES).toContain(h.class);
+    // Each hint tells the reader something of its own: no two share a next step.
+    const steps = HINTS.map((h) => h.next_step.trim());
+    expect(steps.filter((x, i) => steps.indexOf(x) !== i)).toEqual([]);
     expect(new Set(HINTS.map((h) => h.class))).toEqual(new Set(CLASSES));
   });
 });

@@ -7,7 +7,8 @@
 #   the rest of the cycle).
 # Parameters: Job (work folder name), Runtime*/Bundle* (sha256, file name, size, whether it
 #   was uploaded in this cycle), Command (probe or diagnose), PasswordStdin (the probe's
-#   password is the first line of stdin), ArgsB64 (the probe's settings: base64 of a JSON
+#   password is the next line of stdin, read with launcher.ps1's Read-StdinLine: this
+#   script runs under the launcher), ArgsB64 (the probe's settings: base64 of a JSON
 #   array of arguments, which the probe decodes and validates itself, so no value ever
 #   passes through Windows' native-argument quoting).
 # Output: control lines "@smtp-probe-deploy root|miss|cached|zip|exit ...", one per line.
@@ -68,16 +69,13 @@ $run = @([IO.Path]::Combine($r, $BundleSha256, $BundleName), $Command, '--out', 
 # 'Stop' would make fatal: the probe's own exit code is what counts here.
 $ErrorActionPreference = 'Continue'
 if ($PasswordStdin) {
-  # The first stdin line, read as the UTF-8 bytes it was sent in ([Console]::In would use
-  # the OEM code page), and piped on as UTF-8 (5.1 pipes to programs in ASCII by default).
-  $in = [Console]::OpenStandardInput()
-  $line = New-Object IO.MemoryStream
-  while (($b = $in.ReadByte()) -ge 0 -and $b -ne 10) { $line.WriteByte($b) }
-  if ($b -ne 10) { [Console]::Error.WriteLine('deploy: no password line on stdin'); exit 1 }
+  # The next stdin line, with the launcher's own reader (as the UTF-8 bytes it was sent in),
+  # piped on as UTF-8 (5.1 pipes to programs in ASCII by default).
+  $bytes = Read-StdinLine
+  if ($null -eq $bytes) { [Console]::Error.WriteLine('deploy: no password line on stdin'); exit 1 }
   $OutputEncoding = New-Object Text.UTF8Encoding $false
-  [Text.Encoding]::UTF8.GetString($line.ToArray()).TrimEnd([char]13) | & $rt @run --password-stdin
+  [Text.Encoding]::UTF8.GetString($bytes).TrimEnd([char]13) | & $rt @run --password-stdin
   $rc = $LASTEXITCODE
-  $line.Dispose()
 } else {
   & $rt @run
   $rc = $LASTEXITCODE

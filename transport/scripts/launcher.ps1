@@ -12,11 +12,20 @@ $ProgressPreference = 'SilentlyContinue'
 Set-PSDebug -Off
 # PowerShell 7 colours error text even when redirected; 5.1 has no $PSStyle and never does.
 if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
-$in = [Console]::OpenStandardInput()
-$line = New-Object IO.MemoryStream
-while (($b = $in.ReadByte()) -ge 0 -and $b -ne 10) { $line.WriteByte($b) }
+# One stdin line as the bytes it was sent in ([Console]::In would decode with the OEM code
+# page), or $null at the end of input. Scripts the launcher runs call it too (deploy.ps1's
+# password line): one reader, so the launcher's line and theirs are cut alike.
+function Read-StdinLine {
+  $in = [Console]::OpenStandardInput()
+  $line = New-Object IO.MemoryStream
+  while (($b = $in.ReadByte()) -ge 0 -and $b -ne 10) { $line.WriteByte($b) }
+  if ($b -ne 10) { return $null }
+  return ,$line.ToArray()
+}
+$bytes = Read-StdinLine
 try {
-  $text = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([Text.Encoding]::ASCII.GetString($line.ToArray()).Trim()))
+  if ($null -eq $bytes) { throw 'no line' }
+  $text = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([Text.Encoding]::ASCII.GetString($bytes).Trim()))
   $call = $text | ConvertFrom-Json
   if ($null -eq $call -or -not ($call.script -is [string])) { throw 'no script' }
 } catch {
