@@ -9,7 +9,7 @@ import { mapPool } from '../util/pool.js';
 import { distribution } from '../util/stats.js';
 import { resolveTarget } from './dns.js';
 import { formatDnsServer, type PortSpec, type ProbeSettings } from './options.js';
-import { runSession, type SessionResult } from './session.js';
+import { runSession, type SessionParams, type SessionResult } from './session.js';
 import { osVerdict, trustContext } from './tls.js';
 
 export interface Job {
@@ -49,74 +49,15 @@ const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'A
 
 export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId = 'smtp-probe'): Promise<SweepOutput> {
   const dns = await resolveTarget({ host: s.host, hostsFile: s.hostsFile, family: s.family, timeoutMs: s.timeouts.dns, resolver: s.resolver, compare: s.compareDns });
-  // Rounds outermost, so a transient shows up as a pattern over time, not as one burst.
-  const jobs: Job[] = [];
-  for (let round = 1; round <= s.attempts; round++) {
-    for (const spec of s.ports) for (const target of dns.targets) jobs.push({ round, target, spec });
-  }
+  const jobs = planJobs(s, dns.targets);
   hooks.onDns?.(dns, jobs.length);
-  const proxyConfigured = PROXY_VARS.some((v) => process.env[v]);
-  const verifyName = s.sni ?? s.host;
-  const trust = trustContext(s.ca);
-  // AUTH is capped per run: many logins in a row trip the provider's lockouts.
-  let authSlots = s.auth?.max ?? 0;
-  const auth = s.auth && { user: s.auth.user, secret: s.auth.secret, isToken: s.auth.isToken, mechanism: s.auth.mechanism, claim: () => authSlots-- > 0 };
-  const send = s.send && { ...s.send, runId };
-
+  const run = runContext(s, runId);
   let done = 0;
   const results = await mapPool(jobs, s.concurrency, async (job, i) => {
-    const where = hostPort(job.target.address, job.spec.port);
-    const r = await runSession({
-      target: job.target,
-      port: job.spec.port,
-      mode: job.spec.mode,
-      sni: s.sni,
-      verifyName,
-      ehloName: s.ehloName,
-      trust,
-      timeouts: s.timeouts,
-      auth,
-      send,
-    });
-    if (r.tls && r.tlsRaw.length) {
-      const os = osVerdict(r.tlsRaw);
-      r.tls.os_trusted = os.trusted;
-      r.tls.os_store = os.source;
-    }
-    const classification = classifyAttempt({
-      where,
-      port: job.spec.port,
-      mode: job.spec.mode,
-      family: job.target.family,
-      failedStage: r.failedStage,
-      tcpError: r.tcp.error,
-      tls: r.tls,
-      smtp: r.smtp,
-      verifyName,
-      proxyConfigured,
-      host: s.host,
-      speaksTls: r.smtp.port_speaks_tls ?? undefined,
-      osTrusted: r.tls?.os_trusted,
-    });
-    const attempt: Attempt = {
-      id: String(i + 1).padStart(3, '0'),
-      round: job.round,
-      ip: job.target.address,
-      family: job.target.family,
-      port: job.spec.port,
-      mode: job.spec.mode,
-      started_at: new Date(r.startedAt).toISOString(),
-      connected_time: r.connectedAt ? new Date(r.connectedAt).toISOString() : null,
-      duration_ms: r.durationMs,
-      tcp: r.tcp,
-      tls: r.tls,
-      smtp: r.smtp,
-      failed_stage: r.failedStage,
-      classification,
-      transcript_file: transcriptFile(i, job.target.address, job.spec.port),
-    };
+    const session = await attemptSession(s, run, job);
+    const attempt = attemptRecord(job, i, session, classifySession(s, run, job, session));
     hooks.onAttempt?.(++done, jobs.length, attempt);
-    return { attempt, session: r };
+    return { attempt, session };
   });
 
   const attempts = results.map((r) => r.attempt);
@@ -127,6 +68,96 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
     sweep: sweepStats(attempts),
     verdict: verdictOf(dns, attempts),
     egressIps: [...new Set(attempts.map((a) => a.smtp.egress_ip).filter((x): x is string => !!x))],
+  };
+}
+
+/** Rounds outermost, so a transient shows up as a pattern over time, not as one burst. */
+function planJobs(s: ProbeSettings, targets: Target[]): Job[] {
+  const jobs: Job[] = [];
+  for (let round = 1; round <= s.attempts; round++) {
+    for (const spec of s.ports) for (const target of targets) jobs.push({ round, target, spec });
+  }
+  return jobs;
+}
+
+/** What every attempt of one run shares. */
+interface RunContext {
+  proxyConfigured: boolean;
+  verifyName: string;
+  trust: ReturnType<typeof trustContext>;
+  auth: SessionParams['auth'];
+  send: SessionParams['send'];
+}
+
+function runContext(s: ProbeSettings, runId: string): RunContext {
+  // AUTH is capped per run: many logins in a row trip the provider's lockouts.
+  let authSlots = s.auth?.max ?? 0;
+  return {
+    proxyConfigured: PROXY_VARS.some((v) => process.env[v]),
+    verifyName: s.sni ?? s.host,
+    trust: trustContext(s.ca),
+    auth: s.auth && { user: s.auth.user, secret: s.auth.secret, isToken: s.auth.isToken, mechanism: s.auth.mechanism, claim: () => authSlots-- > 0 },
+    send: s.send && { ...s.send, runId },
+  };
+}
+
+/** One session, then the OS-store verdict on its chain (after it, so it does not skew the timings). */
+async function attemptSession(s: ProbeSettings, run: RunContext, job: Job): Promise<SessionResult> {
+  const r = await runSession({
+    target: job.target,
+    port: job.spec.port,
+    mode: job.spec.mode,
+    sni: s.sni,
+    verifyName: run.verifyName,
+    ehloName: s.ehloName,
+    trust: run.trust,
+    timeouts: s.timeouts,
+    auth: run.auth,
+    send: run.send,
+  });
+  if (r.tls && r.tlsRaw.length) {
+    const os = osVerdict(r.tlsRaw);
+    r.tls.os_trusted = os.trusted;
+    r.tls.os_store = os.source;
+  }
+  return r;
+}
+
+function classifySession(s: ProbeSettings, run: RunContext, job: Job, r: SessionResult): Classification {
+  return classifyAttempt({
+    where: hostPort(job.target.address, job.spec.port),
+    port: job.spec.port,
+    mode: job.spec.mode,
+    family: job.target.family,
+    failedStage: r.failedStage,
+    tcpError: r.tcp.error,
+    tls: r.tls,
+    smtp: r.smtp,
+    verifyName: run.verifyName,
+    proxyConfigured: run.proxyConfigured,
+    host: s.host,
+    speaksTls: r.smtp.port_speaks_tls ?? undefined,
+    osTrusted: r.tls?.os_trusted,
+  });
+}
+
+function attemptRecord(job: Job, i: number, r: SessionResult, classification: Classification): Attempt {
+  return {
+    id: String(i + 1).padStart(3, '0'),
+    round: job.round,
+    ip: job.target.address,
+    family: job.target.family,
+    port: job.spec.port,
+    mode: job.spec.mode,
+    started_at: new Date(r.startedAt).toISOString(),
+    connected_time: r.connectedAt ? new Date(r.connectedAt).toISOString() : null,
+    duration_ms: r.durationMs,
+    tcp: r.tcp,
+    tls: r.tls,
+    smtp: r.smtp,
+    failed_stage: r.failedStage,
+    classification,
+    transcript_file: transcriptFile(i, job.target.address, job.spec.port),
   };
 }
 
