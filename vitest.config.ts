@@ -10,6 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          pool: 'threads',
           include: ['test/unit/**/*.test.ts'],
           globalSetup: ['test/unit-setup.ts'],
           testTimeout: 10_000,

@@ -13,6 +13,8 @@ import { waitForPort } from '../lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { payloadFigures } from './payload.js';
+import { teeFigures } from './tee.js';
+import { proxyFigures } from './proxy.js';
 import { benchWinRmUpload } from './winrm.js';
 import { startSntp } from '../lab/sntp.js';
 
@@ -170,9 +172,11 @@ async function main(): Promise<void> {
   const sections: Record<string, () => Promise<Row[]>> = {
     start: coldStart,
     probe: probeVsOpenssl,
+    proxy: () => proxyFigures(RUNS),
     diagnose: diagnoseRun,
     explain: explainThroughput,
     payload: () => payloadFigures(RUNS),
+    tee: () => teeFigures(RUNS),
     winrm: winrmUpload,
     fleet: fleetFigures,
   };

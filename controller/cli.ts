@@ -37,8 +37,9 @@ function runOptions(cmd: Command): Command {
     .option('--winrm-ca <file>', 'CA certificates (PEM) for WinRM hosts that name none in the inventory (with --local)');
 }
 
-function buildProgram(): Command {
-  const program = new Command('smtp-fleet')
+/** The global options every command shares: where Redis, the store, the payload and the inventory are. */
+function globalOptions(program: Command): Command {
+  return program
     .description('Sweep a fleet of bot runners with smtp-probe over SSH/WinRM through a BullMQ queue, and report on the whole fleet.')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `smtp-fleet: ${s}` : s) })
@@ -50,29 +51,39 @@ function buildProgram(): Command {
     .option('--store <dir>', 'central store of ZIPs and reports (shared by controller and workers)', process.env.SMTP_FLEET_STORE ?? 'fleet-store')
     .option('--payload <dir>', 'runner payload build (npm run build:payload)', process.env.SMTP_FLEET_PAYLOAD ?? resolve(PACKAGE_ROOT, 'build/payload'))
     .option('--inventory <file>', 'runner inventory (YAML or JSON)', process.env.SMTP_FLEET_INVENTORY ?? 'inventory.yml');
-  const g = () => program.opts<Globals>();
-  let code = 0;
+}
 
+type G = () => Globals;
+/** Runs a command's implementation (loaded only now) and keeps its exit code. */
+type Run = (f: (c: typeof import('./commands.js')) => Promise<number>) => Promise<void>;
+
+/** The commands an operator runs after an outage or for one host: sweep and probe. */
+function sweepCommands(program: Command, g: G, run: Run): void {
   runOptions(selectionOptions(program.command('sweep').description('probe every selected runner; waits and prints the report path unless --detach')))
     .option('--detach', 'enqueue and return at once with the sweep id')
     .option('--local', 'run the jobs in this process, without Redis (first tries, small fleets)')
     .option('--concurrency <n>', 'runners worked on at once with --local', '8')
-    .action(async (f: SweepFlags) => void (code = await (await commands()).sweepCommand(g(), f)));
+    .action((f: SweepFlags) => run((c) => c.sweepCommand(g(), f)));
 
   runOptions(program.command('probe').argument('<host>', 'inventory host name').description('re-probe one host; its result replaces the old one in its latest sweep (or --sweep ID)'))
     .option('--sweep <id>', 'the sweep whose result to replace')
     .option('--detach', 'enqueue and return at once')
     .option('--local', 'run in this process, without Redis')
-    .action(async (host: string, f: SweepFlags & { sweep?: string }) => void (code = await (await commands()).reprobeCommand(g(), host, f)));
+    .action((host: string, f: SweepFlags & { sweep?: string }) => run((c) => c.reprobeCommand(g(), host, f)));
+}
 
+function workerCommands(program: Command, g: G, run: Run): void {
   program
     .command('worker')
     .description('process fleet jobs until SIGINT/SIGTERM; run as many as you like wherever Redis and the store are reachable')
     .option('--concurrency <n>', 'runners worked on at once by this worker', '4')
     .option('--lock-duration <duration>', "how long a job's lock lives unrenewed: how soon a dead worker's jobs move on", '30s')
     .option('--winrm-ca <file>', 'CA certificates (PEM) for WinRM hosts that name none in the inventory')
-    .action(async (f) => void (code = await (await commands()).workerCommand(g(), f)));
+    .action((f) => run((c) => c.workerCommand(g(), f)));
+}
 
+/** The nightly report: recurring sweeps. */
+function scheduleCommands(program: Command, g: G, run: Run): void {
   selectionOptions(program.command('schedule').description('register (or update) a recurring sweep: the nightly fleet report'))
     .addOption(new Option('--cron <pattern>', 'cron pattern, e.g. "0 2 * * *"').conflicts('every'))
     .addOption(new Option('--every <duration>', 'fixed interval instead of cron (e.g. 6h)').conflicts('cron'))
@@ -85,39 +96,54 @@ function buildProgram(): Command {
     .option('--timeout <duration>', 'limit of the probe run on a runner', '3m')
     .option('--attempts <n>', 'tries per host for transient transport failures', '4')
     .option('--backoff <duration>', 'first retry delay', '2s')
-    .action(async (f: ScheduleFlags) => void (code = await (await commands()).scheduleCommand(g(), f)));
+    .action((f: ScheduleFlags) => run((c) => c.scheduleCommand(g(), f)));
 
   program
     .command('unschedule')
     .option('--name <name>', 'schedule name', 'nightly')
     .description('remove a recurring sweep')
-    .action(async (f: { name: string }) => void (code = await (await commands()).unscheduleCommand(g(), f)));
+    .action((f: { name: string }) => run((c) => c.unscheduleCommand(g(), f)));
 
   program
     .command('schedules')
     .option('--json', 'machine-readable')
     .description('list recurring sweeps')
-    .action(async (f: { json?: boolean }) => void (code = await (await commands()).schedulesCommand(g(), f)));
+    .action((f: { json?: boolean }) => run((c) => c.schedulesCommand(g(), f)));
+}
 
+/** What the store and the queue hold: reports, sweeps, status. */
+function readingCommands(program: Command, g: G, run: Run): void {
   program
     .command('report')
     .argument('[sweep]', 'sweep id (default: the latest)')
     .option('--json', 'print fleet_summary.json instead of the markdown')
     .description("(re)make a sweep's fleet report from the store and print it")
-    .action(async (id: string | undefined, f: { json?: boolean }) => void (code = await (await commands()).reportCommand(g(), id, f)));
+    .action((id: string | undefined, f: { json?: boolean }) => run((c) => c.reportCommand(g(), id, f)));
 
   program
     .command('sweeps')
     .option('--json', 'machine-readable')
     .description('list the sweeps in the store, newest first')
-    .action(async (f: { json?: boolean }) => void (code = await (await commands()).sweepsCommand(g(), f)));
+    .action((f: { json?: boolean }) => run((c) => c.sweepsCommand(g(), f)));
 
   program
     .command('status')
     .option('--json', 'machine-readable')
     .description('queue counts, live workers and schedules')
-    .action(async (f: { json?: boolean }) => void (code = await (await commands()).statusCommand(g(), f)));
+    .action((f: { json?: boolean }) => run((c) => c.statusCommand(g(), f)));
+}
 
+function buildProgram(): Command {
+  const program = globalOptions(new Command('smtp-fleet'));
+  const g = () => program.opts<Globals>();
+  let code = 0;
+  const run: Run = async (f) => {
+    code = await f(await commands());
+  };
+  sweepCommands(program, g, run);
+  workerCommands(program, g, run);
+  scheduleCommands(program, g, run);
+  readingCommands(program, g, run);
   program.hook('postAction', () => {
     process.exitCode = code;
   });

@@ -53,6 +53,12 @@ function addProbeOptions(cmd: Command): Command {
     .option('--to <address>', 'recipient of --send-test')
     .option('--from <address>', 'sender of --send-test (default: --user)')
     .option('--attach <file>', 'attach this file to the --send-test message (25 MB at most)')
+    .option('--proxy <url|auto>', 'go through a proxy: http://[user@]host:port (HTTP CONNECT), socks5://... (names resolved here), socks5h://... (the proxy resolves); auto = the proxy this machine is configured for, probed next to the direct path')
+    .option('--proxy-password-env <var>', 'environment variable holding the proxy password (for a user in --proxy)')
+    .option('--proxy-password-file <file>', 'file holding the proxy password (first line)')
+    .addOption(new Option('--proxy-password <secret>').hideHelp().argParser(() => {
+      throw new UsageError('proxy passwords are never taken on the command line: use --proxy-password-env VAR or --proxy-password-file FILE');
+    }))
     .addOption(new Option('--password <secret>').hideHelp().argParser(() => {
       throw new UsageError('passwords are never taken on the command line: use --password-env VAR, --password-file FILE or the prompt');
     }));
@@ -100,6 +106,29 @@ function buildProgram(): Command {
     });
 
   program
+    .command('tee')
+    .description('Testing only: a local SMTP listener the bot is pointed at; relays each session to the real server and records the bot\'s own dialogue before encryption.')
+    .option('--listen <host:port>', 'where the bot connects (loopback unless --allow-remote)', '127.0.0.1:2525')
+    .option('--upstream <host:port>', 'the real SMTP server', 'smtp.gmail.com:587')
+    .addOption(new Option('--bot-tls <mode>', 'TLS toward the bot (default: the upstream\'s mode)').choices(['none', 'starttls', 'implicit']))
+    .addOption(new Option('--upstream-tls <mode>', 'TLS toward the server (default: 465 implicit, others STARTTLS)').choices(['starttls', 'implicit', 'none']))
+    .option('--sni <name>', 'TLS server name to send upstream and verify (default: the upstream host)')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM) for the upstream, added to the bundled roots; repeatable', collect)
+    .option('--max-sessions <n>', 'bot sessions at once; more are answered 421', '10')
+    .option('--max-message-bytes <size>', 'largest message relayed; larger ones are answered 552', '35MB')
+    .option('--idle-timeout <d>', 'silence from the bot or the server after which a session ends', '2m')
+    .option('--duration <d>', 'stop after this long (default: at Ctrl-C / SIGTERM)')
+    .option('--allow-remote', 'accept a non-loopback --listen address (testing only)')
+    .option('--out <dir>', 'folder in which the run folder smtp-probe-YYYYMMDD_HHMMSS is created', '.')
+    .option('--json', 'print tee_summary.json on stdout at the end instead of the human summary')
+    .option('-q, --quiet', 'print only the warning; the exit code carries the verdict')
+    .addHelpText('after', `\nExit codes: as probe, for the verdict over the bot's sessions (17 when no session came).`)
+    .action(async (opts) => {
+      const { teeCommand } = await import('./tee/command.js');
+      process.exitCode = await teeCommand(opts);
+    });
+
+  program
     .command('explain')
     .description('Explain a pasted SMTP reply or bounce text (or IMAP/POP response): class, meaning, next step. Reads stdin without text.')
     .argument('[text...]', 'the reply, e.g. "535-5.7.8 Username and Password not accepted"')
@@ -115,7 +144,7 @@ function buildProgram(): Command {
   program
     .command('schema')
     .description('Print the JSON Schema of an output file (default: probe_summary.json).')
-    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest']).default('probe_summary'))
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest']).default('probe_summary'))
     .action(async (opts: { file: string }) => {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');

@@ -37,6 +37,12 @@ describe('smtp-probe command line', () => {
     ['a bad resolver', ['--resolver', 'dns.google'], /invalid --resolver "dns\.google"/],
     ['a bad family', ['--family', '5'], /argument '5' is invalid/],
     ['zero attempts', ['--attempts', '0'], /invalid --attempts "0"/],
+    ['a password in the --proxy URL', ['--proxy', 'http://botsvc:Pl4nted-pw@127.0.0.1:3128'], /^smtp-probe: error: --proxy must not carry a password \(argv/],
+    ['a --proxy-password option', ['--proxy-password', 'Pl4nted-pw'], /proxy passwords are never taken on the command line/],
+    ['an unsupported proxy scheme', ['--proxy', 'https://127.0.0.1:443'], /invalid --proxy: unsupported scheme "https"/],
+    ['a proxy user without a password source', ['--proxy', 'socks5://botsvc@127.0.0.1:1080'], /--proxy names user "botsvc": give its password with --proxy-password-env/],
+    ['an unset --proxy-password-env', ['--proxy', 'http://botsvc@127.0.0.1:3128', '--proxy-password-env', 'NOT_SET_ANYWHERE'], /--proxy-password-env NOT_SET_ANYWHERE: the variable is not set/],
+    ['a proxy password option without --proxy', ['--proxy-password-file', notAFile], /only apply with --proxy URL/],
   ];
   for (const [what, args, message] of cases) {
     it(`rejects ${what} with exit 2 and one line`, async () => {
@@ -47,9 +53,39 @@ describe('smtp-probe command line', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe('');
+      expect(r.stderr).not.toContain('Pl4nted-pw');
       expect(readdirSync(out)).toEqual([]);
     });
   }
+});
+
+describe('smtp-probe tee command line', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['a non-loopback --listen without --allow-remote', ['--listen', '0.0.0.0:2525'], /not a loopback address: .* add --allow-remote/],
+    ['a --listen without a port', ['--listen', '127.0.0.1'], /invalid --listen "127\.0\.0\.1": expected host:port/],
+    ['an --upstream port out of range', ['--upstream', 'smtp.gmail.com:99999'], /invalid --upstream .*port must be 1 to 65535/],
+    ['an unknown --bot-tls', ['--bot-tls', 'tls'], /argument 'tls' is invalid/],
+    ['zero --max-sessions', ['--max-sessions', '0'], /invalid --max-sessions "0"/],
+    ['a bad --max-message-bytes', ['--max-message-bytes', 'lots'], /invalid --max-message-bytes "lots"/],
+    ['a bad --idle-timeout', ['--idle-timeout', 'soon'], /invalid --idle-timeout "soon"/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`rejects ${what} with exit 2 and one line`, async () => {
+      const out = tempDir();
+      const r = await runCli(['tee', '--out', out, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+
+  it('prints the JSON Schema of tee_summary.json', async () => {
+    const r = await runCli(['schema', '--file', 'tee_summary']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { required: string[] }).required).toEqual(expect.arrayContaining(['sessions', 'certificate', 'verdict']));
+  });
 });
 
 describe('smtp-probe explain', () => {

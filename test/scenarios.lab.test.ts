@@ -22,8 +22,8 @@ describe('fault lab scenarios', () => {
     });
   }
 
-  it('README lists every scenario with its class and hint', () => {
-    const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+  it('docs/testing.md lists every scenario with its class and hint', () => {
+    const readme = readFileSync(`${ROOT}/docs/testing.md`, 'utf8');
     for (const s of SCENARIOS) expect(readme).toContain(`| ${s.group} | ${s.name} | \`${s.expect.class}\` | \`${s.expect.hint}\` |`);
   });
 });

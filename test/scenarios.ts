@@ -1,5 +1,5 @@
 // Every failure class the probe names, reproduced on loopback: the probe arguments that
-// produce it, and the class, hint and evidence a support engineer should get. README.md
+// produce it, and the class, hint and evidence a support engineer should get. docs/testing.md
 // carries the same table (a test keeps the two in step).
 import type { LabInfo } from '../lab/index.js';
 import { LAB_PASSWORD } from '../lab/fault-servers.js';

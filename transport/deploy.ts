@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { EXIT_CODES } from '../payload/classify/classes.js';
 import { MARK, deployCommand, remoteJoin, removeWorkCommand, workFolderName, type CachedFile } from './remote-commands.js';
-import { TransportError, type Transport } from './types.js';
+import { TransportError, type RemoteCommand, type Transport } from './types.js';
 
 export interface Artifact {
   localPath: string;
@@ -180,12 +180,58 @@ async function runScript(
   err: Tail,
   work: { made: boolean },
 ): Promise<Pass> {
+  const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
+  const scrub = secretScrubber(req.stdin);
+  const log = new LogBudget(hooks.onLog);
+  const clock = { start: performance.now(), runStart: 0 };
+  const onOut = new LineSplitter(
+    scriptOutputReader(pass, req.maxZipBytes, {
+      onText: (line) => {
+        const safe = scrub(line);
+        out.push(safe);
+        log.line(safe);
+      },
+      onCached: () => {
+        work.made = true;
+        clock.runStart = performance.now();
+        pass.cacheMs = Math.round(clock.runStart - clock.start);
+        hooks.onStage?.('run');
+      },
+    }),
+  );
+  const onErr = new LineSplitter((line) => {
+    const safe = scrub(line);
+    err.push(safe);
+    log.line(safe);
+  });
+  try {
+    const r = await t.exec(deployScript(t, req, fresh), {
+      timeoutMs: req.commandTimeoutMs,
+      onStdout: (s) => onOut.push(s),
+      onStderr: (s) => onErr.push(s),
+      maxOutputBytes: 64 * 1024,
+      ...(req.stdin === undefined ? {} : { stdin: req.stdin }),
+    });
+    pass.scriptExit = r.exitCode;
+  } finally {
+    onOut.end();
+    onErr.end();
+    log.flush();
+    if (pass.ran) pass.runMs = Math.round(performance.now() - clock.runStart);
+    else pass.cacheMs = Math.round(performance.now() - clock.start);
+  }
+  return pass;
+}
+
+/** One pass of the deploy script for this runner, with what its cache is known to hold. */
+function deployScript(t: Transport, req: DeployRequest, fresh: Record<Which, boolean>): RemoteCommand {
   const file = (which: Which): CachedFile => {
     const a = req.artifacts[which];
     return { sha256: a.sha256, name: a.name, bytes: a.bytes, fresh: fresh[which] };
   };
+  // Linux runners send a small ZIP back inline on stdout; Windows ones by a download.
   const inline = t.os === 'linux';
-  const script = deployCommand(t.os, {
+  return deployCommand(t.os, {
     jobId: req.jobId,
     runtime: file('runtime'),
     bundle: file('bundle'),
@@ -194,18 +240,27 @@ async function runScript(
     command: req.command ?? 'probe',
     ...(inline ? { inlineZipMax: req.maxZipBytes } : {}),
   });
-  const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
-  // Whatever a runner prints (a shell that traces, a probe that echoes) must not carry the
-  // secret we handed it into the job log or an error message.
-  const secret = req.stdin?.replace(/\r?\n$/, '');
-  const log = new LogBudget(hooks.onLog);
-  // Shorter than 4 characters it would blank ordinary words out of the log (and is no real password).
-  const scrub = (line: string) => (secret && secret.length >= 4 ? line.split(secret).join('[redacted]') : line);
-  const start = performance.now();
-  let runStart = 0;
+}
+
+/**
+ * Whatever a runner prints (a shell that traces, a probe that echoes) must not carry the
+ * secret we handed it into the job log or an error message. Shorter than 4 characters it
+ * would blank ordinary words out of the log (and is no real password).
+ */
+function secretScrubber(stdin: string | undefined): (line: string) => string {
+  const secret = stdin?.replace(/\r?\n$/, '');
+  return (line) => (secret && secret.length >= 4 ? line.split(secret).join('[redacted]') : line);
+}
+
+/**
+ * Reads the deploy script's stdout line by line: its `MARK word value` protocol lines fill
+ * the pass, an inline ZIP is collected (bounded by the ZIP cap), anything else is the
+ * runner's own text.
+ */
+function scriptOutputReader(pass: Pass, maxZipBytes: number, on: { onText: (line: string) => void; onCached: () => void }): (line: string) => void {
   // base64 grows 4/3, plus a newline per 76 characters.
-  const maxChars = Math.ceil((req.maxZipBytes * 4) / 3) * (77 / 76) + 4;
-  const onOut = new LineSplitter((line) => {
+  const maxChars = Math.ceil((maxZipBytes * 4) / 3) * (77 / 76) + 4;
+  return (line) => {
     const z = pass.zipData;
     if (z && !z.complete) {
       if (line === `${MARK} zipdata-end`) z.complete = true;
@@ -222,46 +277,17 @@ async function runScript(
       pass.zipData = { lines: [], chars: 0, overflow: false, complete: false };
       return;
     }
-    if (!line.startsWith(`${MARK} `)) {
-      const safe = scrub(line);
-      out.push(safe);
-      return log.line(safe);
-    }
+    if (!line.startsWith(`${MARK} `)) return on.onText(line);
     const [word, ...rest] = line.slice(MARK.length + 1).split(' ');
     const value = rest.join(' ');
     if (word === 'root') pass.root = value;
     else if (word === 'miss' && (value === 'runtime' || value === 'bundle')) pass.misses.push(value);
     else if (word === 'cached') {
       pass.ran = true;
-      work.made = true;
-      runStart = performance.now();
-      pass.cacheMs = Math.round(runStart - start);
-      hooks.onStage?.('run');
+      on.onCached();
     } else if (word === 'zip') pass.zipBytes = Number(value);
     else if (word === 'exit') pass.probeExit = Number(value);
-  });
-  const onErr = new LineSplitter((line) => {
-    const safe = scrub(line);
-    err.push(safe);
-    log.line(safe);
-  });
-  try {
-    const r = await t.exec(script, {
-      timeoutMs: req.commandTimeoutMs,
-      onStdout: (s) => onOut.push(s),
-      onStderr: (s) => onErr.push(s),
-      maxOutputBytes: 64 * 1024,
-      ...(req.stdin === undefined ? {} : { stdin: req.stdin }),
-    });
-    pass.scriptExit = r.exitCode;
-  } finally {
-    onOut.end();
-    onErr.end();
-    log.flush();
-    if (pass.ran) pass.runMs = Math.round(performance.now() - runStart);
-    else pass.cacheMs = Math.round(performance.now() - start);
-  }
-  return pass;
+  };
 }
 
 /** Longest line passed on; a runner printing megabytes without a newline costs no more. */

@@ -2,7 +2,9 @@
 // TLS -> SMTP -> AUTH. A failing server reply is looked up in the reply knowledge table
 // with the provider and the stage it came at, since one code means different things at
 // different stages.
-import type { Classification, DnsResolution, ErrorInfo, SmtpReply, SmtpResult, TlsResult } from '../schema/summary.js';
+import type { Classification, DnsResolution, ErrorInfo, ProxyAttempt, SmtpReply, SmtpResult, TlsResult } from '../schema/summary.js';
+import { expectedIssuer } from '../diagnose/expected-issuers.js';
+import { proxyEvidence, proxyRuleFor } from './proxy.js';
 import { hint, type HintId } from './hints.js';
 import { interceptorOf } from './interceptors.js';
 import { detectProvider, explainReply, type ReplyRule, type ReplyStage } from './replies.js';
@@ -12,7 +14,7 @@ export interface AttemptFacts {
   host: string;
   port: number;
   mode: 'starttls' | 'implicit' | 'plain';
-  family: 4 | 6;
+  family: 4 | 6 | null;
   failedStage: 'connect' | 'tls' | 'smtp' | 'auth' | null;
   tcpError: ErrorInfo | null;
   tls: TlsResult | null;
@@ -24,6 +26,10 @@ export interface AttemptFacts {
   speaksTls?: boolean;
   /** The served chain verified against the operating system's roots (null: not checked). */
   osTrusted?: boolean | null;
+  /** The attempt went through this proxy (the tunnel facts). */
+  proxy?: ProxyAttempt | null;
+  /** Credentials were sent to the proxy. */
+  proxyCredentials?: boolean;
 }
 
 function fromRule(rule: ReplyRule, evidence: string): Classification {
@@ -106,10 +112,10 @@ export function classifyAttempt(f: AttemptFacts): Classification {
     return make('unknown', `${f.where}: ${s.error?.message ?? 'failed'}${s.last_line ? `; last line: ${s.last_line}` : ''}`);
   }
 
-  const last = lastLine(s.quit) ?? lastLine(s.noop) ?? '';
+  const last = lastLine(s.quit) ?? lastLine(s.noop) ?? lastLine(s.data_end) ?? '';
   const tlsNote = f.tls ? `${f.tls.protocol} ${f.tls.cipher}, certificate verified for ${f.verifyName}; ` : '';
   const authNote = s.auth?.code === 235 ? `AUTH ${s.auth_mechanism} ${s.auth.code}, MAIL FROM ${s.mail?.code}${s.data_end ? `, message ${s.data_end.code}` : ''}; ` : '';
-  return make(s.auth?.code === 235 ? 'ok-auth' : 'ok', `${f.where}: ${tlsNote}${authNote}NOOP ${s.noop?.code}, S: ${last}`);
+  return make(s.auth?.code === 235 ? 'ok-auth' : 'ok', `${f.where}: ${tlsNote}${authNote}${s.noop ? `NOOP ${s.noop.code}, ` : ''}S: ${last}`);
 }
 
 function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof SmtpResult, ReplyStage, string]): Classification {
@@ -128,6 +134,7 @@ function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof Smt
 }
 
 function classifyConnect(f: AttemptFacts): Classification {
+  if (f.proxy?.failed_step) return make(proxyRuleFor(f.proxy, !!f.proxyCredentials), proxyEvidence(f.proxy));
   const e = f.tcpError!;
   const evidence = `connect ${f.where}: ${e.code ?? e.kind} (${e.message})`;
   if (f.proxyConfigured && (e.kind === 'timeout' || e.kind === 'refused' || e.kind === 'unreachable')) {
@@ -188,6 +195,11 @@ function classifyTls(f: AttemptFacts): Classification {
     (leaf ? `; leaf ${leaf.subject}, valid ${leaf.valid_from.slice(0, 10)} to ${leaf.valid_to.slice(0, 10)}, issuer ${leaf.issuer}` : '') +
     (top && top !== leaf ? `; chain top ${top.subject}` : '');
   const product = interceptorOf(t.chain.flatMap((c) => [c.issuer, c.subject]));
+  // Through a proxy, a chain the provider's CA did not issue is the proxy's own certificate.
+  const expected = expectedIssuer(f.host);
+  if (f.proxy && leaf && (product || (expected && !expected.issuer.test(leaf.issuer)))) {
+    return make('proxy-tls-interception', `${evidence} (through ${f.proxy.proxy}: ${product ? `issuer looks like ${product}` : `expected an issuer from ${expected!.name}`})`);
+  }
   if (product || f.osTrusted) {
     const why = [
       product ? `issuer looks like ${product}` : null,

@@ -215,8 +215,68 @@ export const HINTS = [
   {
     id: 'proxy-tls-interception',
     class: 'proxy',
-    summary: 'the certificate was issued by a TLS-inspection product, not by the mail provider\'s CA',
+    summary: 'the certificate was issued by a TLS-inspection product (or, through a proxy, by someone other than the expected CA), not by the mail provider\'s CA',
     next_step: 'A security product decrypts this connection. Exclude the SMTP host from TLS inspection, or make the bot trust that product\'s root (Java keeps its own cacerts).',
+  },
+  {
+    id: 'proxy-unreachable',
+    class: 'proxy',
+    summary: 'the proxy itself cannot be reached: the TCP connection to it failed',
+    next_step: 'Check the proxy host and port (--proxy, HTTPS_PROXY, WinHTTP); from this runner the proxy must answer on that port. A proxy that only some sites use (PAC) may not be the one for SMTP.',
+  },
+  {
+    id: 'proxy-auth-required',
+    class: 'proxy',
+    summary: 'the proxy wants credentials (HTTP 407) and none were sent',
+    next_step: 'Give the proxy account: --proxy http://USER@host:port with --proxy-password-env VAR. Note that SMTP libraries (Automation Anywhere\'s included) do not send proxy credentials: a proxy that needs them is no route for the bot.',
+  },
+  {
+    id: 'proxy-auth-failed',
+    class: 'proxy',
+    summary: 'the proxy refused the credentials it was given (HTTP 407 after Basic auth, or SOCKS5 username/password failure)',
+    next_step: 'Check the proxy user name and password (the one in the env var or file named in the settings); a proxy that only takes NTLM/Kerberos refuses Basic: ask for an account or an allow rule for this runner.',
+  },
+  {
+    id: 'proxy-socks-auth-method',
+    class: 'proxy',
+    summary: 'the SOCKS5 proxy accepts none of the offered authentication methods',
+    next_step: 'The proxy wants a user name and password (or GSSAPI): give socks5://USER@host:port with --proxy-password-env VAR, or ask for this runner to be allowed without authentication.',
+  },
+  {
+    id: 'proxy-forbidden',
+    class: 'proxy',
+    summary: 'the proxy refuses to open a tunnel to the mail server by its rules (HTTP 403, SOCKS5 0x02 not allowed by ruleset)',
+    next_step: 'The proxy policy does not allow this destination or port (squid allows CONNECT to 443 only by default). Ask the proxy team to allow CONNECT to the mail host on 587/465, or for a direct firewall exception.',
+  },
+  {
+    id: 'proxy-upstream-unreachable',
+    class: 'proxy',
+    summary: 'the proxy answers, but cannot reach the mail server from where it sits (HTTP 502/503/504, SOCKS5 0x03-0x06)',
+    next_step: 'The proxy\'s own outbound path to the mail server is blocked or the name does not resolve there. Check the server and port, and ask the proxy team whether the proxy may connect to that port.',
+  },
+  {
+    id: 'proxy-refused',
+    class: 'proxy',
+    summary: 'the proxy refused the tunnel',
+    next_step: 'See the proxy\'s answer in the evidence line; the proxy\'s access log for this runner\'s address holds the reason.',
+  },
+  {
+    id: 'proxy-timeout',
+    class: 'proxy',
+    summary: 'the proxy accepted the connection but did not answer the tunnel request in time',
+    next_step: 'The proxy is overloaded or still trying to reach the server; retry with a longer --timeout connect=, and ask the proxy team to check its path to the mail server.',
+  },
+  {
+    id: 'proxy-bad-response',
+    class: 'proxy',
+    summary: 'what answers on the proxy port does not speak the expected proxy protocol',
+    next_step: 'Check the proxy kind: http:// for an HTTP proxy (CONNECT), socks5:// or socks5h:// for SOCKS5. The evidence holds what came back.',
+  },
+  {
+    id: 'proxy-only-path',
+    class: 'proxy',
+    summary: 'direct SMTP fails but the same server works through the proxy: this network only lets traffic out through the proxy',
+    next_step: 'Most SMTP libraries, Automation Anywhere\'s included, ignore the system proxy. Ask for a firewall exception for SMTP (587/465) from this runner to the mail provider, or send through a relay the network allows.',
   },
   // ---- auth ----
   {
@@ -269,6 +329,13 @@ export const HINTS = [
     class: 'unknown',
     summary: 'the server answered with an unexpected reply',
     next_step: 'See the server\'s reply in the evidence line and the transcript.',
+  },
+  // ---- tee (the bot's own sessions relayed by `smtp-probe tee`) ----
+  {
+    id: 'tee-bot-tls',
+    class: 'tls',
+    summary: 'the bot did not complete TLS with the tee: it most likely does not trust the tee\'s test CA, or expects another TLS mode',
+    next_step: 'Trust tee_ca.pem on the bot machine for the test (see the tee\'s start message), or start the tee with the --bot-tls mode the bot is configured for (none, starttls, implicit).',
   },
   {
     id: 'unknown-timeout',

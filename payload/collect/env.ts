@@ -1,6 +1,6 @@
 // env_snapshot.json: the machine facts that end "it works on my machine".
 import { arch, hostname, networkInterfaces, platform, release, version } from 'node:os';
-import type { EnvSnapshot } from '../schema/summary.js';
+import type { EnvSnapshot, ProxyDiscovery } from '../schema/summary.js';
 import { SUMMARY_SCHEMA_VERSION } from '../schema/summary.js';
 import { VERSION } from '../version.js';
 
@@ -35,7 +35,7 @@ export function proxyEnv(env: NodeJS.ProcessEnv = process.env): Record<string, s
   return out;
 }
 
-export function envSnapshot(now = new Date()): EnvSnapshot {
+export function envSnapshot(now = new Date(), proxyDiscovery: ProxyDiscovery | null = null): EnvSnapshot {
   const offset = -now.getTimezoneOffset();
   return {
     schema: 'smtp-probe/env-snapshot',
@@ -50,6 +50,7 @@ export function envSnapshot(now = new Date()): EnvSnapshot {
       utc_offset_minutes: offset,
     },
     proxy_env: proxyEnv(),
+    proxy_discovery: proxyDiscovery,
     interfaces: Object.entries(networkInterfaces()).flatMap(([name, list]) =>
       (list ?? []).map((i) => ({ name, address: i.address, family: String(i.family), internal: i.internal })),
     ),

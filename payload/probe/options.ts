@@ -10,6 +10,8 @@ import type { Mode } from '../schema/summary.js';
 import type { AuthMechanism } from './auth.js';
 import { readSecret } from './secrets.js';
 import { DEFAULT_HOSTS_FILE } from './hosts-file.js';
+import type { Discovered } from './proxy-discovery.js';
+import { proxySettings, type ProxyFlags, type ProxySettings } from './proxy-options.js';
 
 export type Family = '4' | '6' | 'any';
 export interface PortSpec {
@@ -57,6 +59,10 @@ export interface ProbeSettings {
   ca: string[];
   auth: AuthSettings | null;
   send: SendSettings | null;
+  /** --proxy: null for a direct-only run. */
+  proxy: ProxySettings | null;
+  /** What this machine is configured for, recorded whatever --proxy says. */
+  proxyDiscovery: Discovered | null;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -169,7 +175,7 @@ export function defaultEhloName(): string {
   return HOSTNAME.test(h) && h.includes('.') ? h : `${HOSTNAME.test(h) ? h : 'smtp-probe'}.localdomain`;
 }
 
-export interface RawProbeFlags {
+export interface RawProbeFlags extends ProxyFlags {
   host: string;
   port?: string[];
   mode: string;
@@ -250,6 +256,9 @@ function sendSettings(f: RawProbeFlags, user: string | undefined): SendSettings 
 export async function buildSettings(f: RawProbeFlags): Promise<ProbeSettings> {
   const settings = baseSettings(f);
   settings.send = sendSettings(f, f.authTest ? f.user : undefined);
+  const proxy = await proxySettings(f, settings.host, settings.ports[0]!.port);
+  settings.proxy = proxy.settings;
+  settings.proxyDiscovery = proxy.discovered;
   // The secret is read last, once everything else is known to be valid.
   settings.auth = await authSettings(f);
   return settings;
@@ -277,5 +286,7 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
     ca: (f.ca ?? []).map(readCaFile),
     auth: null,
     send: null,
+    proxy: null,
+    proxyDiscovery: null,
   };
 }

@@ -62,7 +62,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     const k = `tls_handshake_${fileSafe(a.ip)}_${a.port}.txt`;
     tlsFiles.set(k, [...(tlsFiles.get(k) ?? []), a]);
   }
-  const env = EnvSnapshotSchema.parse(envSnapshot(started));
+  const env = EnvSnapshotSchema.parse(envSnapshot(started, settings.proxyDiscovery?.record ?? null));
   const dns = DnsResolutionSchema.parse(out.dns);
   const finished = new Date();
   const names = ['report.md', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys()];
@@ -77,6 +77,8 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     sweep: out.sweep,
     egress_ips: out.egressIps,
     verdict: out.verdict,
+    proxy_discovery: settings.proxyDiscovery?.record ?? null,
+    comparison: out.comparison,
     files: [...names, ...extraFiles(), ZIP_PATH],
   } satisfies ProbeSummary);
 
@@ -87,7 +89,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     folder.add(
       a.transcript_file,
       out.sessions[i]!.transcript.render([
-        `smtp-probe ${VERSION} transcript, attempt ${a.id} (round ${a.round}): ${hostPort(a.ip, a.port)} ${a.mode}, host ${settings.host}`,
+        `smtp-probe ${VERSION} transcript, attempt ${a.id} (round ${a.round}): ${hostPort(a.ip, a.port)} ${a.mode}, host ${settings.host}${a.proxy ? `, through ${a.proxy.proxy}` : ''}`,
         `result: ${a.classification.class} (${a.classification.hint_id})`,
         'C: client, S: server, **: probe event; credentials are never written',
       ]),
@@ -112,6 +114,7 @@ function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): stri
     `verdict:    ${v.class}${v.partial ? ' (partial)' : ''} - ${v.summary}`,
     `evidence:   ${v.evidence}`,
     `next step:  ${v.next_step}`,
+    ...(s.comparison ? [`paths:      ${s.comparison.text}`] : s.settings.proxy?.proxy ? [`proxy:      ${s.settings.proxy.proxy}${s.settings.proxy.resolved_by === 'proxy' ? ' (the proxy resolves the host name)' : ''}`] : s.settings.proxy?.mode === 'auto' ? ['proxy:      auto: no proxy configured on this machine; direct path only'] : []),
     `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}`,
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
     ...extraLines,

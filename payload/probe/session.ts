@@ -11,12 +11,14 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { ErrorInfo, Mode, SmtpReply, SmtpResult, Target, TlsResult } from '../schema/summary.js';
+import type { ErrorInfo, Mode, ProxyAttempt, SmtpReply, SmtpResult, Target, TlsResult } from '../schema/summary.js';
 import { authLines, pickMechanism, type AuthMechanism } from './auth.js';
 import { parseExtensions, egressIp } from './extensions.js';
 import { composeMessage } from './message.js';
 import type { Timeouts } from './options.js';
+import type { ProxySpec } from './proxy-url.js';
 import { tcpConnect, type TcpResult } from './tcp.js';
+import { proxyConnect } from './tunnel.js';
 import { portSpeaksTls, startTls } from './tls.js';
 import { Transcript, maskBase64 } from './transcript.js';
 import { Wire, WireError, type Reply } from './wire.js';
@@ -48,6 +50,8 @@ export interface SessionParams {
   timeouts: Timeouts;
   auth?: AuthPlan | null;
   send?: SendPlan | null;
+  /** Go through this proxy; `target.address` is then what the proxy is asked to reach. */
+  proxy?: { spec: ProxySpec; resolvedBy: 'local' | 'proxy' } | null;
 }
 
 export type FailedStage = 'connect' | 'tls' | 'smtp' | 'auth' | null;
@@ -63,6 +67,7 @@ export interface SessionResult {
   transcript: Transcript;
   /** DER of the served chain (not written anywhere; for the OS-store check). */
   tlsRaw: Buffer[];
+  proxy: ProxyAttempt | null;
 }
 
 /**
@@ -71,11 +76,12 @@ export interface SessionResult {
  */
 export interface SessionNet {
   tcpConnect: typeof tcpConnect;
+  proxyConnect: typeof proxyConnect;
   startTls: typeof startTls;
   portSpeaksTls: typeof portSpeaksTls;
 }
 
-const NETWORK: SessionNet = { tcpConnect, startTls, portSpeaksTls };
+const NETWORK: SessionNet = { tcpConnect, proxyConnect, startTls, portSpeaksTls };
 
 type Step = 'banner' | 'ehlo' | 'starttls' | 'ehlo_tls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'data_end' | 'rset' | 'noop' | 'quit';
 
@@ -131,6 +137,8 @@ class Session {
   private tlsRaw: Buffer[] = [];
   private failedStage: FailedStage = null;
   private tcp!: TcpResult;
+  /** What the proxy did, when the attempt goes through one. */
+  private proxyFacts: ProxyAttempt | null = null;
   private socket!: Socket;
   /** Set by a successful AUTH: MAIL FROM then tests the authenticated path. */
   private authed = false;
@@ -152,8 +160,11 @@ class Session {
   async connect(): Promise<boolean> {
     const { p, transcript } = this;
     const where = p.target.family === 6 ? `[${p.target.address}]:${p.port}` : `${p.target.address}:${p.port}`;
-    transcript.event(`connect ${where} (${p.mode})`);
-    this.tcp = await this.net.tcpConnect(p.target.address, p.port, p.timeouts.connect);
+    if (p.proxy) this.tcp = await this.tunnel(where, p.proxy);
+    else {
+      transcript.event(`connect ${where} (${p.mode})`);
+      this.tcp = await this.net.tcpConnect(p.target.address, p.port, p.timeouts.connect);
+    }
     const tcp = this.tcp;
     if (!tcp.socket) {
       transcript.event(`connect failed: ${tcp.error!.kind} (${tcp.error!.code ?? tcp.error!.message})`);
@@ -163,6 +174,19 @@ class Session {
     transcript.event(`connected from ${tcp.localAddress}:${tcp.localPort} in ${tcp.connectMs!.toFixed(1)} ms`);
     this.socket = tcp.socket;
     return true;
+  }
+
+  /** The TCP stage through a proxy: the proxy's TCP connect and its tunnel, each in the transcript. */
+  private async tunnel(where: string, proxy: NonNullable<SessionParams['proxy']>): Promise<TcpResult> {
+    const { p, transcript } = this;
+    const { spec, resolvedBy } = proxy;
+    transcript.event(`connect ${where} (${p.mode}) through ${spec.kind === 'http' ? 'HTTP CONNECT' : spec.kind.toUpperCase()} proxy ${spec.host}:${spec.port}${resolvedBy === 'proxy' ? ', name resolved by the proxy' : ''}`);
+    const t = await this.net.proxyConnect(spec, p.target.address, p.port, p.timeouts.connect, resolvedBy);
+    const pr = t.proxy;
+    this.proxyFacts = pr;
+    if (pr.connect_ms !== null) transcript.event(`proxy: TCP connected in ${pr.connect_ms.toFixed(1)} ms`);
+    if (pr.reply) transcript.event(`proxy: ${pr.reply}${pr.tunnel_ms !== null ? ` after ${pr.tunnel_ms.toFixed(1)} ms` : ''}`);
+    return t;
   }
 
   /** Port 465: TLS before any SMTP. Otherwise the dialogue starts in the clear. */
@@ -180,7 +204,8 @@ class Session {
     const banner = await this.ask('banner', null);
     if (!banner && smtp.error?.kind === 'timeout' && p.mode !== 'implicit' && !smtp.banner) {
       this.socket.destroy();
-      smtp.port_speaks_tls = await this.net.portSpeaksTls(p.target.address, p.port, p.sni, Math.min(p.timeouts.tls, 3000));
+      // A second look goes direct; through a proxy it would test a different path.
+      if (!p.proxy) smtp.port_speaks_tls = await this.net.portSpeaksTls(p.target.address, p.port, p.sni, Math.min(p.timeouts.tls, 3000));
       this.transcript.event(`second look: the port ${smtp.port_speaks_tls ? 'answered' : 'did not answer'} a TLS ClientHello on a new connection`);
     }
     return (!!banner && banner.code === 220) || this.stop();
@@ -319,6 +344,7 @@ class Session {
       failedStage: this.failedStage,
       transcript: this.transcript,
       tlsRaw: this.tlsRaw,
+      proxy: this.proxyFacts,
     };
   }
 

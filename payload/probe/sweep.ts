@@ -3,12 +3,13 @@
 import { classifyAttempt, classifyDns } from '../classify/classify.js';
 import { CLASSES, EXIT_CODES, type FailureClass } from '../classify/classes.js';
 import { hint } from '../classify/hints.js';
-import type { Attempt, Classification, DnsResolution, ProbeSummary, Target } from '../schema/summary.js';
-import { TIMING_STAGES } from '../schema/summary.js';
+import type { Attempt, Classification, Comparison, DnsResolution, PathSummary, ProbeSummary, Target } from '../schema/summary.js';
+import { SUMMARY_SCHEMA_VERSION, TIMING_STAGES } from '../schema/summary.js';
 import { mapPool } from '../util/pool.js';
 import { distribution } from '../util/stats.js';
 import { resolveTarget } from './dns.js';
 import { formatDnsServer, type PortSpec, type ProbeSettings } from './options.js';
+import { formatProxy, proxyResolves, type ProxySpec } from './proxy-url.js';
 import { runSession, type SessionParams, type SessionResult } from './session.js';
 import { osVerdict, trustContext } from './tls.js';
 
@@ -16,6 +17,8 @@ export interface Job {
   round: number;
   target: Target;
   spec: PortSpec;
+  /** Through this proxy; null: direct. */
+  via: ProxySpec | null;
 }
 
 export interface SweepOutput {
@@ -25,6 +28,8 @@ export interface SweepOutput {
   sweep: ProbeSummary['sweep'];
   verdict: ProbeSummary['verdict'];
   egressIps: string[];
+  /** --proxy auto with a proxy found: both paths side by side. */
+  comparison: Comparison | null;
 }
 
 export function hostPort(address: string, port: number): string {
@@ -36,8 +41,31 @@ export function fileSafe(address: string): string {
   return address.replace(/[:%]/g, '-');
 }
 
-export function transcriptFile(index: number, address: string, port: number): string {
-  return `smtp_transcript_${String(index + 1).padStart(3, '0')}_${fileSafe(address)}_${port}.txt`;
+export function transcriptFile(index: number, address: string, port: number, viaProxy = false): string {
+  return `smtp_transcript_${String(index + 1).padStart(3, '0')}_${fileSafe(address)}_${port}${viaProxy ? '_via-proxy' : ''}.txt`;
+}
+
+/**
+ * The DNS record when the proxy resolves the name (socks5h, HTTP CONNECT by name): nothing
+ * is asked here, and the record says so instead of inventing an answer.
+ */
+export function proxyDns(s: ProbeSettings, px: ProxySpec): DnsResolution {
+  const host = s.host.replace(/\.$/, '');
+  return {
+    schema: 'smtp-probe/dns-resolution',
+    schema_version: SUMMARY_SCHEMA_VERSION,
+    host: s.host,
+    family: s.family,
+    source: 'proxy',
+    system_servers: [],
+    getaddrinfo: null,
+    resolvers: [],
+    hosts_file: null,
+    targets: [{ address: host, family: null }],
+    differences: [`${host} was not resolved on this machine: the proxy ${formatProxy(px)} resolves it (${px.kind === 'http' ? 'HTTP CONNECT by name' : 'socks5h'}), so its answer is not visible here`],
+    ms: 0,
+    error: null,
+  };
 }
 
 export interface SweepHooks {
@@ -48,8 +76,9 @@ export interface SweepHooks {
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
 export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId = 'smtp-probe'): Promise<SweepOutput> {
-  const dns = await resolveTarget({ host: s.host, hostsFile: s.hostsFile, family: s.family, timeoutMs: s.timeouts.dns, resolver: s.resolver, compare: s.compareDns });
-  const jobs = planJobs(s, dns.targets);
+  const plan = await planPaths(s);
+  const { dns } = plan;
+  const jobs = planJobs(s, plan);
   hooks.onDns?.(dns, jobs.length);
   const run = runContext(s, runId);
   let done = 0;
@@ -61,21 +90,47 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
   });
 
   const attempts = results.map((r) => r.attempt);
+  const { verdict, comparison } = judgePaths(s, dns, attempts);
   return {
     dns,
     attempts,
     sessions: results.map((r) => r.session),
     sweep: sweepStats(attempts),
-    verdict: verdictOf(dns, attempts),
+    verdict,
     egressIps: [...new Set(attempts.map((a) => a.smtp.egress_ip).filter((x): x is string => !!x))],
+    comparison,
   };
 }
 
+/** Which paths the run takes (direct, through the proxy, or both) and what each connects to. */
+interface PathPlan {
+  dns: DnsResolution;
+  /** The proxy, or null when there is none. */
+  px: ProxySpec | null;
+  /** --proxy (explicit): only the proxy path. */
+  proxyOnly: boolean;
+  /** What the proxy is asked to reach: the name itself when the proxy resolves it. */
+  proxyTargets: Target[];
+}
+
+async function planPaths(s: ProbeSettings): Promise<PathPlan> {
+  const px = s.proxy?.spec ?? null;
+  const proxyOnly = s.proxy?.mode === 'explicit';
+  const byProxyName = !!px && proxyResolves(px, s.host);
+  // Only the proxy path and the proxy resolving: this machine's DNS plays no part.
+  const dns = proxyOnly && byProxyName ? proxyDns(s, px!) : await resolveTarget({ host: s.host, hostsFile: s.hostsFile, family: s.family, timeoutMs: s.timeouts.dns, resolver: s.resolver, compare: s.compareDns });
+  const proxyTargets: Target[] = !px ? [] : byProxyName ? proxyDns(s, px).targets : dns.targets;
+  return { dns, px, proxyOnly, proxyTargets };
+}
+
 /** Rounds outermost, so a transient shows up as a pattern over time, not as one burst. */
-function planJobs(s: ProbeSettings, targets: Target[]): Job[] {
+function planJobs(s: ProbeSettings, plan: PathPlan): Job[] {
   const jobs: Job[] = [];
   for (let round = 1; round <= s.attempts; round++) {
-    for (const spec of s.ports) for (const target of targets) jobs.push({ round, target, spec });
+    for (const spec of s.ports) {
+      if (!plan.proxyOnly) for (const target of plan.dns.targets) jobs.push({ round, target, spec, via: null });
+      for (const target of plan.proxyTargets) jobs.push({ round, target, spec, via: plan.px });
+    }
   }
   return jobs;
 }
@@ -114,6 +169,8 @@ async function attemptSession(s: ProbeSettings, run: RunContext, job: Job): Prom
     timeouts: s.timeouts,
     auth: run.auth,
     send: run.send,
+    // A target without a family is a name: the proxy resolves it.
+    proxy: job.via ? { spec: job.via, resolvedBy: job.target.family === null ? 'proxy' : 'local' } : null,
   });
   if (r.tls && r.tlsRaw.length) {
     const os = osVerdict(r.tlsRaw);
@@ -124,8 +181,9 @@ async function attemptSession(s: ProbeSettings, run: RunContext, job: Job): Prom
 }
 
 function classifySession(s: ProbeSettings, run: RunContext, job: Job, r: SessionResult): Classification {
+  const where = hostPort(job.target.address, job.spec.port);
   return classifyAttempt({
-    where: hostPort(job.target.address, job.spec.port),
+    where: job.via ? `${where} via ${formatProxy(job.via)}` : where,
     port: job.spec.port,
     mode: job.spec.mode,
     family: job.target.family,
@@ -134,10 +192,13 @@ function classifySession(s: ProbeSettings, run: RunContext, job: Job, r: Session
     tls: r.tls,
     smtp: r.smtp,
     verifyName: run.verifyName,
-    proxyConfigured: run.proxyConfigured,
+    // Through a proxy, "proxy variables are set" explains nothing about a failure.
+    proxyConfigured: run.proxyConfigured && !job.via,
     host: s.host,
     speaksTls: r.smtp.port_speaks_tls ?? undefined,
     osTrusted: r.tls?.os_trusted,
+    proxy: r.proxy,
+    proxyCredentials: !!job.via && job.via.user !== null,
   });
 }
 
@@ -147,6 +208,8 @@ function attemptRecord(job: Job, i: number, r: SessionResult, classification: Cl
     round: job.round,
     ip: job.target.address,
     family: job.target.family,
+    path: job.via ? 'proxy' : 'direct',
+    proxy: r.proxy,
     port: job.spec.port,
     mode: job.spec.mode,
     started_at: new Date(r.startedAt).toISOString(),
@@ -157,14 +220,87 @@ function attemptRecord(job: Job, i: number, r: SessionResult, classification: Cl
     smtp: r.smtp,
     failed_stage: r.failedStage,
     classification,
-    transcript_file: transcriptFile(i, job.target.address, job.spec.port),
+    transcript_file: transcriptFile(i, job.target.address, job.spec.port, !!job.via),
   };
+}
+
+/** The run's verdict; with --proxy auto and a proxy found, from both paths side by side. */
+function judgePaths(s: ProbeSettings, dns: DnsResolution, attempts: Attempt[]): { verdict: ProbeSummary['verdict']; comparison: Comparison | null } {
+  const px = s.proxy?.spec ?? null;
+  if (s.proxy?.mode !== 'auto' || !px) return { verdict: verdictOf(dns, attempts), comparison: null };
+  const direct = attempts.filter((a) => a.path === 'direct');
+  const proxied = attempts.filter((a) => a.path === 'proxy');
+  const comparison = comparePaths(dns, direct, proxied, formatProxy(px));
+  return { verdict: autoVerdict(dns, direct, proxied, comparison), comparison };
+}
+
+/** "connect timeout", "ok", "tls untrusted": what a path's attempts ended in, in words. */
+function outcomeWords(a: Attempt): string {
+  if (a.classification.class === 'ok') return 'ok';
+  if (a.path === 'direct' && a.failed_stage === 'connect' && a.tcp.error) return `connect ${a.tcp.error.kind}`;
+  return a.classification.hint_id.replace(/-/g, ' ');
+}
+
+export function pathSummary(dns: DnsResolution, list: Attempt[], path: 'direct' | 'proxy', via: string | null): PathSummary {
+  const v = verdictOf(dns, list);
+  const classes: Record<string, number> = {};
+  for (const a of list) classes[a.classification.class] = (classes[a.classification.class] ?? 0) + 1;
+  const ok = list.filter((a) => a.classification.class === 'ok');
+  const label = path === 'direct' ? 'direct' : `via proxy ${via}`;
+  let text: string;
+  if (!list.length) text = `${label}: no attempt (${v.hint_id.replace(/-/g, ' ')}: ${v.evidence.slice(0, 120)})`;
+  else {
+    const words = [...new Set(list.map(outcomeWords))];
+    const every = list.length > 1 ? (new Set(list.map((a) => a.ip)).size > 1 ? ' on every address' : ' on every attempt') : '';
+    text = words.length === 1 ? `${label}: ${words[0]}${words[0] === 'ok' ? ` (${ok.length}/${list.length})` : every}` : `${label}: ${ok.length}/${list.length} ok; ${words.filter((w) => w !== 'ok').join(', ')}`;
+  }
+  const med = (xs: Array<number | null | undefined>) => {
+    const d = distribution(xs.filter((x): x is number => typeof x === 'number'));
+    return d ? d.median : null;
+  };
+  return {
+    path,
+    via,
+    attempts: list.length,
+    ok: ok.length,
+    classes,
+    class: v.class,
+    hint_id: v.hint_id,
+    evidence: v.evidence,
+    connect_ms_median: med(list.map((a) => a.tcp.connect_ms)),
+    total_ms_median: med(ok.map((a) => a.duration_ms)),
+    text,
+  };
+}
+
+export function comparePaths(dns: DnsResolution, direct: Attempt[], proxied: Attempt[], via: string): Comparison {
+  const d = pathSummary(dns, direct, 'direct', null);
+  const p = pathSummary(dns, proxied, 'proxy', via);
+  const differs = d.class !== p.class || (d.ok === d.attempts) !== (p.ok === p.attempts);
+  return { direct: d, proxy: p, differs, text: `${d.text}; ${p.text}` };
+}
+
+/**
+ * --proxy auto's verdict: the direct path's (that is what a bot ignoring the proxy meets),
+ * unless it fails where the proxy works: then the finding is that only the proxy gets out.
+ */
+function autoVerdict(dns: DnsResolution, direct: Attempt[], proxied: Attempt[], c: Comparison): ProbeSummary['verdict'] {
+  const d = verdictOf(dns, direct);
+  const directOk = d.class === 'ok' && !d.partial && direct.length > 0;
+  const proxyOk = proxied.length > 0 && proxied.every((a) => a.classification.class === 'ok');
+  if (!directOk && proxyOk) {
+    const h = hint('proxy-only-path');
+    const counts: Record<string, number> = {};
+    for (const a of [...direct, ...proxied]) counts[a.classification.class] = (counts[a.classification.class] ?? 0) + 1;
+    return { class: h.class, exit_code: EXIT_CODES[h.class], partial: false, counts, hint_id: h.id, summary: h.summary, evidence: c.text.slice(0, 500), next_step: h.next_step };
+  }
+  return d;
 }
 
 export function sweepStats(attempts: Attempt[]): ProbeSummary['sweep'] {
   const groups = new Map<string, Attempt[]>();
   for (const a of attempts) {
-    const k = `${a.ip}|${a.port}`;
+    const k = `${a.path}|${a.ip}|${a.port}`;
     groups.set(k, [...(groups.get(k) ?? []), a]);
   }
   const ok = attempts.filter((a) => a.classification.class === 'ok');
@@ -193,7 +329,7 @@ export function sweepStats(attempts: Attempt[]): ProbeSummary['sweep'] {
       const classes: Record<string, number> = {};
       for (const a of g) classes[a.classification.class] = (classes[a.classification.class] ?? 0) + 1;
       const n = g.filter((a) => a.classification.class === 'ok').length;
-      return { ip: g[0]!.ip, port: g[0]!.port, mode: g[0]!.mode, attempts: g.length, ok: n, success_rate: n / g.length, classes };
+      return { ip: g[0]!.ip, port: g[0]!.port, mode: g[0]!.mode, path: g[0]!.path, attempts: g.length, ok: n, success_rate: n / g.length, classes };
     }),
     timings_ms: Object.fromEntries(TIMING_STAGES.map((st) => [st, distribution(per(st))])) as ProbeSummary['sweep']['timings_ms'],
   };
@@ -287,5 +423,15 @@ export function settingsRecord(s: ProbeSettings): ProbeSummary['settings'] {
     ca_files: s.caFiles,
     auth_test: s.auth ? { user: s.auth.user, mechanism: s.auth.isToken ? 'XOAUTH2' : s.auth.mechanism, max_attempts: s.auth.max, secret_from: s.auth.secretFrom } : null,
     send_test: s.send ? { from: s.send.from, to: s.send.to, attachment: s.send.attachment?.name ?? null } : null,
+    proxy: s.proxy
+      ? {
+          mode: s.proxy.mode,
+          proxy: s.proxy.spec ? formatProxy(s.proxy.spec) : null,
+          kind: s.proxy.spec?.kind ?? null,
+          source: s.proxy.spec?.source ?? null,
+          password_from: s.proxy.spec?.passwordFrom ?? null,
+          resolved_by: s.proxy.spec ? (proxyResolves(s.proxy.spec, s.host) ? 'proxy' : 'local') : null,
+        }
+      : null,
   };
 }

@@ -16,10 +16,16 @@ export class Transcript {
   readonly lines: TranscriptLine[] = [];
   private inAuth = false;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  private dropped = 0;
+
+  /** `maxLines` bounds a long-lived dialogue (the tee's); the probe's are short. */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxLines = Infinity,
+  ) {}
 
   event(text: string): void {
-    this.lines.push({ at: this.now(), dir: '**', text });
+    this.push('**', text);
   }
 
   client(line: string): void {
@@ -52,13 +58,15 @@ export class Transcript {
   }
 
   private push(dir: Direction, text: string): void {
-    this.lines.push({ at: this.now(), dir, text });
+    if (this.lines.length < this.maxLines) this.lines.push({ at: this.now(), dir, text });
+    else this.dropped++;
   }
 
   render(header: string[]): string {
     const head = header.map((h) => `# ${h}`);
     const body = this.lines.map((l) => `${new Date(l.at).toISOString()} ${l.dir.padEnd(2)} ${l.text}`);
-    return [...head, ...body, ''].join('\n');
+    const cut = this.dropped ? [`** ${this.dropped} more lines not kept (transcript limit ${this.maxLines})`] : [];
+    return [...head, ...body, ...cut, ''].join('\n');
   }
 }
 

@@ -12,7 +12,9 @@ import { SmtpProbeError } from '../util/errors.js';
 export interface Reply {
   code: number;
   enhanced: string | null;
-  lines: string[]; // full lines as received, code included
+  lines: string[]; // full lines as received, code included; control and 8-bit bytes escaped as \xNN
+  /** The same lines byte for byte (latin1 strings), for a relay that must pass them on unchanged (the tee). */
+  raw?: string[];
 }
 
 export class WireError extends SmtpProbeError {
@@ -41,6 +43,7 @@ export class Wire {
   private socket: Socket | null = null;
   private buffer = '';
   private pending: string[] = [];
+  private rawPending: string[] = [];
   private replyBytes = 0; // bytes of the reply being read, for MAX_REPLY_TOTAL
   private queue: Item[] = [];
   private failed: ErrorInfo | null = null;
@@ -80,6 +83,7 @@ export class Wire {
     const rest = this.buffer + this.pending.join('\n');
     this.buffer = '';
     this.pending = [];
+    this.rawPending = [];
     this.replyBytes = 0;
     this.queue = [];
     return rest;
@@ -140,6 +144,7 @@ export class Wire {
       const m = LINE.exec(line);
       const final = !m || m[2] !== '-';
       this.record(line, final);
+      this.rawPending.push(line);
       if (!m) {
         const kind = /^HTTP\/\d/.test(line) ? 'http-response' : 'malformed';
         return this.stop({ kind, code: null, message: `server sent a line that is not an SMTP reply: ${line.slice(0, 200)}` }, false);
@@ -151,9 +156,11 @@ export class Wire {
       if (this.replyBytes > MAX_REPLY_TOTAL) return this.stop({ kind: 'malformed', code: null, message: `reply larger than ${MAX_REPLY_TOTAL} bytes in total` });
       if (final) {
         const lines = this.pending;
+        const raw = this.rawPending;
         this.pending = [];
+        this.rawPending = [];
         this.replyBytes = 0;
-        this.push({ reply: { code: Number(code), enhanced: enhancedCode(lines[0]!.slice(4)), lines } });
+        this.push({ reply: { code: Number(code), enhanced: enhancedCode(lines[0]!.slice(4)), lines, raw } });
       }
     }
     if (this.buffer.length > MAX_REPLY_BYTES) {

@@ -14,7 +14,7 @@ function cell(s: string | number | null | undefined): string {
 }
 
 export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapshot): string {
-  return [...verdictSection(s, env), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...smtpSection(s), ...sweepSection(s), ...filesSection(s)].join('\n');
+  return [...verdictSection(s, env), ...proxySection(s), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...smtpSection(s), ...sweepSection(s), ...filesSection(s)].join('\n');
 }
 
 /** The answer first: the verdict, the evidence, what to do, and the run it came from. */
@@ -40,7 +40,8 @@ function verdictSection(s: ProbeSummary, env: EnvSnapshot): string[] {
 function dnsSection(s: ProbeSummary, dns: DnsResolution): string[] {
   const L: string[] = [];
   L.push('## DNS', '');
-  L.push(`Targets (${dns.source === 'resolver' ? `from --resolver ${s.settings.resolver}` : dns.source === 'system' ? 'getaddrinfo order' : 'literal address'}): ${dns.targets.map((t) => t.address).join(', ') || 'none'} in ${formatMs(dns.ms)}`);
+  if (dns.source === 'proxy') L.push(`Not resolved on this machine: the proxy resolves ${dns.host} (${s.settings.proxy?.proxy ?? 'proxy'}); which address it chose is not visible here.`);
+  else L.push(`Targets (${dns.source === 'resolver' ? `from --resolver ${s.settings.resolver}` : dns.source === 'system' ? 'getaddrinfo order' : dns.source === 'hosts-file' ? 'hosts file' : 'literal address'}): ${dns.targets.map((t) => t.address).join(', ') || 'none'} in ${formatMs(dns.ms)}`);
   if (dns.source === 'system') L.push(`System resolvers: ${dns.system_servers.join(', ') || '(none found)'}`);
   if (dns.error) L.push(`Error: ${dns.error.kind} ${dns.error.code ?? ''} ${dns.error.message}`);
   L.push('');
@@ -68,14 +69,16 @@ function connectionsSection(s: ProbeSummary): string[] {
     L.push('No connection was attempted: no address to connect to.', '');
     return L;
   }
-  L.push('| # | address | port | mode | connect | TLS | banner | result | evidence |', '|---|---|---|---|---|---|---|---|---|');
+  L.push('| # | path | address | port | mode | connect | TLS | banner | result | evidence |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const a of s.attempts.slice(0, MAX_ROWS)) {
     const tls = a.tls ? (a.tls.error ? a.tls.error.kind : `${a.tls.protocol}${a.tls.authorized ? '' : ' untrusted'}`) : '-';
+    // Through a proxy, connect = proxy TCP + tunnel, both shown.
+    const connect = a.tcp.error ? a.tcp.error.kind : a.proxy ? `${formatMs(a.tcp.connect_ms)} (proxy ${formatMs(a.proxy.connect_ms)} + tunnel ${formatMs(a.proxy.tunnel_ms)})` : formatMs(a.tcp.connect_ms);
     L.push(
-      `| ${a.id} | ${a.ip} | ${a.port} | ${a.mode} | ${a.tcp.error ? a.tcp.error.kind : formatMs(a.tcp.connect_ms)} | ${cell(tls)} | ${a.smtp.banner?.code ?? '-'} | ${a.classification.class} | ${cell(a.classification.evidence.slice(0, 120))} |`,
+      `| ${a.id} | ${a.path === 'proxy' ? 'proxy' : 'direct'} | ${a.ip} | ${a.port} | ${a.mode} | ${cell(connect)} | ${cell(tls)} | ${a.smtp.banner?.code ?? '-'} | ${a.classification.class} | ${cell(a.classification.evidence.slice(0, 120))} |`,
     );
   }
-  if (s.attempts.length > MAX_ROWS) L.push(`| … | ${s.attempts.length - MAX_ROWS} more in probe_summary.json | | | | | | | |`);
+  if (s.attempts.length > MAX_ROWS) L.push(`| … | | ${s.attempts.length - MAX_ROWS} more in probe_summary.json | | | | | | | |`);
   L.push('');
   return L;
 }
@@ -113,9 +116,9 @@ function smtpSection(s: ProbeSummary): string[] {
 function sweepSection(s: ProbeSummary): string[] {
   const L: string[] = [];
   L.push('## Sweep', '');
-  L.push('| address | port | attempts | ok | success | classes |', '|---|---|---|---|---|---|');
+  L.push('| path | address | port | attempts | ok | success | classes |', '|---|---|---|---|---|---|---|');
   for (const p of s.sweep.per_target) {
-    L.push(`| ${p.ip} | ${p.port} | ${p.attempts} | ${p.ok} | ${pct(p.success_rate)} | ${Object.entries(p.classes).map(([k, n]) => `${k} ${n}`).join(', ')} |`);
+    L.push(`| ${p.path} | ${p.ip} | ${p.port} | ${p.attempts} | ${p.ok} | ${pct(p.success_rate)} | ${Object.entries(p.classes).map(([k, n]) => `${k} ${n}`).join(', ')} |`);
   }
   L.push('', '| stage | n | min | median | p90 | max |', '|---|---|---|---|---|---|');
   for (const [stage, d] of Object.entries(s.sweep.timings_ms)) {
@@ -126,4 +129,33 @@ function sweepSection(s: ProbeSummary): string[] {
 
 function filesSection(s: ProbeSummary): string[] {
   return ['', '## Files', '', s.files.map((f) => `\`${f}\``).join(', '), ''];
+}
+
+/** The proxy section: what was used or discovered, and with --proxy auto both paths side by side. */
+function proxySection(s: ProbeSummary): string[] {
+  const p = s.settings.proxy;
+  const d = s.proxy_discovery;
+  const found = d && (d.candidates.length || d.winhttp || d.wininet || d.notes.length);
+  if (!p && !found) return [];
+  const L: string[] = ['## Proxy', ''];
+  if (p?.proxy) {
+    L.push(`- Probed through: \`${p.proxy}\` (${p.mode === 'auto' ? `--proxy auto, from ${p.source}` : '--proxy'}; ${p.kind === 'http' ? 'HTTP CONNECT' : p.kind === 'socks5h' ? 'SOCKS5, the proxy resolves names' : 'SOCKS5, names resolved here'}${p.password_from ? `; password from ${p.password_from}` : ''})`);
+    if (p.resolved_by === 'proxy') L.push(`- DNS of ${s.settings.host} is the proxy's business on this path: not resolved here.`);
+  } else if (p?.mode === 'auto') L.push('- --proxy auto: no proxy is configured on this machine; only the direct path was probed.');
+  if (s.comparison) {
+    const c = s.comparison;
+    L.push('', `**${c.text}**`, '', '| path | attempts | ok | classes | connect (median) | attempt (median, ok) | evidence |', '|---|---|---|---|---|---|---|');
+    for (const x of [c.direct, c.proxy]) {
+      L.push(`| ${x.path === 'direct' ? 'direct' : `via ${x.via}`} | ${x.attempts} | ${x.ok} | ${Object.entries(x.classes).map(([k, n]) => `${k} ${n}`).join(', ') || '-'} | ${formatMs(x.connect_ms_median)} | ${formatMs(x.total_ms_median)} | ${cell(x.evidence.slice(0, 140))} |`);
+    }
+    if (c.differs) L.push('', 'The paths differ. Most SMTP libraries (Automation Anywhere\'s included) ignore the system proxy, so the direct row is what the bot meets.');
+  }
+  if (d) {
+    L.push('', `Discovered: ${d.candidates.map((x) => `${x.source} ${x.proxy}`).join('; ') || 'no usable proxy setting'}${d.no_proxy ? `; NO_PROXY=${d.no_proxy}${d.no_proxy_covers_host ? ' (covers this host)' : ''}` : ''}`);
+    if (d.winhttp) L.push(`- WinHTTP: ${d.winhttp.direct ? 'direct access' : `${d.winhttp.proxy_server}${d.winhttp.bypass_list ? ` (bypass ${d.winhttp.bypass_list})` : ''}`}`);
+    if (d.wininet) L.push(`- WinINET: proxy ${d.wininet.proxy_enable ? d.wininet.proxy_server ?? '?' : 'off'}${d.wininet.pac_url ? `; PAC ${d.wininet.pac_url}` : ''}${d.wininet.auto_detect ? '; auto-detect (WPAD) on' : ''}`);
+    for (const n of d.notes) L.push(`- ${n}`);
+  }
+  L.push('');
+  return L;
 }

@@ -6,7 +6,12 @@ import { z } from 'zod';
 z.config({ jitless: true });
 import { CLASSES } from '../classify/classes.js';
 
-export const SUMMARY_SCHEMA_VERSION = 1 as const;
+// v2 (proxy support): attempts may go through a proxy (attempt.path, attempt.proxy), a
+// target may be a name the proxy resolves (family null, dns.source "proxy"), and the summary
+// and env snapshot carry proxy discovery and the direct-vs-proxy comparison. v1 files (older
+// runners in a fleet) still parse: the new fields default to what v1 meant (direct, none).
+export const SUMMARY_SCHEMA_VERSION = 2 as const;
+const VersionSchema = z.union([z.literal(1), z.literal(SUMMARY_SCHEMA_VERSION)]).describe('1: before proxy support; 2: current');
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
 const Ms = z.number().nonnegative().describe('milliseconds');
@@ -43,15 +48,16 @@ export const GetaddrinfoSchema = z.object({
   addresses: z.array(z.object({ address: z.string(), family: z.union([z.literal(4), z.literal(6)]) })).describe('in getaddrinfo order'),
   error: ErrorInfoSchema.nullable(),
 });
-export const TargetSchema = z.object({ address: z.string(), family: z.union([z.literal(4), z.literal(6)]) });
+const FamilySchema = z.union([z.literal(4), z.literal(6), z.null()]).describe('null: a host name handed to the proxy, which resolves it');
+export const TargetSchema = z.object({ address: z.string(), family: FamilySchema });
 export type Target = z.infer<typeof TargetSchema>;
 
 export const DnsResolutionSchema = z.object({
   schema: z.literal('smtp-probe/dns-resolution'),
-  schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
+  schema_version: VersionSchema,
   host: z.string(),
   family: z.enum(['4', '6', 'any']),
-  source: z.enum(['system', 'resolver', 'literal', 'hosts-file']).describe('where the connect targets came from'),
+  source: z.enum(['system', 'resolver', 'literal', 'hosts-file', 'proxy']).describe('where the connect targets came from; proxy: the name was handed to the proxy (socks5h, HTTP CONNECT), which resolved it'),
   system_servers: z.array(z.string()).describe('resolvers configured on this machine'),
   getaddrinfo: GetaddrinfoSchema.nullable(),
   resolvers: z.array(ResolverResultSchema),
@@ -158,11 +164,68 @@ export const ClassificationSchema = z.object({
 });
 export type Classification = z.infer<typeof ClassificationSchema>;
 
+// ---- proxy ----
+export const ProxyKindSchema = z.enum(['http', 'socks5', 'socks5h']);
+export const ProxyAttemptSchema = z.object({
+  proxy: z.string().describe('kind://[user@]host:port; never a password'),
+  kind: ProxyKindSchema,
+  source: z.string().describe('where the proxy came from: --proxy, HTTPS_PROXY, WinHTTP...'),
+  destination: z.string().describe('host:port the proxy was asked to reach'),
+  resolved_by: z.enum(['local', 'proxy']).describe('who turned the SMTP host name into an address'),
+  connect_ms: Ms.nullable().describe('TCP connection to the proxy'),
+  tunnel_ms: Ms.nullable().describe('CONNECT or SOCKS negotiation until the tunnel was open'),
+  reply: z.string().nullable().describe("the proxy's answer: HTTP status line, or SOCKS5 reply code and meaning"),
+  reply_code: z.number().int().nullable().describe('HTTP status or SOCKS5 reply code'),
+  failed_step: z.enum(['proxy-connect', 'proxy-auth', 'tunnel']).nullable(),
+  error: ErrorInfoSchema.nullable(),
+});
+export type ProxyAttempt = z.infer<typeof ProxyAttemptSchema>;
+
+export const ProxyDiscoverySchema = z.object({
+  env: z.record(z.string(), z.string()).describe('proxy variables, credentials masked'),
+  no_proxy: z.string().nullable(),
+  no_proxy_covers_host: z.boolean(),
+  winhttp: z.object({ direct: z.boolean(), proxy_server: z.string().nullable(), bypass_list: z.string().nullable() }).nullable().describe('netsh winhttp show proxy (Windows)'),
+  wininet: z
+    .object({ proxy_enable: z.boolean().nullable(), proxy_server: z.string().nullable(), proxy_override: z.string().nullable(), pac_url: z.string().nullable(), auto_detect: z.boolean().nullable() })
+    .nullable()
+    .describe('HKCU Internet Settings (Windows)'),
+  candidates: z.array(z.object({ source: z.string(), proxy: z.string() })),
+  chosen: z.object({ source: z.string(), proxy: z.string() }).nullable().describe('what --proxy auto uses'),
+  notes: z.array(z.string()),
+});
+export type ProxyDiscovery = z.infer<typeof ProxyDiscoverySchema>;
+
+export const PathSummarySchema = z.object({
+  path: z.enum(['direct', 'proxy']),
+  via: z.string().nullable(),
+  attempts: Count,
+  ok: Count,
+  classes: z.record(z.string(), Count),
+  class: FailureClassSchema,
+  hint_id: z.string(),
+  evidence: z.string(),
+  connect_ms_median: Ms.nullable(),
+  total_ms_median: Ms.nullable(),
+  text: z.string().describe('one line, e.g. "direct: connect timeout on every address"'),
+});
+export type PathSummary = z.infer<typeof PathSummarySchema>;
+
+export const ComparisonSchema = z.object({
+  direct: PathSummarySchema,
+  proxy: PathSummarySchema,
+  differs: z.boolean(),
+  text: z.string(),
+});
+export type Comparison = z.infer<typeof ComparisonSchema>;
+
 export const AttemptSchema = z.object({
   id: z.string(),
   round: z.number().int().positive(),
-  ip: z.string(),
-  family: z.union([z.literal(4), z.literal(6)]),
+  ip: z.string().describe('the address connected to; a host name when the proxy resolved it'),
+  family: FamilySchema,
+  path: z.enum(['direct', 'proxy']).default('direct'),
+  proxy: ProxyAttemptSchema.nullable().default(null).describe('how the proxy was used (path proxy); the tcp block then times proxy connect + tunnel'),
   port: z.number().int(),
   mode: ModeSchema,
   started_at: Iso,
@@ -170,6 +233,7 @@ export const AttemptSchema = z.object({
   duration_ms: Ms,
   tcp: z.object({
     ok: z.boolean(),
+    // Through a proxy: the time until the tunnel was open, and the local end of the connection to the proxy.
     connect_ms: Ms.nullable(),
     local_address: z.string().nullable(),
     local_port: z.number().int().nullable(),
@@ -188,7 +252,7 @@ export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'e
 
 export const ProbeSummarySchema = z.object({
   schema: z.literal('smtp-probe/probe-summary'),
-  schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
+  schema_version: VersionSchema,
   tool: z.object({ name: z.literal('smtp-probe'), version: z.string() }),
   run: z.object({ id: z.string(), command: z.string(), started_at: Iso, finished_at: Iso, duration_ms: Ms }),
   settings: z.object({
@@ -208,6 +272,17 @@ export const ProbeSummarySchema = z.object({
       .object({ user: z.string(), mechanism: z.string(), max_attempts: z.number().int(), secret_from: z.string().describe('where the secret was read from; never the secret') })
       .nullable(),
     send_test: z.object({ from: z.string(), to: z.string(), attachment: z.string().nullable() }).nullable(),
+    proxy: z
+      .object({
+        mode: z.enum(['explicit', 'auto']),
+        proxy: z.string().nullable().describe('kind://[user@]host:port; never a password'),
+        kind: ProxyKindSchema.nullable(),
+        source: z.string().nullable(),
+        password_from: z.string().nullable().describe('where the proxy password was read from; never the password'),
+        resolved_by: z.enum(['local', 'proxy']).nullable(),
+      })
+      .nullable()
+      .default(null),
   }),
   dns: z.object({
     source: DnsResolutionSchema.shape.source,
@@ -228,6 +303,7 @@ export const ProbeSummarySchema = z.object({
             ip: z.string(),
             port: z.number().int(),
             mode: ModeSchema,
+            path: z.enum(['direct', 'proxy']).default('direct'),
             attempts: Count,
             ok: Count,
             success_rate: z.number().min(0).max(1),
@@ -250,18 +326,21 @@ export const ProbeSummarySchema = z.object({
     evidence: z.string(),
     next_step: z.string(),
   }),
+  proxy_discovery: ProxyDiscoverySchema.nullable().default(null),
+  comparison: ComparisonSchema.nullable().default(null).describe('--proxy auto: the direct path and the proxy side by side'),
   files: z.array(z.string()),
 });
 export type ProbeSummary = z.infer<typeof ProbeSummarySchema>;
 
 export const EnvSnapshotSchema = z.object({
   schema: z.literal('smtp-probe/env-snapshot'),
-  schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
+  schema_version: VersionSchema,
   collected_at: Iso,
   os: z.object({ platform: z.string(), release: z.string(), version: z.string(), arch: z.string(), hostname: z.string() }),
   runtime: z.object({ node: z.string(), openssl: z.string(), tool_version: z.string() }),
   clock: z.object({ utc: Iso, local: z.string(), timezone: z.string(), utc_offset_minutes: z.number().int() }),
   proxy_env: z.record(z.string(), z.string()).describe('proxy variables, credentials masked'),
+  proxy_discovery: ProxyDiscoverySchema.nullable().default(null),
   interfaces: z.array(z.object({ name: z.string(), address: z.string(), family: z.string(), internal: z.boolean() })),
 });
 export type EnvSnapshot = z.infer<typeof EnvSnapshotSchema>;

@@ -65,3 +65,16 @@ describe('one-way data flow between folders', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('README layout', () => {
+  it('names every top-level folder of the tree, and only those', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /## Layout\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const named = new Set([...block.matchAll(/^([a-z.][\w.-]*)\/\s/gm)].map((m) => m[1]!));
+    const IGNORED = new Set(['node_modules', 'dist', 'build', '.git', '.cache', 'fleet-store', '.ci']);
+    const folders = readdirSync(ROOT, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !IGNORED.has(e.name) && !e.name.startsWith('smtp-probe-') && !e.name.startsWith('.smtp-probe-'))
+      .map((e) => e.name);
+    expect([...named].sort()).toEqual(folders.sort());
+  });
+});

@@ -2,7 +2,8 @@ import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import type { TlsResult } from '../../payload/schema/summary.js';
+import type { ProxyAttempt, TlsResult } from '../../payload/schema/summary.js';
+import type { ProxySpec } from '../../payload/probe/proxy-url.js';
 import { runSession, type SessionNet, type SessionParams, type SessionResult } from '../../payload/probe/session.js';
 
 // The session over an in-memory socket: the server is a script that answers each client
@@ -74,13 +75,38 @@ const TLS_OK: TlsResult = {
   error: null,
 };
 
-/** A network with one socket: connect returns it, TLS "upgrades" it in place. */
-function fakeNet(sock: FakeSocket, greeting: Answer): SessionNet & { secondLooks: number } {
+const SOCKS: ProxySpec = { kind: 'socks5h', host: '127.0.0.1', port: 1080, user: null, password: null, passwordFrom: null, source: '--proxy' };
+
+/** What a fake proxy reports: the tunnel to `destination` opened by a SOCKS5 0x00. */
+function tunnelFacts(spec: ProxySpec, host: string, port: number, resolvedBy: 'local' | 'proxy'): ProxyAttempt {
+  return {
+    proxy: `${spec.kind}://${spec.host}:${spec.port}`,
+    kind: spec.kind,
+    source: spec.source,
+    destination: `${host}:${port}`,
+    resolved_by: resolvedBy,
+    connect_ms: 0.3,
+    tunnel_ms: 1.2,
+    reply: 'SOCKS5 0x00 succeeded',
+    reply_code: 0,
+    failed_step: null,
+    error: null,
+  };
+}
+
+/** A network with one socket: connect (direct or through the proxy) returns it, TLS "upgrades" it in place. */
+function fakeNet(sock: FakeSocket, greeting: Answer): SessionNet & { secondLooks: number; tunnels: string[] } {
   const net = {
     secondLooks: 0,
+    tunnels: [] as string[],
     tcpConnect: async () => {
       sock.answer(greeting);
       return { socket: sock as unknown as Socket, connectMs: 0.4, connectedAt: Date.now(), localAddress: '127.0.0.1', localPort: 40001, error: null };
+    },
+    proxyConnect: async (spec: ProxySpec, host: string, port: number, _timeoutMs: number, resolvedBy: 'local' | 'proxy') => {
+      net.tunnels.push(`${host}:${port} by ${resolvedBy}`);
+      sock.answer(greeting);
+      return { socket: sock as unknown as Socket, connectMs: 1.6, connectedAt: Date.now(), localAddress: '127.0.0.1', localPort: 40002, error: null, proxy: tunnelFacts(spec, host, port, resolvedBy) };
     },
     startTls: async (_raw: Socket, p: { after: TlsResult['after'] }) => ({ socket: sock as unknown as TLSSocket, raw: [], result: { ...TLS_OK, after: p.after } }),
     portSpeaksTls: async () => {
@@ -181,6 +207,7 @@ describe('SMTP session, in memory', () => {
     expect(r.tls).toMatchObject({ after: 'starttls', authorized: true });
     expect(r.smtp.message?.bytes).toBeGreaterThan(0);
     expect(r.tcp).toEqual({ ok: true, connect_ms: 0.4, local_address: '127.0.0.1', local_port: 40001, error: null });
+    expect(r.proxy).toBeNull();
     // After AUTH only the verb and the code reach the transcript.
     expect(text).toContain('C AUTH PLAIN [withheld]');
     expect(text).toContain('S 235 2.7.0 Accepted');
@@ -276,12 +303,69 @@ describe('SMTP session, in memory', () => {
   it('a refused connection is a connect failure with no dialogue', async () => {
     const net: SessionNet = {
       tcpConnect: async () => ({ socket: null, connectMs: null, connectedAt: null, localAddress: null, localPort: null, error: { kind: 'refused', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' } }),
+      proxyConnect: () => Promise.reject(new Error('not reached')),
       startTls: () => Promise.reject(new Error('not reached')),
       portSpeaksTls: () => Promise.reject(new Error('not reached')),
     };
     const r = await runSession(params(), net);
     expect(r.failedStage).toBe('connect');
     expect(r.tcp).toMatchObject({ ok: false, error: { kind: 'refused' } });
+    expect(r.proxy).toBeNull();
     expect(r.transcript.lines.map((l) => l.text)).toEqual(['connect 192.0.2.10:587 (plain)', 'connect failed: refused (ECONNREFUSED)']);
+  });
+
+  it('through a SOCKS5h proxy: the name goes to the proxy, the tunnel is in the transcript, the dialogue is the same', async () => {
+    const p = params({ target: { address: 'smtp.example.test', family: null }, mode: 'starttls', proxy: { spec: SOCKS, resolvedBy: 'proxy' } });
+    const { r, net, sock, text } = await session(p, server());
+    expect(net.tunnels).toEqual(['smtp.example.test:587 by proxy']);
+    expect(r.failedStage).toBeNull();
+    expect(codes(r)).toMatchObject({ banner: 220, ehlo: 250, starttls: 220, ehlo_tls: 250, noop: 250, quit: 221 });
+    expect(sock.received).toEqual(['EHLO runner.example.test', 'STARTTLS', 'EHLO runner.example.test', 'NOOP', 'QUIT']);
+    expect(r.tcp).toEqual({ ok: true, connect_ms: 1.6, local_address: '127.0.0.1', local_port: 40002, error: null });
+    expect(r.proxy).toMatchObject({ proxy: 'socks5h://127.0.0.1:1080', destination: 'smtp.example.test:587', resolved_by: 'proxy', reply_code: 0, failed_step: null });
+    expect(text.slice(0, 4)).toEqual([
+      '** connect smtp.example.test:587 (starttls) through SOCKS5H proxy 127.0.0.1:1080, name resolved by the proxy',
+      '** proxy: TCP connected in 0.3 ms',
+      '** proxy: SOCKS5 0x00 succeeded after 1.2 ms',
+      '** connected from 127.0.0.1:40002 in 1.6 ms',
+    ]);
+  });
+
+  it('through a proxy, a silent port gets no second look (it would go direct)', async () => {
+    const p = params({ proxy: { spec: SOCKS, resolvedBy: 'local' }, timeouts: { dns: 1000, connect: 1000, tls: 1000, smtp: 60 } });
+    const { r, net } = await session(p, server(), null);
+    expect(net.tunnels).toEqual(['192.0.2.10:587 by local']);
+    expect(r.failedStage).toBe('smtp');
+    expect(r.smtp.error).toMatchObject({ kind: 'timeout' });
+    expect(net.secondLooks).toBe(0);
+    expect(r.smtp.port_speaks_tls).toBeNull();
+  });
+
+  it('a tunnel the proxy refuses is a connect failure that keeps what the proxy said', async () => {
+    const error = { kind: 'proxy-refused', code: 'SOCKS5 0x05', message: 'the SOCKS5 proxy could not reach 192.0.2.10:587: connection refused' };
+    const net: SessionNet = {
+      tcpConnect: () => Promise.reject(new Error('not reached: the proxy path never connects directly')),
+      proxyConnect: async (spec, host, port, _t, resolvedBy) => ({
+        socket: null,
+        connectMs: null,
+        connectedAt: null,
+        localAddress: '127.0.0.1',
+        localPort: 40003,
+        error,
+        proxy: { ...tunnelFacts(spec, host, port, resolvedBy), reply: 'SOCKS5 0x05 connection refused', reply_code: 5, failed_step: 'tunnel', error },
+      }),
+      startTls: () => Promise.reject(new Error('not reached')),
+      portSpeaksTls: () => Promise.reject(new Error('not reached')),
+    };
+    const r = await runSession(params({ proxy: { spec: { ...SOCKS, kind: 'socks5' }, resolvedBy: 'local' } }), net);
+    expect(r.failedStage).toBe('connect');
+    expect(r.tcp).toMatchObject({ ok: false, error: { kind: 'proxy-refused', code: 'SOCKS5 0x05' } });
+    expect(r.proxy).toMatchObject({ proxy: 'socks5://127.0.0.1:1080', failed_step: 'tunnel', reply_code: 5, error: { kind: 'proxy-refused' } });
+    expect(r.transcript.lines.map((l) => l.text)).toEqual([
+      'connect 192.0.2.10:587 (plain) through SOCKS5 proxy 127.0.0.1:1080',
+      'proxy: TCP connected in 0.3 ms',
+      'proxy: SOCKS5 0x05 connection refused after 1.2 ms',
+      'connect failed: proxy-refused (SOCKS5 0x05)',
+    ]);
   });
 });
