@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { DnsResolution, ErrorInfo, Target } from '../schema/summary.js';
 import { SUMMARY_SCHEMA_VERSION } from '../schema/summary.js';
 import { errorCode, errorMessage } from '../util/errors.js';
-import { hostsEntries } from './hosts-file.js';
+import { hostsEntries, type HostsLookup } from './hosts-file.js';
 import { formatDnsServer, type DnsServer, type Family } from './options.js';
 
 type Query = DnsResolution['resolvers'][number]['queries'][number];
@@ -109,44 +109,73 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
   }
 
   const hosts = hostsEntries(o.hostsFile, o.host);
+  // Started first, so the compare resolvers run alongside the primary lookup.
   const compare = o.compare.map((s) => askResolver('compare', [serverString(s)], formatDnsServer(s), o.host, o.timeoutMs));
-  let getaddrinfo: DnsResolution['getaddrinfo'] = null;
-  let primary: ResolverResult | null = null;
-  let targets: Target[] = [];
-  let error: ErrorInfo | null = null;
-
-  if (o.resolver) {
-    // --resolver replaces the system resolver entirely (nothing is sent to the OS's servers).
-    primary = await askResolver('resolver', [serverString(o.resolver)], formatDnsServer(o.resolver), o.host, o.timeoutMs);
-    const aaaa = primary.queries.find((q) => q.rrtype === 'AAAA')!.answers.map((a) => ({ address: a.address, family: 6 as const }));
-    const a = primary.queries.find((q) => q.rrtype === 'A')!.answers.map((x) => ({ address: x.address, family: 4 as const }));
-    // RFC 6724's default policy puts IPv6 first, as getaddrinfo does on a dual-stack host.
-    targets = keepFamily([...aaaa, ...a], o.family);
-    if (hosts.entries.length) {
-      // --resolver stands in for the system's DNS, so the hosts file wins as getaddrinfo lets it.
-      targets = keepFamily(hosts.entries.map((e) => ({ address: e.address, family: e.family })), o.family);
-      error = null;
-    } else if (!targets.length) error = primary.addresses.length ? familyError(o) : resolverFailure(primary);
-  } else {
-    const g0 = performance.now();
-    const [gai, sys] = await Promise.all([
-      withTimeout(dns.lookup(o.host, { all: true, verbatim: true }), o.timeoutMs, 'getaddrinfo').then(
-        (list) => ({ ms: performance.now() - g0, addresses: list.map((x) => ({ address: x.address, family: x.family as 4 | 6 })), error: null }),
-        (err: unknown) => ({ ms: performance.now() - g0, addresses: [], error: dnsError(err) }),
-      ),
-      askResolver('system', [], systemServers.join(', ') || '(none configured)', o.host, o.timeoutMs),
-    ]);
-    getaddrinfo = gai;
-    primary = sys;
-    targets = keepFamily(gai.addresses, o.family);
-    if (!targets.length) error = gai.addresses.length ? familyError(o) : (gai.error ?? { kind: 'nodata', code: null, message: 'getaddrinfo returned no address' });
-  }
-
+  const { getaddrinfo, primary, targets, error } = o.resolver ? await viaResolver(o, o.resolver, hosts) : await viaSystem(o, systemServers);
   const resolvers = [primary, ...(await Promise.all(compare))];
-  const differences: string[] = [];
-  for (const e of hosts.entries) differences.push(`hosts file ${hosts.path} line ${e.line} maps ${o.host} to ${e.address}: DNS is not asked for it`);
-  const used = targets.map((t) => t.address);
   const fromHosts = hosts.entries.length > 0 && o.resolver !== null;
+  const differences = [...hostsDifferences(o, hosts), ...resolverDifferences(o, { getaddrinfo, primary, targets }, resolvers, fromHosts)];
+
+  return {
+    ...base,
+    source: fromHosts || (getaddrinfo && hosts.entries.length && targets.every((t) => hosts.entries.some((e) => e.address === t.address))) ? 'hosts-file' : o.resolver ? 'resolver' : 'system',
+    getaddrinfo,
+    resolvers,
+    hosts_file: hosts,
+    targets,
+    differences,
+    ms: performance.now() - t0,
+    error,
+  };
+}
+
+/** Where the targets came from: getaddrinfo (or --resolver), the resolver asked, and why there are none. */
+interface Lookup {
+  getaddrinfo: DnsResolution['getaddrinfo'];
+  primary: ResolverResult;
+  targets: Target[];
+  error: ErrorInfo | null;
+}
+
+/** --resolver replaces the system resolver entirely (nothing is sent to the OS's servers). */
+async function viaResolver(o: ResolveOptions, server: DnsServer, hosts: HostsLookup): Promise<Lookup> {
+  const primary = await askResolver('resolver', [serverString(server)], formatDnsServer(server), o.host, o.timeoutMs);
+  const aaaa = primary.queries.find((q) => q.rrtype === 'AAAA')!.answers.map((a) => ({ address: a.address, family: 6 as const }));
+  const a = primary.queries.find((q) => q.rrtype === 'A')!.answers.map((x) => ({ address: x.address, family: 4 as const }));
+  // RFC 6724's default policy puts IPv6 first, as getaddrinfo does on a dual-stack host.
+  let targets = keepFamily([...aaaa, ...a], o.family);
+  let error: ErrorInfo | null = null;
+  if (hosts.entries.length) {
+    // --resolver stands in for the system's DNS, so the hosts file wins as getaddrinfo lets it.
+    targets = keepFamily(hosts.entries.map((e) => ({ address: e.address, family: e.family })), o.family);
+  } else if (!targets.length) error = primary.addresses.length ? familyError(o) : resolverFailure(primary);
+  return { getaddrinfo: null, primary, targets, error };
+}
+
+/** What the bot does (getaddrinfo), next to what the system's DNS servers answer. */
+async function viaSystem(o: ResolveOptions, systemServers: string[]): Promise<Lookup> {
+  const g0 = performance.now();
+  const [gai, sys] = await Promise.all([
+    withTimeout(dns.lookup(o.host, { all: true, verbatim: true }), o.timeoutMs, 'getaddrinfo').then(
+      (list) => ({ ms: performance.now() - g0, addresses: list.map((x) => ({ address: x.address, family: x.family as 4 | 6 })), error: null }),
+      (err: unknown) => ({ ms: performance.now() - g0, addresses: [], error: dnsError(err) }),
+    ),
+    askResolver('system', [], systemServers.join(', ') || '(none configured)', o.host, o.timeoutMs),
+  ]);
+  const targets = keepFamily(gai.addresses, o.family);
+  const error = targets.length ? null : gai.addresses.length ? familyError(o) : (gai.error ?? { kind: 'nodata', code: null, message: 'getaddrinfo returned no address' });
+  return { getaddrinfo: gai, primary: sys, targets, error };
+}
+
+function hostsDifferences(o: ResolveOptions, hosts: HostsLookup): string[] {
+  return hosts.entries.map((e) => `hosts file ${hosts.path} line ${e.line} maps ${o.host} to ${e.address}: DNS is not asked for it`);
+}
+
+/** Where the addresses used and what each other resolver answers disagree. */
+function resolverDifferences(o: ResolveOptions, l: Omit<Lookup, 'error'>, resolvers: ResolverResult[], fromHosts: boolean): string[] {
+  const { getaddrinfo, primary } = l;
+  const differences: string[] = [];
+  const used = l.targets.map((t) => t.address);
   const usedLabel = fromHosts ? 'the hosts file' : o.resolver ? `--resolver ${primary.server}` : 'getaddrinfo';
   if (getaddrinfo && getaddrinfo.addresses.length && primary.addresses.length) {
     const d = diff(getaddrinfo.addresses.map((a) => a.address), primary.addresses);
@@ -174,18 +203,7 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
       differences.push(`${parts.join('; ')} (round-robin pools differ by resolver; a disjoint set points at a wrong or hijacking resolver)`);
     }
   }
-
-  return {
-    ...base,
-    source: fromHosts || (getaddrinfo && hosts.entries.length && targets.every((t) => hosts.entries.some((e) => e.address === t.address))) ? 'hosts-file' : o.resolver ? 'resolver' : 'system',
-    getaddrinfo,
-    resolvers,
-    hosts_file: hosts,
-    targets,
-    differences,
-    ms: performance.now() - t0,
-    error,
-  };
+  return differences;
 }
 
 function familyError(o: ResolveOptions): ErrorInfo {

@@ -10,7 +10,7 @@ import { distribution } from '../util/stats.js';
 import { resolveTarget } from './dns.js';
 import { formatDnsServer, type PortSpec, type ProbeSettings } from './options.js';
 import { formatProxy, proxyResolves, type ProxySpec } from './proxy-url.js';
-import { runSession, type SessionResult } from './session.js';
+import { runSession, type SessionParams, type SessionResult } from './session.js';
 import { osVerdict, trustContext } from './tls.js';
 
 export interface Job {
@@ -76,100 +76,21 @@ export interface SweepHooks {
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
 export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId = 'smtp-probe'): Promise<SweepOutput> {
-  const px = s.proxy?.spec ?? null;
-  const proxyOnly = s.proxy?.mode === 'explicit';
-  const byProxyName = !!px && proxyResolves(px, s.host);
-  // Only the proxy path and the proxy resolving: this machine's DNS plays no part.
-  const dns = proxyOnly && byProxyName ? proxyDns(s, px!) : await resolveTarget({ host: s.host, hostsFile: s.hostsFile, family: s.family, timeoutMs: s.timeouts.dns, resolver: s.resolver, compare: s.compareDns });
-  const proxyTargets: Target[] = !px ? [] : byProxyName ? proxyDns(s, px).targets : dns.targets;
-  // Rounds outermost, so a transient shows up as a pattern over time, not as one burst.
-  const jobs: Job[] = [];
-  for (let round = 1; round <= s.attempts; round++) {
-    for (const spec of s.ports) {
-      if (!proxyOnly) for (const target of dns.targets) jobs.push({ round, target, spec, via: null });
-      for (const target of proxyTargets) jobs.push({ round, target, spec, via: px });
-    }
-  }
+  const plan = await planPaths(s);
+  const { dns } = plan;
+  const jobs = planJobs(s, plan);
   hooks.onDns?.(dns, jobs.length);
-  const proxyConfigured = PROXY_VARS.some((v) => process.env[v]);
-  const verifyName = s.sni ?? s.host;
-  const trust = trustContext(s.ca);
-  // AUTH is capped per run: many logins in a row trip the provider's lockouts.
-  let authSlots = s.auth?.max ?? 0;
-  const auth = s.auth && { user: s.auth.user, secret: s.auth.secret, isToken: s.auth.isToken, mechanism: s.auth.mechanism, claim: () => authSlots-- > 0 };
-  const send = s.send && { ...s.send, runId };
-
+  const run = runContext(s, runId);
   let done = 0;
   const results = await mapPool(jobs, s.concurrency, async (job, i) => {
-    const where = hostPort(job.target.address, job.spec.port);
-    const r = await runSession({
-      target: job.target,
-      port: job.spec.port,
-      mode: job.spec.mode,
-      sni: s.sni,
-      verifyName,
-      ehloName: s.ehloName,
-      trust,
-      timeouts: s.timeouts,
-      auth,
-      send,
-      proxy: job.via ? { spec: job.via, resolvedBy: job.target.family === null ? 'proxy' : 'local' } : null,
-    });
-    if (r.tls && r.tlsRaw.length) {
-      const os = osVerdict(r.tlsRaw);
-      r.tls.os_trusted = os.trusted;
-      r.tls.os_store = os.source;
-    }
-    const classification = classifyAttempt({
-      where: job.via ? `${where} via ${formatProxy(job.via)}` : where,
-      port: job.spec.port,
-      mode: job.spec.mode,
-      family: job.target.family,
-      failedStage: r.failedStage,
-      tcpError: r.tcp.error,
-      tls: r.tls,
-      smtp: r.smtp,
-      verifyName,
-      // Through a proxy, "proxy variables are set" explains nothing about a failure.
-      proxyConfigured: proxyConfigured && !job.via,
-      host: s.host,
-      speaksTls: r.smtp.port_speaks_tls ?? undefined,
-      osTrusted: r.tls?.os_trusted,
-      proxy: r.proxy,
-      proxyCredentials: !!job.via && job.via.user !== null,
-    });
-    const attempt: Attempt = {
-      id: String(i + 1).padStart(3, '0'),
-      round: job.round,
-      ip: job.target.address,
-      family: job.target.family,
-      path: job.via ? 'proxy' : 'direct',
-      proxy: r.proxy,
-      port: job.spec.port,
-      mode: job.spec.mode,
-      started_at: new Date(r.startedAt).toISOString(),
-      connected_time: r.connectedAt ? new Date(r.connectedAt).toISOString() : null,
-      duration_ms: r.durationMs,
-      tcp: r.tcp,
-      tls: r.tls,
-      smtp: r.smtp,
-      failed_stage: r.failedStage,
-      classification,
-      transcript_file: transcriptFile(i, job.target.address, job.spec.port, !!job.via),
-    };
+    const session = await attemptSession(s, run, job);
+    const attempt = attemptRecord(job, i, session, classifySession(s, run, job, session));
     hooks.onAttempt?.(++done, jobs.length, attempt);
-    return { attempt, session: r };
+    return { attempt, session };
   });
 
   const attempts = results.map((r) => r.attempt);
-  let verdict = verdictOf(dns, attempts);
-  let comparison: Comparison | null = null;
-  if (s.proxy?.mode === 'auto' && px) {
-    const direct = attempts.filter((a) => a.path === 'direct');
-    const proxied = attempts.filter((a) => a.path === 'proxy');
-    comparison = comparePaths(dns, direct, proxied, formatProxy(px));
-    verdict = autoVerdict(dns, direct, proxied, comparison);
-  }
+  const { verdict, comparison } = judgePaths(s, dns, attempts);
   return {
     dns,
     attempts,
@@ -179,6 +100,138 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
     egressIps: [...new Set(attempts.map((a) => a.smtp.egress_ip).filter((x): x is string => !!x))],
     comparison,
   };
+}
+
+/** Which paths the run takes (direct, through the proxy, or both) and what each connects to. */
+interface PathPlan {
+  dns: DnsResolution;
+  /** The proxy, or null when there is none. */
+  px: ProxySpec | null;
+  /** --proxy (explicit): only the proxy path. */
+  proxyOnly: boolean;
+  /** What the proxy is asked to reach: the name itself when the proxy resolves it. */
+  proxyTargets: Target[];
+}
+
+async function planPaths(s: ProbeSettings): Promise<PathPlan> {
+  const px = s.proxy?.spec ?? null;
+  const proxyOnly = s.proxy?.mode === 'explicit';
+  const byProxyName = !!px && proxyResolves(px, s.host);
+  // Only the proxy path and the proxy resolving: this machine's DNS plays no part.
+  const dns = proxyOnly && byProxyName ? proxyDns(s, px!) : await resolveTarget({ host: s.host, hostsFile: s.hostsFile, family: s.family, timeoutMs: s.timeouts.dns, resolver: s.resolver, compare: s.compareDns });
+  const proxyTargets: Target[] = !px ? [] : byProxyName ? proxyDns(s, px).targets : dns.targets;
+  return { dns, px, proxyOnly, proxyTargets };
+}
+
+/** Rounds outermost, so a transient shows up as a pattern over time, not as one burst. */
+function planJobs(s: ProbeSettings, plan: PathPlan): Job[] {
+  const jobs: Job[] = [];
+  for (let round = 1; round <= s.attempts; round++) {
+    for (const spec of s.ports) {
+      if (!plan.proxyOnly) for (const target of plan.dns.targets) jobs.push({ round, target, spec, via: null });
+      for (const target of plan.proxyTargets) jobs.push({ round, target, spec, via: plan.px });
+    }
+  }
+  return jobs;
+}
+
+/** What every attempt of one run shares. */
+interface RunContext {
+  proxyConfigured: boolean;
+  verifyName: string;
+  trust: ReturnType<typeof trustContext>;
+  auth: SessionParams['auth'];
+  send: SessionParams['send'];
+}
+
+function runContext(s: ProbeSettings, runId: string): RunContext {
+  // AUTH is capped per run: many logins in a row trip the provider's lockouts.
+  let authSlots = s.auth?.max ?? 0;
+  return {
+    proxyConfigured: PROXY_VARS.some((v) => process.env[v]),
+    verifyName: s.sni ?? s.host,
+    trust: trustContext(s.ca),
+    auth: s.auth && { user: s.auth.user, secret: s.auth.secret, isToken: s.auth.isToken, mechanism: s.auth.mechanism, claim: () => authSlots-- > 0 },
+    send: s.send && { ...s.send, runId },
+  };
+}
+
+/** One session, then the OS-store verdict on its chain (after it, so it does not skew the timings). */
+async function attemptSession(s: ProbeSettings, run: RunContext, job: Job): Promise<SessionResult> {
+  const r = await runSession({
+    target: job.target,
+    port: job.spec.port,
+    mode: job.spec.mode,
+    sni: s.sni,
+    verifyName: run.verifyName,
+    ehloName: s.ehloName,
+    trust: run.trust,
+    timeouts: s.timeouts,
+    auth: run.auth,
+    send: run.send,
+    // A target without a family is a name: the proxy resolves it.
+    proxy: job.via ? { spec: job.via, resolvedBy: job.target.family === null ? 'proxy' : 'local' } : null,
+  });
+  if (r.tls && r.tlsRaw.length) {
+    const os = osVerdict(r.tlsRaw);
+    r.tls.os_trusted = os.trusted;
+    r.tls.os_store = os.source;
+  }
+  return r;
+}
+
+function classifySession(s: ProbeSettings, run: RunContext, job: Job, r: SessionResult): Classification {
+  const where = hostPort(job.target.address, job.spec.port);
+  return classifyAttempt({
+    where: job.via ? `${where} via ${formatProxy(job.via)}` : where,
+    port: job.spec.port,
+    mode: job.spec.mode,
+    family: job.target.family,
+    failedStage: r.failedStage,
+    tcpError: r.tcp.error,
+    tls: r.tls,
+    smtp: r.smtp,
+    verifyName: run.verifyName,
+    // Through a proxy, "proxy variables are set" explains nothing about a failure.
+    proxyConfigured: run.proxyConfigured && !job.via,
+    host: s.host,
+    speaksTls: r.smtp.port_speaks_tls ?? undefined,
+    osTrusted: r.tls?.os_trusted,
+    proxy: r.proxy,
+    proxyCredentials: !!job.via && job.via.user !== null,
+  });
+}
+
+function attemptRecord(job: Job, i: number, r: SessionResult, classification: Classification): Attempt {
+  return {
+    id: String(i + 1).padStart(3, '0'),
+    round: job.round,
+    ip: job.target.address,
+    family: job.target.family,
+    path: job.via ? 'proxy' : 'direct',
+    proxy: r.proxy,
+    port: job.spec.port,
+    mode: job.spec.mode,
+    started_at: new Date(r.startedAt).toISOString(),
+    connected_time: r.connectedAt ? new Date(r.connectedAt).toISOString() : null,
+    duration_ms: r.durationMs,
+    tcp: r.tcp,
+    tls: r.tls,
+    smtp: r.smtp,
+    failed_stage: r.failedStage,
+    classification,
+    transcript_file: transcriptFile(i, job.target.address, job.spec.port, !!job.via),
+  };
+}
+
+/** The run's verdict; with --proxy auto and a proxy found, from both paths side by side. */
+function judgePaths(s: ProbeSettings, dns: DnsResolution, attempts: Attempt[]): { verdict: ProbeSummary['verdict']; comparison: Comparison | null } {
+  const px = s.proxy?.spec ?? null;
+  if (s.proxy?.mode !== 'auto' || !px) return { verdict: verdictOf(dns, attempts), comparison: null };
+  const direct = attempts.filter((a) => a.path === 'direct');
+  const proxied = attempts.filter((a) => a.path === 'proxy');
+  const comparison = comparePaths(dns, direct, proxied, formatProxy(px));
+  return { verdict: autoVerdict(dns, direct, proxied, comparison), comparison };
 }
 
 /** "connect timeout", "ok", "tls untrusted": what a path's attempts ended in, in words. */

@@ -106,22 +106,7 @@ export interface TlsOutcome {
 export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const base: TlsResult = {
-      sni: p.sni,
-      after: p.after,
-      handshake_ms: null,
-      protocol: null,
-      cipher: null,
-      cipher_standard_name: null,
-      alpn: null,
-      authorized: false,
-      verify_error: null,
-      verify_reason: null,
-      chain: [],
-      os_trusted: null,
-      os_store: null,
-      error: null,
-    };
+    const base = blankResult(p);
     const socket = connect({
       socket: raw,
       ...(p.sni ? { servername: p.sni } : {}),
@@ -147,54 +132,85 @@ export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
       finish({ socket: null, result: { ...base, handshake_ms: null, chain: safeChain(socket), error: tlsError(err) } });
     });
     socket.once('close', () => finish({ socket: null, result: { ...base, error: { kind: 'closed', code: null, message: 'connection closed during the TLS handshake' } } }));
-    // TLS 1.3 servers send session tickets right after the handshake. A server that leaves
-    // Nagle on (Postfix does) then holds its next reply until they are acknowledged, and a
-    // delayed ACK costs 40 ms: the EHLO time would measure the TCP stacks, not the server.
-    // Letting the tickets arrive first makes the EHLO carry that ACK.
     let ticket = false;
     socket.once('session', () => (ticket = true));
     socket.once('secureConnect', async () => {
       const handshakeMs = performance.now() - t0;
-      if (socket.getProtocol() === 'TLSv1.3' && !ticket && p.ticketWaitMs > 0) {
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, p.ticketWaitMs);
-          // 'session' fires from inside OpenSSL's read: go on only once that has returned.
-          socket.once('session', () => (clearTimeout(t), setImmediate(r)));
-        });
-      }
+      if (socket.getProtocol() === 'TLSv1.3' && !ticket && p.ticketWaitMs > 0) await ticketOrTimeout(socket, p.ticketWaitMs);
       if (settled) return;
       socket.removeAllListeners('error');
       socket.removeAllListeners('close');
-      const chain = chainOf(socket);
-      let verifyError = socket.authorized ? null : String(socket.authorizationError ?? 'UNKNOWN');
-      let reason = verifyReason(verifyError);
-      if (!verifyError) {
-        const peer = socket.getPeerCertificate(true);
-        const mismatch = checkServerIdentity(p.verifyName, peer);
-        if (mismatch) {
-          verifyError = (mismatch as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID';
-          reason = `${verifyReason(verifyError)}: ${mismatch.message}`;
-        }
-      }
-      const cipher = socket.getCipher();
-      finish({
-        socket,
-        raw: rawChain(socket),
-        result: {
-          ...base,
-          handshake_ms: handshakeMs,
-          protocol: socket.getProtocol() ?? null,
-          cipher: cipher?.name ?? null,
-          cipher_standard_name: cipher?.standardName ?? null,
-          alpn: socket.alpnProtocol || null,
-          authorized: verifyError === null,
-          verify_error: verifyError,
-          verify_reason: reason,
-          chain,
-        },
-      });
+      finish({ socket, raw: rawChain(socket), result: secureResult(socket, base, handshakeMs, p.verifyName) });
     });
   });
+}
+
+/** The result before anything is known: what was asked for, nothing measured. */
+function blankResult(p: TlsParams): TlsResult {
+  return {
+    sni: p.sni,
+    after: p.after,
+    handshake_ms: null,
+    protocol: null,
+    cipher: null,
+    cipher_standard_name: null,
+    alpn: null,
+    authorized: false,
+    verify_error: null,
+    verify_reason: null,
+    chain: [],
+    os_trusted: null,
+    os_store: null,
+    error: null,
+  };
+}
+
+/**
+ * TLS 1.3 servers send session tickets right after the handshake. A server that leaves
+ * Nagle on (Postfix does) then holds its next reply until they are acknowledged, and a
+ * delayed ACK costs 40 ms: the EHLO time would measure the TCP stacks, not the server.
+ * Letting the tickets arrive first makes the EHLO carry that ACK.
+ */
+function ticketOrTimeout(socket: TLSSocket, ms: number): Promise<void> {
+  return new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    // 'session' fires from inside OpenSSL's read: go on only once that has returned.
+    socket.once('session', () => (clearTimeout(t), setImmediate(r)));
+  });
+}
+
+/** The verdict on the chain (Node's) and on the name (ours, for the name the bot would use). */
+function verification(socket: TLSSocket, verifyName: string): { verifyError: string | null; reason: string | null } {
+  let verifyError = socket.authorized ? null : String(socket.authorizationError ?? 'UNKNOWN');
+  let reason = verifyReason(verifyError);
+  if (!verifyError) {
+    const peer = socket.getPeerCertificate(true);
+    const mismatch = checkServerIdentity(verifyName, peer);
+    if (mismatch) {
+      verifyError = (mismatch as Error & { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID';
+      reason = `${verifyReason(verifyError)}: ${mismatch.message}`;
+    }
+  }
+  return { verifyError, reason };
+}
+
+/** What a finished handshake gives: protocol, cipher, the chain and the verdict on it. */
+function secureResult(socket: TLSSocket, base: TlsResult, handshakeMs: number, verifyName: string): TlsResult {
+  const chain = chainOf(socket);
+  const { verifyError, reason } = verification(socket, verifyName);
+  const cipher = socket.getCipher();
+  return {
+    ...base,
+    handshake_ms: handshakeMs,
+    protocol: socket.getProtocol() ?? null,
+    cipher: cipher?.name ?? null,
+    cipher_standard_name: cipher?.standardName ?? null,
+    alpn: socket.alpnProtocol || null,
+    authorized: verifyError === null,
+    verify_error: verifyError,
+    verify_reason: reason,
+    chain,
+  };
 }
 
 /**

@@ -14,6 +14,11 @@ function cell(s: string | number | null | undefined): string {
 }
 
 export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapshot): string {
+  return [...verdictSection(s, env), ...proxySection(s), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...smtpSection(s), ...sweepSection(s), ...filesSection(s)].join('\n');
+}
+
+/** The answer first: the verdict, the evidence, what to do, and the run it came from. */
+function verdictSection(s: ProbeSummary, env: EnvSnapshot): string[] {
   const v = s.verdict;
   const L: string[] = [];
   L.push(`# smtp-probe report: ${s.settings.host}`, '');
@@ -29,8 +34,11 @@ export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapsh
   const proxies = Object.entries(env.proxy_env);
   if (proxies.length) L.push(`- Proxy variables: ${proxies.map(([k, val]) => `${k}=${val}`).join(', ')}`);
   L.push('');
-  L.push(...proxySection(s));
+  return L;
+}
 
+function dnsSection(s: ProbeSummary, dns: DnsResolution): string[] {
+  const L: string[] = [];
   L.push('## DNS', '');
   if (dns.source === 'proxy') L.push(`Not resolved on this machine: the proxy resolves ${dns.host} (${s.settings.proxy?.proxy ?? 'proxy'}); which address it chose is not visible here.`);
   else L.push(`Targets (${dns.source === 'resolver' ? `from --resolver ${s.settings.resolver}` : dns.source === 'system' ? 'getaddrinfo order' : dns.source === 'hosts-file' ? 'hosts file' : 'literal address'}): ${dns.targets.map((t) => t.address).join(', ') || 'none'} in ${formatMs(dns.ms)}`);
@@ -50,44 +58,63 @@ export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapsh
   }
   for (const d of dns.differences) L.push(`- ⚠ ${d}`);
   if (dns.differences.length) L.push('');
+  return L;
+}
 
+/** One row per attempt (the first MAX_ROWS: the JSON has them all). */
+function connectionsSection(s: ProbeSummary): string[] {
+  const L: string[] = [];
   L.push('## Connections (TCP, TLS, SMTP)', '');
-  if (!s.attempts.length) L.push('No connection was attempted: no address to connect to.', '');
-  else {
-    L.push('| # | path | address | port | mode | connect | TLS | banner | result | evidence |', '|---|---|---|---|---|---|---|---|---|---|');
-    for (const a of s.attempts.slice(0, MAX_ROWS)) {
-      const tls = a.tls ? (a.tls.error ? a.tls.error.kind : `${a.tls.protocol}${a.tls.authorized ? '' : ' untrusted'}`) : '-';
-      // Through a proxy, connect = proxy TCP + tunnel, both shown.
-      const connect = a.tcp.error ? a.tcp.error.kind : a.proxy ? `${formatMs(a.tcp.connect_ms)} (proxy ${formatMs(a.proxy.connect_ms)} + tunnel ${formatMs(a.proxy.tunnel_ms)})` : formatMs(a.tcp.connect_ms);
-      L.push(
-        `| ${a.id} | ${a.path === 'proxy' ? 'proxy' : 'direct'} | ${a.ip} | ${a.port} | ${a.mode} | ${cell(connect)} | ${cell(tls)} | ${a.smtp.banner?.code ?? '-'} | ${a.classification.class} | ${cell(a.classification.evidence.slice(0, 120))} |`,
-      );
-    }
-    if (s.attempts.length > MAX_ROWS) L.push(`| … | | ${s.attempts.length - MAX_ROWS} more in probe_summary.json | | | | | | | |`);
-    L.push('');
+  if (!s.attempts.length) {
+    L.push('No connection was attempted: no address to connect to.', '');
+    return L;
   }
+  L.push('| # | path | address | port | mode | connect | TLS | banner | result | evidence |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const a of s.attempts.slice(0, MAX_ROWS)) {
+    const tls = a.tls ? (a.tls.error ? a.tls.error.kind : `${a.tls.protocol}${a.tls.authorized ? '' : ' untrusted'}`) : '-';
+    // Through a proxy, connect = proxy TCP + tunnel, both shown.
+    const connect = a.tcp.error ? a.tcp.error.kind : a.proxy ? `${formatMs(a.tcp.connect_ms)} (proxy ${formatMs(a.proxy.connect_ms)} + tunnel ${formatMs(a.proxy.tunnel_ms)})` : formatMs(a.tcp.connect_ms);
+    L.push(
+      `| ${a.id} | ${a.path === 'proxy' ? 'proxy' : 'direct'} | ${a.ip} | ${a.port} | ${a.mode} | ${cell(connect)} | ${cell(tls)} | ${a.smtp.banner?.code ?? '-'} | ${a.classification.class} | ${cell(a.classification.evidence.slice(0, 120))} |`,
+    );
+  }
+  if (s.attempts.length > MAX_ROWS) L.push(`| … | | ${s.attempts.length - MAX_ROWS} more in probe_summary.json | | | | | | | |`);
+  L.push('');
+  return L;
+}
 
+/** The first served chain stands for all: a sweep usually meets the same one. */
+function tlsSection(s: ProbeSummary): string[] {
   const firstTls = s.attempts.find((a) => a.tls && a.tls.chain.length);
-  if (firstTls?.tls) {
-    const t = firstTls.tls;
-    L.push('## TLS', '');
-    L.push(`${t.protocol ?? '-'} ${t.cipher ?? ''} with ${firstTls.ip}:${firstTls.port}, SNI ${t.sni ?? '(none)'}, ALPN ${t.alpn ?? 'none'}; verification: ${t.authorized ? 'trusted' : `**failed** (${t.verify_error}: ${t.verify_reason})`}; OS store: ${t.os_trusted === null ? 'not checked' : t.os_trusted ? 'trusted' : 'not trusted'}`, '');
-    for (const [i, c] of t.chain.entries()) L.push(`${i}. ${c.subject} - issuer ${c.issuer}; ${c.valid_from.slice(0, 10)} to ${c.valid_to.slice(0, 10)}; sha256 ${c.fingerprint_sha256.slice(0, 23)}…`);
-    L.push('');
-  }
+  if (!firstTls?.tls) return [];
+  const t = firstTls.tls;
+  const L: string[] = [];
+  L.push('## TLS', '');
+  L.push(`${t.protocol ?? '-'} ${t.cipher ?? ''} with ${firstTls.ip}:${firstTls.port}, SNI ${t.sni ?? '(none)'}, ALPN ${t.alpn ?? 'none'}; verification: ${t.authorized ? 'trusted' : `**failed** (${t.verify_error}: ${t.verify_reason})`}; OS store: ${t.os_trusted === null ? 'not checked' : t.os_trusted ? 'trusted' : 'not trusted'}`, '');
+  for (const [i, c] of t.chain.entries()) L.push(`${i}. ${c.subject} - issuer ${c.issuer}; ${c.valid_from.slice(0, 10)} to ${c.valid_to.slice(0, 10)}; sha256 ${c.fingerprint_sha256.slice(0, 23)}…`);
+  L.push('');
+  return L;
+}
 
+/** The first server that greeted stands for what the service says about itself. */
+function smtpSection(s: ProbeSummary): string[] {
   const firstSmtp = s.attempts.find((a) => a.smtp.banner?.code);
-  if (firstSmtp) {
-    const m = firstSmtp.smtp;
-    L.push('## SMTP', '');
-    L.push(`- Banner: \`${m.banner!.lines[0]}\``);
-    if (m.ehlo) L.push(`- EHLO: \`${m.ehlo.lines[0]}\``);
-    if (m.extensions.length) L.push(`- Extensions${m.ehlo_tls ? ' (over TLS)' : ''}: ${m.extensions.join(', ')}`);
-    L.push(`- Max message size: ${m.features.size_mb === null ? 'not advertised' : `${m.features.size_mb} MB`}; AUTH: ${m.features.auth_mechanisms.join(' ') || 'none advertised'}`);
-    if (m.noop) L.push(`- NOOP: ${m.noop.code} in ${formatMs(m.noop.ms)}; QUIT: ${m.quit?.code ?? '-'}`);
-    L.push('');
-  }
+  if (!firstSmtp) return [];
+  const m = firstSmtp.smtp;
+  const L: string[] = [];
+  L.push('## SMTP', '');
+  L.push(`- Banner: \`${m.banner!.lines[0]}\``);
+  if (m.ehlo) L.push(`- EHLO: \`${m.ehlo.lines[0]}\``);
+  if (m.extensions.length) L.push(`- Extensions${m.ehlo_tls ? ' (over TLS)' : ''}: ${m.extensions.join(', ')}`);
+  L.push(`- Max message size: ${m.features.size_mb === null ? 'not advertised' : `${m.features.size_mb} MB`}; AUTH: ${m.features.auth_mechanisms.join(' ') || 'none advertised'}`);
+  if (m.noop) L.push(`- NOOP: ${m.noop.code} in ${formatMs(m.noop.ms)}; QUIT: ${m.quit?.code ?? '-'}`);
+  L.push('');
+  return L;
+}
 
+/** Success per address and the timing spread: what tells a transient from a hard failure. */
+function sweepSection(s: ProbeSummary): string[] {
+  const L: string[] = [];
   L.push('## Sweep', '');
   L.push('| path | address | port | attempts | ok | success | classes |', '|---|---|---|---|---|---|---|');
   for (const p of s.sweep.per_target) {
@@ -97,8 +124,11 @@ export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapsh
   for (const [stage, d] of Object.entries(s.sweep.timings_ms)) {
     if (d) L.push(`| ${stage} | ${d.n} | ${formatMs(d.min)} | ${formatMs(d.median)} | ${formatMs(d.p90)} | ${formatMs(d.max)} |`);
   }
-  L.push('', '## Files', '', s.files.map((f) => `\`${f}\``).join(', '), '');
-  return L.join('\n');
+  return L;
+}
+
+function filesSection(s: ProbeSummary): string[] {
+  return ['', '## Files', '', s.files.map((f) => `\`${f}\``).join(', '), ''];
 }
 
 /** The proxy section: what was used or discovered, and with --proxy auto both paths side by side. */
