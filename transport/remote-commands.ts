@@ -50,7 +50,7 @@ export interface RunSpec {
 }
 
 /** Artifact names land in paths, so they are held to a plain file name. */
-export function checkArtifact(a: { sha256: string; name: string }): void {
+function checkArtifact(a: { sha256: string; name: string }): void {
   if (!/^[0-9a-f]{64}$/.test(a.sha256)) throw new Error(`artifact ${a.name}: sha256 must be 64 lowercase hex digits`);
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/.test(a.name)) throw new Error(`artifact name "${a.name}" is not a plain file name`);
 }
