@@ -11,6 +11,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           pool: 'threads',
+          // One module graph per worker: the unit files import the same schemas; none of them
+          // changes global state another relies on.
+          isolate: false,
           include: ['test/unit/**/*.test.ts'],
           globalSetup: ['test/unit-setup.ts'],
           testTimeout: 10_000,
