@@ -106,6 +106,16 @@ export async function startFaultLab(pki: LabPki, gmail: { healthy: string[]; sta
   await raw('garbage', rawGreeting('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n'));
   await raw('httpProxy', rawGreeting('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp-proxy"\r\nConnection: close\r\n\r\n'));
   await gmailLike('stripped', false, leaf, { hideSTARTTLS: true });
+  // Gmail's clear-text EHLO, word for word: STARTTLS and no AUTH (smtp-server always lists AUTH).
+  await raw(
+    'gmailCleartext',
+    scripted(`220 smtp.gmail.com ESMTP ${GSMTP}`, {
+      EHLO: '250-smtp.gmail.com at your service, [127.0.0.1]\n250-SIZE 35882577\n250-8BITMIME\n250-STARTTLS\n250-ENHANCEDSTATUSCODES\n250-PIPELINING\n250-CHUNKING\n250 SMTPUTF8',
+      MAIL: `530 5.7.0 Must issue a STARTTLS command first. ${GSMTP}`,
+      NOOP: '250 2.0.0 OK',
+      QUIT: '221 2.0.0 closing connection',
+    }),
+  );
 
   // Per-address flakiness: 127.0.0.5 passes every other connection on to a healthy server.
   const flakyHost = '127.0.0.5';

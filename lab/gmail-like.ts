@@ -1,6 +1,6 @@
 // A scripted SMTP server that greets and advertises like smtp.gmail.com (its public
-// banner, "at your service, [client-ip]" EHLO line, extension list, AUTH only after TLS),
-// built on nodemailer's smtp-server.
+// banner, "at your service, [client-ip]" EHLO line, extension list; note that smtp-server lists AUTH
+// before TLS too, unlike Gmail: the fault lab's gmailCleartext has Gmail's clear-text EHLO), built on nodemailer's smtp-server.
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { LabPki } from './ca.js';
 

@@ -59,6 +59,7 @@ export const SCENARIOS: Scenario[] = [
   { group: 'tls', name: 'unknown CA', args: (l) => gmailVia(l.dns.spec, l.gmail.implicitPort, 'implicit'), expect: { class: 'tls', hint: 'tls-untrusted', evidence: /UNABLE_TO_VERIFY_LEAF_SIGNATURE.*smtp-probe Lab Root CA/ } },
   { group: 'tls', name: 'server speaks only TLS 1.0/1.1', args: (l) => at(l, 'tls11Only', 'implicit'), expect: { class: 'tls', hint: 'tls-protocol-version', evidence: /protocol|version/i } },
   { group: 'tls', name: 'no shared cipher', args: (l) => at(l, 'noSharedCipher', 'implicit'), expect: { class: 'tls', hint: 'tls-handshake-failure', evidence: /handshake failure/i } },
+  { group: 'tls', name: 'TLS off in the bot (--mode plain) where the server wants STARTTLS before AUTH', args: (l) => at(l, 'gmailCleartext', 'plain'), expect: { class: 'tls', hint: 'tls-plain-starttls-required', evidence: /S: 250-STARTTLS \(EHLO in clear text: STARTTLS offered, no AUTH before it\)/ } },
   { group: 'tls', name: 'implicit TLS spoken to a plaintext (STARTTLS) port', args: (l) => ['--host', '127.0.0.1', '--port', `${l.postfix.starttlsPort}:implicit`], expect: { class: 'tls', hint: 'tls-implicit-on-plaintext-port', evidence: /wrong version number|packet length/i } },
   {
     group: 'tls',

@@ -36,9 +36,11 @@ function fromRule(rule: ReplyRule, evidence: string): Classification {
   return { class: rule.class, hint_id: rule.id, summary: rule.summary, evidence: evidence.slice(0, 500), next_step: rule.next_step };
 }
 
-function make(id: HintId, evidence: string): Classification {
+/** A hint's text for this attempt: `{port}` stands for the port probed, so a hint never names another. */
+function make(id: HintId, evidence: string, port?: number): Classification {
   const h = hint(id);
-  return { class: h.class, hint_id: h.id, summary: h.summary, evidence: evidence.slice(0, 500), next_step: h.next_step };
+  const fill = (t: string) => (port === undefined ? t : t.replaceAll('{port}', String(port)));
+  return { class: h.class, hint_id: h.id, summary: fill(h.summary), evidence: evidence.slice(0, 500), next_step: fill(h.next_step) };
 }
 
 export function classifyDns(d: DnsResolution): Classification {
@@ -102,7 +104,7 @@ export function classifyAttempt(f: AttemptFacts): Classification {
     const noBanner = !s.banner || s.banner.code === null;
     if (kind === 'timeout' && noBanner) {
       if (f.mode !== 'implicit' && (f.speaksTls || f.port === 465)) {
-        return make('tls-starttls-on-implicit-port', `${f.where}: ${s.error!.message}${f.speaksTls ? '; the port answered a TLS ClientHello' : ''}`);
+        return make('tls-starttls-on-implicit-port', `${f.where}: ${s.error!.message}${f.speaksTls ? '; the port answered a TLS ClientHello' : ''}`, f.port);
       }
       return make('connect-no-banner', `${f.where}: ${s.error!.message}`);
     }
@@ -112,10 +114,27 @@ export function classifyAttempt(f: AttemptFacts): Classification {
     return make('unknown', `${f.where}: ${s.error?.message ?? 'failed'}${s.last_line ? `; last line: ${s.last_line}` : ''}`);
   }
 
+  if (f.mode === 'plain') return classifyPlain(f);
   const last = lastLine(s.quit) ?? lastLine(s.noop) ?? lastLine(s.data_end) ?? '';
   const tlsNote = f.tls ? `${f.tls.protocol} ${f.tls.cipher}, certificate verified for ${f.verifyName}; ` : '';
   const authNote = s.auth?.code === 235 ? `AUTH ${s.auth_mechanism} ${s.auth.code}, MAIL FROM ${s.mail?.code}${s.data_end ? `, message ${s.data_end.code}` : ''}; ` : '';
   return make(s.auth?.code === 235 ? 'ok-auth' : 'ok', `${f.where}: ${tlsNote}${authNote}${s.noop ? `NOOP ${s.noop.code}, ` : ''}S: ${last}`);
+}
+
+/**
+ * A dialogue in clear text that went well says nothing about TLS: what a bot with SSL/TLS
+ * off meets is whether the server lets it log in before TLS. A server that offers STARTTLS
+ * and no AUTH in clear text (Gmail on 587) will refuse that bot.
+ */
+function classifyPlain(f: AttemptFacts): Classification {
+  const lines = f.smtp.ehlo?.lines ?? [];
+  const ext = (name: string) => lines.find((l) => new RegExp(`^\\d{3}[ -]${name}(?:[ =]|$)`, 'i').test(l));
+  const starttls = ext('STARTTLS');
+  const last = lastLine(f.smtp.quit) ?? lastLine(f.smtp.noop) ?? '';
+  // With --send-test the server may have taken MAIL in clear text: then a bot without TLS can send.
+  const mailTaken = f.smtp.mail?.code === 250;
+  if (starttls && !ext('AUTH') && !mailTaken) return make('tls-plain-starttls-required', `${f.where}: S: ${starttls} (EHLO in clear text: STARTTLS offered, no AUTH before it)`, f.port);
+  return make('ok-plain', `${f.where}: no TLS (--mode plain); ${ext('AUTH') ? `S: ${ext('AUTH')}; ` : ''}S: ${last}`, f.port);
 }
 
 function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof SmtpResult, ReplyStage, string]): Classification {

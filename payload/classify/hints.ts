@@ -22,6 +22,18 @@ export const HINTS = [
     summary: 'the full path works including authentication: TLS with a trusted certificate, AUTH accepted, MAIL FROM accepted (and the test message, when one was sent)',
     next_step: 'The network path and the credentials work from this machine. If the bot still fails, compare its server, port, TLS mode, user name and sender address with these.',
   },
+  {
+    id: 'ok-plain',
+    class: 'ok',
+    summary: 'the path works in clear text: connection and the SMTP dialogue up to the point where a bot would authenticate; no TLS was tried (--mode plain) and the server does not ask for it before AUTH',
+    next_step: 'A bot with SSL/TLS off gets this far. Its password would cross the network unencrypted: prefer STARTTLS (587) or implicit TLS (465) if the server offers them.',
+  },
+  {
+    id: 'tls-plain-starttls-required',
+    class: 'tls',
+    summary: 'in clear text the server offers STARTTLS and no AUTH: a bot with SSL/TLS off cannot log in here (Gmail then answers "530 5.7.0 Must issue a STARTTLS command first")',
+    next_step: 'Turn on STARTTLS ("TLS", "SSL off, TLS on") in the bot for port {port}, or use implicit TLS on the provider\'s SSL port (465 for Gmail).',
+  },
   // ---- dns ----
   {
     id: 'dns-nxdomain',
@@ -161,7 +173,7 @@ export const HINTS = [
     id: 'tls-starttls-on-implicit-port',
     class: 'tls',
     summary: 'the port expects TLS from the first byte, but the client waited for a plaintext greeting (mode mismatch)',
-    next_step: 'Port 465 needs implicit TLS ("SSL on"): change the bot\'s security mode for this port, or use 587 with STARTTLS.',
+    next_step: 'Port {port} needs implicit TLS ("SSL on") from the first byte: change the bot\'s security mode for this port, or use a STARTTLS port (587) instead.',
   },
   {
     id: 'tls-starttls-refused',

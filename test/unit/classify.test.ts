@@ -100,6 +100,35 @@ describe('verdict', () => {
   });
 });
 
+describe('plain mode tells the truth', () => {
+  const gmailEhlo = reply(['250-smtp.gmail.com at your service', '250-SIZE 35882577', '250-8BITMIME', '250-STARTTLS', '250 SMTPUTF8']);
+  const quit = reply(['221 2.0.0 closing connection']);
+
+  it('a server that offers STARTTLS and no AUTH in clear text (Gmail on 587) refuses a bot with TLS off: tls, on the EHLO line', () => {
+    const smtp = { ...emptySmtp(), banner: reply(['220 smtp.gmail.com ESMTP']), ehlo: gmailEhlo, quit };
+    const c = classifyAttempt(facts({ mode: 'plain', smtp }));
+    expect(c).toMatchObject({ class: 'tls', hint_id: 'tls-plain-starttls-required' });
+    expect(c.evidence).toContain('S: 250-STARTTLS');
+    expect(c.next_step).toContain('port 587');
+  });
+
+  it('a clear-text dialogue that offers AUTH is ok, and says no TLS ran', () => {
+    const smtp = { ...emptySmtp(), banner: reply(['220 relay.example ESMTP']), ehlo: reply(['250-relay.example', '250-AUTH PLAIN LOGIN', '250 STARTTLS']), quit };
+    const c = classifyAttempt(facts({ mode: 'plain', smtp, host: 'relay.example' }));
+    expect(c).toMatchObject({ class: 'ok', hint_id: 'ok-plain' });
+    expect(c.summary).not.toMatch(/TLS with a trusted certificate/);
+    expect(c.evidence).toContain('no TLS');
+  });
+
+  it('names the port probed in a mode-mismatch hint, not 465', () => {
+    const smtp = { ...emptySmtp(), error: { kind: 'timeout', code: null, message: 'no banner in 10s' } };
+    const c = classifyAttempt(facts({ port: 10465, where: '192.0.2.10:10465', mode: 'starttls', failedStage: 'smtp', smtp, speaksTls: true }));
+    expect(c.hint_id).toBe('tls-starttls-on-implicit-port');
+    expect(c.next_step).toContain('Port 10465');
+    expect(c.next_step).not.toMatch(/\b465\b/);
+  });
+});
+
 describe('hint table', () => {
   it('has unique ids, a known class and a next step for every hint, and covers every class', () => {
     const ids = HINTS.map((h) => h.id);
