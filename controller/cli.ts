@@ -9,7 +9,8 @@ import { SmtpProbeError, errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
 import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
-import { FLEET_EXIT } from './exit-codes.js';
+import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
+import { VERSION } from '../payload/version.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -41,6 +42,8 @@ function runOptions(cmd: Command): Command {
 function globalOptions(program: Command): Command {
   return program
     .description('Sweep a fleet of bot runners with smtp-probe over SSH/WinRM through a BullMQ queue, and report on the whole fleet.')
+    .version(VERSION, '-V, --version')
+    .addHelpText('after', `\n${fleetExitCodesHelp()}`)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `smtp-fleet: ${s}` : s) })
     .option('--redis <url>', 'Redis URL, redis://[user@]host:port or rediss:// for TLS (default $REDIS_URL or redis://127.0.0.1:6379); never with a password')

@@ -2,6 +2,8 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLASSES, EXIT_CODES } from '../payload/classify/classes.js';
+import { EXIT_INTERNAL, EXIT_USAGE } from '../payload/util/errors.js';
 import { VERSION } from '../payload/version.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
@@ -11,6 +13,16 @@ describe('smtp-probe command line', () => {
     expect(VERSION).toBe(pkg.version);
     const r = await runCli(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('lists every exit code in --help, from the constants', async () => {
+    for (const args of [['--help'], ['probe', '--help']]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      for (const c of CLASSES) expect(r.stdout).toContain(`${EXIT_CODES[c]} ${c}`);
+      expect(r.stdout).toContain(`${EXIT_USAGE} bad usage`);
+      expect(r.stdout).toContain(`${EXIT_INTERNAL} internal error`);
+    }
   });
 
   it('prints the JSON Schema of probe_summary.json', async () => {

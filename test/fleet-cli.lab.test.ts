@@ -1,9 +1,10 @@
 // smtp-fleet's answers to bad input: one line on stderr, a documented exit code, no stack
 // trace, and nothing started. No runner or Redis is needed to get these right.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { FLEET_EXIT } from '../controller/exit-codes.js';
+import { ROOT, tempDir } from './helpers.js';
 import { fleet, fleetEnv } from './fleet/harness.js';
 
 const INVENTORY = `version: 1
@@ -20,6 +21,20 @@ function setup(text = INVENTORY) {
   // Redis is pointed at a closed port: none of these may get as far as needing it.
   return fleetEnv(dir, inv, 'redis://127.0.0.1:1');
 }
+
+describe('smtp-fleet --version and --help', () => {
+  it('prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await fleet(setup(), ['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('lists every exit code in --help, from FLEET_EXIT', async () => {
+    const r = await fleet(setup(), ['--help']);
+    expect(r.code).toBe(0);
+    for (const code of Object.values(FLEET_EXIT)) expect(r.stdout).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
+    expect(r.stdout).toMatch(/^ {2}5 {2}Redis unreachable$/m);
+  });
+});
 
 describe('smtp-fleet bad input', () => {
   it.each([
