@@ -154,6 +154,8 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `smtp-fleet sweeps | head -1`: a reader that goes away is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? FLEET_EXIT.ok : FLEET_EXIT.internal));
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
