@@ -25,6 +25,15 @@ describe('smtp-probe command line', () => {
     }
   });
 
+  it('sends no escape sequence to a pipe or a dumb terminal, whatever TERM and NO_COLOR say', async () => {
+    for (const env of [{ TERM: 'dumb' }, { TERM: 'xterm-256color' }, { TERM: 'xterm-256color', FORCE_COLOR: '1' }]) {
+      const r = await runCli(['probe', '--host', '127.0.0.1', '--port', '1', '--timeout', '2s', '--out', tempDir()], env);
+      expect(r.code).toBe(11);
+      expect(r.stdout).toMatch(/^verdict: {4}connect - /);
+      expect(r.stdout + r.stderr).not.toContain('\x1b');
+    }
+  });
+
   it('prints the JSON Schema of probe_summary.json', async () => {
     const r = await runCli(['schema']);
     expect(r.code).toBe(0);
