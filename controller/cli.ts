@@ -87,9 +87,9 @@ function workerCommands(program: Command, g: G, run: Run): void {
 
 /** The nightly report: recurring sweeps. */
 function scheduleCommands(program: Command, g: G, run: Run): void {
-  selectionOptions(program.command('schedule').description('register (or update) a recurring sweep: the nightly fleet report'))
+  selectionOptions(program.command('schedule').description('register (or update) a recurring sweep: the nightly fleet report; prints when the first sweep comes (never at once)'))
     .addOption(new Option('--cron <pattern>', 'cron pattern, e.g. "0 2 * * *"').conflicts('every'))
-    .addOption(new Option('--every <duration>', 'fixed interval instead of cron (e.g. 6h)').conflicts('cron'))
+    .addOption(new Option('--every <duration>', 'fixed interval instead of cron (e.g. 6h); the first sweep comes one interval from now, not at once').conflicts('cron'))
     .option('--tz <zone>', 'time zone of the cron pattern (default UTC)')
     .option('--name <name>', 'schedule name', 'nightly')
     .option('--auth-test', 'scheduled sweeps also log in (within the fleet-wide budget)')

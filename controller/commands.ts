@@ -339,8 +339,11 @@ export async function scheduleCommand(g: Globals, f: ScheduleFlags): Promise<num
   const everyMs = f.every ? ms(f.every, '--every', 0, 366 * 86_400_000) : undefined;
   if (f.cron) checkCron(f.cron, f.tz);
   const jobKey = jobKeyOf(g);
-  await withRedis(g, (redis) => upsertSchedule(redis, g.prefix, jobKey, { name: f.name, cron: f.cron, everyMs, tz: f.tz }, data));
-  process.stdout.write(`schedule ${f.name}: ${f.cron ?? `every ${f.every}`} (inventory ${inventory})\n`);
+  const next = await withRedis(g, async (redis) => {
+    await upsertSchedule(redis, g.prefix, jobKey, { name: f.name, cron: f.cron, everyMs, tz: f.tz }, data);
+    return (await listSchedules(redis, g.prefix)).find((x) => x.name === f.name)?.next ?? null;
+  });
+  process.stdout.write(`schedule ${f.name}: ${f.cron ?? `every ${f.every}`}, first sweep ${next ?? 'not scheduled'} (inventory ${inventory})\n`);
   return FLEET_EXIT.ok;
 }
 
