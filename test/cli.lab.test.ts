@@ -34,6 +34,21 @@ describe('smtp-probe command line', () => {
     }
   });
 
+  it('a DNS failure says "no address to connect to" once, with no 0/0 and no empty table', async () => {
+    const out = tempDir();
+    const r = await runCli(['probe', '--host', 'nothing.invalid', '--timeout', 'dns=3s', '--out', out], { TERM: 'dumb' });
+    expect(r.code).toBe(10);
+    expect(r.stdout).toMatch(/^success: {4}no address to connect to$/m);
+    expect(r.stdout).not.toMatch(/0\/0/);
+    const run = readdirSync(out).find((n) => n.startsWith('smtp-probe-'))!;
+    const report = readFileSync(join(out, run, 'report.md'), 'utf8');
+    expect(report.match(/no address to connect to/g)).toHaveLength(1);
+    expect(report).not.toMatch(/0\/0|dns 0|## Connections|## Sweep/);
+    // Every table left has a row under its header.
+    const lines = report.split('\n');
+    for (const [i, l] of lines.entries()) if (/^\|---/.test(l)) expect(lines[i + 1], report).toMatch(/^\| /);
+  });
+
   it('prints the JSON Schema of probe_summary.json', async () => {
     const r = await runCli(['schema']);
     expect(r.code).toBe(0);

@@ -2,7 +2,7 @@
 import { copyFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { envSnapshot } from '../collect/env.js';
-import { renderReport } from '../report/markdown.js';
+import { NO_ADDRESS, renderReport } from '../report/markdown.js';
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
 import { tlsText } from '../report/tls-text.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, SUMMARY_SCHEMA_VERSION, type Attempt, type DnsResolution, type EnvSnapshot, type ProbeSummary } from '../schema/summary.js';
@@ -117,7 +117,7 @@ function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): stri
     `evidence:   ${v.evidence}`,
     `next step:  ${v.next_step}`,
     ...(s.comparison ? [`paths:      ${s.comparison.text}`] : s.settings.proxy?.proxy ? [`proxy:      ${s.settings.proxy.proxy}${s.settings.proxy.resolved_by === 'proxy' ? ' (the proxy resolves the host name)' : ''}`] : s.settings.proxy?.mode === 'auto' ? ['proxy:      auto: no proxy configured on this machine; direct path only'] : []),
-    `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}`,
+    s.attempts.length ? `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}` : `success:    ${NO_ADDRESS}`,
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
     ...extraLines,
     `report:     ${shown}/report.md`,
