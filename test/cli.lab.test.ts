@@ -44,6 +44,7 @@ describe('smtp-probe command line', () => {
     const report = readFileSync(join(out, run, 'report.md'), 'utf8');
     expect(report.match(/no address to connect to/g)).toHaveLength(1);
     expect(report).not.toMatch(/0\/0|dns 0|## Connections|## Sweep/);
+    expect(report).not.toContain('\n\n\n');
     // Every table left has a row under its header.
     const lines = report.split('\n');
     for (const [i, l] of lines.entries()) if (/^\|---/.test(l)) expect(lines[i + 1], report).toMatch(/^\| /);

@@ -129,12 +129,13 @@ function sweepSection(s: ProbeSummary): string[] {
   if (timings.length) {
     L.push('| stage | n | min | median | p90 | max |', '|---|---|---|---|---|---|');
     for (const [stage, d] of timings) L.push(`| ${stage} | ${d!.n} | ${formatMs(d!.min)} | ${formatMs(d!.median)} | ${formatMs(d!.p90)} | ${formatMs(d!.max)} |`);
+    L.push('');
   }
   return L;
 }
 
 function filesSection(s: ProbeSummary): string[] {
-  return ['', '## Files', '', s.files.map((f) => `\`${f}\``).join(', '), ''];
+  return ['## Files', '', s.files.map((f) => `\`${f}\``).join(', '), ''];
 }
 
 /** The proxy section: what was used or discovered, and with --proxy auto both paths side by side. */
