@@ -9,7 +9,8 @@ import { SmtpProbeError, errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
 import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
-import { FLEET_EXIT } from './exit-codes.js';
+import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
+import { VERSION } from '../payload/version.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -41,6 +42,8 @@ function runOptions(cmd: Command): Command {
 function globalOptions(program: Command): Command {
   return program
     .description('Sweep a fleet of bot runners with smtp-probe over SSH/WinRM through a BullMQ queue, and report on the whole fleet.')
+    .version(VERSION, '-V, --version')
+    .addHelpText('after', `\n${fleetExitCodesHelp()}`)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `smtp-fleet: ${s}` : s) })
     .option('--redis <url>', 'Redis URL, redis://[user@]host:port or rediss:// for TLS (default $REDIS_URL or redis://127.0.0.1:6379); never with a password')
@@ -84,9 +87,9 @@ function workerCommands(program: Command, g: G, run: Run): void {
 
 /** The nightly report: recurring sweeps. */
 function scheduleCommands(program: Command, g: G, run: Run): void {
-  selectionOptions(program.command('schedule').description('register (or update) a recurring sweep: the nightly fleet report'))
+  selectionOptions(program.command('schedule').description('register (or update) a recurring sweep: the nightly fleet report; prints when the first sweep comes (never at once)'))
     .addOption(new Option('--cron <pattern>', 'cron pattern, e.g. "0 2 * * *"').conflicts('every'))
-    .addOption(new Option('--every <duration>', 'fixed interval instead of cron (e.g. 6h)').conflicts('cron'))
+    .addOption(new Option('--every <duration>', 'fixed interval instead of cron (e.g. 6h); the first sweep comes one interval from now, not at once').conflicts('cron'))
     .option('--tz <zone>', 'time zone of the cron pattern (default UTC)')
     .option('--name <name>', 'schedule name', 'nightly')
     .option('--auth-test', 'scheduled sweeps also log in (within the fleet-wide budget)')
@@ -151,6 +154,8 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `smtp-fleet sweeps | head -1`: a reader that goes away is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? FLEET_EXIT.ok : FLEET_EXIT.internal));
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -20,6 +20,8 @@ import { aggregateSweep } from '../store/report.js';
 import { Store } from '../store/store.js';
 import { createSweep, jobsFor, selectFrom } from './sweeps.js';
 import { FLEET_EXIT } from './exit-codes.js';
+import { outcomeLines } from './outcome.js';
+import { terminalStyle } from '../payload/util/terminal.js';
 import type { FleetSummary, SweepMeta } from '../store/fleet-schema.js';
 import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
@@ -113,9 +115,9 @@ function loadManifest(dir: string): Manifest {
   return parsed.data;
 }
 
-/** Live progress on a TTY: hosts done, failing, unreachable. Silent otherwise. */
+/** Live progress on a TTY that takes cursor control: hosts done, failing, unreachable. Silent otherwise (TERM=dumb too). */
 function progressPrinter(store: Store, sweepId: string, total: number) {
-  const tty = process.stderr.isTTY === true;
+  const tty = terminalStyle(process.stderr.isTTY, process.env).cursor;
   let last = '';
   let readAt = 0;
   return {
@@ -144,19 +146,7 @@ function exitCodeOf(s: FleetSummary): number {
 
 function printOutcome(s: FleetSummary, reportPath: string, json: boolean | undefined): number {
   if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
-  else {
-    const c = s.counts;
-    const rate = s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 100)}%`;
-    process.stdout.write(
-      [
-        `sweep:       ${s.sweep.id} (${s.sweep.kind})`,
-        `hosts:       ${c.selected} selected, ${c.ok} ok, ${c.smtpFailing} with SMTP failures, ${c.unreachable} unreachable, ${c.failed + c.rejected} other runner problems, ${c.pending} pending`,
-        `success:     ${rate} of probed hosts`,
-        `report:      ${reportPath}`,
-        '',
-      ].join('\n'),
-    );
-  }
+  else process.stdout.write(outcomeLines(s, reportPath, terminalStyle(process.stdout.isTTY, process.env)));
   return exitCodeOf(s);
 }
 
@@ -349,8 +339,11 @@ export async function scheduleCommand(g: Globals, f: ScheduleFlags): Promise<num
   const everyMs = f.every ? ms(f.every, '--every', 0, 366 * 86_400_000) : undefined;
   if (f.cron) checkCron(f.cron, f.tz);
   const jobKey = jobKeyOf(g);
-  await withRedis(g, (redis) => upsertSchedule(redis, g.prefix, jobKey, { name: f.name, cron: f.cron, everyMs, tz: f.tz }, data));
-  process.stdout.write(`schedule ${f.name}: ${f.cron ?? `every ${f.every}`} (inventory ${inventory})\n`);
+  const next = await withRedis(g, async (redis) => {
+    await upsertSchedule(redis, g.prefix, jobKey, { name: f.name, cron: f.cron, everyMs, tz: f.tz }, data);
+    return (await listSchedules(redis, g.prefix)).find((x) => x.name === f.name)?.next ?? null;
+  });
+  process.stdout.write(`schedule ${f.name}: ${f.cron ?? `every ${f.every}`}, first sweep ${next ?? 'not scheduled'} (inventory ${inventory})\n`);
   return FLEET_EXIT.ok;
 }
 

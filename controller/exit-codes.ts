@@ -1,2 +1,18 @@
 /** smtp-fleet's exit codes; README.md documents them. */
 export const FLEET_EXIT = { ok: 0, internal: 1, usage: 2, smtpFailures: 3, runnerProblems: 4, redis: 5 } as const;
+
+const MEANING: Record<keyof typeof FLEET_EXIT, string> = {
+  ok: 'every selected runner probed and ok',
+  smtpFailures: 'every runner probed, some with SMTP failures',
+  runnerProblems: 'some runners not reached or without a usable result',
+  usage: 'bad usage, inventory or store',
+  redis: 'Redis unreachable',
+  internal: 'internal error',
+};
+
+/** The exit codes for --help, made from FLEET_EXIT itself. */
+export function fleetExitCodesHelp(): string {
+  const keys = Object.keys(FLEET_EXIT) as Array<keyof typeof FLEET_EXIT>;
+  const rows = keys.sort((a, b) => FLEET_EXIT[a] - FLEET_EXIT[b]).map((k) => `  ${FLEET_EXIT[k]}  ${MEANING[k]}`);
+  return `Exit codes:\n${rows.join('\n')}`;
+}

@@ -10,11 +10,13 @@ import { errorCode } from '../payload/util/errors.js';
 import {
   INVENTORY_VERSION,
   InventoryFileSchema,
+  PROBE_FLAG_NAMES,
   ResolvedHostSchema,
   SECRET_KEYS,
   type DefaultsInput,
   type HostInput,
   type InventoryFile,
+  type ProbeFlags,
   type ResolvedAuth,
   type ResolvedHost,
 } from './schema.js';
@@ -140,6 +142,13 @@ export function probeArgsFor(host: ResolvedHost, opts: { authTest?: boolean } = 
 
 // ---- merging ----
 
+/** The probe flags of one probe block: those under `flags:` and those written directly under `probe:` (these win). */
+function probeFlags(probe: HostInput['probe']): ProbeFlags {
+  if (!probe) return {};
+  const direct = Object.fromEntries(PROBE_FLAG_NAMES.filter((k) => probe[k] !== undefined).map((k) => [k, probe[k]]));
+  return { ...probe.flags, ...direct } as ProbeFlags;
+}
+
 function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHost | Issue {
   const h = inv.hosts[i]!;
   const d: DefaultsInput = inv.defaults ?? {};
@@ -167,7 +176,9 @@ function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHo
   const ssh = { ...d.ssh, ...h.ssh };
   const winrm = { ...d.winrm, ...h.winrm };
   const https = winrm.https ?? true;
-  const port = h.port ?? (transport === 'ssh' ? ssh.port : winrm.port) ?? (transport === 'ssh' ? 22 : https ? 5986 : 5985);
+  // The most specific wins: the host's port, its ssh/winrm port, then the same two from defaults.
+  const own = (s: { ssh?: { port?: number }; winrm?: { port?: number } }) => (transport === 'ssh' ? s.ssh?.port : s.winrm?.port);
+  const port = h.port ?? own(h) ?? d.port ?? own(d) ?? (transport === 'ssh' ? 22 : https ? 5986 : 5985);
   const probe = { ...d.probe, ...h.probe };
   const aa = { ...d.probe?.aa, ...h.probe?.aa };
 
@@ -193,7 +204,7 @@ function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHo
       mode: probe.mode ?? 'auto',
       resolver: probe.resolver ?? null,
       timeout: probe.timeout ?? [],
-      flags: { ...d.probe?.flags, ...h.probe?.flags },
+      flags: { ...probeFlags(d.probe), ...probeFlags(h.probe) },
       smtpAuth: probe.smtpAuth ?? null,
       aa: { activity: aa.activity ?? null, runId: aa.runId ?? null, host: aa.host ?? null },
     },
@@ -264,7 +275,7 @@ function findSecret(value: unknown, path: PropertyKey[]): Issue | null {
 
 function fromZod(issue: z.core.$ZodIssue): Issue {
   if (issue.code === 'unrecognized_keys') {
-    const custom = issue.message.startsWith('probe flag');
+    const custom = issue.message.startsWith('probe flag') || issue.message.startsWith('probe setting');
     return { path: [...issue.path, issue.keys[0]!], message: custom ? issue.message : `unknown field "${issue.keys[0]}"` };
   }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return { path: issue.path, message: 'is required' };

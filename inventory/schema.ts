@@ -77,24 +77,22 @@ const WinrmInput = z.strictObject({
 /** Probe flags a host may add beyond the named settings; anything else (--out, --password...) is refused. */
 export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech'] as const;
 const Count = (max: number) => z.number().int().min(1).max(max);
-export const ProbeFlagsSchema = z.strictObject(
-  {
-    attempts: Count(100).optional(),
-    concurrency: Count(64).optional(),
-    family: z.enum(['4', '6', 'any']).optional(),
-    sni: z.string().superRefine(accepts((v: string) => parseHost(v, 'sni'))).optional(),
-    'ehlo-name': z.string().superRefine(accepts((v: string) => parseHost(v, 'ehlo-name'))).optional(),
-    dns: z.array(z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'dns')))).optional(),
-    'hosts-file': PathSchema.optional(),
-    ca: z.array(PathSchema).optional(),
-    'auth-max': Count(10).optional(),
-    'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional(),
-  },
-  {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys' ? `probe flag ${iss.keys.map((k) => `--${k}`).join(', ')} is not allowed here (allowed: ${PROBE_FLAG_NAMES.join(', ')})` : undefined,
-  },
-);
+const ProbeFlagFields = {
+  attempts: Count(100).optional(),
+  concurrency: Count(64).optional(),
+  family: z.enum(['4', '6', 'any']).optional(),
+  sni: z.string().superRefine(accepts((v: string) => parseHost(v, 'sni'))).optional(),
+  'ehlo-name': z.string().superRefine(accepts((v: string) => parseHost(v, 'ehlo-name'))).optional(),
+  dns: z.array(z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'dns')))).optional(),
+  'hosts-file': PathSchema.optional(),
+  ca: z.array(PathSchema).optional(),
+  'auth-max': Count(10).optional(),
+  'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional(),
+};
+export const ProbeFlagsSchema = z.strictObject(ProbeFlagFields, {
+  error: (iss) =>
+    iss.code === 'unrecognized_keys' ? `probe flag ${iss.keys.map((k) => `--${k}`).join(', ')} is not allowed here (allowed: ${PROBE_FLAG_NAMES.join(', ')})` : undefined,
+});
 export type ProbeFlags = z.infer<typeof ProbeFlagsSchema>;
 
 // YAML users write `587`; the payload takes strings like `465:implicit`.
@@ -107,6 +105,8 @@ export const AaContextSchema = z.strictObject({
   host: z.string().max(253).optional(),
 });
 
+/** The named probe settings; the probe flags may sit directly under `probe:` too (or under `probe.flags`). */
+export const PROBE_SETTING_NAMES = ['server', 'ports', 'mode', 'resolver', 'timeout', 'flags', 'smtpAuth', 'aa', ...PROBE_FLAG_NAMES] as const;
 const ProbeInput = z.strictObject({
   server: z.string().superRefine(accepts((v: string) => parseHost(v, 'server'))).optional(),
   ports: z.array(PortSpecInput).min(1).optional(),
@@ -117,6 +117,10 @@ const ProbeInput = z.strictObject({
   /** The mail account for --auth-test sweeps; the password is read on the runner from the named variable. */
   smtpAuth: z.strictObject({ user: z.string().min(1).max(320), passwordEnv: EnvNameSchema }).optional(),
   aa: AaContextSchema.optional(),
+  ...ProbeFlagFields,
+}, {
+  error: (iss) =>
+    iss.code === 'unrecognized_keys' ? `probe setting ${iss.keys.join(', ')} is not allowed here (allowed: ${PROBE_SETTING_NAMES.join(', ')})` : undefined,
 });
 
 /** Every setting a host may carry; defaults take the same ones. */

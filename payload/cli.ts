@@ -2,6 +2,7 @@
 // smtp-probe: the payload's command line. Kept light at start-up: each command loads
 // its own modules only when it runs, so `--version` stays fast on a cold runner.
 import { Command, CommanderError, Option } from 'commander';
+import { exitCodesHelp } from './classify/classes.js';
 import { DEFAULT_NTP } from './diagnose/defaults.js';
 import { expandArgsB64 } from './util/args-b64.js';
 import { EXIT_INTERNAL, EXIT_USAGE, SmtpProbeError, UsageError, errorMessage } from './util/errors.js';
@@ -10,7 +11,7 @@ import { VERSION } from './version.js';
 // Repeatable flags start undefined (not []) so --help shows no meaningless default.
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-const EXIT_CODES_HELP = 'Exit codes: 0 ok, 2 bad usage, 10 dns, 11 connect, 12 tls, 13 auth, 14 smtp-policy, 15 rate-limit, 16 proxy, 17 unknown, 1 internal error.';
+const EXIT_CODES_HELP = exitCodesHelp();
 
 const DIAGNOSE_HELP = `Automation Anywhere use:
   Pre-flight (before enabling a bot; keep the ZIP with the run artifacts):
@@ -68,6 +69,7 @@ function buildProgram(): Command {
   const program = new Command('smtp-probe')
     .description('Reproduce and explain SMTP sending failures (Gmail and others) from the machine where a bot runs.')
     .version(VERSION, '-V, --version')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`smtp-probe: ${str.replace(/^error: /, 'error: ')}`) });
 

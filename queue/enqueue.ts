@@ -102,7 +102,10 @@ export interface ScheduleSpec {
 export async function upsertSchedule(redis: Redis, prefix: string, jobKey: Buffer, spec: ScheduleSpec, data: ScheduledSweepJob): Promise<void> {
   const queue = new Queue(QUEUES.control, { connection: redis, prefix });
   try {
-    const repeat = spec.cron ? { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) } : { every: spec.everyMs! };
+    // BullMQ starts an `every` scheduler at once; `startDate` one interval away makes the first
+    // sweep come after one interval, like a cron's. Re-registering an unchanged interval keeps
+    // its slot (BullMQ goes on from the previous run and ignores startDate then).
+    const repeat = spec.cron ? { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) } : { every: spec.everyMs!, startDate: Date.now() + spec.everyMs! };
     const signed = signJob(jobKey, QUEUES.control, schedulerBinding(spec.name), data, Date.now(), null);
     await queue.upsertJobScheduler(spec.name, repeat, { name: `scheduled:${spec.name}`.replace(/:/g, '-'), data: signed, opts: KEEP });
   } finally {

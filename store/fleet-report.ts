@@ -1,7 +1,7 @@
 // fleet_report.md: what an on-call reads after an outage. Most useful first: the counts,
 // what changed, the failures grouped by evidence, runners not reached (apart), then the
-// breakdowns and the per-host table. Everything a runner sent is untrusted text: it is
-// escaped so it cannot add links, HTML or table columns.
+// breakdowns and the per-host table. Everything a runner sent (and every name) is untrusted
+// text: it goes into a code span, so it cannot add links, HTML or, in a table, columns.
 import { formatMs } from '../payload/util/duration.js';
 import type { FleetSummary } from './fleet-schema.js';
 
@@ -11,15 +11,31 @@ function pct(x: number | null): string {
   return x === null ? '-' : `${Math.round(x * 1000) / 10}%`;
 }
 
-/** Untrusted text in markdown: one line, markup characters escaped. */
-function text(s: string | number | null | undefined, max = 200): string {
-  const t = String(s ?? '-').replace(/\s+/g, ' ').trim();
-  const cut = t.length > max ? `${t.slice(0, max - 3)}...` : t;
-  return cut.replace(/[\\`*_{}[\]()<>#|!~]/g, '\\$&');
+/**
+ * Untrusted text as one inline code span: control characters and line breaks become spaces,
+ * the fence is one backtick longer than the longest run inside (padded with a space when the
+ * text starts or ends with a backtick), so nothing inside is markup. In a GFM table a `|`
+ * still splits cells even inside a code span: `inTable` escapes it as `\|`, keeping an odd
+ * number of backslashes before it (the table scanner pairs backslashes left to right).
+ */
+export function code(s: string | number | null | undefined, max = 200, inTable = false): string {
+  if (s === null || s === undefined || s === '') return '-';
+  // eslint-disable-next-line no-control-regex
+  const t = String(s).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+  if (!t) return '-';
+  let body = t.length > max ? `${t.slice(0, max - 3)}...` : t;
+  if (inTable) body = body.replace(/(\\*)\|/g, (_m, bs: string) => `${bs}${bs.length % 2 ? '\\\\' : '\\'}|`);
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
 }
 
+/** A table cell: `code` with pipes escaped. */
+const cell = (s: string | number | null | undefined, max = 200) => code(s, max, true);
+
 function hostList(hosts: string[]): string {
-  const shown = hosts.slice(0, MAX_HOSTS_LISTED).map((h) => text(h)).join(', ');
+  const shown = hosts.slice(0, MAX_HOSTS_LISTED).map((h) => code(h)).join(', ');
   return hosts.length > MAX_HOSTS_LISTED ? `${shown}, ... (${hosts.length - MAX_HOSTS_LISTED} more)` : shown;
 }
 
@@ -44,17 +60,17 @@ function header(s: FleetSummary): string[] {
   const c = s.counts;
   const sel = s.sweep.selection;
   const selText = [
-    sel.hosts.length ? `hosts ${sel.hosts.join(', ')}` : '',
-    sel.groups.length ? `groups ${sel.groups.join(', ')}` : '',
-    sel.tags.length ? `tags ${sel.tags.join(' + ')}` : '',
+    sel.hosts.length ? `hosts ${sel.hosts.map((x) => code(x)).join(', ')}` : '',
+    sel.groups.length ? `groups ${sel.groups.map((x) => code(x)).join(', ')}` : '',
+    sel.tags.length ? `tags ${sel.tags.map((x) => code(x)).join(' + ')}` : '',
     sel.limit ? `limit ${sel.limit}` : '',
   ].filter(Boolean);
   const t = s.timingsMs;
   return [
-    `# Fleet report: sweep ${text(s.sweep.id)}`,
+    `# Fleet report: sweep ${s.sweep.id}`,
     '',
     `- Sweep: ${s.sweep.kind}, started ${s.sweep.created}${s.sweep.authTest ? ', with --auth-test' : ''}; report generated ${s.generatedAt}`,
-    `- Selection: ${text(selText.join('; ') || 'all hosts')} (${plural(c.selected, 'host')})`,
+    `- Selection: ${selText.join('; ') || 'all hosts'} (${plural(c.selected, 'host')})`,
     `- SMTP: ${c.ok} of ${plural(c.probed, 'probed runner')} can send (${pct(s.successRate)}); ${plural(c.smtpFailing, 'runner')} failing; attempts ${pct(s.attemptSuccessRate)} ok`,
     `- Runners not reached: ${c.unreachable}; reached without a usable result: ${c.failed + c.rejected}; pending: ${c.pending}`,
     `- Attempt time: ${t ? `p50 ${formatMs(t.p50)}, p90 ${formatMs(t.p90)}, p99 ${formatMs(t.p99)} (min ${formatMs(t.min)}, max ${formatMs(t.max)}, ${t.n} attempts)` : '-'}`,
@@ -72,21 +88,21 @@ function changes(s: FleetSummary): string[] {
   const ch = s.changes;
   if (!ch) return [];
   const lines = [
-    ...ch.newFailures.map((x) => `- New failure: ${text(x.host)} ${x.from} → **${x.to}**`),
-    ...ch.recovered.map((x) => `- Recovered: ${text(x.host)} ${x.from} → ok`),
-    ...ch.changed.map((x) => `- Changed: ${text(x.host)} ${x.from} → ${x.to}`),
+    ...ch.newFailures.map((x) => `- New failure: ${code(x.host)} ${x.from} → **${x.to}**`),
+    ...ch.recovered.map((x) => `- Recovered: ${code(x.host)} ${x.from} → ok`),
+    ...ch.changed.map((x) => `- Changed: ${code(x.host)} ${x.from} → ${x.to}`),
     ...(ch.newHosts.length ? [`- New in this sweep: ${hostList(ch.newHosts)}`] : []),
     ...(ch.missingHosts.length ? [`- Not in this sweep: ${hostList(ch.missingHosts)}`] : []),
   ];
-  return [`## Changes since sweep ${text(ch.previousSweepId)} (${ch.previousCreated})`, '', ...(lines.length ? lines : ['No change.']), ''];
+  return [`## Changes since sweep ${ch.previousSweepId} (${ch.previousCreated})`, '', ...(lines.length ? lines : ['No change.']), ''];
 }
 
 function failureGroups(s: FleetSummary): string[] {
   if (!s.failureGroups.length) return ['## SMTP failures by evidence', '', 'None.', ''];
   const L = ['## SMTP failures by evidence', ''];
   for (const g of s.failureGroups) {
-    L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.outcome}**${g.hintId ? ` (${text(g.hintId)})` : ''}: ${text(g.evidence, 300)}`);
-    if (g.nextStep) L.push(`  - next step: ${text(g.nextStep, 400)}`);
+    L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.outcome}**${g.hintId ? ` (${code(g.hintId)})` : ''}: ${code(g.evidence, 300)}`);
+    if (g.nextStep) L.push(`  - next step: ${code(g.nextStep, 400)}`);
     L.push(`  - ${hostList(g.hosts)}`);
   }
   return [...L, ''];
@@ -95,14 +111,14 @@ function failureGroups(s: FleetSummary): string[] {
 function notReached(s: FleetSummary): string[] {
   const L = ['## Runners not reached', '', 'The probe did not run on these: the transport could not reach the runner. Not SMTP verdicts.', ''];
   if (!s.unreachableGroups.length) return [...L, 'None.', ''];
-  for (const g of s.unreachableGroups) L.push(`- **${plural(g.hosts.length, 'runner')}: ${text(g.code)}**: ${text(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
+  for (const g of s.unreachableGroups) L.push(`- **${plural(g.hosts.length, 'runner')}: ${code(g.code)}**: ${code(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
   return [...L, ''];
 }
 
 function runnerProblems(s: FleetSummary): string[] {
   if (!s.runnerProblems.length) return [];
   const L = ['## Runners reached without a usable result', ''];
-  for (const g of s.runnerProblems) L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.status}${g.code ? `, ${text(g.code)}` : ''}**: ${text(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
+  for (const g of s.runnerProblems) L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.status}${g.code ? `, ${code(g.code)}` : ''}**: ${code(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
   return [...L, ''];
 }
 
@@ -118,7 +134,7 @@ function breakdowns(s: FleetSummary): string[] {
   ] as const) {
     if (!rows.length) continue;
     L.push(`## ${title}`, '', '| name | runners | ok | SMTP failing | not reached | failed/rejected | pending | success |', '|---|---|---|---|---|---|---|---|');
-    for (const b of rows) L.push(`| ${text(b.name)} | ${b.hosts} | ${b.ok} | ${b.smtpFailing} | ${b.unreachable} | ${b.failed + b.rejected} | ${b.pending} | ${pct(b.successRate)} |`);
+    for (const b of rows) L.push(`| ${cell(b.name)} | ${b.hosts} | ${b.ok} | ${b.smtpFailing} | ${b.unreachable} | ${b.failed + b.rejected} | ${b.pending} | ${pct(b.successRate)} |`);
     L.push('');
   }
   return L;
@@ -126,7 +142,7 @@ function breakdowns(s: FleetSummary): string[] {
 
 function runnerTable(s: FleetSummary): string[] {
   const rows = s.hosts.map(
-    (h) => `| ${text(h.name)} | ${text(h.address)} | ${h.os} / ${h.transport} | ${h.outcome} | ${h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-'} | ${formatMs(h.medianMs)} | ${text(h.detail, 160)} |`,
+    (h) => `| ${cell(h.name)} | ${cell(h.address)} | ${h.os} / ${h.transport} | ${h.outcome} | ${h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-'} | ${formatMs(h.medianMs)} | ${cell(h.detail, 160)} |`,
   );
   return ['## Runners', '', '| runner | address | os / transport | outcome | attempts ok | p50 | detail |', '|---|---|---|---|---|---|---|', ...rows, ''];
 }

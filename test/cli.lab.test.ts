@@ -2,6 +2,8 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLASSES, EXIT_CODES } from '../payload/classify/classes.js';
+import { EXIT_INTERNAL, EXIT_USAGE } from '../payload/util/errors.js';
 import { VERSION } from '../payload/version.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
@@ -11,6 +13,41 @@ describe('smtp-probe command line', () => {
     expect(VERSION).toBe(pkg.version);
     const r = await runCli(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('lists every exit code in --help, from the constants', async () => {
+    for (const args of [['--help'], ['probe', '--help']]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      for (const c of CLASSES) expect(r.stdout).toContain(`${EXIT_CODES[c]} ${c}`);
+      expect(r.stdout).toContain(`${EXIT_USAGE} bad usage`);
+      expect(r.stdout).toContain(`${EXIT_INTERNAL} internal error`);
+    }
+  });
+
+  it('sends no escape sequence to a pipe or a dumb terminal, whatever TERM and NO_COLOR say', async () => {
+    for (const env of [{ TERM: 'dumb' }, { TERM: 'xterm-256color' }, { TERM: 'xterm-256color', FORCE_COLOR: '1' }]) {
+      const r = await runCli(['probe', '--host', '127.0.0.1', '--port', '1', '--timeout', '2s', '--out', tempDir()], env);
+      expect(r.code).toBe(11);
+      expect(r.stdout).toMatch(/^verdict: {4}connect - /);
+      expect(r.stdout + r.stderr).not.toContain('\x1b');
+    }
+  });
+
+  it('a DNS failure says "no address to connect to" once, with no 0/0 and no empty table', async () => {
+    const out = tempDir();
+    const r = await runCli(['probe', '--host', 'nothing.invalid', '--timeout', 'dns=3s', '--out', out], { TERM: 'dumb' });
+    expect(r.code).toBe(10);
+    expect(r.stdout).toMatch(/^success: {4}no address to connect to$/m);
+    expect(r.stdout).not.toMatch(/0\/0/);
+    const run = readdirSync(out).find((n) => n.startsWith('smtp-probe-'))!;
+    const report = readFileSync(join(out, run, 'report.md'), 'utf8');
+    expect(report.match(/no address to connect to/g)).toHaveLength(1);
+    expect(report).not.toMatch(/0\/0|dns 0|## Connections|## Sweep/);
+    expect(report).not.toContain('\n\n\n');
+    // Every table left has a row under its header.
+    const lines = report.split('\n');
+    for (const [i, l] of lines.entries()) if (/^\|---/.test(l)) expect(lines[i + 1], report).toMatch(/^\| /);
   });
 
   it('prints the JSON Schema of probe_summary.json', async () => {

@@ -1,10 +1,12 @@
 // smtp-fleet's answers to bad input: one line on stderr, a documented exit code, no stack
 // trace, and nothing started. No runner or Redis is needed to get these right.
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
-import { fleet, fleetEnv } from './fleet/harness.js';
+import { FLEET_EXIT } from '../controller/exit-codes.js';
+import { ROOT, tempDir } from './helpers.js';
+import { FLEET_CLI, fleet, fleetEnv } from './fleet/harness.js';
 
 const INVENTORY = `version: 1
 defaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }
@@ -20,6 +22,33 @@ function setup(text = INVENTORY) {
   // Redis is pointed at a closed port: none of these may get as far as needing it.
   return fleetEnv(dir, inv, 'redis://127.0.0.1:1');
 }
+
+describe('smtp-fleet --version and --help', () => {
+  it('prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await fleet(setup(), ['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('lists every exit code in --help, from FLEET_EXIT', async () => {
+    const r = await fleet(setup(), ['--help']);
+    expect(r.code).toBe(0);
+    for (const code of Object.values(FLEET_EXIT)) expect(r.stdout).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
+    expect(r.stdout).toMatch(/^ {2}5 {2}Redis unreachable$/m);
+  });
+});
+
+describe('smtp-fleet with its stdout closed early (`smtp-fleet sweeps | head -1`)', () => {
+  it.each([['sweeps'], ['--help'], ['--version']])('%s exits quietly, without an EPIPE stack trace', async (cmd) => {
+    const f = setup();
+    const child = spawn(process.execPath, [FLEET_CLI, cmd], { env: { ...process.env, ...f.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
 
 describe('smtp-fleet bad input', () => {
   it.each([

@@ -338,7 +338,7 @@ describe('store: accepting ZIPs', () => {
     expect(s.failureGroups).toEqual([{ outcome: 'connect', hintId: 'connect-refused', evidence: expect.stringContaining('<ip>'), nextStep: expect.stringMatching(/\S/), hosts: ['blocked'] }]);
     const md = renderFleetReport(s);
     expect(md).toContain('climbs out of its folder');
-    expect(md).toMatch(/\| good \| 127\.0\.0\.2 \| linux \/ ssh \| ok \| 1\/1 \|/);
+    expect(md).toMatch(/\| `good` \| `127\.0\.0\.2` \| linux \/ ssh \| ok \| 1\/1 \|/);
   });
 
   it('refuses host and sweep ids that would escape the store', async () => {

@@ -101,7 +101,17 @@ describe('smtp-fleet without Redis (--local)', () => {
     // Each update rewrites the line: carriage return, erase-line (ESC [ K), the counts.
     expect(out).toContain('\r\u001b[Ksweep ');
     expect(out).toMatch(/sweep \S+: [0-3]\/3 done, 0 failing, 0 not reached/);
-    expect(out).toContain('hosts:       3 selected, 3 ok');
+    // Verdicts in colour on a terminal: green ok.
+    expect(out).toContain('hosts:       3 selected, \u001b[32m3 ok\u001b[0m, 0 with SMTP failures');
+    // TERM=dumb: no escape sequence at all; NO_COLOR: the progress line stays, the colour goes.
+    const onTerm = (extra: string) => execFileSync('script', ['-qec', `env ${env} ${extra} ${process.execPath} ${FLEET_CLI} sweep --local --tag good`, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    const dumb = onTerm('TERM=dumb');
+    expect(dumb).toContain('hosts:       3 selected, 3 ok');
+    expect(dumb).not.toContain('\u001b');
+    const noColor = onTerm('NO_COLOR=1');
+    expect(noColor).toContain('\r\u001b[Ksweep ');
+    expect(noColor).toContain('hosts:       3 selected, 3 ok,');
+    expect(noColor).not.toContain('\u001b[32m');
     const piped = await fleet(f, ['sweep', '--local', '--tag', 'good']);
     expect(piped.stderr).toBe('');
   }, 120_000);

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../inventory/load.js';
 import { RedisAuthBudget } from '../queue/auth-budget.js';
-import { enqueueSweep } from '../queue/enqueue.js';
+import { enqueueSweep, listSchedules, removeSchedule, upsertSchedule } from '../queue/enqueue.js';
 import { QUEUES, RetryPolicySchema, SweepOptionsSchema } from '../queue/jobs.js';
 import { jobsFor } from '../controller/sweeps.js';
 import { dropPrefix } from './fleet/harness.js';
@@ -25,6 +25,27 @@ afterAll(async () => {
 });
 
 describe('queue on a real Redis', () => {
+  it('schedule --every: the first sweep comes one interval from now, not at once, and re-registering keeps the slot', async () => {
+    const everyMs = 30 * 60_000;
+    const data = { v: 1 as const, inventory: '/nowhere/inventory.yml', selection: { hosts: [], tags: [], groups: [], limit: null }, options: SweepOptionsSchema.parse({}), retry: RetryPolicySchema.parse({}) };
+    const before = Date.now();
+    await upsertSchedule(redis, prefix, jobKey, { name: 'every-30m', everyMs }, data);
+    const nextOf = async () => Date.parse((await listSchedules(redis, prefix)).find((x) => x.name === 'every-30m')!.next!);
+    const first = await nextOf();
+    expect(first).toBeGreaterThanOrEqual(before + everyMs);
+    expect(first).toBeLessThanOrEqual(Date.now() + everyMs);
+    const control = new Queue(QUEUES.control, { connection: redis, prefix });
+    try {
+      expect(await control.getWaitingCount()).toBe(0);
+    } finally {
+      await control.close();
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    await upsertSchedule(redis, prefix, jobKey, { name: 'every-30m', everyMs }, data);
+    expect(await nextOf()).toBe(first);
+    expect(await removeSchedule(redis, prefix, 'every-30m')).toBe(true);
+  });
+
   it('enqueues a sweep once, however often it is sent', async () => {
     const inv = parseInventory('version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }\nhosts:\n  - { name: a, address: 127.0.0.1 }\n  - { name: b, address: 127.0.0.1 }\n', 'q.yml');
     const jobs = jobsFor('20261122-010203-abcd', inv.hosts, SweepOptionsSchema.parse({}));

@@ -1,3 +1,5 @@
+import { EXIT_INTERNAL, EXIT_USAGE } from '../util/errors.js';
+
 /** The brief's failure taxonomy and the exit code each verdict maps to (documented in README.md). */
 export const CLASSES = ['ok', 'dns', 'connect', 'tls', 'auth', 'smtp-policy', 'rate-limit', 'proxy', 'unknown'] as const;
 export type FailureClass = (typeof CLASSES)[number];
@@ -14,3 +16,9 @@ export const EXIT_CODES: Record<FailureClass, number> = {
   proxy: 16,
   unknown: 17,
 };
+
+/** The exit codes for --help, made from the constants themselves. */
+export function exitCodesHelp(): string {
+  const verdicts = CLASSES.map((c) => `${EXIT_CODES[c]} ${c}`);
+  return `Exit codes: ${[verdicts[0], `${EXIT_USAGE} bad usage`, ...verdicts.slice(1), `${EXIT_INTERNAL} internal error`].join(', ')}.`;
+}

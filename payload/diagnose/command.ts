@@ -33,7 +33,7 @@ export async function diagnoseCommand(flags: DiagnoseFlags, fromCli: FromCli): P
 
   const started = new Date();
   const folder = RunFolder.open(flags.out, runFolderName(started), redactor.file);
-  const progress = new Progress(!flags.quiet && !flags.json && process.stderr.isTTY === true);
+  const progress = Progress.forStderr(flags.quiet === true || flags.json === true);
   try {
     const collectorFiles = COLLECTOR_LIST.map((c) => c.file);
     const probe = await probeIntoFolder(settings, folder, started, progress, 'diagnose', () => [...collectorFiles, 'manifest.json']);

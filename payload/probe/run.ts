@@ -2,7 +2,7 @@
 import { copyFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { envSnapshot } from '../collect/env.js';
-import { renderReport } from '../report/markdown.js';
+import { NO_ADDRESS, renderReport } from '../report/markdown.js';
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
 import { tlsText } from '../report/tls-text.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, SUMMARY_SCHEMA_VERSION, type Attempt, type DnsResolution, type EnvSnapshot, type ProbeSummary } from '../schema/summary.js';
@@ -12,6 +12,7 @@ import { VERSION } from '../version.js';
 import { buildSettings, type ProbeSettings, type RawProbeFlags } from './options.js';
 import { Progress } from './progress.js';
 import { fileSafe, hostPort, runSweep, settingsRecord } from './sweep.js';
+import { paint, terminalStyle, verdictTone } from '../util/terminal.js';
 
 export interface ProbeFlags extends RawProbeFlags {
   out: string;
@@ -24,7 +25,7 @@ export async function probeCommand(flags: ProbeFlags): Promise<number> {
   const settings = await buildSettings(flags);
   const started = new Date();
   const folder = RunFolder.open(flags.out, runFolderName(started));
-  const progress = new Progress(!flags.quiet && !flags.json && process.stderr.isTTY === true);
+  const progress = Progress.forStderr(flags.quiet === true || flags.json === true);
   try {
     const run = await probeIntoFolder(settings, folder, started, progress);
     folder.add('report.md', run.report);
@@ -108,14 +109,15 @@ export function finishRun(flags: Pick<ProbeFlags, 'zipTo' | 'json' | 'quiet'>, s
 
 function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): string {
   const v = s.verdict;
+  const style = terminalStyle(process.stdout.isTTY, process.env);
   const rel = relative(process.cwd(), path) || '.';
   const shown = rel.startsWith('..') ? path : `./${rel}`;
   return [
-    `verdict:    ${v.class}${v.partial ? ' (partial)' : ''} - ${v.summary}`,
+    `verdict:    ${paint(style, verdictTone(v.class, v.partial), `${v.class}${v.partial ? ' (partial)' : ''}`)} - ${v.summary}`,
     `evidence:   ${v.evidence}`,
     `next step:  ${v.next_step}`,
     ...(s.comparison ? [`paths:      ${s.comparison.text}`] : s.settings.proxy?.proxy ? [`proxy:      ${s.settings.proxy.proxy}${s.settings.proxy.resolved_by === 'proxy' ? ' (the proxy resolves the host name)' : ''}`] : s.settings.proxy?.mode === 'auto' ? ['proxy:      auto: no proxy configured on this machine; direct path only'] : []),
-    `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}`,
+    s.attempts.length ? `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}` : `success:    ${NO_ADDRESS}`,
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
     ...extraLines,
     `report:     ${shown}/report.md`,

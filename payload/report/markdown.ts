@@ -4,6 +4,8 @@ import type { DnsResolution, EnvSnapshot, ProbeSummary } from '../schema/summary
 import { formatMs } from '../util/duration.js';
 
 const MAX_ROWS = 24;
+/** What a run without a single attempt says, once, instead of 0/0 and empty tables. */
+export const NO_ADDRESS = 'no address to connect to';
 
 function pct(x: number): string {
   return `${Math.round(x * 1000) / 10}%`;
@@ -25,7 +27,8 @@ function verdictSection(s: ProbeSummary, env: EnvSnapshot): string[] {
   L.push(`**Verdict: \`${v.class}\`**${v.partial ? ' (partial: some attempts succeeded)' : ''} - ${v.summary}`, '');
   L.push(`- Evidence: \`${v.evidence.replace(/`/g, "'")}\``);
   L.push(`- Next step: ${v.next_step}`);
-  L.push(`- Success: ${s.sweep.ok}/${s.sweep.total} attempts (${pct(s.sweep.success_rate)}); classes: ${Object.entries(v.counts).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`);
+  if (!s.attempts.length) L.push(`- Connections: ${NO_ADDRESS}`);
+  else L.push(`- Success: ${s.sweep.ok}/${s.sweep.total} attempts (${pct(s.sweep.success_rate)}); classes: ${Object.entries(v.counts).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`);
   L.push(`- Run: ${s.run.started_at}, ${formatMs(s.run.duration_ms)}, smtp-probe ${s.tool.version} on ${env.os.platform} ${env.os.release} (${env.os.hostname}), Node ${env.runtime.node}, OpenSSL ${env.runtime.openssl}`);
   L.push(
     `- Settings: ports ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}; family ${s.settings.family}; ${s.settings.attempts} attempt(s) per address; SNI ${s.settings.sni ?? '(none)'}; EHLO ${s.settings.ehlo_name}`,
@@ -63,12 +66,10 @@ function dnsSection(s: ProbeSummary, dns: DnsResolution): string[] {
 
 /** One row per attempt (the first MAX_ROWS: the JSON has them all). */
 function connectionsSection(s: ProbeSummary): string[] {
+  // No attempt (DNS gave nothing): the verdict section says so once, and no empty table follows.
+  if (!s.attempts.length) return [];
   const L: string[] = [];
   L.push('## Connections (TCP, TLS, SMTP)', '');
-  if (!s.attempts.length) {
-    L.push('No connection was attempted: no address to connect to.', '');
-    return L;
-  }
   L.push('| # | path | address | port | mode | connect | TLS | banner | result | evidence |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const a of s.attempts.slice(0, MAX_ROWS)) {
     const tls = a.tls ? (a.tls.error ? a.tls.error.kind : `${a.tls.protocol}${a.tls.authorized ? '' : ' untrusted'}`) : '-';
@@ -114,21 +115,27 @@ function smtpSection(s: ProbeSummary): string[] {
 
 /** Success per address and the timing spread: what tells a transient from a hard failure. */
 function sweepSection(s: ProbeSummary): string[] {
+  const timings = Object.entries(s.sweep.timings_ms).filter(([, d]) => d);
+  if (!s.sweep.per_target.length && !timings.length) return [];
   const L: string[] = [];
   L.push('## Sweep', '');
-  L.push('| path | address | port | attempts | ok | success | classes |', '|---|---|---|---|---|---|---|');
-  for (const p of s.sweep.per_target) {
-    L.push(`| ${p.path} | ${p.ip} | ${p.port} | ${p.attempts} | ${p.ok} | ${pct(p.success_rate)} | ${Object.entries(p.classes).map(([k, n]) => `${k} ${n}`).join(', ')} |`);
+  if (s.sweep.per_target.length) {
+    L.push('| path | address | port | attempts | ok | success | classes |', '|---|---|---|---|---|---|---|');
+    for (const p of s.sweep.per_target) {
+      L.push(`| ${p.path} | ${p.ip} | ${p.port} | ${p.attempts} | ${p.ok} | ${pct(p.success_rate)} | ${Object.entries(p.classes).map(([k, n]) => `${k} ${n}`).join(', ')} |`);
+    }
+    L.push('');
   }
-  L.push('', '| stage | n | min | median | p90 | max |', '|---|---|---|---|---|---|');
-  for (const [stage, d] of Object.entries(s.sweep.timings_ms)) {
-    if (d) L.push(`| ${stage} | ${d.n} | ${formatMs(d.min)} | ${formatMs(d.median)} | ${formatMs(d.p90)} | ${formatMs(d.max)} |`);
+  if (timings.length) {
+    L.push('| stage | n | min | median | p90 | max |', '|---|---|---|---|---|---|');
+    for (const [stage, d] of timings) L.push(`| ${stage} | ${d!.n} | ${formatMs(d!.min)} | ${formatMs(d!.median)} | ${formatMs(d!.p90)} | ${formatMs(d!.max)} |`);
+    L.push('');
   }
   return L;
 }
 
 function filesSection(s: ProbeSummary): string[] {
-  return ['', '## Files', '', s.files.map((f) => `\`${f}\``).join(', '), ''];
+  return ['## Files', '', s.files.map((f) => `\`${f}\``).join(', '), ''];
 }
 
 /** The proxy section: what was used or discovered, and with --proxy auto both paths side by side. */

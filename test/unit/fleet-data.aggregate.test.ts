@@ -2,7 +2,7 @@
 // unreachable runners apart, breakdowns, percentiles, and what changed since the last sweep.
 import { describe, expect, it } from 'vitest';
 import { aggregate, normaliseEvidence, percentiles } from '../../store/aggregate.js';
-import { renderFleetReport } from '../../store/fleet-report.js';
+import { code, renderFleetReport } from '../../store/fleet-report.js';
 import { FleetSummarySchema, HostResultSchema, transportFailureResult, type HostResult, type ProbedResult, type SweepMeta } from '../../store/fleet-schema.js';
 import { parseInventory } from '../../inventory/load.js';
 import { EXIT_CODES, type FailureClass } from '../../payload/classify/classes.js';
@@ -131,7 +131,7 @@ describe('fleet aggregation', () => {
       nextStep: 'n',
       hosts: ['t1', 't2', 't3'],
     });
-    expect(renderFleetReport(s)).toContain('  - next step: n\n');
+    expect(renderFleetReport(s)).toContain('  - next step: `n`\n');
     expect(s.failureGroups.map((g) => [g.outcome, g.hosts])).toEqual([
       ['tls', ['t1', 't2', 't3']],
       ['auth', ['a1']],
@@ -205,24 +205,67 @@ describe('fleet report', () => {
     expect(md).toContain('- SMTP: 4 of 9 probed runners can send (44.4%); 5 runners failing; attempts 47.1% ok');
     expect(md).toContain('- Runners not reached: 3; reached without a usable result: 2; pending: 1');
     expect(md).toContain('- Attempt time: p50 170 ms, p90 900 ms, p99 2000 ms');
-    expect(md).toMatch(/## Changes since sweep S1[^\n]*\n\n- New failure: t1 ok → \*\*tls\*\*\n- Recovered: p2 tls → ok\n/);
-    expect(md).toContain('- **3 runners: tls** (proxy-tls-interception): TLS \\<ip\\>:587');
-    expect(md).toContain('  - t1, t2, t3');
+    expect(md).toMatch(/## Changes since sweep S1[^\n]*\n\n- New failure: `t1` ok → \*\*tls\*\*\n- Recovered: `p2` tls → ok\n/);
+    expect(md).toContain('- **3 runners: tls** (`proxy-tls-interception`): `TLS <ip>:587');
+    expect(md).toContain('  - `t1`, `t2`, `t3`');
     const notReached = md.slice(md.indexOf('## Runners not reached'), md.indexOf('## Runners reached without'));
-    expect(notReached).toContain('- **2 runners: unreachable**: connect ECONNREFUSED \\<runner\\>:22');
+    expect(notReached).toContain('- **2 runners: `unreachable`**: `connect ECONNREFUSED <runner>:22');
     expect(notReached).not.toContain('tls');
-    expect(md).toContain('## Pending\n\nNo result yet from 1 runner: q1');
+    expect(md).toContain('## Pending\n\nNo result yet from 1 runner: `q1`');
     expect(md.indexOf('## SMTP failures by evidence')).toBeLessThan(md.indexOf('## Runners not reached'));
   });
 
-  it('escapes what a runner sent, so it cannot add HTML, links or table columns', () => {
-    const row = md.split('\n').find((l) => l.startsWith('| w1 '))!;
-    expect(row).not.toContain('<script>');
-    expect(row).not.toContain('](http');
-    expect(row.split(/(?<!\\)\|/).length).toBe(9);
+  it('puts what a runner sent in code spans, so it cannot add HTML, links or table columns', () => {
+    const row = md.split('\n').find((l) => l.startsWith('| `w1` '))!;
+    const cells = gfmCells(row);
+    expect(cells).toHaveLength(7);
+    // The hostile evidence is one code span, whole and unescaped but for the table's pipe.
+    expect(cells[6]).toBe('``S: 599 \\| <script>alert(1)</script> [click](http://evil.example) `x` second line``');
+    for (const c of [cells[0]!, cells[1]!, cells[6]!]) expect(isOneCodeSpan(c)).toBe(true);
+    expect(md).not.toMatch(/TLS\\_|\\</);
     expect(md.split('\n').filter((l) => l.includes('second line'))).toHaveLength(2);
   });
+
+  it.each([
+    ['plain', 'TLS_AES_256_GCM_SHA384', '`TLS_AES_256_GCM_SHA384`'],
+    ['a backtick run', 'a ``b`` c', '```a ``b`` c```'],
+    ['a leading backtick', '`x', '`` `x ``'],
+    ['newlines and control characters', 'a\r\nb\u0000c\u001b[31md\u2028e', '`a b c [31md e`'],
+    ['empty', '', '-'],
+  ])('code(): %s', (_what, input, want) => {
+    expect(code(input)).toBe(want);
+    expect(isOneCodeSpan(code(input)) || want === '-').toBe(true);
+  });
+
+  it.each([['a|b'], ['a\\|b'], ['a\\\\|b'], ['a\\\\\\|b'], ['|'], ['x` | `y']])('a table cell holding %j stays one cell', (input) => {
+    const row = `| ${code(input, 200, true)} | next |`;
+    expect(gfmCells(row)).toHaveLength(2);
+    expect(gfmCells(row)[1]).toBe('next');
+  });
 });
+
+/** Splits a GFM table row as cmark-gfm does: a backslash escapes the next character, an unescaped | ends a cell. */
+function gfmCells(row: string): string[] {
+  const cells: string[] = [];
+  let cur = '';
+  for (let i = 1; i < row.length; i++) {
+    const ch = row[i]!;
+    if (ch === '\\' && i + 1 < row.length) {
+      cur += ch + row[++i]!;
+    } else if (ch === '|') {
+      cells.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  return cells;
+}
+
+/** True when the text is exactly one code span: no run of its fence length inside. */
+function isOneCodeSpan(t: string): boolean {
+  const m = /^(`+)([\s\S]*?)(`+)$/.exec(t);
+  if (!m || m[1]!.length !== m[3]!.length) return false;
+  return !(m[2]!.match(/`+/g) ?? []).some((r) => r.length === m[1]!.length);
+}
 
 describe('runner text carried into the fleet files', () => {
   it('caps a 7 MiB evidence string (and next step, reasons) at 2 KB with a truncation marker', () => {

@@ -108,6 +108,40 @@ describe('inventory: loading', () => {
     await expect(loadInventory(write('bad.json', bad))).rejects.toThrow(/bad\.json:6:\d+: hosts\[0\]\.address: invalid address/);
   });
 
+  it('gives a host without a port of its own defaults.port, the most specific port winning', () => {
+    const inv = (defaults: string, hostExtra = '') =>
+      parseInventory(`version: 1\ndefaults:\n  os: linux\n  transport: ssh\n  user: u\n  auth: { agent: true }\n${defaults}hosts:\n  - { name: a, address: 10.0.0.1${hostExtra} }\n`, 'inventory.yml').hosts[0]!.port;
+    expect(inv('  port: 2200\n')).toBe(2200);
+    expect(inv('  port: 2200\n', ', port: 2201')).toBe(2201);
+    expect(inv('  port: 2200\n', ', ssh: { port: 2202 }')).toBe(2202);
+    expect(inv('  port: 2200\n  ssh: { port: 2203 }\n')).toBe(2200);
+    expect(inv('  ssh: { port: 2203 }\n')).toBe(2203);
+    expect(inv('')).toBe(22);
+  });
+
+  it('takes probe flags directly under probe: as well as under probe.flags, the direct ones winning', () => {
+    const text = `version: 1
+defaults:
+  os: linux
+  transport: ssh
+  user: u
+  auth: { agent: true }
+  probe:
+    sni: smtp.gmail.com
+    ca: [/etc/ca.pem]
+    flags: { attempts: 3, family: "6" }
+hosts:
+  - name: a
+    address: 10.0.0.1
+    probe: { family: "4", ehlo-name: bot.example.com, flags: { attempts: 5 } }
+`;
+    const a = parseInventory(text, 'inventory.yml').hosts[0]!;
+    expect(a.probe.flags).toEqual({ sni: 'smtp.gmail.com', ca: ['/etc/ca.pem'], attempts: 5, family: '4', 'ehlo-name': 'bot.example.com' });
+    expect(probeArgsFor(a)).toEqual(expect.arrayContaining(['--sni', 'smtp.gmail.com', '--ca', '/etc/ca.pem', '--attempts', '5', '--family', '4']));
+    expect(errorOf(text.replace('sni: smtp.gmail.com', 'out: /tmp'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.out: probe setting out is not allowed here \(allowed: server, .*sni, /);
+    expect(errorOf(text.replace('sni: smtp.gmail.com', 'sni: "bad name!"'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.sni: /);
+  });
+
   it('builds the payload argv from the host settings, without secrets', async () => {
     const [a, b, w] = resolveHosts(await loadInventory(write('good3.yml', GOOD)));
     expect(probeArgsFor(a!)).toEqual(['--host', 'smtp.gmail.com', '--port', '587', '--port', '465:implicit', '--timeout', 'connect=3s', '--attempts', '2']);
