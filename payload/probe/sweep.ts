@@ -341,13 +341,21 @@ export function verdictOf(dns: DnsResolution, attempts: Attempt[]): ProbeSummary
   for (const a of attempts) counts[a.classification.class] = (counts[a.classification.class] ?? 0) + 1;
   let c: Classification;
   let partial = false;
+  let authNote = '';
   if (!attempts.length) {
     c = classifyDns(dns);
     counts[c.class] = 0;
   } else {
     const failures = CLASSES.filter((k) => k !== 'ok' && counts[k]);
     if (!failures.length) {
-      c = attempts[0]!.classification;
+      // A run that logged in on some attempts is judged by those; the rest stopped before
+      // AUTH on purpose (--auth-max) and must not read as if they had authenticated too.
+      const authed = attempts.filter((a) => a.classification.hint_id === 'ok-auth');
+      c = (authed[0] ?? attempts[0]!).classification;
+      if (authed.length && authed.length < attempts.length) {
+        const skipped = attempts.filter((a) => a.smtp.auth_skipped).length;
+        authNote = ` (authenticated on ${authed.length} of ${attempts.length} attempts${skipped ? `; ${skipped} stopped before AUTH on purpose: ${attempts.find((a) => a.smtp.auth_skipped)!.smtp.auth_skipped}` : ''})`;
+      }
     } else {
       const worst = failures.reduce((a, b) => ((counts[b] ?? 0) > (counts[a] ?? 0) ? b : a));
       c = patternVerdict(dns, attempts) ?? attempts.find((a) => a.classification.class === worst)!.classification;
@@ -355,7 +363,7 @@ export function verdictOf(dns: DnsResolution, attempts: Attempt[]): ProbeSummary
     }
   }
   const failed = attempts.length - (counts.ok ?? 0);
-  const summary = partial ? `${failed} of ${attempts.length} attempts failed: ${c.summary}` : c.summary;
+  const summary = partial ? `${failed} of ${attempts.length} attempts failed: ${c.summary}` : `${c.summary}${authNote}`;
   return {
     class: c.class as FailureClass,
     exit_code: EXIT_CODES[c.class as FailureClass],

@@ -93,6 +93,16 @@ describe('verdict', () => {
     expect(verdictOf(dns, [attempt('ok', 'ok'), attempt('ok', 'ok')])).toMatchObject({ class: 'ok', exit_code: 0, partial: false });
   });
 
+  it('says how many attempts logged in when --auth-max stopped the others before AUTH', () => {
+    const why = "the run's AUTH attempts are used up (--auth-max), to stay clear of the provider's login limits";
+    const withSmtp = (a: Attempt, skipped: string | null) => ({ ...a, smtp: { ...emptySmtp(), auth_skipped: skipped } }) as Attempt;
+    const v = verdictOf(dns, [withSmtp(attempt('ok', 'ok-auth'), null), withSmtp(attempt('ok', 'ok'), why), withSmtp(attempt('ok', 'ok'), why)]);
+    expect(v).toMatchObject({ class: 'ok', hint_id: 'ok-auth', partial: false });
+    expect(v.summary).toContain(`(authenticated on 1 of 3 attempts; 2 stopped before AUTH on purpose: ${why})`);
+    // All attempts logged in: nothing to add.
+    expect(verdictOf(dns, [withSmtp(attempt('ok', 'ok-auth'), null)]).summary).toBe('ok');
+  });
+
   it('takes the most frequent failure and marks a partial success', () => {
     const v = verdictOf(dns, [attempt('ok', 'ok'), attempt('tls', 'tls-untrusted'), attempt('connect', 'connect-reset'), attempt('connect', 'connect-reset')]);
     expect(v).toMatchObject({ class: 'connect', exit_code: EXIT_CODES.connect, partial: true, counts: { ok: 1, tls: 1, connect: 2 }, evidence: 'e-connect' });
