@@ -57,11 +57,13 @@ const NODE_ERRORS = 'https://nodejs.org/api/errors.html#common-system-errors';
 const NODE_DNS = 'https://nodejs.org/api/dns.html#error-codes';
 const NODE_X509 = 'https://nodejs.org/api/tls.html#x509-certificate-error-codes';
 const NODEMAILER_SRC = 'https://github.com/nodemailer/nodemailer/blob/master/lib/smtp-connection/index.js';
+const NODEMAILER_GREETING = 'https://github.com/nodemailer/nodemailer/issues/1470';
 const CURL_ERRORS = 'https://curl.se/libcurl/c/libcurl-errors.html';
 const PHPMAILER_LANG = 'https://github.com/PHPMailer/PHPMailer/blob/master/language/phpmailer.lang-en.php';
 const PHPMAILER_TROUBLE = 'https://github.com/PHPMailer/PHPMailer/wiki/Troubleshooting';
 const RUSTLS_ERRORS = 'https://docs.rs/rustls/latest/rustls/enum.CertificateError.html';
 const OBSERVED_PY = 'observed text: Python 3.11.7 (OpenSSL 3.0), smtplib against a local test server';
+const OBSERVED_OPENSSL = 'observed text: OpenSSL 3.0.22 s_client and curl 7.88.1 smtps:// to a plaintext SMTP port';
 const OBSERVED_CURL = 'observed text: curl 7.88.1 (OpenSSL 3.0) against a local self-signed TLS server';
 
 const MODE_MISMATCH_NEXT = 'The client spoke TLS to a port that answers in plain text (or the reverse): implicit TLS ("SSL on") belongs to port 465, STARTTLS ("TLS", "SSL off") to 587. Match the bot\'s security setting to its port.';
@@ -71,7 +73,7 @@ const RAW: readonly RawClientRule[] = [
   { id: 'javamail-auth-failed', library: 'javamail', pattern: /\bAuthenticationFailedException\b/, hint: 'auth-failed', reply_stage: 'auth', source: 'https://jakarta.ee/specifications/mail/2.0/apidocs/jakarta.mail/jakarta/mail/authenticationfailedexception' },
   { id: 'javamail-pkix', library: 'javamail', pattern: /PKIX path (?:building|validation) failed|unable to find valid certification path/, hint: 'tls-untrusted', trust: true, next_step: `The bot's Java does not trust the chain the server (or something on the path) presents. ${JAVA_CACERTS}`, source: JAVAMAIL_FAQ },
   { id: 'javamail-plaintext', library: 'javamail', pattern: /Unrecognized SSL message, plaintext connection\?/, hint: 'tls-implicit-on-plaintext-port', next_step: `${MODE_MISMATCH_NEXT} (JavaMail: mail.smtp.ssl.enable=true is implicit TLS, mail.smtp.starttls.enable=true is STARTTLS.)`, source: JAVAMAIL_FAQ },
-  { id: 'javamail-no-protocol', library: 'javamail', pattern: /No appropriate protocol \(protocol is disabled or cipher suites are inappropriate\)/, hint: 'tls-protocol-version', next_step: 'The bot\'s Java has the server\'s TLS version disabled (jdk.tls.disabledAlgorithms in java.security), or the bot pins mail.smtp.ssl.protocols to an old version: allow TLSv1.2 or later.', source: 'https://bugs.openjdk.org/browse/JDK-8254713' },
+  { id: 'javamail-no-protocol', library: 'javamail', pattern: /No appropriate protocol \(protocol is disabled or cipher suites are inappropriate\)/, hint: 'tls-protocol-version', next_step: 'The bot\'s Java has the server\'s TLS version disabled (jdk.tls.disabledAlgorithms in java.security), or the bot pins mail.smtp.ssl.protocols to an old version: allow TLSv1.2 or later.', source: 'https://github.com/apache/jmeter/issues/6282' },
   { id: 'javamail-handshake-eof', library: 'javamail', pattern: /SSLHandshakeException: Remote host (?:closed connection during handshake|terminated the handshake)/, hint: 'tls-reset', source: JAVAMAIL_FAQ },
   { id: 'java-unknown-host', library: 'javamail', pattern: /\bUnknownHostException\b/, hint: 'dns-nxdomain', summary: 'the bot\'s Java could not resolve the mail server\'s name', source: JAVAMAIL_FAQ },
   { id: 'java-connection-refused', library: 'javamail', pattern: /\bConnectException: Connection refused\b/, hint: 'connect-refused', source: JAVAMAIL_FAQ },
@@ -88,7 +90,7 @@ const RAW: readonly RawClientRule[] = [
   { id: 'mailkit-command', library: 'mailkit', pattern: /MailKit\.Net\.Smtp\.SmtpCommandException\b/, hint: 'smtp-policy-rejected', reply_stage: 'any', source: 'https://mimekit.net/docs/html/T_MailKit_Net_Smtp_SmtpCommandException.htm' },
 
   // ---- .NET System.Net.Mail.SmtpClient, SslStream and sockets ----
-  { id: 'dotnet-cert-invalid', library: 'dotnet-smtpclient', pattern: /The remote certificate is invalid (?:according to the validation procedure|because of errors in the certificate chain)/, hint: 'tls-untrusted', trust: true, next_step: 'Windows does not trust the chain the server (or an inspecting device) presents: check its issuer in the probe\'s TLS evidence, and exclude the SMTP host from TLS inspection or install the inspecting root in the machine store.', source: 'https://learn.microsoft.com/en-us/dotnet/api/system.security.authentication.authenticationexception' },
+  { id: 'dotnet-cert-invalid', library: 'dotnet-smtpclient', pattern: /The remote certificate is invalid (?:according to the validation procedure|because of errors in the certificate chain)/, hint: 'tls-untrusted', trust: true, next_step: 'Windows does not trust the chain the server (or an inspecting device) presents: check its issuer in the probe\'s TLS evidence, and exclude the SMTP host from TLS inspection or install the inspecting root in the machine store.', source: 'https://github.com/jstedfast/MailKit/issues/307' },
   { id: 'dotnet-chain-errors', library: 'dotnet-smtpclient', pattern: /\bRemoteCertificateChainErrors\b|\bUntrustedRoot\b/, hint: 'tls-untrusted', trust: true, source: SSL_POLICY },
   { id: 'dotnet-name-mismatch', library: 'dotnet-smtpclient', pattern: /\bRemoteCertificateNameMismatch\b/, hint: 'tls-name-mismatch', source: SSL_POLICY },
   { id: 'dotnet-transport-closed', library: 'dotnet-smtpclient', pattern: /Authentication failed because the remote party has closed the transport stream|Received an unexpected EOF or 0 bytes from the transport stream/, hint: 'tls-reset', summary: 'the server or a middlebox closed the connection during the TLS handshake', next_step: 'Usually a TLS version or mode mismatch: enable TLS 1.2 for .NET Framework (SchUseStrongCrypto, or ServicePointManager.SecurityProtocol), and note System.Net.Mail only does STARTTLS (EnableSsl on 587), never implicit TLS on 465.', source: 'https://learn.microsoft.com/en-us/dotnet/framework/network-programming/tls' },
@@ -119,7 +121,7 @@ const RAW: readonly RawClientRule[] = [
   { id: 'python-reset', library: 'python-smtplib', pattern: /\bConnectionResetError\b/, hint: 'connect-reset', source: 'https://docs.python.org/3/library/exceptions.html#ConnectionResetError' },
 
   // ---- Nodemailer, then Node's own error codes ----
-  { id: 'nodemailer-greeting', library: 'nodemailer', pattern: /Greeting never received/, hint: 'connect-no-banner', next_step: 'The connection opened but no "220" greeting came: with port 465 set secure: true (implicit TLS); otherwise something on the path holds the connection without speaking SMTP.', source: NODEMAILER_SRC },
+  { id: 'nodemailer-greeting', library: 'nodemailer', pattern: /Greeting never received/, hint: 'connect-no-banner', next_step: 'The connection opened but no "220" greeting came: with port 465 set secure: true (implicit TLS); otherwise something on the path holds the connection without speaking SMTP.', source: NODEMAILER_GREETING },
   { id: 'nodemailer-invalid-login', library: 'nodemailer', pattern: /\bInvalid login: /, hint: 'auth-failed', reply_stage: 'auth', source: NODEMAILER_SRC },
   { id: 'node-self-signed-chain', library: 'node', pattern: /\bSELF_SIGNED_CERT_IN_CHAIN\b|\bDEPTH_ZERO_SELF_SIGNED_CERT\b|self[- ]signed certificate in certificate chain/, hint: 'tls-untrusted', trust: true, next_step: 'Node does not trust the chain: it has its own bundled roots, not the Windows store. An inspecting or corporate root goes in NODE_EXTRA_CA_CERTS (or the library\'s ca option); otherwise exclude the host from TLS inspection.', source: NODE_X509 },
   { id: 'node-unable-to-verify', library: 'node', pattern: /\bUNABLE_TO_VERIFY_LEAF_SIGNATURE\b|\bUNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?\b/, hint: 'tls-untrusted', trust: true, source: NODE_X509 },
@@ -148,10 +150,10 @@ const RAW: readonly RawClientRule[] = [
   { id: 'rustls-unknown-issuer', library: 'rustls', pattern: /invalid peer certificate: UnknownIssuer/, hint: 'tls-untrusted', trust: true, source: RUSTLS_ERRORS },
   { id: 'rustls-name', library: 'rustls', pattern: /invalid peer certificate: NotValidForName/, hint: 'tls-name-mismatch', source: RUSTLS_ERRORS },
   { id: 'rustls-expired', library: 'rustls', pattern: /invalid peer certificate: Expired/, hint: 'tls-cert-expired', source: RUSTLS_ERRORS },
-  { id: 'rustls-corrupt', library: 'rustls', pattern: /received corrupt message of type InvalidContentType/, hint: 'tls-implicit-on-plaintext-port', next_step: MODE_MISMATCH_NEXT, source: 'https://docs.rs/rustls/latest/rustls/enum.PeerMisbehaved.html' },
+  { id: 'rustls-corrupt', library: 'rustls', pattern: /received corrupt message of type InvalidContentType/, hint: 'tls-implicit-on-plaintext-port', next_step: MODE_MISMATCH_NEXT, source: 'https://docs.rs/rustls/latest/rustls/enum.InvalidMessage.html' },
 
   // ---- OpenSSL's own words, whoever prints them (PHP streams, Ruby, curl without its prefix) ----
-  { id: 'openssl-wrong-version', library: 'openssl', pattern: /\bwrong version number\b/i, hint: 'tls-implicit-on-plaintext-port', next_step: MODE_MISMATCH_NEXT, source: OBSERVED_PY },
+  { id: 'openssl-wrong-version', library: 'openssl', pattern: /\bwrong version number\b/i, hint: 'tls-implicit-on-plaintext-port', next_step: MODE_MISMATCH_NEXT, source: OBSERVED_OPENSSL },
   { id: 'openssl-verify-failed', library: 'openssl', pattern: /\bcertificate verify failed\b/i, hint: 'tls-untrusted', trust: true, source: 'https://docs.openssl.org/3.0/man1/openssl-verification-options/' },
   { id: 'openssl-protocol-version', library: 'openssl', pattern: /\b(?:tlsv1 alert protocol version|unsupported protocol)\b/i, hint: 'tls-protocol-version', source: 'https://docs.openssl.org/3.0/man3/SSL_CTX_set_min_proto_version/' },
   { id: 'openssl-handshake-failure', library: 'openssl', pattern: /\b(?:sslv3|tlsv1) alert handshake failure\b/i, hint: 'tls-handshake-failure', source: 'https://datatracker.ietf.org/doc/html/rfc8446#section-6.2' },

@@ -104,3 +104,22 @@ describe('the AA collector puts the bot\'s error in aa_context.json, from the re
     expect(AaSchema.parse(v1).data!.bot_error).toBeNull();
   });
 });
+
+describe('the scan stays bounded on a hostile log', () => {
+  it('1 MB of stamped lines with no mail error, and 1 MB of near-misses, each scan fast', () => {
+    const shapes = [
+      '2026-03-12 10:00:00 INFO a\n',
+      '2026-03-12 10:00:00 ERROR job 5350- done\n',
+      '2026-03-12 10:00:00 ERROR Caused by: x ---> y\n',
+      'a\n',
+    ];
+    for (const unit of shapes) {
+      const log = unit.repeat(Math.ceil((2 * 1024 * 1024) / unit.length));
+      const t0 = performance.now();
+      expect(lastBotError(log, 'f', null)).toBeNull();
+      const ms = performance.now() - t0;
+      // A few hundred milliseconds on a slow runner, once per log; backtracking would be minutes.
+      expect(ms, unit).toBeLessThan(3000);
+    }
+  });
+});
