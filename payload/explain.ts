@@ -1,5 +1,6 @@
 // `smtp-probe explain`: what a pasted server reply or bounce means and what to do next.
-import { explainReply, PROVIDERS, STAGES, type Provider, type ReplyStage } from './classify/replies.js';
+import { readError } from './classify/client-errors.js';
+import { PROVIDERS, STAGES, type Provider, type ReplyStage } from './classify/replies.js';
 import { readStdin, stdinIsTerminal } from './probe/secrets.js';
 import { UsageError } from './util/errors.js';
 
@@ -20,24 +21,30 @@ export interface ExplainOutput {
   code: number | null;
   enhanced: string[];
   source: string | null;
+  /** The client library whose error this is (javamail, dotnet-smtpclient, ...), or null. */
+  library: string | null;
+  /** The load-bearing line: a trace's innermost cause, or the reply line read. */
+  evidence_line: string | null;
 }
 
 export function explainText(text: string, f: ExplainFlags = {}): ExplainOutput {
-  const x = explainReply(text, {
+  const x = readError(text, {
     provider: f.provider && f.provider !== 'auto' ? (f.provider as Provider) : undefined,
     stage: (f.stage as ReplyStage | undefined) ?? 'any',
     host: f.host ?? null,
   });
   return {
-    class: x.rule?.class ?? 'unknown',
-    rule: x.rule?.id ?? null,
-    summary: x.rule?.summary ?? 'no known pattern matched this text',
-    next_step: x.rule?.next_step ?? 'Paste the full reply, including the numeric code, or run `smtp-probe probe` to reproduce it.',
+    class: x.class,
+    rule: x.rule,
+    summary: x.summary,
+    next_step: x.next_step,
     provider: x.provider,
     stage: x.stage,
-    code: x.parsed.code,
-    enhanced: x.parsed.enhanced,
-    source: x.rule?.source ?? null,
+    code: x.code,
+    enhanced: x.enhanced,
+    source: x.source,
+    library: x.library,
+    evidence_line: x.evidence_line,
   };
 }
 
@@ -58,6 +65,8 @@ export async function explainCommand(words: string[], f: ExplainFlags): Promise<
         `class:      ${out.class}`,
         `meaning:    ${out.summary}`,
         `next step:  ${out.next_step}`,
+        ...(out.library ? [`library:    ${out.library}`] : []),
+        ...(out.evidence_line && out.library ? [`evidence:   ${out.evidence_line}`] : []),
         `read as:    ${out.code ?? 'no reply code'}${out.enhanced.length ? `, enhanced ${out.enhanced.join(' ')}` : ''}; provider ${out.provider}; stage ${out.stage}${out.rule ? `; rule ${out.rule}` : ''}`,
         ...(out.source ? [`source:     ${out.source}`] : []),
         '',

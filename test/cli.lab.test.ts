@@ -142,6 +142,22 @@ describe('smtp-probe explain', () => {
     expect(out.enhanced).toEqual(['5.4.5']);
   });
 
+  it('reads a pasted Java stack trace from stdin: library, innermost cause, and the text form', async () => {
+    const trace = [
+      'javax.mail.MessagingException: Could not connect to SMTP host: smtp.example.com, port: 587;',
+      '  nested exception is:',
+      '\tjava.net.ConnectException: Connection refused (Connection refused)',
+      '\tat com.sun.mail.smtp.SMTPTransport.openServer(SMTPTransport.java:2209)',
+      '',
+    ].join('\n');
+    const j = await runCli(['explain', '--json'], {}, trace);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ class: 'connect', rule: 'java-connection-refused', library: 'javamail', evidence_line: 'java.net.ConnectException: Connection refused (Connection refused)', code: null });
+    const t = await runCli(['explain'], {}, trace);
+    expect(t.stdout).toMatch(/^library: +javamail$/m);
+    expect(t.stdout).toMatch(/^evidence: +java\.net\.ConnectException: Connection refused/m);
+  });
+
   it('rejects empty input and unknown stages with exit 2', async () => {
     expect((await runCli(['explain'], {}, '')).code).toBe(2);
     const r = await runCli(['explain', '--stage', 'helo', '550 x']);

@@ -81,6 +81,14 @@ describe('diagnose against the lab', () => {
         `${stamp(532_000)} DEBUG launched helper.exe --smtp-password ${UNKNOWN.flag} --port 587; curl -u bot:${UNKNOWN.curl} smtps://x`,
         `${stamp(531_500)} DEBUG props smtp.password : ${UNKNOWN.prop} proxy https_proxy=svc:${UNKNOWN.bare}@10.9.9.8:3128 password="${UNKNOWN.quoted}"`,
         `${stamp(530_000)} ERROR Email: Send failed: 535-5.7.8 Username and Password not accepted`,
+        // The bot's last mail error: a JavaMail trace under its log line.
+        `${stamp(520_000)} ERROR [EmailSend] Send invoices: email could not be sent`,
+        'javax.mail.AuthenticationFailedException: 535-5.7.8 Username and Password not accepted. For more information, go to',
+        '535 5.7.8  https://support.google.com/mail/?p=BadCredentials a1-2 - gsmtp',
+        '',
+        '\tat com.sun.mail.smtp.SMTPTransport$Authenticator.authenticate(SMTPTransport.java:947)',
+        '\tat javax.mail.Transport.send(Transport.java:102)',
+        `${stamp(510_000)} INFO Bot finished`,
         '',
       ].join('\n'),
     );
@@ -166,6 +174,21 @@ describe('diagnose against the lab', () => {
     expect(log).toContain('ERROR Email: Send failed: 535-5.7.8');
     const report = readFileSync(join(folder, 'report.md'), 'utf8');
     for (const h of ['## Diagnose', '### DNS snapshot', '### Network snapshot', '### Proxy', '### OS TLS evidence', '### Automation Anywhere']) expect(report).toContain(h);
+  });
+
+  it('reads the bot\'s last mail error from its log and puts it next to the probe\'s verdict', () => {
+    const aa = json<Aa>('aa_context.json');
+    expect(aa.schema_version).toBe(2);
+    const at = stamp(520_000).replace('T', ' ').slice(0, 19);
+    const b = aa.data!.bot_error!;
+    expect(b).toMatchObject({ activity: 'Send invoices', class: 'auth', library: 'javamail', rule: 'gmail-535-bad-credentials', probe_class: 'ok', reading: 'the path works, the credentials are the problem', file: 'aa_logs/Bot_Launcher.log' });
+    // Within the second the stamp was made in.
+    expect(Math.abs(Date.parse(`${b.at!.replace(' ', 'T')}Z`) - Date.parse(`${at.replace(' ', 'T')}Z`))).toBeLessThanOrEqual(2000);
+    const line = `> **The bot's own error.** The bot's last mail error (${b.at}, Send invoices): auth — javax.mail.AuthenticationFailedException: 535-5.7.8 Username and Password not accepted. For more information, go to. The probe from this machine now: ok: the path works, the credentials are the problem.`;
+    const report = readFileSync(join(folder, 'report.md'), 'utf8');
+    expect(report).toContain(line);
+    expect(report.indexOf(line)).toBeLessThan(report.indexOf('**Verdict:'));
+    expect(stdout).toMatch(/bot error: {2}auth at .* - the path works, the credentials are the problem/);
   });
 
   it('keeps every planted secret out of every file and ZIP entry, raw and base64', async () => {

@@ -5,7 +5,8 @@ import { buildSettings } from '../probe/options.js';
 import { Progress } from '../probe/progress.js';
 import { finishRun, probeIntoFolder } from '../probe/run.js';
 import { RunFolder, runFolderName } from '../report/output.js';
-import type { NetworkSnapshot } from '../schema/diagnose.js';
+import type { Aa, NetworkSnapshot } from '../schema/diagnose.js';
+import { botErrorLine } from './bot-error.js';
 import { runCollector, type Collector, type CollectorContext, type CollectorResult } from './collector.js';
 import { aaCollector } from './collectors/aa.js';
 import { clockCollector } from './collectors/clock.js';
@@ -69,7 +70,10 @@ export async function diagnoseCommand(flags: DiagnoseFlags, fromCli: FromCli): P
     }
     const network = results.find((r) => r.name === 'network')?.json.data as NetworkSnapshot['data'] | undefined;
     const banner = offlineBanner(network ?? undefined);
-    const report = (banner ? probe.report.replace(/^(# [^\n]*\n\n)/, `$1${banner}\n\n`) : probe.report) + '\n' + renderDiagnose(results);
+    // The bot's own error goes at the top, next to the probe's verdict: the two read together.
+    const botError = (results.find((r) => r.name === 'aa')?.json.data as Aa['data'] | undefined)?.bot_error ?? null;
+    const top = [banner, botError ? `> **The bot's own error.** ${botErrorLine(botError, probe.summary.verdict.summary)}` : null].filter(Boolean).join('\n\n');
+    const report = (top ? probe.report.replace(/^(# [^\n]*\n\n)/, `$1${top}\n\n`) : probe.report) + '\n' + renderDiagnose(results);
     folder.add('report.md', report);
     const manifest = buildManifest(folder.name, folder.entries(), results, (name) => owner.get(name) ?? (probeFiles.has(name) ? 'probe' : 'diagnose'));
     folder.add('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
@@ -77,6 +81,7 @@ export async function diagnoseCommand(flags: DiagnoseFlags, fromCli: FromCli): P
 
     const extra = [
       ...(banner ? ['network:    NONE - no usable network on this machine (see report.md)'] : []),
+      ...(botError ? [`bot error:  ${botError.class}${botError.at ? ` at ${botError.at}` : ''} - ${botError.reading} (see report.md)`] : []),
       `collectors: ${results.map((r) => `${r.name} ${r.status}`).join(', ')}`,
     ];
     finishRun(flags, probe.summary, path, extra);

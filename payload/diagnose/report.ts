@@ -71,7 +71,14 @@ export function renderDiagnose(results: CollectorResult[]): string {
     L.push(`- Activity: ${aa.activity ?? '-'}; bot run id: ${aa.run_id ?? '-'}; Control Room: ${aa.aa_host ?? '-'}`);
     if (aa.config_file) L.push(`- Configured (${aa.config_file}): server ${aa.configured.server ?? '-'}, port ${aa.configured.port ?? '-'}, SSL mode ${aa.configured.ssl_mode ?? '-'}, user ${aa.configured.user ?? '-'}`);
     const kept = aa.logs.filter((l) => l.file);
-    L.push(`- Logs (${aa.log_globs.join(', ') || 'none given'}, since ${aa.since}): ${kept.length} file(s), ${kept.reduce((n, l) => n + l.kept_bytes, 0)} bytes kept${aa.logs.length > kept.length ? `, ${aa.logs.length - kept.length} skipped` : ''}`, '');
+    L.push(`- Logs (${aa.log_globs.join(', ') || 'none given'}, since ${aa.since}): ${kept.length} file(s), ${kept.reduce((n, l) => n + l.kept_bytes, 0)} bytes kept${aa.logs.length > kept.length ? `, ${aa.logs.length - kept.length} skipped` : ''}`);
+    const b = aa.bot_error;
+    L.push(
+      b
+        ? `- The bot's last mail error: \`${b.class}\`${b.library ? ` (${b.library})` : ''}${b.at ? ` at ${b.at}` : ''} in \`${b.file}\` - ${b.summary}. Evidence: \`${b.evidence_line.replace(/`/g, "'")}\`. Next step: ${b.next_step}`
+        : kept.length ? '- The bot\'s last mail error: none found in the kept logs' : '- The bot\'s last mail error: no log to read',
+      '',
+    );
   }
   L.push('Every file, its size, SHA-256 and the collector that made it: `manifest.json`. Secrets are masked in every file before it is written.', '');
   return L.join('\n');

@@ -2,8 +2,11 @@
 // one JSON file in the same envelope (who made it, whether it ran, why not), with its own
 // data schema inside. Bump DIAGNOSE_SCHEMA_VERSION when a change is not backwards compatible.
 import { z } from 'zod';
+import { CLASSES } from '../classify/classes.js';
 
-export const DIAGNOSE_SCHEMA_VERSION = 1 as const;
+export const DIAGNOSE_SCHEMA_VERSION = 2 as const;
+// Files written by an older smtp-probe still parse: what version 2 added has a default.
+const VersionSchema = z.union([z.literal(1), z.literal(DIAGNOSE_SCHEMA_VERSION)]).describe('1: before the bot\'s own error (aa_context bot_error); 2: current');
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
 const Ms = z.number().nonnegative().describe('milliseconds');
@@ -28,7 +31,7 @@ export type Source = z.infer<typeof SourceSchema>;
 function envelope<T extends z.ZodType>(name: CollectorName, data: T) {
   return z.object({
     schema: z.literal(`smtp-probe/diagnose-${name}`),
-    schema_version: z.literal(DIAGNOSE_SCHEMA_VERSION),
+    schema_version: VersionSchema,
     collector: z.literal(name),
     status: CollectorStatusSchema,
     reason: z.string().nullable().describe('why the collector did not run or did not finish'),
@@ -132,6 +135,22 @@ export const OsTlsSchema = envelope('os-tls', OsTlsDataSchema);
 export type OsTls = z.infer<typeof OsTlsSchema>;
 
 // ---- Automation Anywhere context ----
+export const BotErrorSchema = z.object({
+  at: z.string().nullable().describe('the log entry\'s timestamp as the log wrote it (YYYY-MM-DD hh:mm:ss, the log\'s own zone)'),
+  activity: z.string().nullable().describe('the AA activity the run was told about (--aa-activity or the configuration)'),
+  file: z.string().describe('the log copy in the run folder it was read from'),
+  class: z.enum(CLASSES),
+  rule: z.string().nullable().describe('the reply or client-error rule that matched (smtp-probe explain reads the same way)'),
+  library: z.string().nullable().describe('the mail library whose error it is (javamail, dotnet-smtpclient, ...), null for a bare server reply'),
+  summary: z.string(),
+  next_step: z.string(),
+  evidence_line: z.string().describe('the load-bearing line (a trace\'s innermost cause), redacted'),
+  source: z.string().nullable(),
+  probe_class: z.enum(CLASSES).describe('the probe\'s verdict from this machine in the same run'),
+  reading: z.string().describe('what the two classes say together'),
+});
+export type BotError = z.infer<typeof BotErrorSchema>;
+
 export const AaDataSchema = z.object({
   activity: z.string().nullable(),
   run_id: z.string().nullable(),
@@ -142,6 +161,7 @@ export const AaDataSchema = z.object({
   since: Iso,
   logs: z.array(z.object({ path: z.string(), file: z.string().nullable().describe('copy in the run folder'), size: z.number().int(), mtime: Iso, kept_bytes: z.number().int(), skipped: z.string().nullable() })),
   cap_bytes: z.number().int(),
+  bot_error: BotErrorSchema.nullable().default(null).describe('the bot\'s last mail-related error in the kept (redacted) logs; null: none found (version 1: never looked)'),
 });
 export const AaSchema = envelope('aa', AaDataSchema);
 export type Aa = z.infer<typeof AaSchema>;
@@ -149,7 +169,7 @@ export type Aa = z.infer<typeof AaSchema>;
 // ---- DiagnoseManifest ----
 export const DiagnoseManifestSchema = z.object({
   schema: z.literal('smtp-probe/diagnose-manifest'),
-  schema_version: z.literal(DIAGNOSE_SCHEMA_VERSION),
+  schema_version: VersionSchema,
   run_id: z.string(),
   created_at: Iso,
   redaction: z.string().describe('what was masked in every file before it was written'),

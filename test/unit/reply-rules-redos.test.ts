@@ -5,9 +5,11 @@
 // shared runner but far below what backtracking costs (seconds).
 import { describe, expect, it } from 'vitest';
 import { REPLY_RULES } from '../../payload/classify/reply-rules.js';
+import { CLIENT_RULES } from '../../payload/classify/client-error-rules.js';
+import { readError } from '../../payload/classify/client-errors.js';
 import { MAX_CLASSIFIED_CHARS, explainReply } from '../../payload/classify/replies.js';
 import { enhancedCode } from '../../payload/classify/enhanced-codes.js';
-import { adversarialInputs } from '../redos-inputs.js';
+import { adversarialInputs, fill } from '../redos-inputs.js';
 
 const BUDGET_MS = 50;
 
@@ -32,6 +34,34 @@ describe('reply rules: no regex backtracks on hostile text', () => {
       expect(slow).toEqual([]);
     });
   }
+
+  // The client-error table (stack traces, library errors) is matched line by line against
+  // pasted text and the bot's own logs: the same budget, each pattern on its own words.
+  for (const rule of CLIENT_RULES) {
+    it(`client rule ${rule.id}`, () => {
+      const re = rule.pattern;
+      const slow = adversarialInputs(re, MAX_CLASSIFIED_CHARS)
+        .map((inp) => ({ name: inp.name, ms: bestOfThree(() => re.test(inp.text)) }))
+        .filter((r) => r.ms > BUDGET_MS);
+      expect(slow).toEqual([]);
+    });
+  }
+
+  it('reading a hostile multi-line paste (many short lines, frames, "--->", quoted replies) stays fast', () => {
+    const shapes = [
+      fill('a\n', MAX_CLASSIFIED_CHARS),
+      fill('Caused by: x\n', MAX_CLASSIFIED_CHARS),
+      fill(' ---> ', MAX_CLASSIFIED_CHARS),
+      fill("(535, b'", MAX_CLASSIFIED_CHARS),
+      fill('535-5.7.8 ', MAX_CLASSIFIED_CHARS),
+      fill('AuthenticationFailedException: 535 ', MAX_CLASSIFIED_CHARS),
+      fill('x 535-\n', MAX_CLASSIFIED_CHARS),
+      fill('\tat a.b(C.java:1)\n', MAX_CLASSIFIED_CHARS),
+      fill('Traceback (most recent call last):\n', MAX_CLASSIFIED_CHARS),
+      fill('The server response was: ', MAX_CLASSIFIED_CHARS),
+    ];
+    for (const t of shapes) expect(bestOfThree(() => readError(t)), t.slice(0, 20)).toBeLessThan(BUDGET_MS * 4);
+  });
 
   it('the whole classifier stays fast on an 8-line "550 EHLO EHLO ..." reply', () => {
     const reply = Array.from({ length: 8 }, (_, i) => `550${i < 7 ? '-' : ' '}${'EHLO '.repeat(1600)}`).join('\r\n');

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { errorCode } from '../../util/errors.js';
 import type { Collector } from '../collector.js';
 import { expandGlob } from '../glob.js';
+import { lastBotError, readingOf, type BotErrorFound } from '../bot-error.js';
 
 type Data = z.infer<typeof AaDataSchema>;
 
@@ -73,6 +74,7 @@ export const aaCollector: Collector<Data> = {
       since: ctx.diag.since.toISOString(),
       logs: [],
       cap_bytes: aa.capBytes,
+      bot_error: null,
     };
     if (cfg) rec.source(`file ${cfg.path} (--aa-config)`, true, null, rec.keep('raw/aa_config.txt', cfg.raw));
     if (!aa.logGlobs.length) {
@@ -96,6 +98,7 @@ export const aaCollector: Collector<Data> = {
     found.sort((a, b) => b.mtime.getTime() - a.mtime.getTime());
     let room = aa.capBytes;
     const names = new Set<string>();
+    const botErrors: BotErrorFound[] = [];
     for (const f of found) {
       const entry = { path: f.path, file: null as string | null, size: f.size, mtime: f.mtime.toISOString(), kept_bytes: 0, skipped: null as string | null };
       data.logs.push(entry);
@@ -117,6 +120,10 @@ export const aaCollector: Collector<Data> = {
         // Redacted whole, then cut to the room left (at a line start).
         entry.file = rec.keep(name, kept, true, room);
         entry.kept_bytes = Math.min(kept.length, rec.files.at(-1)!.data.length);
+        // The bot's own error is read from the copy as written: redacted, so nothing the
+        // redactor masked can reach aa_context.json or report.md.
+        const err = lastBotError(rec.files.at(-1)!.data.toString('latin1'), name, aa.activity);
+        if (err) botErrors.push(err);
         const cut = tail.length < f.size || kept.length > room;
         room -= entry.kept_bytes;
         if (cut || dropped) rec.note(`${basename(f.path)}: kept the newest ${entry.kept_bytes} of ${f.size} bytes (window --since ${ctx.diag.sinceText}, caps).`);
@@ -124,6 +131,13 @@ export const aaCollector: Collector<Data> = {
         entry.skipped = errorCode(err) === 'EACCES' ? 'permission denied' : `unreadable (${errorCode(err) ?? 'error'})`;
         rec.source(`file ${f.path}`, false, entry.skipped);
       }
+    }
+    // Files are read newest first; the latest stamped error across them wins (a stamp-less one only if no other).
+    const last = botErrors.reduce<BotErrorFound | null>((best, e) => (!best || (e.at !== null && (best.at === null || e.at > best.at)) ? e : best), null);
+    if (last) {
+      const v = ctx.probe.summary.verdict;
+      data.bot_error = { ...last, probe_class: v.class, reading: readingOf(last.class, v.class, v.hint_id) };
+      rec.note(`The bot's last mail error (${last.file}${last.at ? `, ${last.at}` : ''}): ${last.class} (${last.rule ?? 'no rule'}).`);
     }
     if (!found.length && !aa.logGlobsGiven) rec.note(`No AA bot agent logs at the documented location (${aa.logGlobs.join(', ')}).`);
     return data;
