@@ -121,8 +121,12 @@ async function diagnoseRun(): Promise<Row[]> {
   }
 }
 
-/** Replies classified per second by explain's engine over a corpus of a few thousand replies. */
+/** Texts per second through explain's engine: a corpus of replies, and one of multi-line client stack traces. */
 async function explainThroughput(): Promise<Row[]> {
+  return [...(await replyThroughput()), ...(await traceThroughput())];
+}
+
+async function replyThroughput(): Promise<Row[]> {
   const { SAMPLES } = await import('../lab/reply-samples.js');
   const { explainText } = await import('../payload/explain.js');
   // Vary queue ids and addresses so no two replies are the same string.
@@ -138,6 +142,24 @@ async function explainThroughput(): Promise<Row[]> {
     runs.push(corpus.length / ((performance.now() - t0) / 1000));
   }
   return [{ metric: `explain: replies classified per second (${corpus.length}-reply corpus)`, value: median(runs), unit: '/s' }];
+}
+
+/** The same figure for what bots log: Java/.NET/Python/Node traces, their innermost cause found and read. */
+async function traceThroughput(): Promise<Row[]> {
+  const { CLIENT_ERROR_FIXTURES } = await import('../lab/client-errors.js');
+  const { explainText } = await import('../payload/explain.js');
+  const traces = CLIENT_ERROR_FIXTURES.filter((f) => f.text.includes('\n'));
+  // Vary a line so no two traces are the same string.
+  const corpus = Array.from({ length: 2000 }, (_, i) => `${traces[i % traces.length]!.text}\n\t... ${i} more`);
+  const lines = Math.round(corpus.reduce((n, t) => n + t.split('\n').length, 0) / corpus.length);
+  for (const t of corpus.slice(0, 200)) explainText(t, {}); // warm-up
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (const t of corpus) explainText(t, {});
+    runs.push(corpus.length / ((performance.now() - t0) / 1000));
+  }
+  return [{ metric: `explain: multi-line stack traces classified per second (${corpus.length} traces of ${traces.length} shapes, ${lines} lines on average)`, value: median(runs), unit: '/s' }];
 }
 
 /** WinRM upload of a 30 MB artifact: one PowerShell process fed through Send vs a process per 250 KB chunk. */

@@ -146,8 +146,17 @@ export function readClientError(input: string, o: ReadOptions = {}): ErrorReadin
 }
 
 /** Any pasted text: a client error when one is recognised, else a server reply (or unknown). */
+/** Every line a server reply line (`550-...`, `550 ...`): no client printed this, so no client pattern can apply. */
+function isBareReply(input: string): boolean {
+  return input.split('\n').every((l) => {
+    const t = l.trim();
+    return t === '' || /^\d{3}(?:[ -]|$)/.test(t);
+  });
+}
+
 export function readError(input: string, o: ReadOptions = {}): ErrorReading {
-  const client = readClientError(input, o);
+  // A bare reply (what `explain` is handed most) skips the client table: half the work.
+  const client = isBareReply(input) ? null : readClientError(input, o);
   if (client) return client;
   const stage = o.stage ?? 'any';
   const x = explainReply(input, { stage, provider: o.provider, host: o.host });

@@ -7,7 +7,7 @@ import { CLIENT_RULES, LIBRARIES } from '../../payload/classify/client-error-rul
 import { readError } from '../../payload/classify/client-errors.js';
 import { explainReply } from '../../payload/classify/replies.js';
 import { explainText } from '../../payload/explain.js';
-import { CLIENT_ERROR_FIXTURES } from '../fixtures/client-errors.js';
+import { CLIENT_ERROR_FIXTURES } from '../../lab/client-errors.js';
 
 describe('client errors: realistic traces', () => {
   for (const f of CLIENT_ERROR_FIXTURES) {
