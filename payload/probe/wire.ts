@@ -8,6 +8,7 @@ import type { ErrorInfo } from '../schema/summary.js';
 import { socketError } from './tcp.js';
 import { enhancedCode } from '../classify/enhanced-codes.js';
 import { SmtpProbeError } from '../util/errors.js';
+import { listenTo } from '../util/socket-listeners.js';
 
 export interface Reply {
   code: number;
@@ -53,6 +54,7 @@ export class Wire {
   /** `onLine` sees every server line as it is parsed (for the transcript). */
   constructor(private readonly onLine: (line: string, final: boolean) => void) {}
 
+  private unlisten: (() => void) | null = null;
   private readonly onData = (chunk: Buffer) => {
     this.buffer += chunk.toString('latin1');
     this.parse();
@@ -64,21 +66,13 @@ export class Wire {
     this.detach();
     this.socket = socket;
     this.failed = null;
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onEnd);
-    socket.on('error', this.onError);
+    this.unlisten = listenTo(socket, { data: this.onData, end: this.onEnd, error: this.onError });
   }
 
   /** Stops reading, before handing the socket to TLS. Returns what was read but not consumed. */
   detach(): string {
-    const s = this.socket;
-    if (s) {
-      s.off('data', this.onData);
-      s.off('end', this.onEnd);
-      s.off('close', this.onEnd);
-      s.off('error', this.onError);
-    }
+    this.unlisten?.();
+    this.unlisten = null;
     this.socket = null;
     const rest = this.buffer + this.pending.join('\n');
     this.buffer = '';

@@ -2,6 +2,7 @@
 // "." line. The bot is a client we do not control, so every wait has a deadline (the
 // idle timeout) and every buffer a cap. The socket can be swapped for its TLS upgrade.
 import type { Socket } from 'node:net';
+import { listenTo } from '../util/socket-listeners.js';
 
 export const MAX_COMMAND_LINE = 16 * 1024; // an XOAUTH2 line carries a long token; RFC 5321's 512 is too tight
 const MAX_DATA_PIECE = 64 * 1024;
@@ -14,6 +15,7 @@ export class BotReader {
   private ended: ReadEnd | null = null;
   private wake: (() => void) | null = null;
 
+  private unlisten: (() => void) | null = null;
   private readonly onData = (chunk: Buffer) => {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     // Past a whole line plus a data piece nothing legitimate is waiting: stop reading until consumed.
@@ -26,21 +28,13 @@ export class BotReader {
   attach(socket: Socket): void {
     this.socket = socket;
     this.ended = null;
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onEnd);
-    socket.on('error', this.onError);
+    this.unlisten = listenTo(socket, { data: this.onData, end: this.onEnd, error: this.onError });
   }
 
   /** Stops reading (before a TLS upgrade); returns bytes the bot sent ahead (RFC 3207 says discard them). */
   detach(): Buffer {
-    const s = this.socket;
-    if (s) {
-      s.off('data', this.onData);
-      s.off('end', this.onEnd);
-      s.off('close', this.onEnd);
-      s.off('error', this.onError);
-    }
+    this.unlisten?.();
+    this.unlisten = null;
     this.socket = null;
     const rest = this.buf;
     this.buf = Buffer.alloc(0);
