@@ -42,20 +42,21 @@ function answer(zone: Zone, query: Packet): Buffer | null {
 }
 
 export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDns> {
-  const udp: UdpSocket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
   const state = { queries: 0 };
-  udp.on('message', (msg, rinfo) => {
-    state.queries++;
-    try {
-      const reply = answer(zone, dnsPacket.decode(msg));
-      if (reply) udp.send(reply, rinfo.port, rinfo.address);
-    } catch {
-      /* malformed query: ignore, as a real server would */
-    }
-  });
-  await new Promise<void>((r) => udp.bind(0, address, () => r()));
-  const port = udp.address().port;
-  // TCP on the same port, for clients that fall back to it.
+  const newUdp = (): UdpSocket => {
+    const udp: UdpSocket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+    udp.on('message', (msg, rinfo) => {
+      state.queries++;
+      try {
+        const reply = answer(zone, dnsPacket.decode(msg));
+        if (reply) udp.send(reply, rinfo.port, rinfo.address);
+      } catch {
+        /* malformed query: ignore, as a real server would */
+      }
+    });
+    return udp;
+  };
+  // TCP as well, for clients that fall back to it.
   const tcp: Server = track(createServer((sock) => {
     let buf = Buffer.alloc(0);
     sock.on('data', (d) => {
@@ -75,7 +76,25 @@ export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDn
     });
     sock.on('error', () => {});
   }));
-  await new Promise<void>((r, j) => tcp.listen(port, address, () => r()).on('error', j));
+  // TCP on the UDP port's number: another process may hold that number for TCP already, so
+  // a clash means another UDP port, not a failed lab.
+  let udp: UdpSocket;
+  let port = 0;
+  for (let tries = 0; ; tries++) {
+    udp = newUdp();
+    await new Promise<void>((r) => udp.bind(0, address, () => r()));
+    port = udp.address().port;
+    try {
+      await new Promise<void>((r, j) => {
+        tcp.once('error', j);
+        tcp.listen(port, address, () => (tcp.off('error', j), r()));
+      });
+      break;
+    } catch (err) {
+      udp.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries >= 20) throw err;
+    }
+  }
   return {
     address,
     port,
