@@ -1,6 +1,6 @@
 // `smtp-probe explain`: what a pasted server reply or bounce means and what to do next.
 import { readError } from './classify/client-errors.js';
-import { PROVIDERS, STAGES, type Provider, type ReplyStage } from './classify/replies.js';
+import { providerIds, STAGES, type Provider, type ReplyStage } from './classify/replies.js';
 import { readStdin, stdinIsTerminal } from './probe/secrets.js';
 import { UsageError } from './util/errors.js';
 
@@ -49,8 +49,8 @@ export function explainText(text: string, f: ExplainFlags = {}): ExplainOutput {
 }
 
 export async function explainCommand(words: string[], f: ExplainFlags): Promise<number> {
-  if (f.provider && f.provider !== 'auto' && !(PROVIDERS as readonly string[]).includes(f.provider)) {
-    throw new UsageError(`invalid --provider "${f.provider}": expected auto, ${PROVIDERS.join(', ')}`);
+  if (f.provider && f.provider !== 'auto' && !providerIds().includes(f.provider)) {
+    throw new UsageError(`invalid --provider "${f.provider}": expected auto, ${providerIds().join(', ')}`);
   }
   if (f.stage && !(STAGES as readonly string[]).includes(f.stage)) throw new UsageError(`invalid --stage "${f.stage}": expected one of ${STAGES.join(', ')}`);
   const fromStdin = !words.length || (words.length === 1 && words[0] === '-');

@@ -5,7 +5,7 @@ import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 import { SCENARIOS } from './scenarios.js';
 import { HINTS } from '../payload/classify/hints.js';
-import { REPLY_RULES } from '../payload/classify/reply-rules.js';
+import { loadReplyRules } from '../payload/classify/knowledge.js';
 
 const lab = inject('lab');
 
@@ -20,7 +20,7 @@ describe('fault lab scenarios', () => {
       expect({ class: v.class, hint: v.hint_id }).toEqual({ class: s.expect.class, hint: s.expect.hint });
       expect(v.evidence).toMatch(s.expect.evidence);
       // The next step is the one written for the hint (or reply rule) the verdict names.
-      const written = HINTS.find((h) => h.id === v.hint_id)?.next_step ?? REPLY_RULES.find((r) => r.id === v.hint_id)?.next_step ?? '';
+      const written = HINTS.find((h) => h.id === v.hint_id)?.next_step ?? loadReplyRules().find((r) => r.id === v.hint_id)?.next_step ?? '';
       // `{port}` is filled with the port probed.
       expect(v.next_step).toMatch(new RegExp(`^${written.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{port\}/g, '\\d+')}$`));
       expect(r.code).toBe(v.exit_code);

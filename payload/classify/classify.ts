@@ -3,11 +3,10 @@
 // with the provider and the stage it came at, since one code means different things at
 // different stages.
 import type { Classification, DnsResolution, ErrorInfo, ProxyAttempt, SmtpReply, SmtpResult, TlsResult } from '../schema/summary.js';
-import { expectedIssuer } from '../diagnose/expected-issuers.js';
 import { proxyEvidence, proxyRuleFor } from './proxy.js';
 import { hint, type HintId } from './hints.js';
-import { interceptorOf } from './interceptors.js';
-import { detectProvider, explainReply, type ReplyRule, type ReplyStage } from './replies.js';
+import { expectedIssuer, interceptorOf } from './interceptors.js';
+import { detectProvider, explainReply, providerInfo, type ReplyRule, type ReplyStage } from './replies.js';
 
 export interface AttemptFacts {
   where: string; // "127.0.0.1:587"
@@ -179,8 +178,8 @@ function classifyTls(f: AttemptFacts): Classification {
   const s = f.smtp;
   if (s.error?.kind === 'starttls-not-offered') {
     const evidence = `S: ${lastLine(s.ehlo) ?? ''} (EHLO reply without STARTTLS)`;
-    // Gmail and Microsoft 365 always offer STARTTLS: its absence means something on the path removed it.
-    return make(providerOf(f) === 'generic' ? 'tls-starttls-stripped' : 'proxy-starttls-stripped', evidence);
+    // Gmail and Microsoft 365 always offer STARTTLS (providers.json): its absence means something on the path removed it.
+    return make(providerInfo(providerOf(f))?.always_offers_starttls ? 'proxy-starttls-stripped' : 'tls-starttls-stripped', evidence);
   }
   if (s.error?.kind === 'starttls-refused') {
     const x = explainReply(s.starttls!.lines.join('\n'), { stage: 'starttls', provider: providerOf(f) });

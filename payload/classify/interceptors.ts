@@ -1,34 +1,21 @@
-// Issuer names of TLS-inspection products (web gateways, firewalls, antivirus mail/web
-// shields). A chain issued by one of these instead of the provider's CA means the
-// connection is decrypted on the way. Matched case-insensitively against the issuer DN
-// of every certificate in the served chain.
-export const INTERCEPTOR_ISSUERS: ReadonlyArray<{ product: string; pattern: RegExp }> = [
-  { product: 'Zscaler', pattern: /zscaler/i },
-  { product: 'Palo Alto Networks', pattern: /palo ?alto/i },
-  { product: 'Fortinet FortiGate', pattern: /forti(gate|net)/i },
-  { product: 'Sophos', pattern: /sophos/i },
-  { product: 'Symantec / Blue Coat', pattern: /blue ?coat|symantec web/i },
-  { product: 'Cisco Umbrella', pattern: /cisco umbrella|opendns/i },
-  { product: 'Netskope', pattern: /netskope/i },
-  { product: 'Forcepoint / Websense', pattern: /forcepoint|websense/i },
-  { product: 'McAfee / Skyhigh Web Gateway', pattern: /mcafee|skyhigh/i },
-  { product: 'Check Point', pattern: /check ?point/i },
-  { product: 'Barracuda', pattern: /barracuda/i },
-  { product: 'WatchGuard', pattern: /watchguard/i },
-  { product: 'Avast Web/Mail Shield', pattern: /avast/i },
-  { product: 'AVG Web/Mail Shield', pattern: /\bavg\b/i },
-  { product: 'Kaspersky', pattern: /kaspersky/i },
-  { product: 'ESET SSL Filter', pattern: /eset/i },
-  { product: 'Bitdefender', pattern: /bitdefender/i },
-  { product: 'Menlo Security', pattern: /menlo security/i },
-  { product: 'iboss', pattern: /\biboss\b/i },
-  { product: 'Cloudflare Gateway', pattern: /cloudflare (gateway|for teams)/i },
-];
+// Whose certificate is this: the TLS-inspection products (data/interceptors.json) whose
+// issuer names give them away, and the issuer each known provider's certificates come
+// from (data/providers.json). A chain from an interceptor, or for a known provider from
+// anyone but its usual CA, means the connection is decrypted on the way.
+import { loadInterceptors, loadProviders } from './knowledge.js';
 
+/** The inspection product named by any of these issuer (or subject) names, if one is. */
 export function interceptorOf(issuers: readonly string[]): string | null {
+  const products = loadInterceptors();
   for (const issuer of issuers) {
-    const hit = INTERCEPTOR_ISSUERS.find((i) => i.pattern.test(issuer));
+    const hit = products.find((i) => i.issuer.test(issuer));
     if (hit) return hit.product;
   }
   return null;
+}
+
+/** Who is expected to issue this host's certificate, when the host belongs to a known provider. */
+export function expectedIssuer(host: string): { issuer: RegExp; name: string } | null {
+  const p = loadProviders().find((x) => x.certificate_issuers && x.hosts.some((h) => h.test(host)));
+  return p?.certificate_issuers ? { issuer: p.certificate_issuers.pattern, name: p.certificate_issuers.name } : null;
 }

@@ -1,35 +1,19 @@
 // Understanding a server reply: parse it (multi-line, basic code, enhanced codes anywhere
-// in the text), tell which provider sent it, and find the most specific rule in the
-// knowledge table (reply-rules.ts) for that provider, stage, code and text.
-import type { FailureClass } from './classes.js';
-import { REPLY_RULES } from './reply-rules.js';
+// in the text), tell which provider sent it, and find the rule of the reply knowledge
+// (data/reply-rules.json, read by knowledge.ts) that fits that provider, stage, code and
+// text best: the matching rule with the highest priority.
 import { enhancedCodes } from './enhanced-codes.js';
+import { loadProviders, loadReplyRules, type Protocol, type ReplyRule, type RuleStage } from './knowledge.js';
 
+export type { Protocol, ReplyRule } from './knowledge.js';
 export const STAGES = ['banner', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'any'] as const;
-export type ReplyStage = (typeof STAGES)[number];
-export const PROVIDERS = ['gmail', 'microsoft', 'generic'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-export type Protocol = 'smtp' | 'imap' | 'pop';
+export type ReplyStage = RuleStage | 'any';
+/** A provider id of data/providers.json, or 'generic' for any other server. */
+export type Provider = string;
 
-export interface ReplyRule {
-  id: string;
-  class: FailureClass;
-  /** Omitted: any provider. */
-  provider?: Exclude<Provider, 'generic'>;
-  /** Omitted: any stage. */
-  stages?: readonly ReplyStage[];
-  /** Basic reply codes (RFC 5321); omitted: any. */
-  codes?: readonly number[];
-  /** Enhanced status codes (RFC 3463) that must appear; omitted: any. */
-  enhanced?: readonly string[];
-  /** Must match the reply text (all lines joined by a space). */
-  text?: RegExp;
-  /** smtp (default), or a pasted IMAP/POP response. */
-  protocol?: Protocol;
-  summary: string;
-  next_step: string;
-  /** Where the knowledge comes from (public documentation, RFC). */
-  source: string;
+/** Every provider name `--provider` takes. */
+export function providerIds(): string[] {
+  return [...loadProviders().map((p) => p.id), 'generic'];
 }
 
 export interface ParsedReply {
@@ -72,13 +56,17 @@ export function parseReply(input: string): ParsedReply {
 
 
 export function detectProvider(hints: { host?: string | null; text?: string | null }): Provider {
-  const h = (hints.host ?? '').toLowerCase();
-  const t = hints.text ?? '';
-  if (/(^|\.)(gmail|googlemail|google)\.com\.?$/.test(h) || /\bgsmtp\b|support\.google\.com|google\.com\/mail/i.test(t)) return 'gmail';
-  if (/(^|\.)(office365|outlook|protection\.outlook|office)\.com\.?$/.test(h) || /\boutlook\.com\b|protection\.outlook|Microsoft ESMTP|aka\.ms\/|\b[A-Z]{2,6}\d{2,4}[A-Z]{2,4}\d{3,4}\.\w+\.prod\.outlook/i.test(t)) {
-    return 'microsoft';
-  }
-  return 'generic';
+  const host = hints.host ?? '';
+  const text = hints.text ?? '';
+  // The first provider in the file whose host names or reply markers match: Gmail is listed
+  // first, so a Gmail bounce quoting another provider's reply stays Gmail's.
+  const hit = loadProviders().find((p) => (host && p.hosts.some((h) => h.test(host))) || (text && p.reply_markers.some((m) => m.test(text))));
+  return hit?.id ?? 'generic';
+}
+
+/** The provider's entry, for what the classifier knows of it (STARTTLS always offered, certificate issuers). */
+export function providerInfo(id: Provider) {
+  return loadProviders().find((p) => p.id === id) ?? null;
 }
 
 export interface Explained {
@@ -88,31 +76,39 @@ export interface Explained {
   parsed: ParsedReply;
 }
 
-function specificity(r: ReplyRule): number {
-  return (r.text ? 8 : 0) + (r.enhanced ? 4 : 0) + (r.provider ? 2 : 0) + (r.stages ? 1 : 0) + (r.codes ? 1 : 0);
-}
-
 function matches(r: ReplyRule, p: ParsedReply, provider: Provider, stage: ReplyStage, protocol: Protocol): boolean {
-  if ((r.protocol ?? 'smtp') !== protocol) return false;
+  if (r.protocol !== protocol) return false;
   if (r.provider && r.provider !== provider) return false;
-  if (r.stages && stage !== 'any' && !r.stages.includes(stage)) return false;
-  if (r.codes && (p.code === null || !r.codes.includes(p.code))) return false;
-  if (r.enhanced && !r.enhanced.some((e) => p.enhanced.includes(e))) return false;
+  // A stage list restricts a rule only when the caller knows the stage.
+  if (r.stages && stage !== 'any' && !r.stages.has(stage)) return false;
+  if (r.code && (p.code === null || !r.code(p.code))) return false;
+  if (r.enhanced && !r.enhanced(p.enhanced)) return false;
   if (r.text && !r.text.test(p.text)) return false;
   return true;
 }
 
-// Rules sorted once, most specific first: the first match wins.
-let sorted: readonly ReplyRule[] | null = null;
+export interface ExplainOptions {
+  provider?: Provider;
+  stage?: ReplyStage;
+  host?: string | null;
+  protocol?: Protocol;
+}
 
-export function explainReply(input: string, o: { provider?: Provider; stage?: ReplyStage; host?: string | null; protocol?: Protocol } = {}): Explained {
+export function explainReply(input: string, o: ExplainOptions = {}): Explained {
   const parsed = parseReply(input);
   const provider = o.provider ?? detectProvider({ host: o.host, text: parsed.text });
   const stage = o.stage ?? 'any';
   const protocol = o.protocol ?? guessProtocol(parsed);
-  sorted ??= [...REPLY_RULES].sort((a, b) => specificity(b) - specificity(a));
-  const rule = sorted.find((r) => matches(r, parsed, provider, stage, protocol)) ?? null;
+  const rule = loadReplyRules().find((r) => matches(r, parsed, provider, stage, protocol)) ?? null;
   return { rule, provider, stage, parsed };
+}
+
+/** Every rule that matches, best first: what the knowledge tests use to find ties. */
+export function matchingRules(input: string, o: ExplainOptions = {}): ReplyRule[] {
+  const parsed = parseReply(input);
+  const provider = o.provider ?? detectProvider({ host: o.host, text: parsed.text });
+  const protocol = o.protocol ?? guessProtocol(parsed);
+  return loadReplyRules().filter((r) => matches(r, parsed, provider, o.stage ?? 'any', protocol));
 }
 
 function guessProtocol(p: ParsedReply): Protocol {

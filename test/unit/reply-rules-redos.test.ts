@@ -4,7 +4,7 @@
 // classifier is handed (MAX_CLASSIFIED_CHARS), with a budget generous enough for a slow
 // shared runner but far below what backtracking costs (seconds).
 import { describe, expect, it } from 'vitest';
-import { REPLY_RULES } from '../../payload/classify/reply-rules.js';
+import { loadReplyRules } from '../../payload/classify/knowledge.js';
 import { CLIENT_RULES } from '../../payload/classify/client-error-rules.js';
 import { readError } from '../../payload/classify/client-errors.js';
 import { MAX_CLASSIFIED_CHARS, explainReply } from '../../payload/classify/replies.js';
@@ -25,7 +25,7 @@ function bestOfThree(f: () => void): number {
 }
 
 describe('reply rules: no regex backtracks on hostile text', () => {
-  for (const rule of REPLY_RULES.filter((r) => r.text)) {
+  for (const rule of loadReplyRules().filter((r) => r.text)) {
     it(rule.id, () => {
       const re = rule.text!;
       const slow = adversarialInputs(re, MAX_CLASSIFIED_CHARS)

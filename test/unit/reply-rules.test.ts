@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CLASSES } from '../../payload/classify/classes.js';
-import { REPLY_RULES } from '../../payload/classify/reply-rules.js';
+import { loadReplyRules } from '../../payload/classify/knowledge.js';
 import { explainReply } from '../../payload/classify/replies.js';
 import { G, O365, SAMPLES } from '../../lab/reply-samples.js';
 
+
+const REPLY_RULES = loadReplyRules();
 
 describe('reply rules: sample replies', () => {
   it('covers every class a reply rule can give, each with a sample it wins', () => {
@@ -66,7 +68,7 @@ describe('reply rules: meaning depends on stage, provider and text', () => {
   });
 
   it('keeps IMAP and POP rules away from SMTP replies', () => {
-    expect(explainReply('535 5.7.8 authentication failed', { stage: 'auth' }).rule?.protocol).toBeUndefined();
+    expect(explainReply('535 5.7.8 authentication failed', { stage: 'auth' }).rule?.protocol).toBe('smtp');
     expect(explainReply('-ERR authentication failed').rule?.protocol).toBe('pop');
     expect(explainReply('a1 NO [AUTHENTICATIONFAILED] x').rule?.protocol).toBe('imap');
   });
@@ -83,8 +85,6 @@ describe('reply rules: the table itself', () => {
       expect(r.next_step.trim().length, r.id).toBeGreaterThan(20);
       expect(r.source.trim().length, r.id).toBeGreaterThan(3);
       if (r.text) expect(r.text.global || r.text.sticky, r.id).toBe(false);
-      if (r.codes) expect(r.codes.length, r.id).toBeGreaterThan(0);
-      if (r.enhanced) for (const e of r.enhanced) expect(e, r.id).toMatch(/^[245]\.\d{1,3}\.\d{1,3}$/);
     }
   });
 
@@ -100,7 +100,7 @@ describe('reply rules: the table itself', () => {
     it(`covers ${code}`, () => {
       const basic = code.startsWith('4') ? 451 : 550;
       const rule = explainReply(`${basic} ${code} x`).rule;
-      expect(rule?.enhanced ?? []).toContain(code);
+      expect(rule?.enhanced?.([code])).toBe(true);
       expect(rule?.id).not.toMatch(/-x$/);
     });
   }

@@ -1,13 +1,12 @@
 // Proxy discovery: proxy variables (credentials masked), on Windows the WinHTTP proxy and
 // the WinINET (Internet Settings) values with PAC and auto-detect; and a TLS-inspection
 // heuristic: who issued the chain the probe was served, against who should have.
-import { interceptorOf } from '../../classify/interceptors.js';
+import { expectedIssuer, interceptorOf } from '../../classify/interceptors.js';
 import { maskProxyValue, proxyEnv } from '../../collect/env.js';
 import { ProxyDataSchema } from '../../schema/diagnose.js';
 import type { ProbeSummary } from '../../schema/summary.js';
 import type { z } from 'zod';
 import type { Collector } from '../collector.js';
-import { expectedIssuer } from '../expected-issuers.js';
 import { parseNetshWinhttp } from '../windows/netsh.js';
 import { connectionFlags, dword, parseRegQuery } from '../windows/reg.js';
 

@@ -1,0 +1,118 @@
+// The schemas of the classifier's knowledge files (payload/classify/data/*.json): reply
+// rules, providers and interception products. Each file names its schema version. The
+// files ship inside the payload, so they are validated when they are written (the unit
+// tests parse every file), not on each run (knowledge.ts).
+import { z } from 'zod';
+import { CLASSES } from './classes.js';
+
+/** The dialogue steps a rule may be restricted to (the classifier passes 'any' when it does not know). */
+export const RULE_STAGES = ['banner', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data'] as const;
+
+const Id = z.string().regex(/^[a-z0-9][a-z0-9+-]*$/, 'ids are lower-case words joined by dashes');
+/** A regular expression's source, compiled case-insensitively unless the rule says otherwise. */
+const Pattern = z.string().min(1).refine((p) => {
+  try {
+    new RegExp(p, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
+
+/** A basic reply code, or a range written with x: "535", "45x", "5xx". */
+export const CodePattern = z.string().regex(/^[2-5](?:\d\d|\dx|xx)$/, 'a reply code such as 535, 45x or 5xx');
+/** An enhanced status code (RFC 3463), with a detail range or wildcard: "5.7.8", "5.7.606-649", "4.7.*". */
+export const EnhancedPattern = z.string().regex(/^[245]\.\d{1,3}\.(?:\*|\d{1,3}(?:-\d{1,3})?)$/, 'an enhanced code such as 5.7.8, 5.7.606-649 or 5.7.*');
+
+export const ReplyRuleSchema = z
+  .object({
+    id: Id,
+    /** Where the rule sits for a reader of the file; no effect on matching. */
+    group: z.string().min(1),
+    class: z.enum(CLASSES),
+    /** The highest-priority matching rule wins. See data/README.md for the scale. */
+    priority: z.number().int().min(0).max(1000),
+    match: z
+      .object({
+        protocol: z.enum(['imap', 'pop']).optional(), // omitted: SMTP
+        provider: Id.optional(), // a providers.json id; omitted: any provider
+        stages: z.array(z.enum(RULE_STAGES)).min(1).optional(), // omitted: any stage
+        codes: z.array(CodePattern).min(1).optional(),
+        enhanced: z.array(EnhancedPattern).min(1).optional(), // one of them must appear in the reply
+        text: Pattern.optional(), // tested against the reply's lines joined by a space
+        case_sensitive: z.literal(true).optional(),
+      })
+      .strict(),
+    summary: z.string().min(1),
+    next_step: z.string().min(1),
+    /** A key of the file's `sources`. */
+    source: z.string().min(1),
+    /** Why the rule is written the way it is, where that is not obvious. */
+    note: z.string().optional(),
+  })
+  .strict();
+export type ReplyRuleData = z.infer<typeof ReplyRuleSchema>;
+
+export const SourceSchema = z.object({ title: z.string().min(1), url: z.url().optional() }).strict();
+
+export const ReplyRulesFileSchema = z
+  .object({
+    schema: z.literal('smtp-probe.reply-rules/1'),
+    sources: z.record(z.string(), SourceSchema),
+    rules: z.array(ReplyRuleSchema).min(1),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.rules.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${r.id}` });
+      seen.add(r.id);
+      if (!f.sources[r.source]) ctx.addIssue({ code: 'custom', path: ['rules', i, 'source'], message: `unknown source ${r.source}` });
+    });
+  });
+export type ReplyRulesFile = z.infer<typeof ReplyRulesFileSchema>;
+
+export const ProviderSchema = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    /** The provider's host names, as patterns (case-insensitive) over the whole name. */
+    hosts: z.array(Pattern).min(1),
+    /** Words in a banner, an EHLO greeting or a reply that only this provider writes. */
+    reply_markers: z.array(Pattern),
+    /** Who issues the provider's server certificates: a served chain from anyone else is a TLS-inspection signal. */
+    certificate_issuers: z.object({ pattern: Pattern, name: z.string().min(1) }).strict().optional(),
+    /** The provider offers STARTTLS on every submission port: an EHLO without it was changed on the way. */
+    always_offers_starttls: z.boolean(),
+    /** The submission endpoints a bot is configured with. */
+    smtp: z
+      .array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), mode: z.enum(['starttls', 'implicit']) }).strict())
+      .optional(),
+    /** What its EHLO answer usually looks like, for a reader comparing a capture. */
+    ehlo_example: z.array(z.string()).optional(),
+    auth_mechanisms: z.array(z.string()).optional(),
+    /** How the provider wants the SMTP user name written, where it is not the address. */
+    username: z.string().optional(),
+    source: z.string().min(1),
+  })
+  .strict();
+export type ProviderData = z.infer<typeof ProviderSchema>;
+
+export const ProvidersFileSchema = z
+  .object({ schema: z.literal('smtp-probe.providers/1'), providers: z.array(ProviderSchema).min(1) })
+  .strict()
+  .superRefine((f, ctx) => {
+    const ids = f.providers.map((p) => p.id);
+    if (ids.includes('generic')) ctx.addIssue({ code: 'custom', path: ['providers'], message: '"generic" is what an unknown provider is called; no entry may take it' });
+    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['providers'], message: 'duplicate provider id' });
+  });
+
+export const InterceptorsFileSchema = z
+  .object({
+    schema: z.literal('smtp-probe.interceptors/1'),
+    /** Matched case-insensitively against every issuer and subject of a served chain. */
+    products: z.array(z.object({ product: z.string().min(1), issuer: Pattern, source: z.string().min(1).optional() }).strict()).min(1),
+  })
+  .strict();
+export type ProvidersFile = z.infer<typeof ProvidersFileSchema>;
+export type InterceptorsFile = z.infer<typeof InterceptorsFileSchema>;
