@@ -336,7 +336,7 @@ export const SAMPLES: Sample[] = [
     id: 'gmail-450-peak-relay-limit',
     cls: 'rate-limit',
   },
-  { name: 'Gmail 454 4.5.0 commands pipelined after STARTTLS (Google SMTP errors page)', reply: `454 4.5.0 SMTP protocol violation, no commands allowed to pipeline after STARTTLS, closing connection. ${G}`, stage: 'starttls', id: 'gmail-454-starttls-pipelining', cls: 'unknown' },
+  { name: 'Gmail 454 4.5.0 commands pipelined after STARTTLS (Google SMTP errors page)', reply: `454 4.5.0 SMTP protocol violation, no commands allowed to pipeline after STARTTLS, see RFC 3207. ${G}`, stage: 'starttls', id: 'gmail-454-starttls-pipelining', cls: 'unknown' },
   { name: 'Gmail 554 5.7.0 too many unauthenticated commands (Google SMTP errors page)', reply: `554 5.7.0 Too many unauthenticated commands. ${G}`, stage: 'mail', id: 'gmail-554-too-many-unauthenticated', cls: 'auth' },
   {
     name: 'Workspace relay 550 5.7.1 mail sending denied (Google SMTP errors page)',
@@ -438,17 +438,18 @@ export const SAMPLES: Sample[] = [
 
   // ---- Postfix (postconf(5), access(5) and smtpd wording) ----
   { name: 'Postfix 504 5.5.2 HELO needs a fully-qualified hostname', reply: '504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname', stage: 'rcpt', id: 'generic-helo-rejected', cls: 'smtp-policy' },
+  // pastebin.com/HxJ9vMwM (Postfix log of a check_client_access reject).
   { name: 'Postfix 554 5.7.1 client host rejected by access table', reply: '554 5.7.1 <unknown[203.0.113.7]>: Client host rejected: Access denied', stage: 'rcpt', id: 'rfc-5-7-1', cls: 'smtp-policy' },
   { name: 'Postfix 501 5.1.7 bad sender address syntax', reply: '501 5.1.7 Bad sender address syntax', stage: 'mail', id: 'rfc-5-1-7', cls: 'smtp-policy' },
   { name: 'Postfix 452 4.5.3 too many recipients (smtpd_recipient_limit)', reply: '452 4.5.3 Error: too many recipients', stage: 'rcpt', id: 'rfc-x-5-3', cls: 'rate-limit' },
-  { name: 'Postfix 450 4.7.1 client hostname not found (reject_unknown_client_hostname)', reply: '450 4.7.1 Client host rejected: cannot find your hostname, [203.0.113.7]', stage: 'rcpt', id: 'rfc-4-7-x', cls: 'rate-limit' },
+  { name: 'Postfix 3 450 4.7.25 client hostname not found (reject_unknown_client_hostname)', reply: '450 4.7.25 Client host rejected: cannot find your hostname, [203.0.113.7]', stage: 'rcpt', id: 'rfc-4-7-x', cls: 'rate-limit' },
   { name: 'Postfix 452 4.3.1 insufficient system storage (queue_minfree)', reply: '452 4.3.1 Insufficient system storage', stage: 'mail', id: 'rfc-4-3-x', cls: 'rate-limit' },
   { name: 'Postfix 421 4.4.2 smtpd timeout', reply: '421 4.4.2 mail.example.org Error: timeout exceeded', stage: 'data', id: 'rfc-4-4-2', cls: 'rate-limit' },
   { name: 'rspamd reject through the Postfix milter (rspamd default reject message)', reply: '554 5.7.1 Spam message rejected', stage: 'data', id: 'generic-content-rejected', cls: 'smtp-policy' },
   // Dovecot's default quota_exceeded_message, returned by LMTP with quota_full_tempfail=yes.
   { name: 'Dovecot LMTP 452 4.2.2 quota exceeded (quota_full_tempfail)', reply: '452 4.2.2 <bob@example.org> Quota exceeded (mailbox for user is full)', stage: 'rcpt', id: 'rfc-4-2-x', cls: 'rate-limit' },
 
-  // ---- Exim (src/smtp_in.c wording) ----
+  // ---- Exim (src/smtp_in.c wording; the 454 also in github.com/openwrt list mail "454 TLS currently unavailable on openwrt.org email") ----
   { name: 'Exim 421 SMTP command timeout', reply: '421 mail.example.org: SMTP command timeout - closing connection', stage: 'mail', id: 'code-421', cls: 'rate-limit' },
   { name: 'Exim 454 TLS currently unavailable', reply: '454 TLS currently unavailable', stage: 'starttls', id: 'code-454', cls: 'rate-limit' },
   { name: 'Exim 550 administrative prohibition (default ACL deny)', reply: '550 Administrative prohibition', stage: 'rcpt', id: 'code-550-554', cls: 'smtp-policy' },
@@ -496,8 +497,9 @@ export const SAMPLES: Sample[] = [
   // Old Gmail wording quoted on freeport-outlet.ru's list of SMTP sending errors (answer 14257 is
   // Gmail's "Username and Password not accepted" page); no gsmtp tag and no text rule of Gmail's.
   { name: 'old Gmail 535 5.7.1 with only the help link', reply: '535 5.7.1 http://support.google.com/mail/bin/answer.py?answer=14257 o5sm1396905lbg.5', stage: 'auth', id: 'rfc-5-7-1-auth', cls: 'auth' },
-  // hMailServer's reply to MAIL FROM for a local domain without SMTP AUTH.
-  { name: 'hMailServer 530 SMTP authentication is required', reply: '530 SMTP authentication is required.', stage: 'mail', id: 'code-530', cls: 'auth' },
+  // hMailServer's reply to RCPT TO for a local domain without SMTP AUTH (its documented
+  // "530 SMTP authentication is required."; also quoted in ORA-29279 errors from Oracle UTL_SMTP).
+  { name: 'hMailServer 530 SMTP authentication is required', reply: '530 SMTP authentication is required.', stage: 'rcpt', id: 'code-530', cls: 'auth' },
   { name: 'RFC 3463 504 5.7.4 security features not supported', reply: '504 5.7.4 Security features not supported', stage: 'auth', id: 'rfc-5-7-4', cls: 'auth' },
   { name: 'RFC 3463 550 5.2.4 mailing list expansion problem', reply: '550 5.2.4 Mailing list expansion problem', stage: 'rcpt', id: 'rfc-5-2-x', cls: 'smtp-policy' },
 ];
