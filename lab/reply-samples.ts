@@ -328,6 +328,15 @@ export const SAMPLES: Sample[] = [
   // ---- Gmail and Workspace relay: wording of https://support.google.com/a/answer/3726730 ----
   { name: 'Gmail 421 4.7.0 TLS required for RCPT domain (Google SMTP errors page)', reply: `421-4.7.0 TLS required for RCPT domain, closing connection. ${G}`, stage: 'rcpt', id: 'gmail-421-tls-required', cls: 'tls' },
   { name: 'Gmail 421 4.4.5 server busy (Google SMTP errors page)', reply: `421 4.4.5 Server busy, try again later. ${G}`, stage: 'banner', id: 'gmail-421-server-busy', cls: 'rate-limit' },
+  // A Gmail 421 4.7.0 without any of the texts the Gmail 421 rules know: the whole bounce as
+  // quoted in a Zimbra scripts README on GitHub (Gmail help answer 188131).
+  {
+    name: 'Gmail 421 4.7.0 suspicious content, deferred at DATA',
+    reply: `421 4.7.0 [167.89.55.59 15] Our system has detected that this message is suspicious due to the nature of the content and/or the links within. To best protect our users from spam, the message has been blocked. Please visit https://support.google.com/mail/answer/188131 for more information. u22si16671234pfl.244 - gsmtp`,
+    stage: 'data',
+    id: 'gmail-421-4-7-0',
+    cls: 'rate-limit',
+  },
   {
     name: 'Workspace relay 450 4.2.1 peak relay limit (Google SMTP errors page; sendlayer.com/docs/error-450-4-2-1-peak-smtp-relay-limit-exceeded-for-customer)',
     reply: '450 4.2.1 Peak SMTP relay limit exceeded for customer. This is a temporary error. For more information on SMTP relay limits, please contact your administrator or visit https://support.google.com/a/answer/6140680',
@@ -339,8 +348,8 @@ export const SAMPLES: Sample[] = [
   { name: 'Gmail 454 4.5.0 commands pipelined after STARTTLS (Google SMTP errors page)', reply: `454 4.5.0 SMTP protocol violation, no commands allowed to pipeline after STARTTLS, see RFC 3207. ${G}`, stage: 'starttls', id: 'gmail-454-starttls-pipelining', cls: 'unknown' },
   { name: 'Gmail 554 5.7.0 too many unauthenticated commands (Google SMTP errors page)', reply: `554 5.7.0 Too many unauthenticated commands. ${G}`, stage: 'mail', id: 'gmail-554-too-many-unauthenticated', cls: 'auth' },
   {
-    name: 'Workspace relay 550 5.7.1 mail sending denied (Google SMTP errors page)',
-    reply: '550 5.7.1 Mail sending denied. This error occurs if the sender account is disabled or not registered within your Google Workspace domain.',
+    name: 'Workspace relay 550 5.7.0 mail sending denied (Google SMTP errors page)',
+    reply: '550 5.7.0 Mail Sending denied. This error occurs if the sender account is disabled or not registered within your Google Workspace domain.',
     stage: 'mail',
     host: 'smtp-relay.gmail.com',
     id: 'gmail-550-sending-denied',

@@ -117,10 +117,6 @@ interface Unwinnable {
   example?: Omit<Sample, 'name' | 'cls'>;
 }
 const KNOWN_UNWINNABLE: Record<string, Unwinnable> = {
-  'gmail-421-4-7-0': {
-    why: 'every documented Gmail 421 4.7.0 text has a text rule of its own (try-again-later, at-ehlo, tls-required, ip-not-whitelisted, unusual-rate, temporary-system-problem)',
-    example: { reply: `421 4.7.0 Try again later, closing connection. ${G}`, stage: 'banner', id: 'gmail-421-try-again-later' },
-  },
   'ms-535-5-7-3': {
     why: 'Exchange Online always says "535 5.7.3 Authentication unsuccessful": ms-authentication-unsuccessful (text, 11) beats it (7)',
     example: { reply: '535 5.7.3 Authentication unsuccessful [AM0PR02MB5123.eurprd02.prod.outlook.com]', stage: 'auth', host: O365, id: 'ms-authentication-unsuccessful' },
