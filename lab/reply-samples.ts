@@ -319,4 +319,196 @@ export const SAMPLES: Sample[] = [
     id: 'gmail-mail-sturen-als-bounce-text',
     cls: 'auth',
   },
+
+  // ======================================================================================
+  // Samples that give every rule a reply it wins (issue 13). Each group names where the
+  // wording comes from; RFC wording is used where a rule exists for the RFC's own text.
+  // ======================================================================================
+
+  // ---- Gmail and Workspace relay: wording of https://support.google.com/a/answer/3726730 ----
+  { name: 'Gmail 421 4.7.0 TLS required for RCPT domain (Google SMTP errors page)', reply: `421-4.7.0 TLS required for RCPT domain, closing connection. ${G}`, stage: 'rcpt', id: 'gmail-421-tls-required', cls: 'tls' },
+  { name: 'Gmail 421 4.4.5 server busy (Google SMTP errors page)', reply: `421 4.4.5 Server busy, try again later. ${G}`, stage: 'banner', id: 'gmail-421-server-busy', cls: 'rate-limit' },
+  // A Gmail 421 4.7.0 without any of the texts the Gmail 421 rules know: the whole bounce as
+  // quoted in a Zimbra scripts README on GitHub (Gmail help answer 188131).
+  {
+    name: 'Gmail 421 4.7.0 suspicious content, deferred at DATA',
+    reply: `421 4.7.0 [167.89.55.59 15] Our system has detected that this message is suspicious due to the nature of the content and/or the links within. To best protect our users from spam, the message has been blocked. Please visit https://support.google.com/mail/answer/188131 for more information. u22si16671234pfl.244 - gsmtp`,
+    stage: 'data',
+    id: 'gmail-421-4-7-0',
+    cls: 'rate-limit',
+  },
+  {
+    name: 'Workspace relay 450 4.2.1 peak relay limit (Google SMTP errors page; sendlayer.com/docs/error-450-4-2-1-peak-smtp-relay-limit-exceeded-for-customer)',
+    reply: '450 4.2.1 Peak SMTP relay limit exceeded for customer. This is a temporary error. For more information on SMTP relay limits, please contact your administrator or visit https://support.google.com/a/answer/6140680',
+    stage: 'rcpt',
+    host: 'smtp-relay.gmail.com',
+    id: 'gmail-450-peak-relay-limit',
+    cls: 'rate-limit',
+  },
+  { name: 'Gmail 454 4.5.0 commands pipelined after STARTTLS (Google SMTP errors page)', reply: `454 4.5.0 SMTP protocol violation, no commands allowed to pipeline after STARTTLS, see RFC 3207. ${G}`, stage: 'starttls', id: 'gmail-454-starttls-pipelining', cls: 'unknown' },
+  { name: 'Gmail 554 5.7.0 too many unauthenticated commands (Google SMTP errors page)', reply: `554 5.7.0 Too many unauthenticated commands. ${G}`, stage: 'mail', id: 'gmail-554-too-many-unauthenticated', cls: 'auth' },
+  {
+    name: 'Workspace relay 550 5.7.0 mail sending denied (Google SMTP errors page)',
+    reply: '550 5.7.0 Mail Sending denied. This error occurs if the sender account is disabled or not registered within your Google Workspace domain.',
+    stage: 'mail',
+    host: 'smtp-relay.gmail.com',
+    id: 'gmail-550-sending-denied',
+    cls: 'smtp-policy',
+  },
+  // These two are the single-line wording of the Google page: Gmail's own multi-line reply
+  // breaks the phrase across lines, and each continuation line repeats the enhanced code
+  // ("...not authorized to 5.7.1 send email directly"), which the text patterns do not expect.
+  {
+    name: 'Gmail 550 5.7.1 IP not authorized to send directly (Google SMTP errors page, one line)',
+    reply: `550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers. Please use the SMTP relay at your service provider instead. ${G}`,
+    stage: 'mail',
+    id: 'gmail-550-ip-not-authorized',
+    cls: 'smtp-policy',
+  },
+  { name: 'Gmail 553 5.1.3 recipient not a valid RFC 5321 address (Google SMTP errors page, one line)', reply: `553 5.1.3 The recipient address <bob@example> is not a valid RFC 5321 address. ${G}`, stage: 'rcpt', id: 'gmail-553-invalid-address', cls: 'smtp-policy' },
+  {
+    name: 'Gmail 550 5.2.1 recipient account disabled (Google SMTP errors page)',
+    reply: `550-5.2.1 The email account that you tried to reach is disabled. Learn more at\n550 5.2.1  https://support.google.com/mail/?p=DisabledUser ${G}`,
+    stage: 'rcpt',
+    id: 'gmail-550-recipient-disabled',
+    cls: 'smtp-policy',
+  },
+
+  // ---- Microsoft 365 / Exchange Online throttling ----
+  // github.com/timeoff-management/timeoff-management-application/issues/308 and
+  // github.com/v2board/v2board/issues/148: three concurrent SMTP submissions per mailbox.
+  {
+    name: 'Exchange Online 432 4.3.2 sender thread limit (timeoff-management issue 308)',
+    reply: '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded [Hostname=DM5SPR00MB2471.namprd08.prod.outlook.com]',
+    stage: 'data',
+    host: O365,
+    id: 'ms-concurrency-limit',
+    cls: 'rate-limit',
+  },
+  // serverfault.com/questions/833887 and lockstep.zendesk.com (Email error message 421 4.4.2):
+  // the MessageRateLimit of the receive connector / throttling policy.
+  { name: 'Exchange 421 4.4.2 message submission rate exceeded, at smtp.office365.com (serverfault 833887)', reply: '421 4.4.2 Message submission rate for this client has exceeded the configured limit', stage: 'data', host: O365, id: 'ms-message-rate-limit', cls: 'rate-limit' },
+  { name: 'on-premises Exchange 432 4.3.2 sender thread limit (no Microsoft host: the RFC subject rule)', reply: '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', stage: 'data', host: 'mail.contoso.com', id: 'rfc-4-3-2', cls: 'rate-limit' },
+  { name: 'on-premises Exchange 421 4.4.2 submission rate (serverfault 833887, no Microsoft host)', reply: '421 4.4.2 Message submission rate for this client has exceeded the configured limit', stage: 'data', host: 'mail.contoso.com', id: 'rfc-4-4-2', cls: 'rate-limit' },
+
+  // ---- Microsoft NDR codes as pasted without the server name (Outlook NDRs, .NET SmtpException
+  // messages); wording from Microsoft Learn "Exchange Online NDR and SMTP errors" ----
+  {
+    name: 'System.Net.Mail SmtpException text quoting 5.7.57 (classic .NET wording)',
+    reply: 'The SMTP server requires a secure connection or the client was not authenticated. The server response was: 5.7.57 Client not authenticated to send mail. [AM0PR02MB5123.eurprd02.prod.outlook.com 2025-03-04T09:15:22.431Z 08DD5A3C1F2B7E44]',
+    id: 'exo-5-7-57',
+    cls: 'auth',
+  },
+  {
+    name: 'System.Net.Mail SmtpException text quoting 5.7.60 send-as (pastebin.com/wtU9XT6T reply)',
+    reply: 'Mailbox unavailable. The server response was: 5.7.60 SMTP; Client does not have permissions to send as this sender [BY2PR1001MB1094.namprd10.prod.outlook.com]',
+    id: 'exo-5-7-60',
+    cls: 'smtp-policy',
+  },
+  { name: 'Exchange Online 550 5.7.30 pasted without the server name', reply: '550 5.7.30 Basic authentication is not supported for Client Submission.', stage: 'auth', id: 'exo-5-7-30', cls: 'auth' },
+  { name: 'Exchange Online 535 5.7.139 Conditional Access, pasted without the server name', reply: '535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.', stage: 'auth', id: 'exo-5-7-139', cls: 'auth' },
+  { name: 'on-premises Exchange 535 5.7.3 authentication unsuccessful', reply: '535 5.7.3 Authentication unsuccessful', stage: 'auth', host: 'mail.contoso.com', id: 'rfc-5-7-3', cls: 'auth' },
+  { name: 'Outlook NDR line: 550 5.1.8 bad outbound sender', reply: "Remote Server returned '550 5.1.8 Access denied, bad outbound sender AS(42003)'", id: 'rfc-5-1-8', cls: 'smtp-policy' },
+  { name: 'Exchange Online 550 5.1.10 pasted without the server name', reply: '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup', stage: 'rcpt', id: 'exo-5-1-10', cls: 'smtp-policy' },
+  { name: 'Outlook NDR line: 550 5.7.64 TenantAttribution', reply: "Remote Server returned '550 5.7.64 TenantAttribution; Relay Access Denied'", id: 'exo-5-7-64', cls: 'smtp-policy' },
+  { name: 'on-premises Exchange 550 5.1.1 recipient not found', reply: '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found', stage: 'rcpt', host: 'mail.contoso.com', id: 'rfc-5-1-1', cls: 'smtp-policy' },
+  { name: 'on-premises Exchange 530 5.7.1 client was not authenticated', reply: '530 5.7.1 Client was not authenticated', stage: 'mail', host: 'mail.contoso.com', id: 'generic-client-not-authenticated', cls: 'auth' },
+
+  // ---- Exchange Online Protection blocks: Microsoft Learn "Exchange Online NDR 5.7.x"
+  // (learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online) ----
+  {
+    name: 'EOP 550 5.7.508 IP over its permitted limits',
+    reply: '550 5.7.508 Access denied, [203.0.113.7] has exceeded permitted limits within 203.0.113.0/24 range. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653',
+    stage: 'rcpt',
+    host: 'contoso-com.mail.protection.outlook.com',
+    id: 'exo-5-7-508',
+    cls: 'rate-limit',
+  },
+  {
+    name: 'EOP 550 5.7.511 banned sender',
+    reply: '550 5.7.511 Access denied, banned sender[203.0.113.7]. To request removal from this list please forward this message to delist@microsoft.com. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653.',
+    stage: 'rcpt',
+    host: 'contoso-com.mail.protection.outlook.com',
+    id: 'exo-5-7-511',
+    cls: 'smtp-policy',
+  },
+  { name: 'Exchange Online 550 5.7.705 tenant over the abuse threshold', reply: `550 5.7.705 Access denied, tenant has exceeded threshold. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653 ${MS}`, stage: 'data', host: O365, id: 'exo-5-7-705', cls: 'smtp-policy' },
+  { name: 'Exchange Online 550 5.7.520 external forwarding not allowed (a 5.7 code without a rule of its own)', reply: `550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555) ${MS}`, stage: 'data', host: O365, id: 'rfc-5-7-x', cls: 'smtp-policy' },
+  { name: 'Exchange 554 5.4.14 hop count exceeded', reply: `554 5.4.14 Hop count exceeded - possible mail loop ATTR34 ${MS}`, stage: 'data', host: O365, id: 'rfc-5-4-x', cls: 'smtp-policy' },
+  { name: 'Exchange 554 5.6.0 corrupt message content', reply: '554 5.6.0 Corrupt message content; STOREDRV.Deliver.Exception:ConversionFailedPermanentException', stage: 'data', id: 'rfc-x-6-x', cls: 'smtp-policy' },
+  {
+    name: 'Exchange 554 5.2.2 recipient mailbox full (QuotaExceededException)',
+    reply: `554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded; Failed to process message due to a permanent exception with message Cannot open mailbox ${MS}`,
+    stage: 'data',
+    id: 'generic-mailbox-full',
+    cls: 'smtp-policy',
+  },
+  { name: 'Exchange queue 451 4.4.0 DNS query failed', reply: '451 4.4.0 DNS query failed. The error was: DNS query failed with error ErrorRetry', stage: 'any', host: 'mail.contoso.com', id: 'rfc-4-4-x', cls: 'rate-limit' },
+
+  // ---- Postfix (postconf(5), access(5) and smtpd wording) ----
+  { name: 'Postfix 504 5.5.2 HELO needs a fully-qualified hostname', reply: '504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname', stage: 'rcpt', id: 'generic-helo-rejected', cls: 'smtp-policy' },
+  // pastebin.com/HxJ9vMwM (Postfix log of a check_client_access reject).
+  { name: 'Postfix 554 5.7.1 client host rejected by access table', reply: '554 5.7.1 <unknown[203.0.113.7]>: Client host rejected: Access denied', stage: 'rcpt', id: 'rfc-5-7-1', cls: 'smtp-policy' },
+  { name: 'Postfix 501 5.1.7 bad sender address syntax', reply: '501 5.1.7 Bad sender address syntax', stage: 'mail', id: 'rfc-5-1-7', cls: 'smtp-policy' },
+  { name: 'Postfix 452 4.5.3 too many recipients (smtpd_recipient_limit)', reply: '452 4.5.3 Error: too many recipients', stage: 'rcpt', id: 'rfc-x-5-3', cls: 'rate-limit' },
+  { name: 'Postfix 3 450 4.7.25 client hostname not found (reject_unknown_client_hostname)', reply: '450 4.7.25 Client host rejected: cannot find your hostname, [203.0.113.7]', stage: 'rcpt', id: 'rfc-4-7-x', cls: 'rate-limit' },
+  { name: 'Postfix 452 4.3.1 insufficient system storage (queue_minfree)', reply: '452 4.3.1 Insufficient system storage', stage: 'mail', id: 'rfc-4-3-x', cls: 'rate-limit' },
+  { name: 'Postfix 421 4.4.2 smtpd timeout', reply: '421 4.4.2 mail.example.org Error: timeout exceeded', stage: 'data', id: 'rfc-4-4-2', cls: 'rate-limit' },
+  { name: 'rspamd reject through the Postfix milter (rspamd default reject message)', reply: '554 5.7.1 Spam message rejected', stage: 'data', id: 'generic-content-rejected', cls: 'smtp-policy' },
+  // Dovecot's default quota_exceeded_message, returned by LMTP with quota_full_tempfail=yes.
+  { name: 'Dovecot LMTP 452 4.2.2 quota exceeded (quota_full_tempfail)', reply: '452 4.2.2 <bob@example.org> Quota exceeded (mailbox for user is full)', stage: 'rcpt', id: 'rfc-4-2-x', cls: 'rate-limit' },
+
+  // ---- Exim (src/smtp_in.c wording; the 454 also in github.com/openwrt list mail "454 TLS currently unavailable on openwrt.org email") ----
+  { name: 'Exim 421 SMTP command timeout', reply: '421 mail.example.org: SMTP command timeout - closing connection', stage: 'mail', id: 'code-421', cls: 'rate-limit' },
+  { name: 'Exim 454 TLS currently unavailable', reply: '454 TLS currently unavailable', stage: 'starttls', id: 'code-454', cls: 'rate-limit' },
+  { name: 'Exim 550 administrative prohibition (default ACL deny)', reply: '550 Administrative prohibition', stage: 'rcpt', id: 'code-550-554', cls: 'smtp-policy' },
+
+  // ---- Sendmail (collect.c, srvrsmtp.c and cf/m4/proto.m4 wording) ----
+  { name: 'Sendmail 552 5.2.3 message exceeds maximum fixed size', reply: '552 5.2.3 Message exceeds maximum fixed size (10485760)', stage: 'data', id: 'rfc-5-2-3', cls: 'smtp-policy' },
+  { name: 'Sendmail 550 5.1.2 host unknown', reply: '550 5.1.2 <bob@nosuch.example>... Host unknown (Name server: nosuch.example: host not found)', stage: 'rcpt', id: 'rfc-5-1-2', cls: 'smtp-policy' },
+  { name: 'Sendmail 451 4.1.8 sender domain does not resolve', reply: '451 4.1.8 Domain of sender address alice@nosuch.example does not resolve', stage: 'mail', id: 'rfc-x-1-x', cls: 'smtp-policy' },
+  { name: 'Sendmail 554 5.3.5 local configuration error (mail loops back)', reply: '554 5.3.5 Local configuration error', stage: 'rcpt', id: 'rfc-5-3-x', cls: 'smtp-policy' },
+
+  // ---- other providers ----
+  // github.com/docusealco/docuseal/issues/524 (Yahoo's authentication-failure bounce).
+  {
+    name: 'Yahoo 550 5.7.9 sender unauthenticated, SPF or DKIM (docuseal issue 524)',
+    reply: '550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all senders to authenticate with either SPF or DKIM. Authentication results: DKIM = FAILURE - SPF example.com with ip 209.85.215.170 = FAILURE. See https://senders.yahooinc.com/smtp-error-codes/#authentication-failures for more information.',
+    stage: 'data',
+    host: 'mta7.am0.yahoodns.net',
+    id: 'generic-spf-dkim-dmarc',
+    cls: 'smtp-policy',
+  },
+  // docs.aws.amazon.com/ses/latest/dg/troubleshoot-smtp.html (Amazon SES SMTP throttling).
+  { name: 'Amazon SES 454 throttling: maximum sending rate exceeded', reply: '454 Throttling failure: Maximum sending rate exceeded.', stage: 'data', host: 'email-smtp.us-east-1.amazonaws.com', id: 'generic-rate-limited', cls: 'rate-limit' },
+
+  // ---- RFC wording: RFC 4954 section 6, RFC 3463 and the RFC 5248 registry ----
+  { name: 'RFC 4954 454 4.7.0 temporary authentication failure', reply: '454 4.7.0 Temporary authentication failure', stage: 'auth', id: 'rfc-4-7-0', cls: 'rate-limit' },
+  { name: 'RFC 4954 534 5.7.9 authentication mechanism is too weak', reply: '534 5.7.9 Authentication mechanism is too weak', stage: 'auth', id: 'rfc-5-7-9', cls: 'auth' },
+  { name: 'RFC 4954 432 4.7.12 a password transition is needed', reply: '432 4.7.12 A password transition is needed', stage: 'auth', id: 'rfc-4-7-12', cls: 'auth' },
+  { name: 'RFC 4954 501 5.5.2 cannot Base64-decode client responses', reply: '501 5.5.2 Cannot Base64-decode Client responses', stage: 'auth', id: 'rfc-5-5-2-auth', cls: 'auth' },
+  { name: 'RFC 5248 523 5.7.10 encryption needed', reply: '523 5.7.10 Encryption Needed', stage: 'auth', id: 'rfc-5-7-10', cls: 'tls' },
+  { name: 'RFC 5248 525 5.7.13 user account disabled', reply: '525 5.7.13 User Account Disabled', stage: 'auth', id: 'rfc-5-7-13', cls: 'auth' },
+  { name: 'RFC 5248 535 5.7.14 trust relationship required', reply: '535 5.7.14 Trust relationship required', stage: 'auth', id: 'rfc-5-7-14', cls: 'auth' },
+  { name: 'RFC 3463 550 5.2.1 mailbox disabled', reply: '550 5.2.1 Mailbox disabled, not accepting messages', stage: 'rcpt', id: 'rfc-5-2-1', cls: 'smtp-policy' },
+  { name: 'RFC 5321 552 exceeded storage allocation', reply: '552 Requested mail action aborted: exceeded storage allocation', stage: 'data', id: 'code-552', cls: 'smtp-policy' },
+
+  // ---- more Microsoft wording ----
+  { name: 'on-premises Exchange 504 5.7.4 unrecognized authentication type', reply: '504 5.7.4 Unrecognized authentication type', stage: 'auth', host: 'mail.contoso.com', id: 'generic-auth-mechanism-unsupported', cls: 'auth' },
+  // pastebin.com/xDUr7BjE and pastebin.com/BkSdGH0x (Exchange Online NDRs). As a raw SMTP
+  // reply the same text goes to generic-content-rejected ("spam"); see KNOWN_UNWINNABLE notes.
+  {
+    name: "Outlook NDR line: 550 5.7.501 spam abuse detected (pastebin xDUr7BjE)",
+    reply: "Remote Server returned '550 5.7.501 Access denied, spam abuse detected. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653'",
+    id: 'exo-5-7-501',
+    cls: 'smtp-policy',
+  },
+  // Old Gmail wording quoted on freeport-outlet.ru's list of SMTP sending errors (answer 14257 is
+  // Gmail's "Username and Password not accepted" page); no gsmtp tag and no text rule of Gmail's.
+  { name: 'old Gmail 535 5.7.1 with only the help link', reply: '535 5.7.1 http://support.google.com/mail/bin/answer.py?answer=14257 o5sm1396905lbg.5', stage: 'auth', id: 'rfc-5-7-1-auth', cls: 'auth' },
+  // hMailServer's reply to RCPT TO for a local domain without SMTP AUTH (its documented
+  // "530 SMTP authentication is required."; also quoted in ORA-29279 errors from Oracle UTL_SMTP).
+  { name: 'hMailServer 530 SMTP authentication is required', reply: '530 SMTP authentication is required.', stage: 'rcpt', id: 'code-530', cls: 'auth' },
+  { name: 'RFC 3463 504 5.7.4 security features not supported', reply: '504 5.7.4 Security features not supported', stage: 'auth', id: 'rfc-5-7-4', cls: 'auth' },
+  { name: 'RFC 3463 550 5.2.4 mailing list expansion problem', reply: '550 5.2.4 Mailing list expansion problem', stage: 'rcpt', id: 'rfc-5-2-x', cls: 'smtp-policy' },
 ];
