@@ -209,7 +209,7 @@ export const SAMPLES: Sample[] = [
     cls: 'smtp-policy',
   },
   { name: 'Microsoft 550 5.7.64 TenantAttribution', reply: `550 5.7.64 TenantAttribution; Relay Access Denied ${MS}`, stage: 'rcpt', host: 'contoso-com.mail.protection.outlook.com', id: 'ms-tenant-attribution', cls: 'smtp-policy' },
-  { name: 'Microsoft 451 4.7.500 server busy', reply: `451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (S77719) ${MS}`, stage: 'rcpt', host: O365, id: 'ms-server-busy', cls: 'rate-limit' },
+  { name: 'Microsoft 451 4.7.500 server busy', reply: `451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (S77719) ${MS}`, stage: 'rcpt', host: O365, id: 'exo-4-7-5xx-deferral', cls: 'rate-limit' },
   { name: 'Microsoft 550 5.1.8 bad outbound sender', reply: `550 5.1.8 Access denied, bad outbound sender. AS(42003) ${MS}`, stage: 'mail', host: O365, id: 'ms-bad-outbound-sender', cls: 'smtp-policy' },
   { name: 'Microsoft 550 5.4.1 recipient access denied', reply: `550 5.4.1 Recipient address rejected: Access denied. AS(201806281) ${MS}`, stage: 'rcpt', host: 'contoso-com.mail.protection.outlook.com', id: 'ms-recipient-access-denied', cls: 'smtp-policy' },
   { name: 'Microsoft 550 5.1.10 recipient not found', reply: `550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup ${MS}`, stage: 'rcpt', host: O365, id: 'ms-recipient-not-found', cls: 'smtp-policy' },
@@ -241,13 +241,13 @@ export const SAMPLES: Sample[] = [
   { name: 'Postfix sender login mismatch', reply: '553 5.7.1 <ceo@lab.test>: Sender address rejected: not owned by user good@lab.test', stage: 'mail', id: 'generic-sender-rejected', cls: 'smtp-policy' },
   { name: 'Postgrey greylisting', reply: '450 4.2.0 <greylist@lab.test>: Recipient address rejected: Greylisted, please try again in 300 seconds', stage: 'rcpt', id: 'generic-greylisting', cls: 'rate-limit' },
   { name: 'Exim greylisting', reply: '451 4.7.1 Please try again later', stage: 'rcpt', id: 'generic-greylisting', cls: 'rate-limit' },
-  { name: 'Dovecot SASL failure', reply: '535 5.7.8 Error: authentication failed: authentication failure', stage: 'auth', id: 'generic-auth-failed', cls: 'auth' },
+  { name: 'Dovecot SASL failure', reply: '535 5.7.8 Error: authentication failed: authentication failure', stage: 'auth', id: 'rfc-5-7-8', cls: 'auth' },
   { name: 'Postfix STARTTLS first', reply: '530 5.7.0 Must issue a STARTTLS command first', stage: 'mail', id: 'generic-starttls-required', cls: 'tls' },
   { name: 'STARTTLS refused for a local problem', reply: '454 4.7.0 TLS not available due to local problem', stage: 'starttls', id: 'generic-tls-not-available', cls: 'tls' },
   { name: 'implicit TLS on the STARTTLS port (OpenSSL error text)', reply: 'Error: 40E8F2A1F87F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', id: 'generic-tls-port-mismatch', cls: 'tls' },
   { name: 'generic 421 greeting', reply: '421 4.7.0 Try again later, closing connection.', stage: 'banner', id: 'generic-421-try-again-later', cls: 'rate-limit' },
   { name: 'RBL rejection', reply: '554 5.7.1 Service unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org', stage: 'rcpt', id: 'generic-blocklisted', cls: 'smtp-policy' },
-  { name: 'message too big', reply: '552 5.3.4 Message size exceeds fixed limit', stage: 'data', id: 'generic-message-too-large', cls: 'smtp-policy' },
+  { name: 'message too big (Postfix)', reply: '552 5.3.4 Message size exceeds fixed limit', stage: 'data', id: 'rfc-5-3-4', cls: 'smtp-policy' },
   { name: 'no reverse DNS', reply: '550 5.7.25 The IP address sending this message does not have a PTR record setup', stage: 'mail', id: 'rfc-5-7-23', cls: 'smtp-policy' },
   { name: 'bad sequence of commands', reply: '503 5.5.1 Bad sequence of commands', stage: 'rcpt', id: 'rfc-x-5-x', cls: 'unknown' },
   { name: 'bare 502 without enhanced code', reply: '502 Command not implemented', stage: 'mail', id: 'code-5xx-protocol', cls: 'unknown' },
@@ -496,7 +496,7 @@ export const SAMPLES: Sample[] = [
   // ---- more Microsoft wording ----
   { name: 'on-premises Exchange 504 5.7.4 unrecognized authentication type', reply: '504 5.7.4 Unrecognized authentication type', stage: 'auth', host: 'mail.contoso.com', id: 'generic-auth-mechanism-unsupported', cls: 'auth' },
   // pastebin.com/xDUr7BjE and pastebin.com/BkSdGH0x (Exchange Online NDRs). As a raw SMTP
-  // reply the same text goes to generic-content-rejected ("spam"); see KNOWN_UNWINNABLE notes.
+  // reply the same text goes to generic-content-rejected ("spam"); the quoted form is what a user pastes from Outlook.
   {
     name: "Outlook NDR line: 550 5.7.501 spam abuse detected (pastebin xDUr7BjE)",
     reply: "Remote Server returned '550 5.7.501 Access denied, spam abuse detected. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653'",
@@ -511,4 +511,24 @@ export const SAMPLES: Sample[] = [
   { name: 'hMailServer 530 SMTP authentication is required', reply: '530 SMTP authentication is required.', stage: 'rcpt', id: 'code-530', cls: 'auth' },
   { name: 'RFC 3463 504 5.7.4 security features not supported', reply: '504 5.7.4 Security features not supported', stage: 'auth', id: 'rfc-5-7-4', cls: 'auth' },
   { name: 'RFC 3463 550 5.2.4 mailing list expansion problem', reply: '550 5.2.4 Mailing list expansion problem', stage: 'rcpt', id: 'rfc-5-2-x', cls: 'smtp-policy' },
+
+  // ---- rules settled in the data conversion (priorities, see payload/classify/data/README.md) ----
+  { name: 'RFC 4954 535 5.7.8 authentication credentials invalid (also ref-network-smtp-check)', reply: '535 5.7.8 Authentication credentials invalid', stage: 'auth', id: 'rfc-5-7-8', cls: 'auth' },
+  // Exim's default wordings (its smtp_in.c and the Exim specification), which carry no enhanced code.
+  { name: 'Exim 535 incorrect authentication data', reply: '535 Incorrect authentication data', stage: 'auth', id: 'generic-auth-failed', cls: 'auth' },
+  { name: 'Exim 552 message size exceeds maximum permitted', reply: '552 Message size exceeds maximum permitted', stage: 'data', id: 'generic-message-too-large', cls: 'smtp-policy' },
+  { name: 'RFC 3463 554 5.3.4 message too big for system (also ref-network-smtp-check)', reply: '554 5.3.4 Message too big for system', stage: 'data', id: 'rfc-5-3-4', cls: 'smtp-policy' },
+  // Amazon SES Developer Guide, "SMTP response codes": the daily sending quota.
+  { name: 'Amazon SES 454 throttling failure: daily message quota exceeded', reply: '454 Throttling failure: Daily message quota exceeded.', stage: 'data', host: 'email-smtp.us-east-1.amazonaws.com', id: 'generic-daily-limit', cls: 'smtp-policy' },
+  // Microsoft Learn, "Fix NDR error 5.7.133 in Exchange Online".
+  {
+    name: 'Exchange Online 550 5.7.133 sender not authenticated for group',
+    reply: '550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed because the sender was not authenticated when sending to this group',
+    stage: 'rcpt',
+    id: 'exo-5-7-135',
+    cls: 'smtp-policy',
+  },
+  // The reference tool's explanation of 5.7.500 (../shared/spec/ref-smtp-test-tool-hints.txt): no public capture found.
+  { name: 'Exchange Online 535 5.7.135 credentials expired (reference tool wording)', reply: '535 5.7.135 Authentication unsuccessful, the user credentials have expired', stage: 'auth', id: 'exo-5-7-135-auth', cls: 'auth' },
+  { name: 'Exchange Online 550 5.7.500 access denied, sending domain disabled (reference tool wording)', reply: '550 5.7.500 Access denied, sending domain disabled', stage: 'mail', host: O365, id: 'exo-5-7-500', cls: 'smtp-policy' },
 ];
