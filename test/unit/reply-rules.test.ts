@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CLASSES } from '../../payload/classify/classes.js';
 import { loadReplyRules } from '../../payload/classify/knowledge.js';
 import { explainReply } from '../../payload/classify/replies.js';
-import { G, O365, SAMPLES, type Sample } from '../../lab/reply-samples.js';
+import { G, O365, SAMPLES } from '../../lab/reply-samples.js';
 
 
 const REPLY_RULES = loadReplyRules();
