@@ -1,7 +1,9 @@
-// --junit and --jsonl as a pipeline runs them: `smtp-probe probe` against the lab (two healthy
-// Gmail-like addresses and one that resets), and a `smtp-fleet sweep --local` over a real sshd
-// runner and a runner that is down. The JUnit files go through xmllint against the XSD in
-// test/fixtures, the lines through their zod schemas, fleet_metrics.prom through promtool.
+// The pipeline outputs read by real readers: JUnit XML by libxml2's xmllint against the XSD in
+// test/fixtures (then read back by XPath), fleet_metrics.prom by promtool, Prometheus' own
+// checker. First the writers on hostile input (no lab needed, but these start processes, which
+// the unit project does not), then `smtp-probe probe --junit --jsonl -` against the lab (two
+// healthy Gmail-like addresses and one that resets) and a `smtp-fleet sweep --local` over a
+// real sshd runner and a runner that is down.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,8 +12,14 @@ import { freePort } from '../lab/ports.js';
 import { AttemptLineSchema } from '../payload/schema/attempt-line.js';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { RunnerLineSchema } from '../store/fleet-schema.js';
+import { probeJunit } from '../payload/report/probe-outputs.js';
+import { xmlSafe } from '../payload/report/xml.js';
+import { aggregate } from '../store/aggregate.js';
+import { renderFleetMetrics } from '../store/fleet-metrics.js';
+import { fleetJunit } from '../store/fleet-outputs.js';
 import { ROOT, readJson, runCli, runFolder, tempDir } from './helpers.js';
 import { fleet, fleetEnv, startRunners, summaryOf, type Runners } from './fleet/harness.js';
+import { HOSTILE, fleetSummary, meta, results, summary } from './pipeline-fixtures.js';
 
 const lab = inject('lab');
 const XSD = join(ROOT, 'test/fixtures/junit.xsd');
@@ -22,6 +30,81 @@ function validates(file: string): void {
   expect(r.status).toBe(0);
 }
 const xpath = (file: string, expr: string) => execFileSync('xmllint', ['--xpath', `string(${expr})`, file], { encoding: 'utf8' }).replace(/\n$/, '');
+
+function saved(xml: string): string {
+  const file = join(tempDir('junit-'), 'junit.xml');
+  writeFileSync(file, xml);
+  return file;
+}
+
+function promtool(text: string | Buffer): { status: number | null; out: string } {
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+describe('the writers on hostile input, checked by xmllint and promtool', () => {
+  it('probe JUnit: valid against the XSD, one testcase per attempt, the hostile evidence read back intact', () => {
+    const s = summary();
+    const file = saved(probeJunit(s, 'runner-01'));
+    validates(file);
+    expect(xpath(file, 'count(//testcase)')).toBe(String(s.attempts.length));
+    expect(xpath(file, '/testsuites/testsuite/@tests')).toBe('4');
+    expect(xpath(file, '/testsuites/testsuite/@failures')).toBe('3');
+    expect(xpath(file, '/testsuites/testsuite/@hostname')).toBe('runner-01');
+    expect(xpath(file, '/testsuites/testsuite/@timestamp')).toBe(s.run.started_at.slice(0, 19));
+    const first = '//testcase[1]';
+    expect(xpath(file, `${first}/@classname`)).toBe('smtp-probe.smtp.example.test.1');
+    expect(xpath(file, `${first}/@name`)).toBe('192.0.2.10:1/starttls attempt 1');
+    expect(xpath(file, `${first}/@time`)).toBe((s.attempts[0]!.duration_ms / 1000).toFixed(3));
+    expect(xpath(file, `${first}/failure/@type`)).toBe('unknown');
+    expect(xpath(file, `${first}/failure/@message`)).toBe(xmlSafe(HOSTILE));
+    expect(xpath(file, `${first}/failure`)).toContain(`next step: ${s.attempts[0]!.classification.next_step}`);
+    expect(xpath(file, 'count(//testcase[2]/failure)')).toBe('0');
+    expect(xpath(file, '//testcase[3]/@name')).toBe('192.0.2.10:1/starttls attempt 2');
+  });
+
+  it('probe JUnit of a run that resolved no address: one failing testcase, still valid', () => {
+    const s = summary();
+    s.attempts = [];
+    Object.assign(s.verdict, { class: 'dns', hint_id: 'dns-nxdomain', evidence: 'NXDOMAIN smtp.example.test' });
+    const file = saved(probeJunit(s, 'runner-01'));
+    validates(file);
+    expect(xpath(file, '//testcase/@classname')).toBe('smtp-probe.smtp.example.test.dns');
+    expect(xpath(file, '//testcase/failure/@type')).toBe('dns');
+  });
+
+  it('the same evidence unescaped is what breaks a reader: xmllint refuses it', () => {
+    const file = saved(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="0" failures="0" errors="0"><testsuite name="x" tests="0" failures="0" errors="0" skipped="0" time="0" timestamp="2026-01-01T00:00:00" hostname="h">\x1b</testsuite></testsuites>\n`);
+    expect(spawnSync('xmllint', ['--noout', '--schema', XSD, file]).status).not.toBe(0);
+  });
+
+  it('fleet JUnit: one testcase per runner; an SMTP failure is <failure>, a runner not reached is <error>', () => {
+    const file = saved(fleetJunit(fleetSummary(), results, 'controller-1'));
+    validates(file);
+    expect(xpath(file, 'count(//testcase)')).toBe('4');
+    expect(xpath(file, '/testsuites/@failures')).toBe('1');
+    expect(xpath(file, '/testsuites/@errors')).toBe('1');
+    expect(xpath(file, '/testsuites/testsuite/@time')).toBe('120.000');
+    expect(xpath(file, "//testcase[@name='p2']/@classname")).toBe('smtp-fleet.paris');
+    expect(xpath(file, "//testcase[@name='p2']/failure/@type")).toBe('tls');
+    expect(xpath(file, "//testcase[@name='p2']/failure/@message")).toBe(xmlSafe(HOSTILE));
+    expect(xpath(file, "//testcase[@name='p2']/failure")).toContain('next step: fix tls');
+    expect(xpath(file, "//testcase[@name='u1']/error/@type")).toBe('unreachable');
+    expect(xpath(file, "//testcase[@name='u1']/error/@message")).toContain('ECONNREFUSED');
+    expect(xpath(file, "count(//testcase[@name='u1']/failure)")).toBe('0');
+    expect(xpath(file, "//testcase[@name='p1']/@time")).toBe('2.500');
+  });
+
+  it('fleet_metrics.prom passes promtool check metrics: a sweep, hostile label values, an empty sweep', () => {
+    expect(promtool(renderFleetMetrics(fleetSummary(), results))).toEqual({ status: 0, out: '' });
+    const s = fleetSummary();
+    s.byGroup = [{ ...s.byGroup[0]!, name: 'evil"} 1\nsmtp_fleet_fake 9 \\' }];
+    expect(promtool(renderFleetMetrics(s, results))).toEqual({ status: 0, out: '' });
+    expect(promtool(renderFleetMetrics(aggregate({ ...meta, hosts: [] }, [], [], null), []))).toEqual({ status: 0, out: '' });
+    // promtool does read: an unescaped quote in a label value is refused.
+    expect(promtool('# TYPE x gauge\nx{a="b"c"} 1\n').status).not.toBe(0);
+  });
+});
 
 describe('smtp-probe probe --junit --jsonl against the lab', () => {
   it('one testcase and one line per address, port and attempt; the resetting address fails, the healthy ones pass', async () => {
@@ -115,9 +198,7 @@ describe('smtp-fleet sweep --junit --jsonl over a real runner and a down one', (
     expect(lines.map((l) => [l.host, l.status, l.class, l.reached])).toEqual([['good', 'probed', 'ok', true], ['down', 'unreachable', 'unreachable', false]]);
 
     const prom = join(f.store, 'sweeps', summary.sweep.id, 'fleet_metrics.prom');
-    const check = spawnSync('promtool', ['check', 'metrics'], { input: readFileSync(prom), encoding: 'utf8' });
-    expect(check.stdout + check.stderr).toBe('');
-    expect(check.status).toBe(0);
+    expect(promtool(readFileSync(prom))).toEqual({ status: 0, out: '' });
     const text = readFileSync(prom, 'utf8');
     expect(text).toContain('smtp_fleet_runners{class="ok"} 1');
     expect(text).toContain('smtp_fleet_runners_not_reached{status="unreachable"} 1');
