@@ -122,8 +122,10 @@ function readingCommands(program: Command, g: G, run: Run): void {
     .command('report')
     .argument('[sweep]', 'sweep id (default: the latest)')
     .option('--json', 'print fleet_summary.json instead of the markdown')
+    .option('--junit <file>', 'also write the sweep as JUnit XML, as sweep --junit does (e.g. after sweep --detach)')
+    .option('--jsonl <file|->', 'also write one JSON object per runner, as sweep --jsonl does')
     .description("(re)make a sweep's fleet report from the store and print it")
-    .action((id: string | undefined, f: { json?: boolean }) => run((c) => c.reportCommand(g(), id, f)));
+    .action((id: string | undefined, f: { json?: boolean; junit?: string; jsonl?: string }) => run((c) => c.reportCommand(g(), id, f)));
 
   program
     .command('sweeps')

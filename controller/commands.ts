@@ -151,7 +151,7 @@ function exitCodeOf(s: FleetSummary): number {
 }
 
 /** --junit and --jsonl of a sweep: checked before anything starts, so a typo costs no sweep. */
-function checkSweepOutputs(f: SweepFlags): void {
+function checkSweepOutputs(f: Pick<SweepFlags, 'junit' | 'jsonl' | 'json' | 'detach'>): void {
   if ((f.junit || f.jsonl) && f.detach) throw new FleetError('usage', '--junit and --jsonl are written when the sweep ends: they do not go with --detach (use `smtp-fleet report` later)');
   if (f.jsonl === STDOUT && f.json) throw new FleetError('usage', '--jsonl - and --json both want stdout: give --jsonl a file name');
   checkOutputPath('--junit', f.junit);
@@ -159,15 +159,18 @@ function checkSweepOutputs(f: SweepFlags): void {
 }
 
 /** The sweep's outcome: --junit / --jsonl files from the store, then stdout and the exit code. */
-async function finishSweep(store: Store, s: FleetSummary, reportPath: string, f: SweepFlags): Promise<number> {
-  if (f.junit || f.jsonl) {
-    const results = await store.readHostResults(s.sweep.id);
-    if (f.junit) writeOutputFile('--junit', f.junit, fleetJunit(s, results, hostname()));
-    if (f.jsonl) writeOutputFile('--jsonl', f.jsonl, jsonLines(runnerLines(s, results)));
-  }
+async function finishSweep(store: Store, s: FleetSummary, reportPath: string, f: Pick<SweepFlags, 'junit' | 'jsonl' | 'json'>): Promise<number> {
+  await writeSweepFiles(store, s, f);
   // `--jsonl -` owns stdout: the outcome lines would break the lines a pipeline reads.
   if (f.jsonl === STDOUT) return exitCodeOf(s);
   return printOutcome(s, reportPath, f.json);
+}
+
+async function writeSweepFiles(store: Store, s: FleetSummary, f: Pick<SweepFlags, 'junit' | 'jsonl'>): Promise<void> {
+  if (!f.junit && !f.jsonl) return;
+  const results = await store.readHostResults(s.sweep.id);
+  if (f.junit) writeOutputFile('--junit', f.junit, fleetJunit(s, results, hostname()));
+  if (f.jsonl) writeOutputFile('--jsonl', f.jsonl, jsonLines(runnerLines(s, results)));
 }
 
 function printOutcome(s: FleetSummary, reportPath: string, json: boolean | undefined): number {
@@ -319,12 +322,15 @@ export async function workerCommand(g: Globals, f: { concurrency?: string; lockD
   return FLEET_EXIT.ok;
 }
 
-export async function reportCommand(g: Globals, sweepId: string | undefined, f: { json?: boolean }): Promise<number> {
+export async function reportCommand(g: Globals, sweepId: string | undefined, f: { json?: boolean; junit?: string; jsonl?: string }): Promise<number> {
+  checkSweepOutputs(f);
   const store = await Store.open(g.store);
   const id = sweepId ?? (await store.listSweeps())[0]?.id;
   if (!id) throw new FleetError('not-found', `no sweeps in ${store.root} yet`);
   const path = await aggregateSweep(store, id);
   const summary = (await store.readFleetSummary(id))!;
+  await writeSweepFiles(store, summary, f);
+  if (f.jsonl === STDOUT) return exitCodeOf(summary);
   if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else process.stdout.write(readFileSync(path, 'utf8'));
   return exitCodeOf(summary);

@@ -199,6 +199,14 @@ describe('smtp-fleet sweep --junit --jsonl over a real runner and a down one', (
 
     const prom = join(f.store, 'sweeps', summary.sweep.id, 'fleet_metrics.prom');
     expect(promtool(readFileSync(prom))).toEqual({ status: 0, out: '' });
+
+    // After the fact (a sweep run with --detach): `report` writes the same files from the store.
+    const again = join(dir, 'again.xml');
+    const rep = await fleet(f, ['report', summary.sweep.id, '--junit', again, '--jsonl', '-']);
+    expect(rep.code, rep.stderr).toBe(4);
+    validates(again);
+    expect(xpath(again, "//testcase[@name='down']/error/@type")).toBe('unreachable');
+    expect(rep.stdout).toBe(readFileSync(jsonl, 'utf8'));
     const text = readFileSync(prom, 'utf8');
     expect(text).toContain('smtp_fleet_runners{class="ok"} 1');
     expect(text).toContain('smtp_fleet_runners_not_reached{status="unreachable"} 1');
