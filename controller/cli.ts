@@ -66,6 +66,8 @@ function sweepCommands(program: Command, g: G, run: Run): void {
     .option('--detach', 'enqueue and return at once with the sweep id')
     .option('--local', 'run the jobs in this process, without Redis (first tries, small fleets)')
     .option('--concurrency <n>', 'runners worked on at once with --local', '8')
+    .option('--junit <file>', 'when the sweep ends, also write it as JUnit XML: one testcase per runner (not reached: <error>)')
+    .option('--jsonl <file|->', 'when the sweep ends, also write one JSON object per runner, one per line (- for stdout, instead of the outcome)')
     .action((f: SweepFlags) => run((c) => c.sweepCommand(g(), f)));
 
   runOptions(program.command('probe').argument('<host>', 'inventory host name').description('re-probe one host; its result replaces the old one in its latest sweep (or --sweep ID)'))
@@ -120,8 +122,10 @@ function readingCommands(program: Command, g: G, run: Run): void {
     .command('report')
     .argument('[sweep]', 'sweep id (default: the latest)')
     .option('--json', 'print fleet_summary.json instead of the markdown')
+    .option('--junit <file>', 'also write the sweep as JUnit XML, as sweep --junit does (e.g. after sweep --detach)')
+    .option('--jsonl <file|->', 'also write one JSON object per runner, as sweep --jsonl does')
     .description("(re)make a sweep's fleet report from the store and print it")
-    .action((id: string | undefined, f: { json?: boolean }) => run((c) => c.reportCommand(g(), id, f)));
+    .action((id: string | undefined, f: { json?: boolean; junit?: string; jsonl?: string }) => run((c) => c.reportCommand(g(), id, f)));
 
   program
     .command('sweeps')

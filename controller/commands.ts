@@ -2,6 +2,7 @@
 // errors do not pay for BullMQ, ioredis and the schemas.
 import { CronExpressionParser } from 'cron-parser';
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ManifestSchema, type Manifest } from '../packaging/manifest.js';
@@ -16,6 +17,9 @@ import { runLocalSweep } from '../queue/local.js';
 import { startWorkers } from '../queue/workers.js';
 import { SelectionSchema, type Selection } from '../inventory/select.js';
 import { FleetJobRunner } from '../queue/job-runner.js';
+import { jsonLines } from '../payload/report/jsonl.js';
+import { STDOUT, checkOutputPath, writeOutputFile } from '../payload/report/output-file.js';
+import { fleetJunit, runnerLines } from '../store/fleet-outputs.js';
 import { aggregateSweep } from '../store/report.js';
 import { Store } from '../store/store.js';
 import { createSweep, jobsFor, selectFrom } from './sweeps.js';
@@ -63,6 +67,8 @@ export interface SweepFlags {
   winrmCa?: string;
   diagnose?: boolean;
   ntp?: string;
+  junit?: string;
+  jsonl?: string;
 }
 
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {
@@ -144,6 +150,29 @@ function exitCodeOf(s: FleetSummary): number {
   return FLEET_EXIT.ok;
 }
 
+/** --junit and --jsonl of a sweep: checked before anything starts, so a typo costs no sweep. */
+function checkSweepOutputs(f: Pick<SweepFlags, 'junit' | 'jsonl' | 'json' | 'detach'>): void {
+  if ((f.junit || f.jsonl) && f.detach) throw new FleetError('usage', '--junit and --jsonl are written when the sweep ends: they do not go with --detach (use `smtp-fleet report` later)');
+  if (f.jsonl === STDOUT && f.json) throw new FleetError('usage', '--jsonl - and --json both want stdout: give --jsonl a file name');
+  checkOutputPath('--junit', f.junit);
+  checkOutputPath('--jsonl', f.jsonl, true);
+}
+
+/** The sweep's outcome: --junit / --jsonl files from the store, then stdout and the exit code. */
+async function finishSweep(store: Store, s: FleetSummary, reportPath: string, f: Pick<SweepFlags, 'junit' | 'jsonl' | 'json'>): Promise<number> {
+  await writeSweepFiles(store, s, f);
+  // `--jsonl -` owns stdout: the outcome lines would break the lines a pipeline reads.
+  if (f.jsonl === STDOUT) return exitCodeOf(s);
+  return printOutcome(s, reportPath, f.json);
+}
+
+async function writeSweepFiles(store: Store, s: FleetSummary, f: Pick<SweepFlags, 'junit' | 'jsonl'>): Promise<void> {
+  if (!f.junit && !f.jsonl) return;
+  const results = await store.readHostResults(s.sweep.id);
+  if (f.junit) writeOutputFile('--junit', f.junit, fleetJunit(s, results, hostname()));
+  if (f.jsonl) writeOutputFile('--jsonl', f.jsonl, jsonLines(runnerLines(s, results)));
+}
+
 function printOutcome(s: FleetSummary, reportPath: string, json: boolean | undefined): number {
   if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
   else process.stdout.write(outcomeLines(s, reportPath, terminalStyle(process.stdout.isTTY, process.env)));
@@ -174,6 +203,7 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
   const inventory = resolve(g.inventory);
   const selection = selectionOf(f);
   const winrmCa = winrmCaOf(f);
+  checkSweepOutputs(f);
   const jobKey = f.local ? undefined : jobKeyOf(g);
   // Everything the user gave is checked before a store folder is made or Redis is asked.
   const hosts = await selectFrom(inventory, selection);
@@ -184,7 +214,7 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
     const progress = progressPrinter(store, meta.id, jobs.length);
     const report = await runLocalSweep(meta.id, jobs, runner, { concurrency, retry }, { onResult: () => void progress.tick() });
     progress.clear();
-    return printOutcome((await store.readFleetSummary(meta.id))!, report, f.json);
+    return finishSweep(store, (await store.readFleetSummary(meta.id))!, report, f);
   }
   return withRedis(g, async (redis, state) => {
     const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version });
@@ -193,11 +223,11 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
       process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length }) + '\n' : `${meta.id}\n`);
       return FLEET_EXIT.ok;
     }
-    return waitAndReport(redis, state, g, store, meta.id, parent, jobs.length, f.json);
+    return waitAndReport(redis, state, g, store, meta.id, parent, jobs.length, f);
   });
 }
 
-async function waitAndReport(redis: Redis, state: RedisStateReporter, g: Globals, store: Store, sweepId: string, parent: string, total: number, json: boolean | undefined): Promise<number> {
+async function waitAndReport(redis: Redis, state: RedisStateReporter, g: Globals, store: Store, sweepId: string, parent: string, total: number, f: SweepFlags): Promise<number> {
   const progress = progressPrinter(store, sweepId, total);
   // Waiting on a queue nobody serves looks like a hang: say so once, then wait anyway.
   if ((await queueStatus(redis, g.prefix)).workers === 0) {
@@ -208,7 +238,7 @@ async function waitAndReport(redis: Redis, state: RedisStateReporter, g: Globals
   if (ended === 'failed') throw new FleetError('store', `sweep ${sweepId}: aggregating the report failed; see \`smtp-fleet status\` and the worker's log`);
   const summary = await store.readFleetSummary(sweepId);
   if (!summary) throw new FleetError('store', `sweep ${sweepId} finished but its report is not in ${store.root}: do the workers use the same --store?`);
-  return printOutcome(summary, `${store.sweepDir(sweepId)}/fleet_report.md`, json);
+  return finishSweep(store, summary, `${store.sweepDir(sweepId)}/fleet_report.md`, f);
 }
 
 /**
@@ -255,7 +285,7 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
       process.stdout.write(`${meta.id}\n`);
       return FLEET_EXIT.ok;
     }
-    return waitAndReport(redis, state, g, store, meta.id, parent, meta.hosts.length, f.json);
+    return waitAndReport(redis, state, g, store, meta.id, parent, meta.hosts.length, f);
   });
 }
 
@@ -292,12 +322,15 @@ export async function workerCommand(g: Globals, f: { concurrency?: string; lockD
   return FLEET_EXIT.ok;
 }
 
-export async function reportCommand(g: Globals, sweepId: string | undefined, f: { json?: boolean }): Promise<number> {
+export async function reportCommand(g: Globals, sweepId: string | undefined, f: { json?: boolean; junit?: string; jsonl?: string }): Promise<number> {
+  checkSweepOutputs(f);
   const store = await Store.open(g.store);
   const id = sweepId ?? (await store.listSweeps())[0]?.id;
   if (!id) throw new FleetError('not-found', `no sweeps in ${store.root} yet`);
   const path = await aggregateSweep(store, id);
   const summary = (await store.readFleetSummary(id))!;
+  await writeSweepFiles(store, summary, f);
+  if (f.jsonl === STDOUT) return exitCodeOf(summary);
   if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else process.stdout.write(readFileSync(path, 'utf8'));
   return exitCodeOf(summary);

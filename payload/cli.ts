@@ -78,6 +78,8 @@ function buildProgram(): Command {
       .command('probe')
       .description('Resolve, connect to every address, do TLS and the SMTP dialogue up to AUTH; write evidence and a verdict.'),
   )
+    .option('--junit <file>', 'also write the attempts as JUnit XML (one testcase per address, port and attempt) for Jenkins or GitLab')
+    .option('--jsonl <file|->', 'also write one JSON object per attempt, one per line (- for stdout, instead of the summary)')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (opts) => {
       const { probeCommand } = await import('./probe/run.js');

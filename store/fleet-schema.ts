@@ -273,3 +273,39 @@ export const FleetSummarySchema = z.object({
     .nullable(),
 });
 export type FleetSummary = z.infer<typeof FleetSummarySchema>;
+
+// ---- runner lines (smtp-fleet sweep --jsonl) ----
+
+export const RUNNER_LINE_SCHEMA_VERSION = 1 as const;
+
+/**
+ * One runner of a sweep, one JSON object per line. snake_case like smtp-probe's attempt lines,
+ * so one pipeline reads both; names are stable within a schema_version.
+ */
+export const RunnerLineSchema = z.object({
+  schema: z.literal('smtp-fleet/runner'),
+  schema_version: z.literal(RUNNER_LINE_SCHEMA_VERSION),
+  sweep_id: SweepIdSchema,
+  sweep_created: Iso,
+  host: z.string(),
+  address: z.string(),
+  os: z.string(),
+  transport: z.string(),
+  tags: z.array(z.string()),
+  groups: z.array(z.string()),
+  status: z.enum(['probed', 'unreachable', 'failed', 'rejected', 'pending']),
+  reached: z.boolean().describe('the runner was probed and gave a usable result'),
+  class: Outcome,
+  hint_id: z.string().nullable(),
+  partial: z.boolean().nullable(),
+  evidence: z.string().describe('evidence line, transport message or rejection reason'),
+  next_step: z.string().nullable(),
+  exit_code: z.number().int().nullable(),
+  attempts_ok: z.number().int().nonnegative().nullable(),
+  attempts_total: z.number().int().nonnegative().nullable(),
+  median_attempt_ms: Ms.nullable(),
+  job_duration_ms: Ms.nullable().describe('the whole job: connect, push, run, fetch'),
+  finished_at: Iso.nullable(),
+  zip: z.string().nullable().describe('relative to the store root'),
+});
+export type RunnerLine = z.infer<typeof RunnerLineSchema>;

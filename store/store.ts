@@ -5,6 +5,7 @@
 //   <root>/sweeps/<sweepId>/hosts/<host>/host_result.json   HostResult (the commit point)
 //   <root>/sweeps/<sweepId>/fleet_summary.json              FleetSummary
 //   <root>/sweeps/<sweepId>/fleet_report.md
+//   <root>/sweeps/<sweepId>/fleet_metrics.prom               Prometheus text format
 //
 // Every write goes to a temporary name in the same folder and is renamed into place, so a
 // reader sees the old file or the new one, never half of one; writing a host twice leaves
@@ -33,6 +34,7 @@ export const RESULT_ZIP = 'result.zip';
 export const HOST_RESULT_FILE = 'host_result.json';
 export const FLEET_SUMMARY_FILE = 'fleet_summary.json';
 export const FLEET_REPORT_FILE = 'fleet_report.md';
+export const FLEET_METRICS_FILE = 'fleet_metrics.prom';
 
 export class StoreError extends SmtpProbeError {
   override name = 'StoreError';
@@ -202,7 +204,11 @@ export class Store {
 
   // ---- report ----
 
-  async writeFleetReport(sweepId: string, summary: FleetSummary, markdown: string): Promise<{ summaryPath: string; reportPath: string }> {
+  /**
+   * The metrics are written last and atomically too: node_exporter's textfile collector reads
+   * the folder whenever it is scraped, and its temporary names do not end in .prom.
+   */
+  async writeFleetReport(sweepId: string, summary: FleetSummary, markdown: string, metrics?: string): Promise<{ summaryPath: string; reportPath: string }> {
     const s = FleetSummarySchema.parse(summary);
     if (s.sweep.id !== sweepId) throw new StoreError(`fleet summary of sweep ${s.sweep.id} cannot be written to sweep ${sweepId}`);
     const dir = this.sweepDir(sweepId);
@@ -210,6 +216,7 @@ export class Store {
     const reportPath = join(dir, FLEET_REPORT_FILE);
     await atomicWrite(summaryPath, json(s));
     await atomicWrite(reportPath, markdown);
+    if (metrics !== undefined) await atomicWrite(join(dir, FLEET_METRICS_FILE), metrics);
     return { summaryPath, reportPath };
   }
 

@@ -3,7 +3,10 @@ import { copyFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { envSnapshot } from '../collect/env.js';
 import { NO_ADDRESS, renderReport } from '../report/markdown.js';
+import { jsonLines } from '../report/jsonl.js';
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
+import { STDOUT, checkOutputPath, writeOutputFile } from '../report/output-file.js';
+import { attemptLines, probeJunit } from '../report/probe-outputs.js';
 import { tlsText } from '../report/tls-text.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, SUMMARY_SCHEMA_VERSION, type Attempt, type DnsResolution, type EnvSnapshot, type ProbeSummary } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
@@ -19,9 +22,12 @@ export interface ProbeFlags extends RawProbeFlags {
   zipTo?: string;
   json?: boolean;
   quiet?: boolean;
+  junit?: string;
+  jsonl?: string;
 }
 
 export async function probeCommand(flags: ProbeFlags): Promise<number> {
+  checkPipelineOutputs(flags);
   const settings = await buildSettings(flags);
   const started = new Date();
   const folder = RunFolder.open(flags.out, runFolderName(started));
@@ -30,7 +36,9 @@ export async function probeCommand(flags: ProbeFlags): Promise<number> {
     const run = await probeIntoFolder(settings, folder, started, progress);
     folder.add('report.md', run.report);
     const path = await folder.commit();
-    finishRun(flags, run.summary, path);
+    writePipelineOutputs(flags, run.summary, run.env.os.hostname);
+    // `--jsonl -` owns stdout: the human summary would break the lines a pipeline reads.
+    finishRun(flags.jsonl === STDOUT ? { ...flags, quiet: true } : flags, run.summary, path);
     return run.summary.verdict.exit_code;
   } finally {
     progress.clear();
@@ -98,6 +106,18 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   });
   for (const [name, list] of tlsFiles) folder.add(name, tlsText(list[0]!, list));
   return { summary, dns, env, report: renderReport(summary, dns, env) };
+}
+
+function checkPipelineOutputs(flags: ProbeFlags): void {
+  if (flags.jsonl === STDOUT && flags.json) throw new UsageError('--jsonl - and --json both want stdout: give --jsonl a file name');
+  checkOutputPath('--junit', flags.junit);
+  checkOutputPath('--jsonl', flags.jsonl, true);
+}
+
+/** --junit and --jsonl, written once the run folder is in place (they name its files). */
+function writePipelineOutputs(flags: ProbeFlags, summary: ProbeSummary, machine: string): void {
+  if (flags.junit) writeOutputFile('--junit', flags.junit, probeJunit(summary, machine));
+  if (flags.jsonl) writeOutputFile('--jsonl', flags.jsonl, jsonLines(attemptLines(summary, machine)));
 }
 
 /** After commit: --zip-to, then stdout as --json / --quiet / human ask. */
