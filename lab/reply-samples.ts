@@ -531,4 +531,33 @@ export const SAMPLES: Sample[] = [
   // The reference tool's explanation of 5.7.500 (../shared/spec/ref-smtp-test-tool-hints.txt): no public capture found.
   { name: 'Exchange Online 535 5.7.135 credentials expired (reference tool wording)', reply: '535 5.7.135 Authentication unsuccessful, the user credentials have expired', stage: 'auth', id: 'exo-5-7-135-auth', cls: 'auth' },
   { name: 'Exchange Online 550 5.7.500 access denied, sending domain disabled (reference tool wording)', reply: '550 5.7.500 Access denied, sending domain disabled', stage: 'mail', host: O365, id: 'exo-5-7-500', cls: 'smtp-policy' },
+
+  // ---- success replies (RFC 5321 / RFC 3207 wording; Gmail's as its servers print them in
+  // nodemailer's and swaks' public debug logs, and as the lab's Gmail personality answers) ----
+  { name: 'Gmail greeting 220 ESMTP ready', reply: `220 smtp.gmail.com ESMTP ${G}`, stage: 'banner', id: 'ok-greeting', cls: 'ok' },
+  { name: 'Postfix greeting', reply: '220 mail.example.com ESMTP Postfix (Debian/GNU)', stage: 'banner', id: 'ok-greeting', cls: 'ok' },
+  {
+    name: "Gmail's EHLO answer before TLS",
+    reply: '250-smtp.gmail.com at your service, [203.0.113.7]\n250-SIZE 35882577\n250-8BITMIME\n250-STARTTLS\n250-ENHANCEDSTATUSCODES\n250-PIPELINING\n250-CHUNKING\n250 SMTPUTF8',
+    stage: 'ehlo',
+    id: 'ok-ehlo',
+    cls: 'ok',
+  },
+  { name: 'STARTTLS accepted (Gmail, Postfix: RFC 3207 wording)', reply: '220 2.0.0 Ready to start TLS', stage: 'starttls', id: 'ok-starttls-ready', cls: 'ok' },
+  { name: 'Gmail 235 accepted', reply: '235 2.7.0 Accepted', stage: 'auth', id: 'ok-auth-accepted', cls: 'ok' },
+  { name: 'Gmail 250 message queued', reply: `250 2.0.0 OK  1733150000 ${G}`, stage: 'data', id: 'ok-accepted', cls: 'ok' },
+  // ---- proxies and interception on the path ----
+  // squid's answer to a CONNECT without credentials, and to a CONNECT its ACLs deny (the lab's real squid prints both).
+  { name: 'squid 407 to a CONNECT without credentials', reply: 'HTTP/1.1 407 Proxy Authentication Required\nServer: squid/5.7\nProxy-Authenticate: Basic realm="proxy"', id: 'proxy-http-407', cls: 'proxy' },
+  { name: 'squid 403 to a CONNECT to port 587', reply: 'HTTP/1.1 403 Forbidden\nServer: squid/5.7\nX-Squid-Error: ERR_ACCESS_DENIED 0', id: 'proxy-http-403', cls: 'proxy' },
+  { name: 'a web proxy answering on the SMTP port', reply: 'HTTP/1.1 400 Bad Request\nServer: squid/5.7', stage: 'banner', id: 'proxy-http-answer', cls: 'proxy' },
+  // Cisco ASA ESMTP inspection replaces the banner's characters with asterisks (Cisco ASA configuration guide, "ESMTP inspection").
+  { name: 'Cisco ASA ESMTP inspection masked banner', reply: '220 ****************************************************************', stage: 'banner', id: 'proxy-masked-banner', cls: 'proxy' },
+  // McAfee VirusScan Enterprise's on-delivery email scanner, as quoted in public forum threads.
+  { name: 'McAfee MFE proxy banner', reply: '220 MFE proxy SMTP ready', stage: 'banner', id: 'proxy-av-mail-scanner', cls: 'proxy' },
+  { name: 'antivirus mail proxy: cannot connect to the SMTP server, connect error 10060', reply: '421 Cannot connect to SMTP server 142.250.102.108 (142.250.102.108:587), connect error 10060', stage: 'banner', id: 'proxy-av-upstream-connect-error', cls: 'proxy' },
+
+  // ---- temporary server-side and relay refusals ----
+  // Postfix with soft_bounce=yes (or defer_unauth_destination) turns its relay refusal into a 4xx (postconf(5)).
+  { name: 'Postfix 454 4.7.1 relay access denied (deferred form)', reply: '454 4.7.1 <bob@example.org>: Relay access denied', stage: 'rcpt', id: 'generic-relay-denied', cls: 'smtp-policy' },
 ];

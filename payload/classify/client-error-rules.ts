@@ -185,5 +185,6 @@ export const LIBRARY_SIGNATURES: ReadonlyArray<{ library: Library; pattern: RegE
   { library: 'nodemailer', pattern: /\bnodemailer\b/ },
   { library: 'phpmailer', pattern: /\bPHPMailer\b/ },
   { library: 'curl', pattern: /^curl: \(\d+\)/m },
+  { library: 'openssl', pattern: /^Certificate chain$|^CONNECTED\(\d+\)$/m },
   { library: 'rustls', pattern: /\brustls\b/ },
 ];

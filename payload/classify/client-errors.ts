@@ -113,8 +113,11 @@ function libraryOf(rule: ClientRule | null, text: string): Library | null {
   return LIBRARY_SIGNATURES.find((s) => s.pattern.test(text))?.library ?? rule?.library ?? null;
 }
 
-/** Lines that may name a certificate's issuer, where an interceptor's name means something. */
-const ISSUERISH = /issuer|subject|\bCN=|\bO=/i;
+/**
+ * Lines that may name a certificate's issuer, where an interceptor's name means something:
+ * .NET's "Issuer: CN=...", Java's "Issuer: ...", openssl s_client's " 1 s:... / i:C = US, O = ...".
+ */
+const ISSUERISH = /issuer|subject|\b(?:CN|O) ?=|^\s*\d*\s*[si]:/i;
 
 /** The client-error reading of a text, or null when no client pattern applies. */
 export function readClientError(input: string, o: ReadOptions = {}): ErrorReading | null {
@@ -141,6 +144,33 @@ export function readClientError(input: string, o: ReadOptions = {}): ErrorReadin
       return { ...base, class: h.class, rule: `${rule.id}+interceptor`, summary: `${h.summary} (issuer looks like ${product})`, next_step: h.next_step, source: rule.source };
     }
     return { ...base, class: rule.class, rule: rule.id, summary: rule.summary, next_step: rule.next_step, source: rule.source };
+  }
+  return readPastedChain(text, lines, o);
+}
+
+/**
+ * A pasted certificate chain (openssl s_client, .NET's or Java's certificate dump) with no
+ * error line: an issuer naming an inspection product is the finding, and that line the evidence.
+ */
+function readPastedChain(text: string, lines: readonly string[], o: ReadOptions): ErrorReading | null {
+  for (const line of lines) {
+    if (!ISSUERISH.test(line)) continue;
+    const product = interceptorOf([line]);
+    if (!product) continue;
+    const h = hint('proxy-tls-interception');
+    return {
+      class: h.class,
+      rule: 'certificate-chain+interceptor',
+      summary: `${h.summary} (issuer looks like ${product})`,
+      next_step: h.next_step,
+      source: null,
+      library: LIBRARY_SIGNATURES.find((sig) => sig.pattern.test(text))?.library ?? null,
+      evidence_line: line.trim().slice(0, 500),
+      provider: o.provider ?? detectProvider({ host: o.host, text }),
+      stage: o.stage ?? 'any',
+      code: null,
+      enhanced: [],
+    };
   }
   return null;
 }
