@@ -9,6 +9,7 @@ import { SmtpProbeError, errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
 import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
+import type { ImportFlags } from './inventory-import.js';
 import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../payload/version.js';
 
@@ -136,6 +137,18 @@ function readingCommands(program: Command, g: G, run: Run): void {
     .action((f: { json?: boolean }) => run((c) => c.statusCommand(g(), f)));
 }
 
+/** Inventory upkeep: no Redis, no store. */
+function inventoryCommands(program: Command, g: G, runAlone: (f: () => Promise<number>) => Promise<void>): void {
+  const inventory = program.command('inventory').description('keep the runner inventory up to date');
+  inventory
+    .command('import')
+    .description("add the Automation Anywhere Control Room's devices to the inventory (--inventory): new hosts, each device's status; hand-written settings and hosts stay")
+    .requiredOption('--aa-devices <file>', 'the devices list API response (JSON) or the Devices page CSV export')
+    .option('--dry-run', 'print what would change (added / updated / disconnected / missing) and write nothing')
+    .option('--json', 'print the changes as JSON')
+    .action((f: ImportFlags) => runAlone(async () => (await import('./inventory-import.js')).inventoryImportCommand(g().inventory, f)));
+}
+
 function buildProgram(): Command {
   const program = globalOptions(new Command('smtp-fleet'));
   const g = () => program.opts<Globals>();
@@ -147,6 +160,9 @@ function buildProgram(): Command {
   workerCommands(program, g, run);
   scheduleCommands(program, g, run);
   readingCommands(program, g, run);
+  inventoryCommands(program, g, async (f) => {
+    code = await f();
+  });
   program.hook('postAction', () => {
     process.exitCode = code;
   });
