@@ -165,8 +165,10 @@ function fromCsv(text: string, file: string): AaDevice[] {
   const delimiter = sniffDelimiter(text);
   let rows: Array<{ record: string[]; raw: string; info: { lines: number } }>;
   try {
-    rows = parseCsv(text, {
+    // One line ending for the parser: with CRLF it counts lines wrong for the messages.
+    rows = parseCsv(text.replace(/\r\n?/g, '\n'), {
       delimiter,
+      record_delimiter: '\n',
       info: true,
       raw: true,
       skip_empty_lines: true,
@@ -285,7 +287,8 @@ function sniffDelimiter(text: string): ',' | ';' | '\t' {
 }
 
 function startLine(row: { raw: string; info: { lines: number } }): number {
-  return row.info.lines - (row.raw.replace(/\n$/, '').match(/\n/g)?.length ?? 0);
+  // `raw` holds the empty lines skipped before the record too.
+  return row.info.lines - (row.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0);
 }
 
 function lineCol(text: string, offset: number): string {
