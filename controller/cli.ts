@@ -146,6 +146,8 @@ function inventoryCommands(program: Command, g: G, runAlone: (f: () => Promise<n
     .requiredOption('--aa-devices <file>', 'the devices list API response (JSON) or the Devices page CSV export')
     .option('--dry-run', 'print what would change (added / updated / disconnected / missing) and write nothing')
     .option('--json', 'print the changes as JSON')
+    .option('--include-creators', "also add Bot Creator devices (developers' machines; by default only runners are added)")
+    .addHelpText('after', `\nExit codes:\n  ${FLEET_EXIT.ok}  written, already up to date, or --dry-run\n  ${FLEET_EXIT.usage}  bad usage, a malformed device list or inventory, a file too large or unwritable\n  ${FLEET_EXIT.internal}  internal error`)
     .action((f: ImportFlags) => runAlone(async () => (await import('./inventory-import.js')).inventoryImportCommand(g().inventory, f)));
 }
 

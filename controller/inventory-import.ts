@@ -13,12 +13,13 @@ export interface ImportFlags {
   aaDevices: string;
   dryRun?: boolean;
   json?: boolean;
+  includeCreators?: boolean;
 }
 
 export async function inventoryImportCommand(inventory: string, f: ImportFlags): Promise<number> {
   const devices = parseAaDevices(await readDevices(f.aaDevices), f.aaDevices);
   const existing = existsSync(inventory) ? { text: await readInventoryText(inventory), file: inventory } : null;
-  const { plan, text, changed } = mergeDevices(existing, devices.devices);
+  const { plan, text, changed } = mergeDevices(existing, devices.devices, { includeCreators: Boolean(f.includeCreators) });
   if (!existing && devices.devices.length === 0) throw new AaDevicesError(`${f.aaDevices}: lists no device, and ${inventory} does not exist: nothing to write`);
 
   const write = changed || !existing;
@@ -70,6 +71,7 @@ export function planLines(plan: ImportPlan, o: { inventory: string; dryRun: bool
   for (const d of plan.disconnected) L.push(`! ${d.name}  ${d.status} in the Control Room (tag ${DISCONNECTED_TAG})`);
   for (const m of plan.missing) L.push(`? ${m}  not in the Control Room export (kept)`);
   for (const s of plan.skipped) L.push(`- ${s}  matched but not edited (written as a YAML alias)`);
+  for (const c of plan.creators) L.push(`- ${c}  a Bot Creator device: not added (--include-creators adds it)`);
   L.push(
     `${plan.added.length} added, ${plan.updated.length} updated, ${plan.disconnected.length} disconnected, ${plan.missing.length} missing from the Control Room, ${plan.unchanged.length} unchanged (${o.devices} devices read)`,
   );

@@ -27,6 +27,8 @@ export interface ImportPlan {
   unchanged: string[];
   /** Devices that matched a host the import cannot edit (an alias in the YAML). */
   skipped: string[];
+  /** Bot Creator devices (developers' machines) not added: `includeCreators` adds them. */
+  creators: string[];
 }
 
 export interface ImportResult {
@@ -39,13 +41,13 @@ export interface ImportResult {
 const isOff = (s: ControlRoomStatus) => s === 'disconnected' || s === 'offline';
 
 /** `existing` is the inventory's current text, or null for a new file. */
-export function mergeDevices(existing: { text: string; file: string } | null, devices: readonly AaDevice[]): ImportResult {
+export function mergeDevices(existing: { text: string; file: string } | null, devices: readonly AaDevice[], opts: { includeCreators?: boolean } = {}): ImportResult {
   const checked = existing ? checkInventoryText(existing.text, existing.file) : null;
   const doc: Document = checked?.doc ?? newInventory();
   const defaults: DefaultsInput = checked?.data.defaults ?? {};
   const hostsNode = doc.get('hosts', true) as YAMLSeq;
   const hosts: HostInput[] = checked?.data.hosts ?? [];
-  const plan: ImportPlan = { added: [], updated: [], disconnected: [], missing: [], unchanged: [], skipped: [] };
+  const plan: ImportPlan = { added: [], updated: [], disconnected: [], missing: [], unchanged: [], skipped: [], creators: [] };
 
   const claimed = new Set<number>();
   const touched = new Set<YAMLMap>();
@@ -90,6 +92,10 @@ export function mergeDevices(existing: { text: string; file: string } | null, de
       }
       else plan.unchanged.push(hosts[i]!.name);
       if (isOff(d.status)) plan.disconnected.push({ name: hosts[i]!.name, status: d.status });
+    } else if (!opts.includeCreators && d.type !== null && /creator/i.test(d.type)) {
+      // "Note the ids for devices with type of BOT_RUNNER": a Bot Creator is a developer's
+      // machine, not a runner to sweep; one already in the inventory is still updated above.
+      plan.creators.push(d.hostName);
     } else {
       const name = uniqueName(nameFor(d.hostName), names);
       names.add(name.toLowerCase());

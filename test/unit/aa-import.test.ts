@@ -99,7 +99,8 @@ describe('merging into an inventory', () => {
     const { plan, text, changed } = mergeDevices({ text: HAND, file: 'inventory.yml' }, devices);
     expect(changed).toBe(true);
     // rpa-par-01 matched by short name (the CR gives the FQDN), rpa-lyo-02 by name; rpa-old-09 is not in the export.
-    expect(plan.added.map((a) => a.name)).toEqual(['rpa-lnx-03.corp.example.com', 'dev-laptop-44']);
+    expect(plan.added.map((a) => a.name)).toEqual(['rpa-lnx-03.corp.example.com']);
+    expect(plan.creators).toEqual(['dev-laptop-44']);
     expect(plan.updated.map((u) => u.name)).toEqual(['rpa-par-01', 'rpa-lyo-02']);
     expect(plan.disconnected).toEqual([
       { name: 'rpa-lyo-02', status: 'disconnected' },
@@ -126,7 +127,10 @@ describe('merging into an inventory', () => {
     // And the result is a working inventory.
     const inv = parseInventory(text, 'inventory.yml');
     expect(inv.hosts.find((h) => h.name === 'rpa-lnx-03.corp.example.com')).toMatchObject({ os: 'linux', transport: 'ssh' });
-    expect(inv.hosts.find((h) => h.name === 'dev-laptop-44')).toMatchObject({ os: 'windows', transport: 'winrm' });
+    expect(inv.hosts.find((h) => h.name === 'dev-laptop-44')).toBeUndefined();
+    // With includeCreators the developer's machine comes in too, with the defaults' Windows and WinRM.
+    const all = parseInventory(mergeDevices({ text: HAND, file: 'i.yml' }, devices, { includeCreators: true }).text, 'i.yml');
+    expect(all.hosts.find((h) => h.name === 'dev-laptop-44')).toMatchObject({ os: 'windows', transport: 'winrm' });
   });
 
   it('is idempotent: a second import of the same list changes nothing', () => {
@@ -134,7 +138,7 @@ describe('merging into an inventory', () => {
     const second = mergeDevices({ text: first, file: 'i.yml' }, devices);
     expect(second.changed).toBe(false);
     expect(second.text).toBe(first);
-    expect(second.plan.unchanged).toHaveLength(4);
+    expect(second.plan.unchanged).toHaveLength(3);
   });
 
   it('matches by device id once recorded, and takes the tag off a device that is connected again', () => {
@@ -171,6 +175,20 @@ describe('merging into an inventory', () => {
 
   it('refuses to edit an inventory it cannot read, with the inventory\'s own error', () => {
     expect(() => mergeDevices({ text: HAND.replace('{ passwordEnv: WINRM_PASSWORD }', '{ password: hunter2 }'), file: 'i.yml' }, devices)).toThrow(/^i\.yml:5:\d+: defaults\.auth\.password: secrets are never written/);
+  });
+
+  it('merges into a flow-style host list and a JSON inventory too (the whole Document re-written, settings kept)', () => {
+    const flow = 'version: 1\n# keep me\ndefaults: { user: bot, auth: { agent: true }, os: linux, transport: ssh }\nhosts: [ { name: rpa-lyo-02, address: 10.2.0.12 } ]\n';
+    const json = JSON.stringify({ version: 1, defaults: { user: 'bot', auth: { agent: true }, os: 'linux', transport: 'ssh' }, hosts: [{ name: 'rpa-lyo-02', address: '10.2.0.12' }] }, null, 2);
+    for (const text of [flow, json]) {
+      const r = mergeDevices({ text, file: 'i.yml' }, devices);
+      const inv = parseInventory(r.text, 'i.yml');
+      expect(inv.hosts.map((h) => h.name)).toEqual(['rpa-lyo-02', 'rpa-par-01.corp.example.com', 'rpa-lnx-03.corp.example.com']);
+      expect(inv.hosts[0]).toMatchObject({ address: '10.2.0.12', tags: [DISCONNECTED_TAG], user: 'bot', auth: { kind: 'agent' } });
+      // Windows devices under Linux/SSH defaults: os windows, the defaults' SSH kept (Windows OpenSSH).
+      expect(inv.hosts[1]).toMatchObject({ os: 'windows', transport: 'ssh' });
+    }
+    expect(mergeDevices({ text: flow, file: 'i.yml' }, devices).text).toContain('# keep me');
   });
 
   it('makes boring inventory names of Control Room host names', () => {
@@ -217,8 +235,8 @@ describe('smtp-fleet inventory import (the built CLI)', () => {
     expect(r.code).toBe(FLEET_EXIT.ok);
     const out = JSON.parse(r.stdout) as { written: boolean; format: string; missing: string[]; added: unknown[] };
     expect(out).toMatchObject({ written: true, format: 'api-json', missing: ['rpa-old-09'] });
-    expect(out.added).toHaveLength(2);
-    expect(parseInventory(readFileSync(inv, 'utf8'), inv).hosts).toHaveLength(5);
+    expect(out.added).toHaveLength(1);
+    expect(parseInventory(readFileSync(inv, 'utf8'), inv).hosts).toHaveLength(4);
     const again = await run(['inventory', 'import', '--aa-devices', join(FIX, 'devices-list.json'), '--inventory', inv]);
     expect(again.stdout).toMatch(/already up to date$/m);
   });
