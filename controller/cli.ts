@@ -9,6 +9,7 @@ import { SmtpProbeError, errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
 import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
+import type { ImportFlags } from './inventory-import.js';
 import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../payload/version.js';
 
@@ -140,6 +141,20 @@ function readingCommands(program: Command, g: G, run: Run): void {
     .action((f: { json?: boolean }) => run((c) => c.statusCommand(g(), f)));
 }
 
+/** Inventory upkeep: no Redis, no store. */
+function inventoryCommands(program: Command, g: G, runAlone: (f: () => Promise<number>) => Promise<void>): void {
+  const inventory = program.command('inventory').description('keep the runner inventory up to date');
+  inventory
+    .command('import')
+    .description("add the Automation Anywhere Control Room's devices to the inventory (--inventory): new hosts, each device's status; hand-written settings and hosts stay")
+    .requiredOption('--aa-devices <file>', 'the devices list API response (JSON) or the Devices page CSV export')
+    .option('--dry-run', 'print what would change (added / updated / disconnected / missing) and write nothing')
+    .option('--json', 'print the changes as JSON')
+    .option('--include-creators', "also add Bot Creator devices (developers' machines; by default only runners are added)")
+    .addHelpText('after', `\nExit codes:\n  ${FLEET_EXIT.ok}  written, already up to date, or --dry-run\n  ${FLEET_EXIT.usage}  bad usage, a malformed device list or inventory, a file too large or unwritable\n  ${FLEET_EXIT.internal}  internal error`)
+    .action((f: ImportFlags) => runAlone(async () => (await import('./inventory-import.js')).inventoryImportCommand(g().inventory, f)));
+}
+
 function buildProgram(): Command {
   const program = globalOptions(new Command('smtp-fleet'));
   const g = () => program.opts<Globals>();
@@ -151,6 +166,9 @@ function buildProgram(): Command {
   workerCommands(program, g, run);
   scheduleCommands(program, g, run);
   readingCommands(program, g, run);
+  inventoryCommands(program, g, async (f) => {
+    code = await f();
+  });
   program.hook('postAction', () => {
     process.exitCode = code;
   });

@@ -5,7 +5,7 @@ const MEANING: Record<keyof typeof FLEET_EXIT, string> = {
   ok: 'every selected runner probed and ok',
   smtpFailures: 'every runner probed, some with SMTP failures',
   runnerProblems: 'some runners not reached or without a usable result',
-  usage: 'bad usage, inventory or store',
+  usage: 'bad usage, inventory, store or Control Room device list',
   redis: 'Redis unreachable',
   internal: 'internal error',
 };

@@ -53,6 +53,11 @@ interface Issue {
 }
 
 export async function loadInventory(path: string): Promise<Inventory> {
+  return parseInventory(await readInventoryText(path), path);
+}
+
+/** The inventory file's text, within the size bound; a one-line InventoryError otherwise. */
+export async function readInventoryText(path: string): Promise<string> {
   let text: string;
   try {
     const st = await stat(path);
@@ -62,11 +67,41 @@ export async function loadInventory(path: string): Promise<Inventory> {
   } catch (err) {
     throw new InventoryError(`${path}: cannot read the inventory: ${errorCode(err) ?? 'unreadable'}`);
   }
-  return parseInventory(text, path);
+  return text;
 }
 
 /** Parses inventory text; `file` names it in messages and anchors relative key/CA paths. */
 export function parseInventory(text: string, file: string): Inventory {
+  const { data: inv, failAt } = checkedInventory(text, file);
+  const baseDir = dirname(resolve(file));
+  const hosts: ResolvedHost[] = [];
+  const seen = new Map<string, number>();
+  inv.hosts.forEach((h, i) => {
+    const prior = seen.get(h.name.toLowerCase());
+    if (prior !== undefined) failAt({ path: ['hosts', i, 'name'], message: `duplicate host name "${h.name}" (hosts[${prior}] has it)` });
+    seen.set(h.name.toLowerCase(), i);
+    const r = resolveHost(inv, i, baseDir);
+    if ('path' in r) failAt(r);
+    hosts.push(r as ResolvedHost);
+  });
+
+  const groups = groupMembers(inv, hosts, failAt);
+  for (const h of hosts) h.groups = Object.keys(groups).filter((g) => groups[g]!.includes(h.name));
+  const tags = [...new Set(hosts.flatMap((h) => h.tags))].sort();
+  return { file, version: INVENTORY_VERSION, hosts: hosts.map((h) => ResolvedHostSchema.parse(h)), groups, tags };
+}
+
+/**
+ * The inventory file as written, checked (YAML, secrets, schema) but not resolved: a host may
+ * still lack what defaults must give it. For tools that edit the file (`inventory import`):
+ * `doc` keeps its comments and layout.
+ */
+export function checkInventoryText(text: string, file: string): { doc: Document; data: InventoryFile } {
+  const { doc, data } = checkedInventory(text, file);
+  return { doc, data };
+}
+
+function checkedInventory(text: string, file: string): { doc: Document; data: InventoryFile; failAt: (issue: Issue) => never } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const fail = (offset: number, path: Path, message: string): never => {
@@ -93,24 +128,7 @@ export function parseInventory(text: string, file: string): Inventory {
 
   const parsed = InventoryFileSchema.safeParse(raw);
   if (!parsed.success) failAt(fromZod(parsed.error.issues[0]!));
-  const inv = parsed.data!;
-
-  const baseDir = dirname(resolve(file));
-  const hosts: ResolvedHost[] = [];
-  const seen = new Map<string, number>();
-  inv.hosts.forEach((h, i) => {
-    const prior = seen.get(h.name.toLowerCase());
-    if (prior !== undefined) failAt({ path: ['hosts', i, 'name'], message: `duplicate host name "${h.name}" (hosts[${prior}] has it)` });
-    seen.set(h.name.toLowerCase(), i);
-    const r = resolveHost(inv, i, baseDir);
-    if ('path' in r) failAt(r);
-    hosts.push(r as ResolvedHost);
-  });
-
-  const groups = groupMembers(inv, hosts, failAt);
-  for (const h of hosts) h.groups = Object.keys(groups).filter((g) => groups[g]!.includes(h.name));
-  const tags = [...new Set(hosts.flatMap((h) => h.tags))].sort();
-  return { file, version: INVENTORY_VERSION, hosts: hosts.map((h) => ResolvedHostSchema.parse(h)), groups, tags };
+  return { doc, data: parsed.data!, failAt };
 }
 
 /** The resolved hosts of an inventory (copies: callers may change them freely). */

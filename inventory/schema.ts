@@ -136,10 +136,26 @@ const HostSettings = {
   probe: ProbeInput.optional(),
 };
 
+/**
+ * What the Automation Anywhere Control Room last said about this host, written by
+ * `smtp-fleet inventory import` (a hand-written host may carry it too). Optional, so every
+ * older inventory still reads; the host's connection settings never come from here.
+ */
+export const CONTROL_ROOM_STATUSES = ['connected', 'disconnected', 'offline', 'unknown'] as const;
+export const ControlRoomStatusSchema = z.enum(CONTROL_ROOM_STATUSES);
+export type ControlRoomStatus = z.infer<typeof ControlRoomStatusSchema>;
+export const ControlRoomRecordSchema = z.strictObject({
+  deviceId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be the Control Room device id (1-64 letters, digits, ".", "_", ":" or "-")').optional(),
+  hostName: z.string().min(1).max(253).optional(),
+  status: ControlRoomStatusSchema.optional(),
+});
+export type ControlRoomRecord = z.infer<typeof ControlRoomRecordSchema>;
+
 export const HostInputSchema = z.strictObject({
   name: HostNameSchema,
   address: z.string().superRefine(accepts((v: string) => parseHost(v, 'address'))),
   ...HostSettings,
+  controlRoom: ControlRoomRecordSchema.optional(),
 });
 export type HostInput = z.infer<typeof HostInputSchema>;
 export const DefaultsInputSchema = z.strictObject(HostSettings);
