@@ -5,6 +5,7 @@
 //   <root>/sweeps/<sweepId>/hosts/<host>/host_result.json   HostResult (the commit point)
 //   <root>/sweeps/<sweepId>/fleet_summary.json              FleetSummary
 //   <root>/sweeps/<sweepId>/fleet_report.md
+//   <root>/sweeps/<sweepId>/fleet_report.html               the same, as one offline page
 //
 // Every write goes to a temporary name in the same folder and is renamed into place, so a
 // reader sees the old file or the new one, never half of one; writing a host twice leaves
@@ -33,6 +34,7 @@ export const RESULT_ZIP = 'result.zip';
 export const HOST_RESULT_FILE = 'host_result.json';
 export const FLEET_SUMMARY_FILE = 'fleet_summary.json';
 export const FLEET_REPORT_FILE = 'fleet_report.md';
+export const FLEET_REPORT_HTML_FILE = 'fleet_report.html';
 
 export class StoreError extends SmtpProbeError {
   override name = 'StoreError';
@@ -202,7 +204,8 @@ export class Store {
 
   // ---- report ----
 
-  async writeFleetReport(sweepId: string, summary: FleetSummary, markdown: string): Promise<{ summaryPath: string; reportPath: string }> {
+  /** The summary, then the reports made from it; `html` null writes no fleet_report.html. */
+  async writeFleetReport(sweepId: string, summary: FleetSummary, markdown: string, html: string | null = null): Promise<{ summaryPath: string; reportPath: string; htmlPath: string | null }> {
     const s = FleetSummarySchema.parse(summary);
     if (s.sweep.id !== sweepId) throw new StoreError(`fleet summary of sweep ${s.sweep.id} cannot be written to sweep ${sweepId}`);
     const dir = this.sweepDir(sweepId);
@@ -210,7 +213,9 @@ export class Store {
     const reportPath = join(dir, FLEET_REPORT_FILE);
     await atomicWrite(summaryPath, json(s));
     await atomicWrite(reportPath, markdown);
-    return { summaryPath, reportPath };
+    const htmlPath = html === null ? null : join(dir, FLEET_REPORT_HTML_FILE);
+    if (html !== null && htmlPath) await atomicWrite(htmlPath, html);
+    return { summaryPath, reportPath, htmlPath };
   }
 
   async readFleetSummary(sweepId: string): Promise<FleetSummary | null> {
