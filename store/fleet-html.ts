@@ -150,14 +150,14 @@ function timings(s: FleetSummary): string {
     const H = 160;
     const bw = W / bins.length;
     const top = Math.max(...bins.map((b) => b.n));
-    const svg = [`<svg role="img" aria-label="histogram of the median attempt time per runner" width="${W + 20}" height="${H + 40}" viewBox="0 0 ${W + 20} ${H + 40}">`];
+    const svg = [`<svg role="img" aria-label="histogram of the median attempt time per runner" width="${W + 20}" height="${H + 50}" viewBox="0 0 ${W + 20} ${H + 50}">`];
     bins.forEach((b, i) => {
       const h = top ? (b.n / top) * H : 0;
       const x = 10 + i * bw;
-      svg.push(`<rect x="${x.toFixed(1)}" y="${(H - h + 10).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#0969da"><title>${esc(`${formatMs(b.from)} to ${formatMs(b.to)}: ${plural(b.n, 'runner')}`)}</title></rect>`);
-      if (b.n) svg.push(`<text x="${(x + bw / 2 - 4).toFixed(1)}" y="${(H - h + 6).toFixed(1)}">${b.n}</text>`);
+      svg.push(`<rect x="${x.toFixed(1)}" y="${(H - h + 20).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#0969da"><title>${esc(`${formatMs(b.from)} to ${formatMs(b.to)}: ${plural(b.n, 'runner')}`)}</title></rect>`);
+      if (b.n) svg.push(`<text x="${(x + bw / 2 - 4).toFixed(1)}" y="${(H - h + 16).toFixed(1)}">${b.n}</text>`);
     });
-    svg.push(`<line x1="10" y1="${H + 10}" x2="${W + 10}" y2="${H + 10}" stroke="#8c959f"/><text x="10" y="${H + 26}">0</text><text x="${W - 60}" y="${H + 26}">${esc(formatMs(bins[bins.length - 1]!.to))}</text></svg>`);
+    svg.push(`<line x1="10" y1="${H + 20}" x2="${W + 10}" y2="${H + 20}" stroke="#8c959f"/><text x="10" y="${H + 36}">0</text><text x="${W - 60}" y="${H + 36}">${esc(formatMs(bins[bins.length - 1]!.to))}</text></svg>`);
     L.push(`<p class="muted">Median attempt time per probed runner (${plural(medians.length, 'runner')}; hover a bar for its range):</p>${svg.join('')}`);
   }
   L.push('</section>');
