@@ -3,9 +3,9 @@
 // probe runs against the lab (and a server of the test's own with a hostile banner), the
 // fleet page from a store with two sweeps aggregated by the real code. Asserted: what is
 // visible, the fleet table's filter and sort, no console error, no request other than the
-// file itself, and the page still readable with JavaScript off. Screenshots go to
-// test-output/html-report/.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+// file itself, and the page still readable with JavaScript off. Screenshots and the pages
+// themselves go to build/test-output/html-report/ (ignored by git, like all of build/).
+import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +20,7 @@ import { FLEET_REPORT_HTML_FILE, Store } from '../store/store.js';
 import { ROOT, runCli, runFolder, tempDir, unzip } from './helpers.js';
 
 const lab = inject('lab');
-const SHOTS = join(ROOT, 'test-output', 'html-report');
+const SHOTS = join(ROOT, 'build', 'test-output', 'html-report');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HOSTILE = '<script>alert(1)</script><img src="http://127.0.0.1:9/beacon.png">';
 
@@ -81,6 +81,7 @@ describe('report.html of a real probe run', () => {
     const zip = await unzip(join(run.folder, 'attachments/all_files.zip'));
     expect(zip.get('report.html')?.toString('utf8')).toBe(readFileSync(run.html, 'utf8'));
     expect(statSync(run.html).size).toBeLessThan(120_000);
+    copyFileSync(run.html, join(SHOTS, 'report.html'));
   });
 
   it('shows the verdict first, then DNS, the grid, the waterfall, the chain and the transcripts', async () => {
@@ -92,7 +93,7 @@ describe('report.html of a real probe run', () => {
       expect(await verdict.innerText()).toContain(run.summary.verdict.summary);
       expect(await verdict.innerText()).toContain(`Next step: ${run.summary.verdict.next_step}`);
       // The inline style applied: its hash in the CSP matched.
-      expect(await verdict.evaluate('(e) => getComputedStyle(e).borderTopWidth')).toBe('2px');
+      expect(await verdict.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { borderTopWidth: string } }).getComputedStyle(e).borderTopWidth)).toBe('2px');
       const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
       expect(order).toEqual(['verdict', 'dns', 'grid', 'waterfall', 'tls', 'smtp', 'timings', 'transcripts']);
       // The resolver that returned the resetting address is the row that disagrees with the targets used.
@@ -240,6 +241,7 @@ hosts:
 
   it('shows counts, changes, grouped failures and runners not reached; filters and sorts the table', async () => {
     expect(statSync(html).size).toBeLessThan(60_000);
+    copyFileSync(html, join(SHOTS, 'fleet_report.html'));
     const { page, requests, errors, close } = await open(html);
     try {
       expect(await page.locator('#counts').innerText()).toMatch(/3\s*ok[\s\S]*3\s*tls[\s\S]*2\s*unreachable/);
