@@ -11,7 +11,7 @@ export function outcomeLines(s: FleetSummary, reportPath: string, style: Pick<Te
     `sweep:       ${s.sweep.id} (${s.sweep.kind})`,
     `hosts:       ${c.selected} selected, ${count(c.ok, 'ok', 'ok')}, ${count(c.smtpFailing, 'with SMTP failures', 'bad')}, ${count(c.unreachable, 'unreachable', 'bad')}, ${count(c.failed + c.rejected, 'other runner problems', 'bad')}, ${count(c.pending, 'pending', 'partial')}`,
     `success:     ${rate} of probed hosts`,
-    `report:      ${reportPath}`,
+    `report:      ${reportPath} (and fleet_report.html beside it)`,
     '',
   ].join('\n');
 }

@@ -5,6 +5,7 @@
 //   <root>/sweeps/<sweepId>/hosts/<host>/host_result.json   HostResult (the commit point)
 //   <root>/sweeps/<sweepId>/fleet_summary.json              FleetSummary
 //   <root>/sweeps/<sweepId>/fleet_report.md
+//   <root>/sweeps/<sweepId>/fleet_report.html               the same, as one offline page
 //   <root>/sweeps/<sweepId>/fleet_metrics.prom               Prometheus text format
 //
 // Every write goes to a temporary name in the same folder and is renamed into place, so a
@@ -34,6 +35,7 @@ export const RESULT_ZIP = 'result.zip';
 export const HOST_RESULT_FILE = 'host_result.json';
 export const FLEET_SUMMARY_FILE = 'fleet_summary.json';
 export const FLEET_REPORT_FILE = 'fleet_report.md';
+export const FLEET_REPORT_HTML_FILE = 'fleet_report.html';
 export const FLEET_METRICS_FILE = 'fleet_metrics.prom';
 
 export class StoreError extends SmtpProbeError {
@@ -205,10 +207,16 @@ export class Store {
   // ---- report ----
 
   /**
-   * The metrics are written last and atomically too: node_exporter's textfile collector reads
-   * the folder whenever it is scraped, and its temporary names do not end in .prom.
+   * The summary, then the reports made from it. The metrics are written last and atomically
+   * too: node_exporter's textfile collector reads the folder whenever it is scraped, and its
+   * temporary names do not end in .prom.
    */
-  async writeFleetReport(sweepId: string, summary: FleetSummary, markdown: string, metrics?: string): Promise<{ summaryPath: string; reportPath: string }> {
+  async writeFleetReport(
+    sweepId: string,
+    summary: FleetSummary,
+    markdown: string,
+    extra: { html?: string; metrics?: string } = {},
+  ): Promise<{ summaryPath: string; reportPath: string; htmlPath: string | null }> {
     const s = FleetSummarySchema.parse(summary);
     if (s.sweep.id !== sweepId) throw new StoreError(`fleet summary of sweep ${s.sweep.id} cannot be written to sweep ${sweepId}`);
     const dir = this.sweepDir(sweepId);
@@ -216,8 +224,10 @@ export class Store {
     const reportPath = join(dir, FLEET_REPORT_FILE);
     await atomicWrite(summaryPath, json(s));
     await atomicWrite(reportPath, markdown);
-    if (metrics !== undefined) await atomicWrite(join(dir, FLEET_METRICS_FILE), metrics);
-    return { summaryPath, reportPath };
+    const htmlPath = extra.html === undefined ? null : join(dir, FLEET_REPORT_HTML_FILE);
+    if (htmlPath) await atomicWrite(htmlPath, extra.html!);
+    if (extra.metrics !== undefined) await atomicWrite(join(dir, FLEET_METRICS_FILE), extra.metrics);
+    return { summaryPath, reportPath, htmlPath };
   }
 
   async readFleetSummary(sweepId: string): Promise<FleetSummary | null> {

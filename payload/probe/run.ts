@@ -2,6 +2,7 @@
 import { copyFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { envSnapshot } from '../collect/env.js';
+import { renderHtmlReport } from '../report/html.js';
 import { NO_ADDRESS, renderReport } from '../report/markdown.js';
 import { jsonLines } from '../report/jsonl.js';
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
@@ -55,7 +56,7 @@ export interface ProbeRun {
 }
 
 /**
- * Runs the sweep and adds every probe file but report.md to `folder`. `extraFiles` are the
+ * Runs the sweep and adds every probe file but report.md (report.html included) to `folder`. `extraFiles` are the
  * names the caller will add too, so probe_summary.json's file list stays complete.
  */
 export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder, started: Date, progress: Progress, command = 'probe', extraFiles: () => string[] = () => []): Promise<ProbeRun> {
@@ -74,7 +75,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   const env = EnvSnapshotSchema.parse(envSnapshot(started, settings.proxyDiscovery?.record ?? null));
   const dns = DnsResolutionSchema.parse(out.dns);
   const finished = new Date();
-  const names = ['report.md', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys()];
+  const names = ['report.md', 'report.html', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys()];
   const summary: ProbeSummary = ProbeSummarySchema.parse({
     schema: 'smtp-probe/probe-summary',
     schema_version: SUMMARY_SCHEMA_VERSION,
@@ -94,17 +95,19 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   folder.add('probe_summary.json', JSON.stringify(summary, null, 2) + '\n');
   folder.add('dns_resolution.json', JSON.stringify(dns, null, 2) + '\n');
   folder.add('env_snapshot.json', JSON.stringify(env, null, 2) + '\n');
-  out.attempts.forEach((a, i) => {
-    folder.add(
-      a.transcript_file,
-      out.sessions[i]!.transcript.render([
-        `smtp-probe ${VERSION} transcript, attempt ${a.id} (round ${a.round}): ${hostPort(a.ip, a.port)} ${a.mode}, host ${settings.host}${a.proxy ? `, through ${a.proxy.proxy}` : ''}`,
-        `result: ${a.classification.class} (${a.classification.hint_id})`,
-        'C: client, S: server, **: probe event; credentials are never written',
-      ]),
-    );
-  });
+  const transcripts = out.attempts.map((a, i) => ({
+    name: a.transcript_file,
+    text: out.sessions[i]!.transcript.render([
+      `smtp-probe ${VERSION} transcript, attempt ${a.id} (round ${a.round}): ${hostPort(a.ip, a.port)} ${a.mode}, host ${settings.host}${a.proxy ? `, through ${a.proxy.proxy}` : ''}`,
+      `result: ${a.classification.class} (${a.classification.hint_id})`,
+      'C: client, S: server, **: probe event; credentials are never written',
+    ]),
+  }));
+  for (const t of transcripts) folder.add(t.name, t.text);
   for (const [name, list] of tlsFiles) folder.add(name, tlsText(list[0]!, list));
+  // Built from the transcripts as the folder holds them: under diagnose, after its redactor.
+  const kept = new Map(folder.entries().map((e) => [e.name, e.data]));
+  folder.add('report.html', renderHtmlReport(summary, dns, env, transcripts.map((t) => ({ name: t.name, text: kept.get(t.name)?.toString('utf8') ?? t.text }))));
   return { summary, dns, env, report: renderReport(summary, dns, env) };
 }
 
@@ -140,7 +143,7 @@ function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): stri
     s.attempts.length ? `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}` : `success:    ${NO_ADDRESS}`,
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
     ...extraLines,
-    `report:     ${shown}/report.md`,
+    `report:     ${shown}/report.md (and report.html)`,
     `zip:        ${shown}/${ZIP_PATH}`,
     '',
   ].join('\n');

@@ -132,7 +132,7 @@ describe('fleet_metrics.prom', () => {
     await store.createSweep(meta);
     for (const r of results.filter((x) => x.status !== 'probed')) await store.writeHostResult(r);
     await aggregateSweep(store, SWEEP);
-    expect(readdirSync(store.sweepDir(SWEEP)).sort()).toEqual(['fleet_metrics.prom', 'fleet_report.md', 'fleet_summary.json', 'hosts', 'sweep.json']);
+    expect(readdirSync(store.sweepDir(SWEEP)).sort()).toEqual(['fleet_metrics.prom', 'fleet_report.html', 'fleet_report.md', 'fleet_summary.json', 'hosts', 'sweep.json']);
     expect(readFileSync(join(store.sweepDir(SWEEP), FLEET_METRICS_FILE), 'utf8')).toContain('smtp_fleet_runners_not_reached{status="unreachable"} 1');
   });
 });
