@@ -38,6 +38,11 @@ export interface ClientTextScenario {
 const TIMEOUT = 20_000;
 const SHORT = 2500;
 const base = { from: 'good@lab.test', to: 'someone@lab.test', timeoutMs: TIMEOUT, trust: true } as const;
+/**
+ * System.Net.Mail tries the next AUTH mechanism after a 535/534, then sends MAIL FROM
+ * unauthenticated: what it reports is the server's 530 to MAIL, not the refused login.
+ */
+const DOTNET_AUTH = { evidence: /5\.7\.0 Authentication Required/ };
 const faults = (lab: LabInfo, name: string) => ({ host: lab.faults.host, port: lab.faults.ports[name]! });
 
 export const CLIENT_TEXT_SCENARIOS: readonly ClientTextScenario[] = [
@@ -48,6 +53,7 @@ export const CLIENT_TEXT_SCENARIOS: readonly ClientTextScenario[] = [
     sends: true,
     class: 'auth',
     evidence: /535|Username and Password not accepted|Login denied/i,
+    clients: { 'dotnet-smtpclient': DOTNET_AUTH },
   },
   {
     id: 'app-password-required',
@@ -57,7 +63,7 @@ export const CLIENT_TEXT_SCENARIOS: readonly ClientTextScenario[] = [
     class: 'auth',
     evidence: /534|Application-specific password/i,
     // curl prints no reply text for a refused login.
-    clients: { curl: { evidence: /Login denied/ } },
+    clients: { curl: { evidence: /Login denied/ }, 'dotnet-smtpclient': DOTNET_AUTH },
   },
   {
     id: 'auth-required',
@@ -170,7 +176,7 @@ export const CLIENT_TEXT_SCENARIOS: readonly ClientTextScenario[] = [
     target: (l) => ({ ...base, ...faults(l, 'banner421'), mode: 'starttls' }),
     sends: false,
     class: 'rate-limit',
-    evidence: /421/,
+    evidence: /421|4\.7\.0 Try again later/,
     // s_client does not print the greeting: all it says is that no STARTTLS came.
     clients: { 'openssl-s_client': { class: 'tls', evidence: /STARTTLS/ } },
   },

@@ -1,8 +1,9 @@
 // Real clients, real texts: every client of lab/mail-clients.ts against every fault of
 // test/client-text-scenarios.ts, and `explain` (the command's own function) must give the
 // expected class and quote a load-bearing line of what the client printed.
-// HARVEST_WRITE=1 rewrites test/fixtures/client-texts.json from this run.
-import { readFileSync, writeFileSync } from 'node:fs';
+// HARVEST_WRITE=1 rewrites test/fixtures/client-texts.json with the texts of this run (a run
+// filtered with -t replaces only the ones it ran).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,7 +12,7 @@ import { startDns, type LabDns } from '../lab/dns-server.js';
 import { closeSmtp, startGmailLike } from '../lab/gmail-like.js';
 import { MAIL_CLIENTS, prepareClients, runClient, type ClientKit, type MailClient } from '../lab/mail-clients.js';
 import { explainText } from '../payload/explain.js';
-import { CLIENT_TEXTS_FILE, CLIENT_TEXTS_VERSION, ClientTextsFileSchema, type ClientText } from './client-text-fixtures.js';
+import { CLIENT_TEXTS_FILE, CLIENT_TEXTS_VERSION, ClientTextsFileSchema, readClientTexts, type ClientText } from './client-text-fixtures.js';
 import { CLIENT_TEXT_SCENARIOS, type ClientTextScenario, type ExtraServers } from './client-text-scenarios.js';
 import { ROOT } from './helpers.js';
 
@@ -57,7 +58,11 @@ afterAll(async () => {
   await Promise.all([...servers.map(closeSmtp), dns?.close()]);
   if (!process.env.HARVEST_WRITE) return;
   const order = (t: ClientText) => MAIL_CLIENTS.findIndex((c) => c.id === t.client) * 100 + CLIENT_TEXT_SCENARIOS.findIndex((s) => s.id === t.scenario);
-  const file = ClientTextsFileSchema.parse({ version: CLIENT_TEXTS_VERSION, texts: [...harvested].sort((a, b) => order(a) - order(b)) });
+  // A run filtered with -t replaces only the texts it captured.
+  const key = (t: ClientText) => `${t.client} ${t.scenario}`;
+  const fresh = new Set(harvested.map(key));
+  const kept = existsSync(CLIENT_TEXTS_FILE) ? readClientTexts().texts.filter((t) => !fresh.has(key(t))) : [];
+  const file = ClientTextsFileSchema.parse({ version: CLIENT_TEXTS_VERSION, texts: [...kept, ...harvested].sort((a, b) => order(a) - order(b)) });
   writeFileSync(CLIENT_TEXTS_FILE, JSON.stringify(file, null, 2) + '\n');
 });
 
@@ -82,7 +87,7 @@ describe.concurrent('real client texts, read by explain', () => {
       }
       if ('succeeds' in e) {
         it(`${c.id}: ${s.id} goes through (${e.succeeds})`, async () => {
-          const r = await runClient(c, s.target(lab, extra), kit);
+          const r = await runClient(c, s.target(lab, extra), kit, 45_000);
           expect(r.code, r.text).toBe(0);
         }, 60_000);
         continue;

@@ -1,6 +1,8 @@
 // Sends one message the way a bot on nodemailer does and, when that fails, prints the error
 // as console.error(err) does: the text a support engineer gets pasted.
 // Args: plain|starttls|implicit host port user password from to timeout-ms ("-" for no user).
+import console from 'node:console';
+import process from 'node:process';
 import nodemailer from 'nodemailer';
 
 const [mode, host, port, user, pass, from, to, timeout] = process.argv.slice(2);
