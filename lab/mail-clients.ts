@@ -227,7 +227,9 @@ export function runClient(c: MailClient, t: Target, kit: ClientKit, killMs = 20_
       clearTimeout(timer);
       resolve({ code, text: Buffer.concat(chunks).toString('utf8') });
     });
-    // curl reads the message from stdin; s_client would wait on an open stdin.
+    // curl reads the message from stdin; s_client would wait on an open stdin. A client that
+    // has already failed and exited closes its end first (EPIPE): nothing to report then.
+    child.stdin.on('error', () => {});
     child.stdin.end(c.id === 'curl' ? `From: ${t.from}\r\nTo: ${t.to}\r\n${BODY}` : '');
   });
 }
