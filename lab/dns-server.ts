@@ -41,7 +41,8 @@ function answer(zone: Zone, query: Packet): Buffer | null {
   return dnsPacket.encode({ ...base, answers });
 }
 
-export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDns> {
+/** `fixedPort` 0 takes a free port; a fixed one (53, for a resolv.conf, which cannot name a port) is tried once. */
+export async function startDns(zone: Zone, address = '127.0.0.1', fixedPort = 0): Promise<LabDns> {
   const state = { queries: 0 };
   const newUdp = (): UdpSocket => {
     const udp: UdpSocket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
@@ -82,7 +83,7 @@ export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDn
   let port = 0;
   for (let tries = 0; ; tries++) {
     udp = newUdp();
-    await new Promise<void>((r) => udp.bind(0, address, () => r()));
+    await new Promise<void>((r, j) => udp.once('error', j).bind(fixedPort, address, () => (udp.off('error', j), r())));
     port = udp.address().port;
     try {
       await new Promise<void>((r, j) => {
@@ -92,7 +93,7 @@ export async function startDns(zone: Zone, address = '127.0.0.1'): Promise<LabDn
       break;
     } catch (err) {
       udp.close();
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries >= 20) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || fixedPort || tries >= 20) throw err;
     }
   }
   return {

@@ -86,6 +86,7 @@ const CODED = /(?:^|[\s:(])([2-5]\d\d)(?::? |-)(?=[245]\.\d|[A-Za-z])/;
 const CONTINUATION = /^\s*[2-5]\d\d[ -]/;
 const PY_REPLY = /\((\d{3}), b(['"])/;
 const DOTNET_RESPONSE = 'The server response was: ';
+const BARE_ENHANCED = /Exception: ([245]\.\d{1,3}\.\d{1,3} .*)$/;
 
 /** A server reply quoted inside an exception line (and the reply lines that continue it). */
 export function embeddedReply(c: Candidate, lines: readonly string[]): string | null {
@@ -100,7 +101,11 @@ export function embeddedReply(c: Candidate, lines: readonly string[]): string | 
   const at = c.text.indexOf(DOTNET_RESPONSE);
   if (at >= 0) return c.text.slice(at + DOTNET_RESPONSE.length);
   const m = CODED.exec(c.text);
-  if (!m) return null;
+  if (!m) {
+    // MailKit's SmtpCommandException message is the reply text without its code: "5.7.8 Username ...".
+    const bare = BARE_ENHANCED.exec(c.text);
+    return bare ? bare[1]! : null;
+  }
   const first = c.text.slice(m.index + m[0].indexOf(m[1]!)).replace(/^(\d{3}):/, '$1');
   const more: string[] = [];
   for (let i = c.line + 1; i < lines.length && more.length < 20 && CONTINUATION.test(lines[i]!); i++) more.push(lines[i]!.trim());

@@ -62,7 +62,7 @@ describe('explain --json keeps its fields and adds library and evidence_line', (
 
   it('a Java trace names its library and innermost cause', () => {
     const out = explainText(CLIENT_ERROR_FIXTURES.find((f) => f.name.startsWith('javamail could not connect'))!.text);
-    expect(out).toMatchObject({ class: 'connect', library: 'javamail', evidence_line: 'java.net.ConnectException: Connection refused (Connection refused)' });
+    expect(out).toMatchObject({ class: 'connect', library: 'javamail', evidence_line: 'Caused by: java.net.ConnectException: Connection refused' });
   });
 
   it('unknown text stays unknown', () => {
