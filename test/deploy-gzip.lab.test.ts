@@ -5,7 +5,7 @@
 // with one cache file; a job killed mid-unpack leaves nothing a later run trusts.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -162,4 +162,29 @@ describe('deploy.sh sweeps leftovers of killed uploads', () => {
     expect(res.code).toBe(10);
     expect(ls(s.dir)).toEqual(['.node.gz-cafe.part-1234', '.node.verified', 'node']);
   }, 60_000);
+});
+
+describe('deploy.sh tells the caller whether it can unpack gzip', () => {
+  const missPass = async (path: string) => {
+    const home = tempDir('gz-path-');
+    const f = (name: string) => ({ sha256: sha256(name), name, bytes: 1, fresh: false });
+    const p = spawn('/bin/sh', ['-c', deployCommand('linux', { jobId: 'j', runtime: f('node'), bundle: f('b.cjs'), probeArgs: [] }) as string], { env: { PATH: path, HOME: home } });
+    return finish(p);
+  };
+
+  it('with gzip on PATH a miss comes with a "gzip" line', async () => {
+    const r = await missPass(process.env.PATH!);
+    expect(r.stdout).toContain('@smtp-probe-deploy miss runtime');
+    expect(r.stdout).toContain('@smtp-probe-deploy gzip\n');
+  });
+
+  it('without it, none (the caller then sends the files uncompressed)', async () => {
+    // Only sh itself on PATH (the command is `sh -c ...`): no gzip.
+    const bin = tempDir('gz-nopath-');
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const r = await missPass(bin);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('@smtp-probe-deploy miss runtime');
+    expect(r.stdout).not.toContain('@smtp-probe-deploy gzip');
+  });
 });
