@@ -13,6 +13,7 @@ import { waitForPort } from '../lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { payloadFigures } from './payload.js';
+import { coldPushFigures } from './cold-push.js';
 import { teeFigures } from './tee.js';
 import { proxyFigures } from './proxy.js';
 import { benchWinRmUpload } from './winrm.js';
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     diagnose: diagnoseRun,
     explain: explainThroughput,
     payload: () => payloadFigures(RUNS),
+    push: () => coldPushFigures(RUNS),
     tee: () => teeFigures(RUNS),
     winrm: winrmUpload,
     fleet: fleetFigures,

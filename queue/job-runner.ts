@@ -34,6 +34,8 @@ export interface RunnerConfig {
   /** CA file for WinRM hosts whose inventory entry names none (--winrm-ca). */
   winrmCa?: string;
   connectTimeoutMs?: number;
+  /** Where the .gz of each artifact is kept between runs (default: transport/gzip-cache.ts). */
+  gzipCacheDir?: string;
   /** Opens a transport to a host; defaults to SSH/WinRM by the host's transport. */
   connect?: (host: ResolvedHost, options: SweepOptions, env: NodeJS.ProcessEnv) => Promise<Transport>;
 }
@@ -78,6 +80,7 @@ export class FleetJobRunner implements JobRunner {
           commandTimeoutMs: options.commandTimeoutMs,
           maxZipBytes: options.maxZipBytes,
           localZipPath: localZip,
+          ...(this.cfg.gzipCacheDir === undefined ? {} : { gzipCacheDir: this.cfg.gzipCacheDir }),
         },
         { onLog: ctx.log },
       );

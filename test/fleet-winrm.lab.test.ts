@@ -101,7 +101,9 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     expect(win).toMatchObject({ status: 'probed', transport: 'winrm' });
     if (win.status === 'probed') {
       expect(win.transportStats.cacheHit).toBe(false);
-      expect(win.transportStats.uploadedBytes).toBeGreaterThan(winRuntime.bytes);
+      // Sent gzip-compressed: well under half of node.exe's bytes.
+      expect(win.transportStats.uploadedBytes).toBeGreaterThan(winRuntime.bytes / 4);
+      expect(win.transportStats.uploadedBytes).toBeLessThan(winRuntime.bytes / 2);
     }
     expect(hostResult(f, s.sweep.id, 'lin1')).toMatchObject({ status: 'probed', transport: 'ssh' });
     // One report for the sweep, naming both runners; the WinRM ZIP came from node.exe on "Windows".
@@ -119,6 +121,8 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
       const cache = join(root, 'smtp-probe');
       expect(readdirSync(cache).sort()).toEqual(expect.arrayContaining([winRuntime.sha256, 'work']));
       expect(readdirSync(join(cache, 'work'))).toEqual([]);
+      // Unpacked and renamed into place: no .gz or temporary file left beside it.
+      expect(readdirSync(join(cache, winRuntime.sha256)).sort()).toEqual(['.node.exe.lock', '.node.exe.verified', 'node.exe']);
     }
 
     const t1 = Date.now();
@@ -145,7 +149,10 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     expect(a.counts).toMatchObject({ selected: 3, ok: 3 });
     for (const h of ['win1', 'winssh1']) {
       const r = hostResult(f, a.sweep.id, h);
-      expect(r.status === 'probed' && r.transportStats, h).toEqual({ uploadedBytes: bundle.bytes, cacheHit: false });
+      expect(r.status === 'probed' && r.transportStats.cacheHit, h).toBe(false);
+      // The bundle alone, gzip-compressed.
+      expect(r.status === 'probed' && r.transportStats.uploadedBytes, h).toBeGreaterThan(0);
+      expect(r.status === 'probed' && r.transportStats.uploadedBytes, h).toBeLessThan(bundle.bytes / 2);
     }
     console.log(`mixed sweep: cold ${coldMs} ms, warm ${warmMs} ms; WinRM endpoint ${ep.stats.requests} HTTP requests, ${ep.stats.commands} commands`);
   }, 400_000);

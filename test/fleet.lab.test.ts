@@ -84,7 +84,9 @@ describe('smtp-fleet without Redis (--local)', () => {
     for (const h of ['r1', 'r2', 'r3']) {
       const r = hostResult(f, s.sweep.id, h);
       expect(r.status).toBe('probed');
-      if (r.status === 'probed') expect(r.transportStats.uploadedBytes).toBeGreaterThan(runtimeBytes);
+      // Sent gzip-compressed: about a third of the runtime's bytes.
+      if (r.status === 'probed') expect(r.transportStats.uploadedBytes).toBeGreaterThan(runtimeBytes / 4);
+      if (r.status === 'probed') expect(r.transportStats.uploadedBytes).toBeLessThan(runtimeBytes / 2);
     }
     const warm = summaryOf(await fleet(f, ['sweep', '--local', '--tag', 'good', '--json']));
     for (const h of ['r1', 'r2', 'r3']) {

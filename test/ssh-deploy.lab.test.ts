@@ -3,12 +3,13 @@
 // host against the loopback SMTP lab.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { runPayloadOnRunner, type Artifact, type DeployRequest, type DeployStage } from '../transport/deploy.js';
+import { compressedArtifact } from '../transport/gzip-cache.js';
 import { connectSsh } from '../transport/ssh.js';
 import type { Transport } from '../transport/types.js';
 import { failure, CLI, tempDir, unzip } from './helpers.js';
@@ -20,6 +21,7 @@ let host: LabSshd;
 let t: Transport;
 let runtime: Artifact;
 let bundle: Artifact;
+let keyPath: string;
 
 function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -40,21 +42,26 @@ beforeAll(async () => {
   dir = tempDir('deploy-');
   const key = makeKeyPair(dir, 'client');
   host = await startSshd({ dir, address: '127.0.2.1', authorizedKeys: [key.publicKey] });
+  keyPath = key.privateKeyPath;
   writeFileSync(join(dir, 'known_hosts'), host.knownHostsLine + '\n');
-  t = await connectSsh({
+  t = await connect();
+  const bundlePath = join(dir, 'smtp-probe.mjs');
+  writeFileSync(bundlePath, `import ${JSON.stringify(pathToFileURL(CLI).href)};\n`);
+  [runtime, bundle] = await Promise.all([artifact(process.execPath, 'node'), artifact(bundlePath, 'smtp-probe.mjs')]);
+}, 120_000);
+
+function connect(): Promise<Transport> {
+  return connectSsh({
     address: host.address,
     port: host.port,
     username: 'root',
     os: 'linux',
-    auth: { kind: 'key', privateKeyPath: key.privateKeyPath },
+    auth: { kind: 'key', privateKeyPath: keyPath },
     knownHostsPath: join(dir, 'known_hosts'),
     acceptNew: false,
     connectTimeoutMs: 5000,
   });
-  const bundlePath = join(dir, 'smtp-probe.mjs');
-  writeFileSync(bundlePath, `import ${JSON.stringify(pathToFileURL(CLI).href)};\n`);
-  [runtime, bundle] = await Promise.all([artifact(process.execPath, 'node'), artifact(bundlePath, 'smtp-probe.mjs')]);
-});
+}
 
 afterAll(async () => {
   await t?.close();
@@ -73,17 +80,23 @@ function request(jobId: string, probeArgs: string[], over: Partial<DeployRequest
     commandTimeoutMs: 30_000,
     maxZipBytes: 20 * 1024 * 1024,
     localZipPath: join(dir, `${jobId}.zip`),
+    gzipCacheDir: join(dir, 'gz'),
     ...over,
   };
 }
 
 describe('deploy cycle over ssh', () => {
-  it('cold: uploads both artifacts, runs the real probe, fetches a valid ZIP, removes the work folder', async () => {
+  it('cold: uploads both artifacts gzip-compressed, runs the real probe, fetches a valid ZIP, removes the work folder', async () => {
     const stages: DeployStage[] = [];
     const r = await runPayloadOnRunner(t, request('job-cold', postfixArgs()), { onStage: (s) => stages.push(s) });
     expect(r.exitCode).toBe(0);
     expect(r.cacheHits).toEqual({ runtime: false, bundle: false });
-    expect(r.uploadedBytes).toBe(runtime.bytes + bundle.bytes);
+    expect(r.compressed).toBe(true);
+    const gz = await Promise.all([compressedArtifact(runtime, join(dir, 'gz')), compressedArtifact(bundle, join(dir, 'gz'))]);
+    expect(r.uploadedBytes).toBe(gz[0].bytes + gz[1].bytes);
+    expect(r.uploadedBytes).toBeLessThan((runtime.bytes + bundle.bytes) / 2);
+    // Only the unpacked file and its stamp are left in the runtime's folder: no .gz, no temp, no lock.
+    expect(readdirSync(join(cacheRoot(), runtime.sha256)).sort()).toEqual(['.node.verified', 'node']);
     // Linux runners send the ZIP back on the run command and remove the work folder themselves.
     expect(stages).toEqual(['cache', 'upload', 'cache', 'run', 'fetch']);
     const zipPath = join(dir, 'job-cold.zip');
@@ -100,7 +113,7 @@ describe('deploy cycle over ssh', () => {
     expect(statSync(cachedRuntime).mode & 0o111).not.toBe(0);
     expect(existsSync(join(cacheRoot(), bundle.sha256, 'smtp-probe.mjs'))).toBe(true);
     expect(existsSync(workFolder('job-cold'))).toBe(false);
-  });
+  }, 120_000);
 
   it('warm: nothing uploaded, same result, and only the few steps of the warm path', async () => {
     const stages: DeployStage[] = [];
@@ -173,8 +186,38 @@ describe('deploy cycle over ssh', () => {
     writeFileSync(cachedBundle, readFileSync(cachedBundle, 'utf8').replace('import', 'import /* tampered */'));
     const r = await runPayloadOnRunner(t, request('job-tampered', postfixArgs()));
     expect(r.cacheHits).toEqual({ runtime: true, bundle: false });
-    expect(r.uploadedBytes).toBe(bundle.bytes);
+    expect(r.uploadedBytes).toBe((await compressedArtifact(bundle, join(dir, 'gz'))).bytes);
     expect(await sha256File(cachedBundle)).toBe(bundle.sha256);
     expect(r.exitCode).toBe(0);
   });
+});
+
+describe('cold pushes racing and failing', () => {
+  const runtimeFolder = () => join(cacheRoot(), runtime.sha256);
+
+  it('two jobs deploying to the same cold runner at once both succeed, with one cache file', async () => {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    const [a, b] = await Promise.all([runPayloadOnRunner(t, request('job-race-a', postfixArgs())), runPayloadOnRunner(t, request('job-race-b', postfixArgs()))]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    expect(a.cacheHits.runtime || b.cacheHits.runtime).toBe(false);
+    expect(readdirSync(runtimeFolder()).sort()).toEqual(['.node.verified', 'node']);
+    expect(await sha256File(join(runtimeFolder(), 'node'))).toBe(runtime.sha256);
+  }, 120_000);
+
+  it('an upload cut off by a dropped connection leaves nothing the next run trusts', async () => {
+    rmSync(cacheRoot(), { recursive: true, force: true });
+    const t2 = await connect();
+    let uploading = false;
+    const run = runPayloadOnRunner(t2, request('job-cut', postfixArgs()), { onLog: (l) => (uploading ||= l.startsWith('upload node')) });
+    const failed = failure(run);
+    await expect.poll(() => uploading && existsSync(runtimeFolder()) && readdirSync(runtimeFolder()).some((f) => f.includes('.part-')), { timeout: 30_000, interval: 5 }).toBe(true);
+    await t2.close();
+    const err = await failed;
+    expect(['reset', 'protocol']).toContain(err.code);
+    expect(existsSync(join(runtimeFolder(), 'node'))).toBe(false);
+    const r = await runPayloadOnRunner(t, request('job-after-cut', postfixArgs()));
+    expect(r.cacheHits.runtime).toBe(false);
+    expect(r.exitCode).toBe(0);
+    expect(await sha256File(join(runtimeFolder(), 'node'))).toBe(runtime.sha256);
+  }, 120_000);
 });

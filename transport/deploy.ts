@@ -1,11 +1,13 @@
 // One job's push/run/fetch cycle on a runner, over any Transport. Built for few round trips:
 // on a warm runner (artifacts cached) it is one command that checks the cache and runs the
 // probe, one SFTP fetch of the ZIP, and one command that removes the work folder. A cold
-// runner costs one extra command and the uploads.
-import { createHash } from 'node:crypto';
+// runner costs one extra command and the uploads, which travel gzip-compressed and are
+// unpacked and checked on the runner by that second command.
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { EXIT_CODES } from '../payload/classify/classes.js';
-import { MARK, deployCommand, remoteJoin, removeWorkCommand, workFolderName, type CachedFile } from './remote-commands.js';
+import { compressedArtifact } from './gzip-cache.js';
+import { MARK, deployCommand, gzUploadName, remoteJoin, removeWorkCommand, workFolderName, type CachedFile } from './remote-commands.js';
 import { TransportError, type RemoteCommand, type Transport } from './types.js';
 
 export interface Artifact {
@@ -30,6 +32,10 @@ export interface DeployRequest {
   stdin?: string;
   /** `diagnose` runs the probe and collects the evidence around it; default `probe`. */
   command?: 'probe' | 'diagnose';
+  /** Send artifacts gzip-compressed where the runner can unpack them (default true). */
+  gzip?: boolean;
+  /** Where the controller keeps the .gz of each artifact (default: gzip-cache.ts). */
+  gzipCacheDir?: string;
 }
 
 export type DeployStage = 'cache' | 'upload' | 'run' | 'fetch' | 'cleanup';
@@ -42,16 +48,22 @@ export interface DeployHooks {
 export interface DeployResult {
   /** The probe's exit code: 0 or a verdict code (10-17); anything else is thrown. */
   exitCode: number | null;
+  /** Bytes sent to the runner's cache (compressed ones as sent). */
   uploadedBytes: number;
+  /** Whether the uploads went gzip-compressed (false also when nothing was uploaded). */
+  compressed: boolean;
   cacheHits: { runtime: boolean; bundle: boolean };
   zipBytes: number;
   zipSha256: string;
   stdoutTail: string;
   stderrTail: string;
-  ms: { cache: number; upload: number; run: number; fetch: number; total: number };
+  /** compress: getting the .gz ready on this side (0 once this process has it). */
+  ms: { cache: number; compress: number; upload: number; run: number; fetch: number; total: number };
 }
 
 type Which = 'runtime' | 'bundle';
+/** What this cycle did to a cache entry: nothing, an uncompressed upload, or a .gz to unpack. */
+type Sent = { kind: 'old' } | { kind: 'fresh' } | { kind: 'gz'; file: string };
 const VERDICT_CODES: ReadonlySet<number> = new Set(Object.values(EXIT_CODES));
 const TAIL_CHARS = 4000;
 
@@ -59,6 +71,10 @@ const TAIL_CHARS = 4000;
 interface Pass {
   root?: string;
   misses: Which[];
+  /** The runner can unpack gzip (reported along with misses). */
+  gzip: boolean;
+  /** A .gz that did not unpack to its sha256 (or not at all), as the runner explained. */
+  bad: string[];
   /** The cache was good and the probe was started. */
   ran: boolean;
   zipBytes?: number;
@@ -72,11 +88,12 @@ interface Pass {
 
 export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks: DeployHooks = {}): Promise<DeployResult> {
   const started = performance.now();
-  const ms = { cache: 0, upload: 0, run: 0, fetch: 0, total: 0 };
+  const ms = { cache: 0, compress: 0, upload: 0, run: 0, fetch: 0, total: 0 };
   const out = new Tail();
   const err = new Tail();
-  const fresh: Record<Which, boolean> = { runtime: false, bundle: false };
+  const fresh: Record<Which, Sent> = { runtime: { kind: 'old' }, bundle: { kind: 'old' } };
   let uploadedBytes = 0;
+  let compressed = false;
   // Set as soon as the script starts on the work folder, so a failure after that still cleans up.
   const work = { made: false };
   try {
@@ -85,23 +102,39 @@ export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks
     ms.cache = pass.cacheMs;
     if (pass.misses.length > 0) {
       hooks.onStage?.('upload');
-      const up = performance.now();
       const root = pass.root;
       if (!root) throw new TransportError('remote-command', `deploy: the runner did not report its cache folder${tailNote(err)}`);
+      compressed = req.gzip !== false && pass.gzip;
+      // A runner without gzip on PATH still works: it gets the files as they are, 3x the bytes.
+      if (req.gzip !== false && !pass.gzip) hooks.onLog?.('the runner has no gzip on PATH: sending the files uncompressed');
       const sizes = await Promise.all(
         pass.misses.map(async (which) => {
           const a = req.artifacts[which];
-          hooks.onLog?.(`upload ${a.name} (${a.bytes} bytes)`);
-          const { bytes } = await t.upload(a.localPath, remoteJoin(t.os, root, a.sha256, a.name), { sha256: a.sha256 });
-          fresh[which] = true;
+          if (!compressed) {
+            hooks.onLog?.(`upload ${a.name} (${a.bytes} bytes)`);
+            const up = performance.now();
+            const { bytes } = await t.upload(a.localPath, remoteJoin(t.os, root, a.sha256, a.name), { sha256: a.sha256 });
+            ms.upload = Math.max(ms.upload, Math.round(performance.now() - up));
+            fresh[which] = { kind: 'fresh' };
+            return bytes;
+          }
+          const gz = await compressedArtifact(a, req.gzipCacheDir);
+          ms.compress = Math.max(ms.compress, gz.ms);
+          // One upload name per job: two jobs filling the same runner never share a .gz.
+          const file = gzUploadName(a.name, randomBytes(4).toString('hex'));
+          hooks.onLog?.(`upload ${a.name} gzip-compressed (${gz.bytes} bytes, ${a.bytes} unpacked)`);
+          const up = performance.now();
+          const { bytes } = await t.upload(gz.path, remoteJoin(t.os, root, a.sha256, file), { sha256: gz.sha256 });
+          ms.upload = Math.max(ms.upload, Math.round(performance.now() - up));
+          fresh[which] = { kind: 'gz', file };
           return bytes;
         }),
       );
       uploadedBytes = sizes.reduce((x, y) => x + y, 0);
-      ms.upload = Math.round(performance.now() - up);
       hooks.onStage?.('cache');
       pass = await runScript(t, req, fresh, hooks, out, err, work);
       ms.cache += pass.cacheMs;
+      if (pass.bad.length > 0) throw new TransportError('remote-command', `deploy: the upload did not unpack on the runner: ${pass.bad.join('; ')}`);
       if (pass.misses.length > 0) throw new TransportError('remote-command', `deploy: ${pass.misses.join(' and ')} still not in the cache after upload`);
     }
     ms.run = pass.runMs;
@@ -131,7 +164,8 @@ export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks
     return {
       exitCode: code,
       uploadedBytes,
-      cacheHits: { runtime: !fresh.runtime, bundle: !fresh.bundle },
+      compressed,
+      cacheHits: { runtime: fresh.runtime.kind === 'old', bundle: fresh.bundle.kind === 'old' },
       zipBytes: zip.bytes,
       zipSha256: zip.sha256,
       stdoutTail: out.text(),
@@ -174,13 +208,13 @@ async function cleanup(t: Transport, req: DeployRequest, hooks: DeployHooks): Pr
 async function runScript(
   t: Transport,
   req: DeployRequest,
-  fresh: Record<Which, boolean>,
+  fresh: Record<Which, Sent>,
   hooks: DeployHooks,
   out: Tail,
   err: Tail,
   work: { made: boolean },
 ): Promise<Pass> {
-  const pass: Pass = { misses: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
+  const pass: Pass = { misses: [], gzip: false, bad: [], ran: false, scriptExit: null, cacheMs: 0, runMs: 0 };
   const scrub = secretScrubber(req.stdin);
   const log = new LogBudget(hooks.onLog);
   const clock = { start: performance.now(), runStart: 0 };
@@ -224,10 +258,11 @@ async function runScript(
 }
 
 /** One pass of the deploy script for this runner, with what its cache is known to hold. */
-function deployScript(t: Transport, req: DeployRequest, fresh: Record<Which, boolean>): RemoteCommand {
+function deployScript(t: Transport, req: DeployRequest, fresh: Record<Which, Sent>): RemoteCommand {
   const file = (which: Which): CachedFile => {
     const a = req.artifacts[which];
-    return { sha256: a.sha256, name: a.name, bytes: a.bytes, fresh: fresh[which] };
+    const sent = fresh[which];
+    return { sha256: a.sha256, name: a.name, bytes: a.bytes, fresh: sent.kind === 'fresh', ...(sent.kind === 'gz' ? { gz: sent.file } : {}) };
   };
   // Linux runners send a small ZIP back inline on stdout; Windows ones by a download.
   const inline = t.os === 'linux';
@@ -282,6 +317,8 @@ function scriptOutputReader(pass: Pass, maxZipBytes: number, on: { onText: (line
     const value = rest.join(' ');
     if (word === 'root') pass.root = value;
     else if (word === 'miss' && (value === 'runtime' || value === 'bundle')) pass.misses.push(value);
+    else if (word === 'gzip') pass.gzip = true;
+    else if (word === 'bad') pass.bad.push(value);
     else if (word === 'cached') {
       pass.ran = true;
       on.onCached();

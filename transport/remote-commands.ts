@@ -31,6 +31,13 @@ export interface CachedFile {
   bytes: number;
   /** Uploaded and verified in this cycle: mark it verified without hashing it again. */
   fresh: boolean;
+  /** Uploaded gzip-compressed in this cycle, as this file in the sha256 folder: unpack it first. */
+  gz?: string;
+}
+
+/** The name an upload of `name`'s .gz gets in its sha256 folder: hidden, and one per job. */
+export function gzUploadName(name: string, nonce: string): string {
+  return `.${name}.gz-${nonce}`;
 }
 
 export interface RunSpec {
@@ -50,9 +57,10 @@ export interface RunSpec {
 }
 
 /** Artifact names land in paths, so they are held to a plain file name. */
-function checkArtifact(a: { sha256: string; name: string }): void {
+function checkArtifact(a: CachedFile): void {
   if (!/^[0-9a-f]{64}$/.test(a.sha256)) throw new Error(`artifact ${a.name}: sha256 must be 64 lowercase hex digits`);
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/.test(a.name)) throw new Error(`artifact name "${a.name}" is not a plain file name`);
+  if (a.gz !== undefined && !/^\.[A-Za-z0-9._-]{1,100}\.gz-[0-9a-f]{8,32}$/.test(a.gz)) throw new Error(`artifact ${a.name}: "${a.gz}" is not an upload name`);
 }
 
 /** One pass of the deploy script (see its header for the protocol). */
@@ -63,7 +71,7 @@ export function deployCommand(os: RemoteOs, spec: RunSpec): RemoteCommand {
   const argsB64 = encodeProbeArgs(spec.probeArgs);
   const command = spec.command ?? 'probe';
   if (os === 'linux') {
-    const file = (a: CachedFile) => [a.sha256, a.name, String(a.bytes), a.fresh ? 'fresh' : 'old'];
+    const file = (a: CachedFile) => [a.sha256, a.name, String(a.bytes), a.gz ? `gz:${a.gz}` : a.fresh ? 'fresh' : 'old'];
     const inline = spec.inlineZipMax === undefined ? 'none' : String(Math.floor(spec.inlineZipMax));
     return shCommand('deploy.sh', [job, ...file(spec.runtime), ...file(spec.bundle), command, spec.passwordStdin ? 'yes' : 'no', inline, argsB64]);
   }
@@ -75,10 +83,12 @@ export function deployCommand(os: RemoteOs, spec: RunSpec): RemoteCommand {
       RuntimeName: spec.runtime.name,
       RuntimeBytes: spec.runtime.bytes,
       RuntimeFresh: spec.runtime.fresh,
+      RuntimeGz: spec.runtime.gz ?? '',
       BundleSha256: spec.bundle.sha256,
       BundleName: spec.bundle.name,
       BundleBytes: spec.bundle.bytes,
       BundleFresh: spec.bundle.fresh,
+      BundleGz: spec.bundle.gz ?? '',
       Command: command,
       PasswordStdin: spec.passwordStdin === true,
       ArgsB64: argsB64,

@@ -1,17 +1,20 @@
-# smtp-probe/deploy v2
+# smtp-probe/deploy v3
 # What: checks that the runtime and the bundle are in the per-user cache
 #   (%LOCALAPPDATA%\smtp-probe\SHA256\NAME); on a miss prints "miss" lines and stops so the
-#   caller uploads and calls again; on a hit runs one probe in a fresh work folder.
+#   caller uploads and calls again (with a "gzip" line: it can take the files compressed);
+#   on a hit runs one probe in a fresh work folder. A file uploaded gzip-compressed is
+#   unpacked first (see Install-Gz below); a bad one prints "bad WHICH why" and stays a miss.
 #   A file is trusted when its ".NAME.verified" stamp is no older than it and its size
 #   matches; otherwise it is hashed in full (hashing ~90 MB every run would cost more than
 #   the rest of the cycle).
 # Parameters: Job (work folder name), Runtime*/Bundle* (sha256, file name, size, whether it
-#   was uploaded in this cycle), Command (probe or diagnose), PasswordStdin (the probe's
+#   was uploaded uncompressed in this cycle, the .gz file uploaded into the sha256 folder
+#   in this cycle or ''), Command (probe or diagnose), PasswordStdin (the probe's
 #   password is the next line of stdin, read with launcher.ps1's Read-StdinLine: this
 #   script runs under the launcher), ArgsB64 (the probe's settings: base64 of a JSON
 #   array of arguments, which the probe decodes and validates itself, so no value ever
 #   passes through Windows' native-argument quoting).
-# Output: control lines "@smtp-probe-deploy root|miss|cached|zip|exit ...", one per line.
+# Output: control lines "@smtp-probe-deploy root|miss|gzip|bad|cached|zip|exit ...", one per line.
 # Exit codes: 0 after a miss; the probe's exit code after a run; 1 when the work folder
 #   cannot be prepared or stdin has no password line; 127 when the runtime did not start.
 param(
@@ -20,10 +23,12 @@ param(
   [Parameter(Mandatory = $true)][string]$RuntimeName,
   [Parameter(Mandatory = $true)][long]$RuntimeBytes,
   [bool]$RuntimeFresh = $false,
+  [string]$RuntimeGz = '',
   [Parameter(Mandatory = $true)][string]$BundleSha256,
   [Parameter(Mandatory = $true)][string]$BundleName,
   [Parameter(Mandatory = $true)][long]$BundleBytes,
   [bool]$BundleFresh = $false,
+  [string]$BundleGz = '',
   [ValidateSet('probe', 'diagnose')][string]$Command = 'probe',
   [bool]$PasswordStdin = $false,
   [Parameter(Mandatory = $true)][string]$ArgsB64
@@ -45,10 +50,73 @@ function Test-Cached([string]$sha, [string]$name, [long]$bytes, [bool]$fresh) {
   return $true
 }
 
+# The uploaded .gz becomes the cached file: unpacked under a temporary name in the same
+# folder with its sha256 taken on the way, then renamed into place, so the cache never holds
+# half a runtime under its real name. One job at a time per file: the lock is a file held
+# open with FileShare.None, which the OS releases when a killed process dies; a second job
+# waits for it, then finds the file there. Leftovers of killed uploads and unpacks (never
+# trusted: only the real name is) are swept once they are an hour old.
+function Install-Gz([string]$which, [string]$sha, [string]$name, [long]$bytes, [string]$gz) {
+  $d = Join-Path $r $sha
+  $z = Join-Path $d $gz
+  $t = Join-Path $d ".$name.tmp-$PID"
+  $lock = $null
+  $until = [DateTime]::UtcNow.AddMinutes(10)
+  while ($null -eq $lock) {
+    try { $lock = [IO.File]::Open((Join-Path $d ".$name.lock"), 'OpenOrCreate', 'ReadWrite', 'None') } catch {
+      if ([DateTime]::UtcNow -gt $until) {
+        "@smtp-probe-deploy bad $which the lock on $name is held for over 10 minutes"
+        Remove-Item -LiteralPath $z -Force -ErrorAction SilentlyContinue
+        return
+      }
+      Start-Sleep -Milliseconds 250
+    }
+  }
+  try {
+    if (Test-Cached $sha $name $bytes $false) { return }
+    $hash = [Security.Cryptography.SHA256]::Create()
+    $n = 0
+    try {
+      $in = [IO.File]::OpenRead($z)
+      try {
+        $unz = New-Object IO.Compression.GZipStream($in, [IO.Compression.CompressionMode]::Decompress)
+        $out = [IO.File]::Create($t)
+        try {
+          $buf = New-Object byte[] 1048576
+          while (($k = $unz.Read($buf, 0, $buf.Length)) -gt 0) {
+            $out.Write($buf, 0, $k)
+            [void]$hash.TransformBlock($buf, 0, $k, $null, 0)
+            $n += $k
+          }
+        } finally { $out.Dispose() }
+      } finally { $in.Dispose() }
+    } catch {
+      "@smtp-probe-deploy bad $which $name`: the upload is not valid gzip data (or the disk is full); removed"
+      return
+    }
+    [void]$hash.TransformFinalBlock([byte[]]@(), 0, 0)
+    $got = -join ($hash.Hash | ForEach-Object { $_.ToString('x2') })
+    if ($got -ne $sha -or $n -ne $bytes) { "@smtp-probe-deploy bad $which $name`: unpacked to sha256 $got ($n bytes), expected $sha; removed"; return }
+    $f = Join-Path $d $name
+    if (Test-Path -LiteralPath $f) { [IO.File]::Replace($t, $f, [NullString]::Value) } else { [IO.File]::Move($t, $f) }
+    New-Item -ItemType File -Force -Path (Join-Path $d ".$name.verified") | Out-Null
+  } finally {
+    Remove-Item -LiteralPath $z, $t -Force -ErrorAction SilentlyContinue
+    $old = [DateTime]::UtcNow.AddHours(-1)
+    Get-ChildItem -LiteralPath $d -Force -File -ErrorAction SilentlyContinue |
+      Where-Object { $_.Name -match '\.(gz|tmp|part)-' -and $_.LastWriteTimeUtc -lt $old } |
+      Remove-Item -Force -ErrorAction SilentlyContinue
+    $lock.Dispose()
+  }
+}
+
+if ($RuntimeGz) { Install-Gz 'runtime' $RuntimeSha256 $RuntimeName $RuntimeBytes $RuntimeGz }
+if ($BundleGz) { Install-Gz 'bundle' $BundleSha256 $BundleName $BundleBytes $BundleGz }
 $miss = $false
 if (-not (Test-Cached $RuntimeSha256 $RuntimeName $RuntimeBytes $RuntimeFresh)) { '@smtp-probe-deploy miss runtime'; $miss = $true }
 if (-not (Test-Cached $BundleSha256 $BundleName $BundleBytes $BundleFresh)) { '@smtp-probe-deploy miss bundle'; $miss = $true }
-if ($miss) { exit 0 }
+# System.IO.Compression's GZipStream is in every .NET PowerShell runs on (Framework 2.0 on).
+if ($miss) { '@smtp-probe-deploy gzip'; exit 0 }
 '@smtp-probe-deploy cached'
 
 $w = [IO.Path]::Combine($r, 'work', $Job)

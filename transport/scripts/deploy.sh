@@ -1,18 +1,21 @@
-# smtp-probe/deploy v2 (POSIX sh)
+# smtp-probe/deploy v3 (POSIX sh)
 # What: the whole warm cycle on a Linux runner in one command. Prints the cache folder;
 #   checks the runtime and the bundle in it (a file is trusted when its ".NAME.verified"
 #   stamp is no older than it and its size matches, otherwise it is hashed in full); on a
-#   miss prints "miss" lines and stops so the caller uploads and calls again. On a hit:
+#   miss prints "miss" lines (and "gzip" when gzip is on PATH) and stops so the caller
+#   uploads and calls again. A file uploaded gzip-compressed is unpacked first (see
+#   unpack below): a bad one prints "bad WHICH why" and stays a miss. On a hit:
 #   recreates the job's work folder, runs the probe, drops its run folder (the ZIP holds it
 #   all), sends the ZIP back inline when it is small enough, and removes the work folder.
 # Parameters (positional):
-#   1 job (work folder name)      2-5 runtime sha256, name, bytes, fresh|old
-#   6-9 bundle sha256, name, bytes, fresh|old
+#   1 job (work folder name)      2-5 runtime sha256, name, bytes, fresh|old|gz:FILE
+#   6-9 bundle sha256, name, bytes, fresh|old|gz:FILE (FILE: the .gz uploaded into the
+#       sha256 folder in this cycle; fresh: uploaded uncompressed and verified by the caller)
 #   10 command (probe|diagnose)   11 password on stdin (yes|no)
 #   12 inline ZIP limit in bytes, or "none" (leave the ZIP for a download)
 #   13 the probe's settings: base64 of a JSON array of arguments (decoded and validated by
 #      the probe itself, so no value is ever parsed by this shell)
-# Output: control lines "@smtp-probe-deploy root|miss|cached|zip|zipdata|zipdata-end|exit".
+# Output: control lines "@smtp-probe-deploy root|miss|gzip|bad|cached|zip|zipdata|zipdata-end|exit".
 # Exit codes: 0 after a miss; the probe's exit code after a run; 1 when the work folder
 #   cannot be prepared or stdin has no password line.
 # A runner whose environment turns tracing on (SHELLOPTS=xtrace) must not echo our
@@ -24,17 +27,73 @@ shift 9
 command=$1 pw_stdin=$2 inline_max=$3 args_b64=$4
 r="${XDG_CACHE_HOME:-$HOME/.cache}/smtp-probe"
 echo "@smtp-probe-deploy root $r"
-cached() { # sha256 name bytes fresh|old
+trusted() { # sha256 name bytes
   f="$r/$1/$2" s="$r/$1/.$2.verified"
   [ -f "$f" ] || return 1
-  [ "$4" = fresh ] && touch "$s"
   [ -f "$s" ] && [ ! "$f" -nt "$s" ] && [ "$(wc -c <"$f")" -eq "$3" ] && return 0
   [ "$(sha256sum <"$f" | cut -c1-64)" = "$1" ] && touch "$s"
 }
+# mkdir is atomic: the lock is a folder holding its owner's pid. One whose owner is gone
+# (killed mid-unpack) or that is over 10 minutes old is stale and taken over. Correctness
+# does not rest on it: two jobs that both get past it unpack into their own temporary names
+# and rename the same verified bytes into place; it only saves the second one the work.
+lock() {
+  n=0
+  until mkdir "$1" 2>/dev/null; do
+    o=$(cat "$1/pid" 2>/dev/null)
+    if { [ -n "$o" ] && ! kill -0 "$o" 2>/dev/null; } || [ -n "$(find "$1" -prune -mmin +10 2>/dev/null)" ]; then
+      rm -rf "$1"
+      continue
+    fi
+    n=$((n + 1))
+    [ "$n" -le 600 ] || return 1
+    sleep 1
+  done
+  echo $$ >"$1/pid"
+}
+# The uploaded .gz becomes the cached file: unpacked under a temporary name in the same
+# folder, its sha256 checked, then renamed into place, so the cache never holds half a
+# runtime under its real name. A second job for the same file waits for the lock, then
+# finds the file there. Leftovers of killed uploads and unpacks (never trusted: only the
+# real name is) are swept once they are an hour old.
+unpack() { # which sha256 name bytes gzfile
+  d="$r/$2" z="$r/$2/$5" t="$r/$2/.$3.tmp-$$" l="$r/$2/.$3.lock"
+  if ! lock "$l"; then
+    echo "@smtp-probe-deploy bad $1 the lock $l is held by a live process for over 10 minutes"
+    rm -f "$z"
+    return 1
+  fi
+  if trusted "$2" "$3" "$4"; then
+    :
+  elif ! gzip -dc <"$z" >"$t" 2>/dev/null; then
+    echo "@smtp-probe-deploy bad $1 $3: the upload is not valid gzip data (or the disk is full); removed"
+  else
+    got=$(sha256sum <"$t" | cut -c1-64)
+    if [ "$got" = "$2" ]; then
+      chmod 755 "$t" && mv -f "$t" "$d/$3" && touch "$d/.$3.verified"
+    else
+      echo "@smtp-probe-deploy bad $1 $3: unpacked to sha256 $got, expected $2; removed"
+    fi
+  fi
+  rm -f "$z" "$t"
+  find "$d" -type f \( -name '.*.gz-*' -o -name '.*.tmp-*' -o -name '*.part-*' \) -mmin +60 -exec rm -f {} + 2>/dev/null
+  rm -rf "$l"
+}
+cached() { # which sha256 name bytes fresh|old|gz:FILE
+  case $5 in
+    gz:*) unpack "$1" "$2" "$3" "$4" "${5#gz:}" ;;
+    fresh) [ -f "$r/$2/$3" ] && touch "$r/$2/.$3.verified" ;;
+  esac
+  trusted "$2" "$3" "$4"
+}
 miss=
-cached "$rt_sha" "$rt_name" "$rt_bytes" "$rt_fresh" || { echo "@smtp-probe-deploy miss runtime"; miss=1; }
-cached "$bd_sha" "$bd_name" "$bd_bytes" "$bd_fresh" || { echo "@smtp-probe-deploy miss bundle"; miss=1; }
-[ -z "$miss" ] || exit 0
+cached runtime "$rt_sha" "$rt_name" "$rt_bytes" "$rt_fresh" || { echo "@smtp-probe-deploy miss runtime"; miss=1; }
+cached bundle "$bd_sha" "$bd_name" "$bd_bytes" "$bd_fresh" || { echo "@smtp-probe-deploy miss bundle"; miss=1; }
+if [ -n "$miss" ]; then
+  # Without gzip on the runner the caller sends the files uncompressed.
+  command -v gzip >/dev/null 2>&1 && echo "@smtp-probe-deploy gzip"
+  exit 0
+fi
 echo "@smtp-probe-deploy cached"
 w="$r/work/$job"
 rm -rf "$w" && mkdir -p "$w" || exit 1
