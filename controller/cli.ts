@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SmtpProbeError, errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
-import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
+import type { Globals, HistoryFlags, ScheduleFlags, SweepFlags } from './commands.js';
 import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../payload/version.js';
 
@@ -128,6 +128,15 @@ function readingCommands(program: Command, g: G, run: Run): void {
     .option('--json', 'machine-readable')
     .description('list the sweeps in the store, newest first')
     .action((f: { json?: boolean }) => run((c) => c.sweepsCommand(g(), f)));
+
+  program
+    .command('history')
+    .argument('[host]', 'one runner (default: the whole fleet)')
+    .option('--since <span|date>', 'window: 30d, 12h, 2d or an ISO date', '30d')
+    .option('--json', 'machine-readable (schema smtp-fleet/history)')
+    .option('--reindex', 'delete the history index and build it again from the store')
+    .description("a runner's outcomes over the sweeps, its failure signatures and streak; or the fleet's flapping runners, new failure signatures and long-standing failures")
+    .action((host: string | undefined, f: HistoryFlags) => run((c) => c.historyCommand(g(), host, f)));
 
   program
     .command('status')

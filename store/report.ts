@@ -2,13 +2,49 @@
 // so a re-probe or a late result simply makes it again.
 import { aggregate } from './aggregate.js';
 import { renderFleetReport } from './fleet-report.js';
+import type { ReportHistory } from './history.js';
 import type { Store } from './store.js';
+import { errorMessage } from '../payload/util/errors.js';
 
 export async function aggregateSweep(store: Store, sweepId: string): Promise<string> {
   const meta = await store.readSweep(sweepId);
   const results = await store.readHostResults(sweepId);
   const previous = await store.previousSweep(sweepId);
   const summary = aggregate(meta, results, meta.targets, previous?.summary ?? null);
-  const { reportPath } = await store.writeFleetReport(sweepId, summary, renderFleetReport(summary));
-  return reportPath;
+  const history = await withHistory(store, sweepId);
+  try {
+    return (await store.writeFleetReport(sweepId, summary, renderFleetReport(summary, history.section))).reportPath;
+  } finally {
+    history.done();
+  }
+}
+
+/**
+ * The report's history section from the index (synced first). The index is a cache with a
+ * native module: whatever goes wrong with it becomes a line in the report, never a lost report.
+ */
+async function withHistory(store: Store, sweepId: string): Promise<{ section: ReportHistory | { error: string } | null; done: () => void }> {
+  let close = () => {};
+  try {
+    const { HistoryIndex } = await import('./history-index.js');
+    const { reportHistory } = await import('./history.js');
+    const ix = HistoryIndex.open(store.root);
+    close = () => ix.close();
+    ix.sync();
+    const section = reportHistory(ix, sweepId);
+    return {
+      section,
+      done: () => {
+        try {
+          // The report just written touched the sweep's folder: not a reason to read it again.
+          ix.restamp(sweepId);
+        } finally {
+          ix.close();
+        }
+      },
+    };
+  } catch (err) {
+    close();
+    return { section: { error: errorMessage(err) }, done: () => {} };
+  }
 }
