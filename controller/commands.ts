@@ -24,8 +24,7 @@ import { outcomeLines } from './outcome.js';
 import { terminalStyle } from '../payload/util/terminal.js';
 import type { FleetSummary, SweepMeta } from '../store/fleet-schema.js';
 import { loadInventory } from '../inventory/load.js';
-import { HostNameSchema, type ResolvedHost } from '../inventory/schema.js';
-import { parseSince } from '../payload/diagnose/options.js';
+import type { ResolvedHost } from '../inventory/schema.js';
 
 export interface Globals {
   redis?: string;
@@ -302,47 +301,6 @@ export async function reportCommand(g: Globals, sweepId: string | undefined, f: 
   if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else process.stdout.write(readFileSync(path, 'utf8'));
   return exitCodeOf(summary);
-}
-
-export interface HistoryFlags {
-  since: string;
-  json?: boolean;
-  reindex?: boolean;
-}
-
-/** `smtp-fleet history [HOST]`: read from the history index, synced with the store's files first. */
-export async function historyCommand(g: Globals, host: string | undefined, f: HistoryFlags): Promise<number> {
-  if (host !== undefined) {
-    const r = HostNameSchema.safeParse(host);
-    if (!r.success) throw new FleetError('usage', `invalid host name ${JSON.stringify(host)}: ${r.error.issues[0]!.message}`);
-  }
-  let sinceT: number;
-  try {
-    sinceT = parseSince(f.since).getTime();
-  } catch (err) {
-    throw new FleetError('usage', errorMessage(err));
-  }
-  const store = await Store.open(g.store);
-  // Loaded here: the native SQLite module is this command's alone.
-  const { HistoryIndex } = await import('../store/history-index.js');
-  const { fleetHistory, hostHistory } = await import('../store/history.js');
-  const { fleetHistoryText, hostHistoryText } = await import('./history-text.js');
-  if (f.reindex) HistoryIndex.remove(store.root);
-  const ix = HistoryIndex.open(store.root);
-  try {
-    ix.sync();
-    if (host === undefined) {
-      const h = fleetHistory(ix, sinceT);
-      process.stdout.write(f.json ? JSON.stringify(h, null, 2) + '\n' : fleetHistoryText(h));
-      return FLEET_EXIT.ok;
-    }
-    const h = hostHistory(ix, host, sinceT);
-    if (!h) throw new FleetError('not-found', `no result of host ${host} in the store ${store.root}`);
-    process.stdout.write(f.json ? JSON.stringify(h, null, 2) + '\n' : hostHistoryText(h));
-    return FLEET_EXIT.ok;
-  } finally {
-    ix.close();
-  }
 }
 
 export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<number> {

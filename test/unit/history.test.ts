@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { historyCommand } from '../../controller/commands.js';
+import { historyCommand } from '../../controller/history-command.js';
 import { hostHistoryText } from '../../controller/history-text.js';
 import { EVIDENCE, nightly, writeSweep, type PlannedResult } from '../../lab/history-store.js';
 import { transportFailureResult } from '../../store/fleet-schema.js';
