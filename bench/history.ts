@@ -64,6 +64,8 @@ export async function historyFigures(): Promise<Row[]> {
     const stats = ix.sync();
     ix.close();
     const buildMs = performance.now() - b0;
+    // Said as soon as known: removing a store of this size takes minutes on a busy disk.
+    console.error(`bench: history index built from scratch in ${(buildMs / 1000).toFixed(1)} s (target < 60 s)`);
     if (stats.indexed !== SWEEPS) throw new Error(`bench: the index read ${stats.indexed} sweeps, not ${SWEEPS}`);
     const mb = statSync(join(dir, HISTORY_INDEX_FILE)).size / 1024 / 1024;
 
@@ -82,6 +84,7 @@ export async function historyFigures(): Promise<Row[]> {
     for (let k = 0; k < 5; k++) cliRuns.push(await timeRun(process.execPath, [FLEET, '--store', dir, 'history', host]));
     const cliMs = median(cliRuns);
 
+    console.error(`bench: history HOST ${median(hostMs).toFixed(1)} ms in process (target < 100 ms), ${cliMs.toFixed(0)} ms as a whole CLI run`);
     const latest = nightly(START, SWEEPS - 1).id;
     const reportMs: number[] = [];
     let listed = 0;
@@ -94,6 +97,7 @@ export async function historyFigures(): Promise<Row[]> {
       listed = rh.flapping.length + rh.longStanding.length;
       reportMs.push(performance.now() - s);
     }
+    console.error(`bench: report history section ${median(reportMs).toFixed(0)} ms (target < 2 s); index ${mb.toFixed(1)} MB`);
     const size = `${SWEEPS} sweeps x ${RUNNERS} runners`;
     return [
       { metric: `history: store made in the store's format (${size})`, value: genMs / 1000, unit: 's' },
