@@ -4,7 +4,7 @@
 // text: it goes into a code span, so it cannot add links, HTML or, in a table, columns.
 import { formatMs } from '../payload/util/duration.js';
 import type { FleetSummary } from './fleet-schema.js';
-import type { ReportHistory } from './history.js';
+import { HISTORY_RULES, type ReportHistory } from './history.js';
 
 const MAX_HOSTS_LISTED = 20;
 /** Entries of each list in the history section; the rest are counted. */
@@ -122,7 +122,7 @@ function historySection(h: ReportHistory | { error: string } | null): string[] {
       `- ${code(x.host)} ${x.from} → **${x.outcome}**: ${code(x.signature, 200)} (${x.newToFleet ? 'new to the fleet' : `first seen ${day(x.signatureFirstSeen)}`})`,
     ),
     ...bounded('Recovered', h.recovered, (x) => `- ${code(x.host)} ${x.from} → ok, after failing for ${plural(x.sweeps, 'sweep')} since ${day(x.failingSince)}`),
-    ...bounded(`Flapping runners (outcome changed ${'≥'} 3 times in ${h.windowDays} days)`, h.flapping, (x) =>
+    ...bounded(`Flapping runners (outcome changed ${HISTORY_RULES.flapMinChanges} times or more in ${h.windowDays} days)`, h.flapping, (x) =>
       `- ${code(x.host)}: ${plural(x.changes, 'change')} in ${plural(x.sweeps, 'sweep')} (${x.perWeek}/week), now ${x.current}`,
     ),
     ...bounded('Long-standing failures', h.longStanding, (x) =>

@@ -202,10 +202,49 @@ export class HistoryIndex {
 
   /** Brings the index up to date with the store's files: stale sweeps re-read, vanished ones dropped. */
   sync(): SyncStats {
-    return this.recovering(() => this.syncNow());
+    return this.recovering(() => {
+      const steps = this.syncSteps();
+      for (;;) {
+        const r = steps.next();
+        if (r.done) return r.value;
+      }
+    });
+  }
+
+  /**
+   * The same, giving the event loop a turn after each sweep read: a worker building the index
+   * for the first time inside its aggregate job keeps renewing the job's lock meanwhile.
+   */
+  async syncYielding(): Promise<SyncStats> {
+    try {
+      return await this.drainYielding();
+    } catch (err) {
+      if (!isCorrupt(err) || this.inMemory) throw err;
+      this.discard();
+      this.attach(this.file);
+      return this.drainYielding();
+    }
+  }
+
+  private async drainYielding(): Promise<SyncStats> {
+    const steps = this.syncSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   private syncNow(): SyncStats {
+    const steps = this.syncSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** Yields after each sweep it (re-)reads. */
+  private *syncSteps(): Generator<void, SyncStats> {
     const rebuilt = this.fresh;
     this.fresh = false;
     const dir = join(this.storeRoot, 'sweeps');
@@ -223,6 +262,7 @@ export class HistoryIndex {
       if (known.get(name) === stamp) continue;
       this.indexSweep(name, stamp);
       indexed++;
+      yield;
     }
     const onDisk = new Set(names);
     const gone = [...known.keys()].filter((n) => !onDisk.has(n));

@@ -30,7 +30,7 @@ async function withHistory(store: Store, sweepId: string): Promise<{ section: Re
     const { reportHistory } = await import('./history.js');
     const ix = HistoryIndex.open(store.root);
     close = () => ix.close();
-    ix.sync();
+    await ix.syncYielding();
     const section = reportHistory(ix, sweepId);
     return {
       section,
