@@ -2,8 +2,8 @@
 // a temporary folder directly in the store's format, then the history index built from
 // scratch, `history HOST` (open, staleness check of every sweep, query; target < 100 ms) and
 // the fleet report's history section (target < 2 s). BENCH_HISTORY_SWEEPS and
-// BENCH_HISTORY_RUNNERS change the size.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+// BENCH_HISTORY_RUNNERS change the size, BENCH_HISTORY_STORE keeps the store in a folder of one's own.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,13 +49,18 @@ function night(day: number): PlannedResult[] {
 }
 
 export async function historyFigures(): Promise<Row[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-bench-history-'));
+  // BENCH_HISTORY_STORE=DIR keeps the store (made there when empty) for another run.
+  const kept = process.env.BENCH_HISTORY_STORE;
+  const dir = kept ?? mkdtempSync(join(tmpdir(), 'smtp-probe-bench-history-'));
   try {
     const t0 = performance.now();
-    for (let d = 0; d < SWEEPS; d++) {
-      const { id, created } = nightly(START, d);
-      writeSweep(dir, id, created, night(d));
+    if (!kept || !existsSync(join(dir, 'sweeps'))) {
+      for (let d = 0; d < SWEEPS; d++) {
+        const { id, created } = nightly(START, d);
+        writeSweep(dir, id, created, night(d));
+      }
     }
+    HistoryIndex.remove(dir);
     const genMs = performance.now() - t0;
     console.error(`bench: history store of ${SWEEPS} sweeps x ${RUNNERS} runners made in ${(genMs / 1000).toFixed(1)} s`);
 
@@ -108,6 +113,6 @@ export async function historyFigures(): Promise<Row[]> {
       { metric: `report history section: sync check and build (${listed} flapping/long-standing)`, value: median(reportMs), unit: 'ms', target: { text: '< 2 s', ok: median(reportMs) < 2000 } },
     ];
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) rmSync(dir, { recursive: true, force: true });
   }
 }

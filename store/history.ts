@@ -109,7 +109,7 @@ function firstSeen(ix: HistoryIndex, signature: string, untilT: number): number 
  */
 export function longStanding(ix: HistoryIndex, untilT: number, lastAtLeastT: number): FleetHistory['longStanding'] {
   const streaks = ix.query<{ host: string; since: number; sweeps: number; last: number }>(
-    `WITH lo AS (
+    `WITH lo AS MATERIALIZED (
        SELECT h.id AS host, h.name AS name,
          COALESCE((SELECT r.t FROM results r WHERE r.host = h.id AND r.t <= @untilT AND r.failing = 0 ORDER BY r.t DESC LIMIT 1), -1) AS ok_t
        FROM hosts h)
@@ -179,8 +179,9 @@ export function reportHistory(ix: HistoryIndex, sweepId: string, windowDays: num
   const previous = new Map(
     ix
       .query<{ host: string; outcome: string; failing: number; t: number }>(
-        `SELECT h.name AS host, r.outcome AS outcome, r.failing AS failing, r.t AS t FROM hosts h
-         JOIN results r ON r.host = h.id AND r.t = (SELECT MAX(r2.t) FROM results r2 WHERE r2.host = h.id AND r2.t < @t)`,
+        // Materialised: one seek per host for its previous time, not one per row of the join.
+        `WITH p AS MATERIALIZED (SELECT h.id AS host, h.name AS name, (SELECT MAX(r2.t) FROM results r2 WHERE r2.host = h.id AND r2.t < @t) AS pt FROM hosts h)
+         SELECT p.name AS host, r.outcome AS outcome, r.failing AS failing, r.t AS t FROM p JOIN results r ON r.host = p.host AND r.t = p.pt`,
         { t },
       )
       .map((r) => [r.host, r]),
