@@ -68,10 +68,11 @@ export function hostHistory(ix: HistoryIndex, host: string, sinceT: number): Hos
 export function flapping(ix: HistoryIndex, sinceT: number, untilT: number): FleetHistory['flapping'] {
   const weeks = Math.max(untilT - sinceT, DAY) / (7 * DAY);
   const rows = ix.query<{ host: string; changes: number; sweeps: number; current: string }>(
-    `SELECT h.name AS host, SUM(chg) AS changes, COUNT(*) AS sweeps, MAX(CASE WHEN rn = 1 THEN outcome END) AS current
+    // One window, one sort: a change is an outcome unlike the one before; the last row has no next.
+    `SELECT h.name AS host, SUM(chg) AS changes, COUNT(*) AS sweeps, MAX(CASE WHEN last THEN outcome END) AS current
      FROM (SELECT host, outcome,
              CASE WHEN LAG(outcome) OVER w IS NOT NULL AND LAG(outcome) OVER w <> outcome THEN 1 ELSE 0 END AS chg,
-             ROW_NUMBER() OVER (PARTITION BY host ORDER BY t DESC, sweep DESC) AS rn
+             LEAD(t) OVER w IS NULL AS last
            FROM results WHERE t >= @sinceT AND t <= @untilT
            WINDOW w AS (PARTITION BY host ORDER BY t, sweep)) x
      JOIN hosts h ON h.id = x.host
