@@ -12,6 +12,7 @@ import { postfixAvailable, startPostfix } from '../lab/postfix.js';
 import { waitForPort } from '../lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
+import { historyFigures } from './history.js';
 import { payloadFigures } from './payload.js';
 import { coldPushFigures } from './cold-push.js';
 import { teeFigures } from './tee.js';
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
     tee: () => teeFigures(RUNS),
     winrm: winrmUpload,
     fleet: fleetFigures,
+    history: historyFigures,
   };
   const at = process.argv.indexOf('--only');
   const only = at > 0 ? (process.argv[at + 1] ?? '').split(',') : Object.keys(sections);

@@ -10,6 +10,7 @@ import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
 import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
 import type { ImportFlags } from './inventory-import.js';
+import type { HistoryFlags } from './history-command.js';
 import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../payload/version.js';
 
@@ -60,6 +61,8 @@ function globalOptions(program: Command): Command {
 type G = () => Globals;
 /** Runs a command's implementation (loaded only now) and keeps its exit code. */
 type Run = (f: (c: typeof import('./commands.js')) => Promise<number>) => Promise<void>;
+/** The same for a command with a module of its own (not commands.js and what it loads). */
+type RunAlone = (f: () => Promise<number>) => Promise<void>;
 
 /** The commands an operator runs after an outage or for one host: sweep and probe. */
 function sweepCommands(program: Command, g: G, run: Run): void {
@@ -118,7 +121,7 @@ function scheduleCommands(program: Command, g: G, run: Run): void {
 }
 
 /** What the store and the queue hold: reports, sweeps, status. */
-function readingCommands(program: Command, g: G, run: Run): void {
+function readingCommands(program: Command, g: G, run: Run, alone: RunAlone): void {
   program
     .command('report')
     .argument('[sweep]', 'sweep id (default: the latest)')
@@ -133,6 +136,15 @@ function readingCommands(program: Command, g: G, run: Run): void {
     .option('--json', 'machine-readable')
     .description('list the sweeps in the store, newest first')
     .action((f: { json?: boolean }) => run((c) => c.sweepsCommand(g(), f)));
+
+  program
+    .command('history')
+    .argument('[host]', 'one runner (default: the whole fleet)')
+    .option('--since <span|date>', 'window: 30d, 12h, 2d or an ISO date', '30d')
+    .option('--json', 'machine-readable (schema smtp-fleet/history)')
+    .option('--reindex', 'delete the history index and build it again from the store')
+    .description("a runner's outcomes over the sweeps, its failure signatures and streak; or the fleet's flapping runners, new failure signatures and long-standing failures")
+    .action((host: string | undefined, f: HistoryFlags) => alone(async () => (await import('./history-command.js')).historyCommand(g(), host, f)));
 
   program
     .command('status')
@@ -162,10 +174,13 @@ function buildProgram(): Command {
   const run: Run = async (f) => {
     code = await f(await commands());
   };
+  const alone: RunAlone = async (f) => {
+    code = await f();
+  };
   sweepCommands(program, g, run);
   workerCommands(program, g, run);
   scheduleCommands(program, g, run);
-  readingCommands(program, g, run);
+  readingCommands(program, g, run, alone);
   inventoryCommands(program, g, async (f) => {
     code = await f();
   });

@@ -4,8 +4,11 @@
 // text: it goes into a code span, so it cannot add links, HTML or, in a table, columns.
 import { formatMs } from '../payload/util/duration.js';
 import type { FleetSummary } from './fleet-schema.js';
+import { HISTORY_RULES, type ReportHistory } from './history.js';
 
 const MAX_HOSTS_LISTED = 20;
+/** Entries of each list in the history section; the rest are counted. */
+const MAX_HISTORY_LISTED = 10;
 
 function pct(x: number | null): string {
   return x === null ? '-' : `${Math.round(x * 1000) / 10}%`;
@@ -41,12 +44,17 @@ function hostList(hosts: string[]): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** The report, section by section in reading order; each section returns its lines. */
-export function renderFleetReport(s: FleetSummary): string {
+/**
+ * The report, section by section in reading order; each section returns its lines. `history`
+ * comes from the history index: a section, a line saying why it is missing (the index is a
+ * cache and never stops a report), or nothing.
+ */
+export function renderFleetReport(s: FleetSummary, history: ReportHistory | { error: string } | null = null): string {
   return [
     ...header(s),
     ...verdicts(s),
     ...changes(s),
+    ...historySection(history),
     ...failureGroups(s),
     ...notReached(s),
     ...runnerProblems(s),
@@ -95,6 +103,34 @@ function changes(s: FleetSummary): string[] {
     ...(ch.missingHosts.length ? [`- Not in this sweep: ${hostList(ch.missingHosts)}`] : []),
   ];
   return [`## Changes since sweep ${ch.previousSweepId} (${ch.previousCreated})`, '', ...(lines.length ? lines : ['No change.']), ''];
+}
+
+const day = (isoTime: string) => isoTime.slice(0, 10);
+
+/** At most MAX_HISTORY_LISTED lines of a list, then how many were left out. */
+function bounded<T>(title: string, items: T[], line: (x: T) => string): string[] {
+  if (!items.length) return [];
+  const more = items.length - MAX_HISTORY_LISTED;
+  return [`${title} (${items.length}):`, '', ...items.slice(0, MAX_HISTORY_LISTED).map(line), ...(more > 0 ? [`- ... and ${more} more`] : []), ''];
+}
+
+function historySection(h: ReportHistory | { error: string } | null): string[] {
+  if (!h) return [];
+  if ('error' in h) return ['## History', '', `Not available: ${code(h.error, 300)}`, ''];
+  const lines = [
+    ...bounded(`New failures since the previous sweep${h.previousSweepId ? ` ${code(h.previousSweepId)}` : ''}`, h.newFailures, (x) =>
+      `- ${code(x.host)} ${x.from} → **${x.outcome}**: ${code(x.signature, 200)} (${x.newToFleet ? 'new to the fleet' : `first seen ${day(x.signatureFirstSeen)}`})`,
+    ),
+    ...bounded('Recovered', h.recovered, (x) => `- ${code(x.host)} ${x.from} → ok, after failing for ${plural(x.sweeps, 'sweep')} since ${day(x.failingSince)}`),
+    ...bounded(`Flapping runners (outcome changed ${HISTORY_RULES.flapMinChanges} times or more in ${h.windowDays} days)`, h.flapping, (x) =>
+      `- ${code(x.host)}: ${plural(x.changes, 'change')} in ${plural(x.sweeps, 'sweep')} (${x.perWeek}/week), now ${x.current}`,
+    ),
+    ...bounded('Long-standing failures', h.longStanding, (x) =>
+      `- ${code(x.host)}: failing for ${plural(x.sweeps, 'sweep')} since ${day(x.since)} (${plural(x.days, 'day')}): ${code(x.signature, 200)} (first seen ${day(x.signatureFirstSeen)})`,
+    ),
+    ...bounded('Failure signatures new to the fleet in this sweep', h.newSignatures, (x) => `- ${plural(x.hosts, 'runner')}: ${code(x.signature, 200)}`),
+  ];
+  return [`## History (last ${h.windowDays} days, ${plural(h.windowSweeps, 'sweep')})`, '', ...(lines.length ? lines : ['Nothing new: no new failure, recovery, flapping or long-standing failure.', ''])];
 }
 
 function failureGroups(s: FleetSummary): string[] {

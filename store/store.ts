@@ -13,7 +13,7 @@
 // one result (the last). Ids are checked before they become paths.
 import { makeDirs } from '../payload/util/make-dirs.js';
 import { randomBytes } from 'node:crypto';
-import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { HostNameSchema } from '../inventory/schema.js';
 import { errorCode } from '../payload/util/errors.js';
@@ -177,6 +177,10 @@ export class Store {
     // A result without a ZIP must not leave an older run's ZIP looking like its evidence.
     if (r.status !== 'probed') await rm(join(dir, RESULT_ZIP), { force: true });
     await atomicWrite(join(dir, HOST_RESULT_FILE), json(r));
+    // The rename changed only the host's folder: touching hosts/ is how the history index
+    // (history-index.ts) sees, with one stat per sweep, that this sweep changed.
+    const now = new Date();
+    await utimes(join(this.sweepDir(r.sweepId), 'hosts'), now, now).catch(() => undefined);
   }
 
   async readHostResult(sweepId: string, host: string): Promise<HostResult | null> {

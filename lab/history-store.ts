@@ -1,0 +1,59 @@
+// Fleet stores made directly in the store's on-disk format, fast (templated JSON, synchronous
+// writes, no queue, no runner): the history tests' small stores and the bench's year of
+// nightly sweeps of 1,000 runners. What is written parses with the store's own schemas.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface PlannedResult {
+  host: string;
+  /** A verdict class, or 'unreachable' for a runner the transport did not reach. */
+  outcome: string;
+  evidence: string;
+}
+
+const EXIT: Record<string, number> = { ok: 0, dns: 10, connect: 11, tls: 12, auth: 13, 'smtp-policy': 14, 'rate-limit': 15, proxy: 16, unknown: 17 };
+
+/** sweeps/<id>/sweep.json and one hosts/<host>/host_result.json per result. */
+export function writeSweep(root: string, id: string, created: string, results: PlannedResult[], hostsSelected = results.map((r) => r.host)): void {
+  const dir = join(root, 'sweeps', id);
+  mkdirSync(join(dir, 'hosts'), { recursive: true });
+  const meta = {
+    schema: 'smtp-fleet/sweep',
+    schema_version: 1,
+    id,
+    created,
+    kind: 'scheduled',
+    selection: { hosts: [], tags: [], groups: [], limit: null },
+    hosts: hostsSelected,
+    targets: [],
+    options: { authTest: false, authMaxPerAccount: null, inventory: null, concurrency: null, payloadVersion: '0.1.0' },
+  };
+  writeFileSync(join(dir, 'sweep.json'), JSON.stringify(meta));
+  const finished = new Date(Date.parse(created) + 60_000).toISOString();
+  for (const r of results) {
+    const common = `"schema":"smtp-fleet/host-result","schema_version":1,"sweepId":${JSON.stringify(id)},"host":${JSON.stringify(r.host)},"transport":"ssh","jobId":null,"jobAttempts":1,"startedAt":"${created}","finishedAt":"${finished}","durationMs":1500`;
+    const body =
+      r.outcome === 'unreachable'
+        ? `{${common},"status":"unreachable","code":"timeout","message":${JSON.stringify(r.evidence)}}`
+        : `{${common},"status":"probed","verdict":{"class":"${r.outcome}","exitCode":${EXIT[r.outcome] ?? 17},"partial":false,"hintId":"${r.outcome}-x","summary":"s","evidence":${JSON.stringify(r.evidence)},"nextStep":"n"},` +
+          `"attempts":{"ok":${r.outcome === 'ok' ? 2 : 0},"total":2,"totalsMs":[120,130]},"server":"smtp.gmail.com","ports":[{"port":587,"mode":"starttls"}],"egressIps":["203.0.113.7"],"payloadVersion":"0.1.0",` +
+          `"zip":{"path":"sweeps/${id}/hosts/${r.host}/result.zip","sha256":"${'a'.repeat(64)}","bytes":12345},"transportStats":{"uploadedBytes":0,"cacheHit":true}}`;
+    mkdirSync(join(dir, 'hosts', r.host), { recursive: true });
+    writeFileSync(join(dir, 'hosts', r.host, 'host_result.json'), body);
+  }
+}
+
+/** `20261201-020000-0001`: a nightly sweep's id and creation time, `n` days after `start`. */
+export function nightly(start: string, n: number): { id: string; created: string } {
+  const created = new Date(Date.parse(start) + n * 86_400_000).toISOString();
+  return { id: `${created.slice(0, 10).replace(/-/g, '')}-020000-${String(n).padStart(4, '0')}`, created };
+}
+
+export const EVIDENCE = {
+  ok: (i: number) => `142.250.102.${i % 250}:587: TLSv1.3 TLS_AES_256_GCM_SHA384, certificate verified for smtp.gmail.com; NOOP 250`,
+  tls: (i: number) => `TLS 142.250.1.${i % 250}:587 (SNI smtp.gmail.com): SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain; issuer CN=Fortinet_CA_SSL at 2026-11-22T02:00:0${i % 10}Z`,
+  auth: (i: number) => `S: 535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials d2e1a72fcb4a3-42b3a7c${1000 + i}sm5678901.23 - gsmtp (reply to AUTH PLAIN)`,
+  connect: (i: number) => `connect 142.250.1.${i % 250}:587: timeout after 5000 ms (SYN not answered)`,
+  'rate-limit': (i: number) => `S: 421 4.7.0 Try again later, closing connection. (EHLO) ${i}sm${1000 + i}.12 - gsmtp`,
+  unreachable: (i: number) => `ssh handshake with 10.0.${i % 250}.1 timed out after 10000 ms`,
+} as const;
