@@ -65,7 +65,8 @@ function sweepCommands(program: Command, g: G, run: Run): void {
   runOptions(selectionOptions(program.command('sweep').description('probe every selected runner; waits and prints the report path unless --detach')))
     .option('--detach', 'enqueue and return at once with the sweep id')
     .option('--local', 'run the jobs in this process, without Redis (first tries, small fleets)')
-    .option('--concurrency <n>', 'runners worked on at once with --local', '8')
+    .option('--concurrency <n>', 'runners worked on at once with --local; for the queue, the workers\' total concurrency the default --deadline assumes', '8')
+    .option('--deadline <duration>', 'end the sweep by then: runners not finished are reported timed out (exit 6); default from hosts, concurrency, --timeout and --attempts (see README)')
     .option('--junit <file>', 'when the sweep ends, also write it as JUnit XML: one testcase per runner (not reached: <error>)')
     .option('--jsonl <file|->', 'when the sweep ends, also write one JSON object per runner, one per line (- for stdout, instead of the outcome)')
     .action((f: SweepFlags) => run((c) => c.sweepCommand(g(), f)));

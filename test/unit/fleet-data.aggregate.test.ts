@@ -34,7 +34,7 @@ hosts:
 );
 
 function meta(id: string, created: string, hosts: string[]): SweepMeta {
-  return { schema: 'smtp-fleet/sweep', schema_version: 1, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null } };
+  return { schema: 'smtp-fleet/sweep', schema_version: 1, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null, deadline: null } };
 }
 const common = (sweepId: string, host: string, finishedAt = '2026-11-22T02:01:00.000Z') => ({
   sweepId,
