@@ -163,6 +163,8 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? FLEET_EXIT.ok : FLEET_EXIT.internal));
   try {
     await buildProgram().parseAsync(argv);
+    // A sweep ended by its deadline leaves abandoned connections behind: they must not keep it alive past its deadline.
+    if (process.exitCode === FLEET_EXIT.deadline) process.exit();
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : FLEET_EXIT.usage;
