@@ -366,7 +366,7 @@ export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<
   const rows = [];
   for (const m of await store.listSweeps()) {
     const s = await store.readFleetSummary(m.id);
-    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected : null, done: s !== null && s.counts.pending === 0 });
+    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timedOut : null, done: s !== null && s.counts.pending === 0 });
   }
   if (f.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   else if (rows.length === 0) process.stdout.write(`no sweeps in ${store.root}\n`);
