@@ -69,7 +69,8 @@ function sweepCommands(program: Command, g: G, run: Run): void {
   runOptions(selectionOptions(program.command('sweep').description('probe every selected runner; waits and prints the report path unless --detach')))
     .option('--detach', 'enqueue and return at once with the sweep id')
     .option('--local', 'run the jobs in this process, without Redis (first tries, small fleets)')
-    .option('--concurrency <n>', 'runners worked on at once with --local', '8')
+    .option('--concurrency <n>', 'runners worked on at once with --local; for the queue, the workers\' total concurrency the default --deadline assumes', '8')
+    .option('--deadline <duration>', 'end the sweep by then: runners not finished are reported timed out (exit 6); default from hosts, concurrency, --timeout and --attempts (see README)')
     .option('--junit <file>', 'when the sweep ends, also write it as JUnit XML: one testcase per runner (not reached: <error>)')
     .option('--jsonl <file|->', 'when the sweep ends, also write one JSON object per runner, one per line (- for stdout, instead of the outcome)')
     .action((f: SweepFlags) => run((c) => c.sweepCommand(g(), f)));
@@ -195,6 +196,8 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? FLEET_EXIT.ok : FLEET_EXIT.internal));
   try {
     await buildProgram().parseAsync(argv);
+    // A sweep ended by its deadline leaves abandoned connections behind: they must not keep it alive past its deadline.
+    if (process.exitCode === FLEET_EXIT.deadline) process.exit();
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : FLEET_EXIT.usage;

@@ -14,6 +14,7 @@ import { loadJobKey } from '../queue/job-auth.js';
 import { enqueueReprobe, enqueueSweep, listSchedules, queueStatus, removeSchedule, upsertSchedule, waitForSweep } from '../queue/enqueue.js';
 import { RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type SweepOptions } from '../queue/jobs.js';
 import { runLocalSweep } from '../queue/local.js';
+import { defaultDeadlineMs, expireSweep, RedisStageBook } from '../queue/deadline.js';
 import { startWorkers } from '../queue/workers.js';
 import { SelectionSchema, type Selection } from '../inventory/select.js';
 import { FleetJobRunner } from '../queue/job-runner.js';
@@ -69,6 +70,7 @@ export interface SweepFlags {
   ntp?: string;
   junit?: string;
   jsonl?: string;
+  deadline?: string;
 }
 
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {
@@ -101,6 +103,12 @@ export function optionsOf(f: SweepFlags): SweepOptions {
     ...(f.ntp === undefined ? {} : { ntp: f.ntp === 'off' ? null : f.ntp }),
     commandTimeoutMs: ms(f.timeout, '--timeout', 180_000),
   });
+}
+
+/** --deadline, or the default from the sweep's size and limits (queue/deadline.ts). */
+export function deadlineOf(f: Pick<SweepFlags, 'deadline'>, a: { hosts: number; concurrency: number; options: SweepOptions; retry: RetryPolicy }): number {
+  if (f.deadline !== undefined) return ms(f.deadline, '--deadline', 0, 7 * 86_400_000);
+  return defaultDeadlineMs({ hosts: a.hosts, concurrency: a.concurrency, commandTimeoutMs: a.options.commandTimeoutMs, attempts: a.retry.attempts });
 }
 
 export function retryOf(f: SweepFlags): RetryPolicy {
@@ -145,6 +153,7 @@ function progressPrinter(store: Store, sweepId: string, total: number) {
 }
 
 function exitCodeOf(s: FleetSummary): number {
+  if (s.counts.timedOut > 0) return FLEET_EXIT.deadline;
   if (s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.pending > 0) return FLEET_EXIT.runnerProblems;
   if (s.counts.smtpFailing > 0) return FLEET_EXIT.smtpFailures;
   return FLEET_EXIT.ok;
@@ -203,13 +212,15 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
   const inventory = resolve(g.inventory);
   const selection = selectionOf(f);
   const winrmCa = winrmCaOf(f);
+  if (f.deadline !== undefined) deadlineOf(f, { hosts: 1, concurrency, options, retry });
   checkSweepOutputs(f);
   const jobKey = f.local ? undefined : jobKeyOf(g);
   // Everything the user gave is checked before a store folder is made or Redis is asked.
   const hosts = await selectFrom(inventory, selection);
+  const deadlineMs = deadlineOf(f, { hosts: hosts.length, concurrency, options, retry });
   const store = await Store.open(g.store);
   if (f.local) {
-    const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version, concurrency });
+    const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version, concurrency, deadlineMs });
     const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new MemoryAuthBudget(), ...winrmCa });
     const progress = progressPrinter(store, meta.id, jobs.length);
     const report = await runLocalSweep(meta.id, jobs, runner, { concurrency, retry }, { onResult: () => void progress.tick() });
@@ -217,24 +228,34 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
     return finishSweep(store, (await store.readFleetSummary(meta.id))!, report, f);
   }
   return withRedis(g, async (redis, state) => {
-    const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version });
+    const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version, deadlineMs });
     const parent = await enqueueSweep(redis, g.prefix, jobKey!, meta.id, jobs, retry);
     if (f.detach) {
-      process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length }) + '\n' : `${meta.id}\n`);
+      process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length, deadline: meta.options.deadline }) + '\n' : `${meta.id}\n`);
       return FLEET_EXIT.ok;
     }
-    return waitAndReport(redis, state, g, store, meta.id, parent, jobs.length, f);
+    return waitAndReport(redis, state, g, store, meta.id, parent, jobs.length, f, meta);
   });
 }
 
-async function waitAndReport(redis: Redis, state: RedisStateReporter, g: Globals, store: Store, sweepId: string, parent: string, total: number, f: SweepFlags): Promise<number> {
+async function waitAndReport(redis: Redis, state: RedisStateReporter, g: Globals, store: Store, sweepId: string, parent: string, total: number, f: SweepFlags, meta?: SweepMeta): Promise<number> {
   const progress = progressPrinter(store, sweepId, total);
+  const deadline = meta?.options.deadline ?? null;
+  // At the deadline the wait ends whatever the workers do; what is unfinished is then timed out here.
+  const atDeadline = deadline ? AbortSignal.timeout(Math.max(0, Date.parse(deadline) - Date.now())) : undefined;
   // Waiting on a queue nobody serves looks like a hang: say so once, then wait anyway.
   if ((await queueStatus(redis, g.prefix)).workers === 0) {
     process.stderr.write(`smtp-fleet: no worker is connected (Redis ${safeRedisUrl(redisTargetFrom(g).url)}, prefix ${g.prefix}): start \`smtp-fleet worker\`, or use --local; waiting\n`);
   }
-  const ended = await waitForSweep(redis, g.prefix, parent, { onTick: progress.tick, onRedisError: (e) => state.error(e) });
+  const ended = await waitForSweep(redis, g.prefix, parent, { onTick: progress.tick, onRedisError: (e) => state.error(e), ...(atDeadline ? { signal: atDeadline } : {}) });
   progress.clear();
+  if (ended === 'running' && meta && deadline) {
+    const transports = new Map(meta.targets.map((h) => [h.name, h.transport] as const));
+    const late = await expireSweep({ store, sweepId, hosts: meta.hosts, transports, deadline, stages: new RedisStageBook(redis, g.prefix), queue: { redis, prefix: g.prefix } });
+    process.stderr.write(`smtp-fleet: sweep ${sweepId}: the deadline ${deadline} passed; ${late.length} runner(s) timed out\n`);
+    await aggregateSweep(store, sweepId);
+    return finishSweep(store, (await store.readFleetSummary(sweepId))!, `${store.sweepDir(sweepId)}/fleet_report.md`, f);
+  }
   if (ended === 'failed') throw new FleetError('store', `sweep ${sweepId}: aggregating the report failed; see \`smtp-fleet status\` and the worker's log`);
   const summary = await store.readFleetSummary(sweepId);
   if (!summary) throw new FleetError('store', `sweep ${sweepId} finished but its report is not in ${store.root}: do the workers use the same --store?`);
@@ -298,16 +319,20 @@ export async function workerCommand(g: Globals, f: { concurrency?: string; lockD
   const target = redisTargetFrom(g);
   const state = new RedisStateReporter(target.url, log);
   const redis = await openRedis(target, 'worker', state);
-  const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new RedisAuthBudget(redis, g.prefix), ...winrmCa });
+  const runner = new FleetJobRunner({ store, payloadDir: g.payload, manifest, authBudget: new RedisAuthBudget(redis, g.prefix), stages: new RedisStageBook(redis, g.prefix), ...winrmCa });
+  const concurrency = positiveInt(f.concurrency, '--concurrency', 4);
   const workers = startWorkers(redis, runner, {
     jobKey,
     onRedisError: (e) => state.error(e),
     prefix: g.prefix,
-    concurrency: positiveInt(f.concurrency, '--concurrency', 4),
+    concurrency,
     lockDurationMs: ms(f.lockDuration, '--lock-duration', 30_000),
     log,
     startScheduled: async (data) => {
-      const { meta, jobs } = await createSweep(store, { inventory: data.inventory, selection: data.selection, options: data.options, kind: 'scheduled', payloadVersion: manifest.version });
+      // A scheduled sweep gets the default deadline, from this worker's concurrency: nobody waits on it to cut it short.
+      const hosts = await selectFrom(data.inventory, data.selection);
+      const deadlineMs = deadlineOf({}, { hosts: hosts.length, concurrency, options: data.options, retry: data.retry });
+      const { meta, jobs } = await createSweep(store, { inventory: data.inventory, selection: data.selection, hosts, options: data.options, kind: 'scheduled', payloadVersion: manifest.version, deadlineMs });
       await enqueueSweep(redis, g.prefix, jobKey, meta.id, jobs, data.retry);
       return meta.id;
     },
@@ -341,7 +366,7 @@ export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<
   const rows = [];
   for (const m of await store.listSweeps()) {
     const s = await store.readFleetSummary(m.id);
-    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected : null, done: s !== null && s.counts.pending === 0 });
+    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timedOut : null, done: s !== null && s.counts.pending === 0 });
   }
   if (f.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   else if (rows.length === 0) process.stdout.write(`no sweeps in ${store.root}\n`);

@@ -1,5 +1,5 @@
 /** smtp-fleet's exit codes; README.md documents them. */
-export const FLEET_EXIT = { ok: 0, internal: 1, usage: 2, smtpFailures: 3, runnerProblems: 4, redis: 5 } as const;
+export const FLEET_EXIT = { ok: 0, internal: 1, usage: 2, smtpFailures: 3, runnerProblems: 4, redis: 5, deadline: 6 } as const;
 
 const MEANING: Record<keyof typeof FLEET_EXIT, string> = {
   ok: 'every selected runner probed and ok',
@@ -7,6 +7,7 @@ const MEANING: Record<keyof typeof FLEET_EXIT, string> = {
   runnerProblems: 'some runners not reached or without a usable result',
   usage: 'bad usage, inventory, store or Control Room device list',
   redis: 'Redis unreachable',
+  deadline: 'the deadline passed before every runner finished',
   internal: 'internal error',
 };
 

@@ -9,7 +9,7 @@ export function outcomeLines(s: FleetSummary, reportPath: string, style: Pick<Te
   const rate = s.successRate === null ? 'n/a' : `${Math.round(s.successRate * 100)}%`;
   return [
     `sweep:       ${s.sweep.id} (${s.sweep.kind})`,
-    `hosts:       ${c.selected} selected, ${count(c.ok, 'ok', 'ok')}, ${count(c.smtpFailing, 'with SMTP failures', 'bad')}, ${count(c.unreachable, 'unreachable', 'bad')}, ${count(c.failed + c.rejected, 'other runner problems', 'bad')}, ${count(c.pending, 'pending', 'partial')}`,
+    `hosts:       ${c.selected} selected, ${count(c.ok, 'ok', 'ok')}, ${count(c.smtpFailing, 'with SMTP failures', 'bad')}, ${count(c.unreachable, 'unreachable', 'bad')}, ${count(c.failed + c.rejected, 'other runner problems', 'bad')}, ${count(c.pending, 'pending', 'partial')}, ${count(c.timedOut, 'timed out', 'bad')}`,
     `success:     ${rate} of probed hosts`,
     `report:      ${reportPath} (and fleet_report.html beside it)`,
     '',

@@ -23,20 +23,24 @@ export async function selectFrom(inventory: string, selection: Selection): Promi
 
 export async function createSweep(
   store: Store,
-  args: { inventory: string; selection: Selection; options: SweepOptions; kind: SweepMeta['kind']; payloadVersion: string; concurrency?: number; hosts?: ResolvedHost[] },
+  args: { inventory: string; selection: Selection; options: SweepOptions; kind: SweepMeta['kind']; payloadVersion: string; concurrency?: number; hosts?: ResolvedHost[]; deadlineMs?: number },
 ): Promise<NewSweep> {
   const hosts = args.hosts ?? (await selectFrom(args.inventory, args.selection));
   const id = newSweepId();
+  const created = new Date();
+  // The deadline is a point in time from the sweep's start, carried by every job: workers and the controller agree on it.
+  const deadline = args.deadlineMs === undefined ? null : new Date(created.getTime() + args.deadlineMs).toISOString();
+  const options = { ...args.options, deadline };
   const meta = await store.createSweep({
     schema: 'smtp-fleet/sweep',
     schema_version: FLEET_SCHEMA_VERSION,
     id,
-    created: new Date().toISOString(),
+    created: created.toISOString(),
     kind: args.kind,
     selection: { hosts: args.selection.hosts ?? [], tags: args.selection.tags ?? [], groups: args.selection.groups ?? [], limit: args.selection.limit ?? null },
     hosts: hosts.map((h) => h.name),
     targets: hosts,
-    options: { authTest: args.options.authTest, authMaxPerAccount: args.options.authTest ? args.options.authMaxPerAccount : null, inventory: args.inventory, payloadVersion: args.payloadVersion, concurrency: args.concurrency ?? null },
+    options: { authTest: args.options.authTest, authMaxPerAccount: args.options.authTest ? args.options.authMaxPerAccount : null, inventory: args.inventory, payloadVersion: args.payloadVersion, concurrency: args.concurrency ?? null, deadline },
   });
-  return { meta, jobs: jobsFor(id, hosts, args.options) };
+  return { meta, jobs: jobsFor(id, hosts, options) };
 }

@@ -11,11 +11,12 @@ import { artifactsFor, type Manifest } from '../packaging/manifest.js';
 import type { AuthBudget } from './auth-budget.js';
 import type { ProbeJob, SweepOptions } from './jobs.js';
 import type { JobContext, JobRunner } from './runner.js';
-import { runPayloadOnRunner } from '../transport/deploy.js';
+import { runPayloadOnRunner, type DeployStage } from '../transport/deploy.js';
+import { MemoryStageBook, type StageBook } from './deadline.js';
 import { connectSsh } from '../transport/ssh.js';
 import { connectWinRm } from '../transport/winrm/index.js';
 import { TransportError, type Transport } from '../transport/types.js';
-import { internalFailureResult, probedResult, rejectedResult, transportFailureResult, type HostResult, type HostResultCommon } from '../store/fleet-schema.js';
+import { internalFailureResult, probedResult, rejectedResult, timedOutResult, transportFailureResult, type HostResult, type HostResultCommon, type HostStage } from '../store/fleet-schema.js';
 import { aggregateSweep } from '../store/report.js';
 import type { Store } from '../store/store.js';
 import { ZipRejectedError } from '../store/zip-check.js';
@@ -38,25 +39,80 @@ export interface RunnerConfig {
   gzipCacheDir?: string;
   /** Opens a transport to a host; defaults to SSH/WinRM by the host's transport. */
   connect?: (host: ResolvedHost, options: SweepOptions, env: NodeJS.ProcessEnv) => Promise<Transport>;
+  /** Where each job's stage is kept for the deadline (a Redis hash for workers); in memory by default. */
+  stages?: StageBook;
 }
+
+const DEPLOY_STAGE: Record<DeployStage, HostStage> = { cache: 'push', upload: 'push', run: 'run', fetch: 'fetch', cleanup: 'fetch' };
 
 type Outcome = { status: string; outcome: string };
 
 export class FleetJobRunner implements JobRunner {
   private readonly env: NodeJS.ProcessEnv;
+  private readonly stages: StageBook;
   private readonly scratch = join(tmpdir(), `smtp-fleet-${process.pid}-${randomBytes(3).toString('hex')}`);
 
   constructor(private readonly cfg: RunnerConfig) {
     this.env = cfg.env ?? process.env;
+    this.stages = cfg.stages ?? new MemoryStageBook();
   }
 
+  /**
+   * Probes the host within the sweep's deadline: a job that starts after it stops at once;
+   * one in flight when it passes is abandoned there (its transport closed), recorded as
+   * timed out at the stage it had reached, and whatever it brings back later is dropped.
+   */
   async probe(job: ProbeJob, ctx: JobContext): Promise<Outcome> {
+    const deadline = job.options.deadline;
+    if (!deadline) return this.work(job, ctx, new AbortController().signal, () => {});
+    const started = new Date();
+    const left = Date.parse(deadline) - started.getTime();
+    if (left <= 0) {
+      const last = (await this.stages.all(job.sweepId).catch(() => new Map<string, HostStage>())).get(job.host.name);
+      ctx.log(`the sweep's deadline ${deadline} passed before this try started: not started`);
+      return this.recordTimedOut(job, ctx, started, last ?? 'queued', deadline);
+    }
+    const abort = new AbortController();
+    let stage: HostStage = 'connect';
+    const setStage = (s: HostStage) => {
+      if (abort.signal.aborted || s === stage) return;
+      stage = s;
+      void this.stages.set(job.sweepId, job.host.name, s).catch(() => {});
+    };
+    void this.stages.set(job.sweepId, job.host.name, stage).catch(() => {});
+    const timer = setTimeout(() => abort.abort(), left);
+    const overtaken = new Promise<'deadline'>((r) => abort.signal.addEventListener('abort', () => r('deadline'), { once: true }));
+    const work = this.work(job, ctx, abort.signal, setStage);
+    try {
+      const r = await Promise.race([work, overtaken]);
+      if (r !== 'deadline') return r;
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    work.catch(() => {});
+    ctx.log(`the sweep's deadline ${deadline} passed during ${stage}: abandoned`);
+    return this.recordTimedOut(job, ctx, started, stage, deadline);
+  }
+
+  private async recordTimedOut(job: ProbeJob, ctx: JobContext, started: Date, stage: HostStage, deadline: string): Promise<Outcome> {
+    const result = timedOutResult(this.common(job, ctx, started), stage, deadline);
+    await this.cfg.store.writeHostResult(result);
+    return outcomeOf(result);
+  }
+
+  private async work(job: ProbeJob, ctx: JobContext, signal: AbortSignal, stage: (s: HostStage) => void): Promise<Outcome> {
     const { host, options } = job;
     const started = new Date();
     const platform = host.os === 'windows' ? 'win-x64' : 'linux-x64';
     const { runtime, bundle } = artifactsFor(this.cfg.manifest, platform);
     const password = this.smtpPassword(host, options);
     const transport = await (this.cfg.connect ?? defaultConnect(this.cfg))(host, options, this.env);
+    // Closing the transport is how a command in flight is ended: every transport's exec fails then.
+    const closeOnAbort = () => void transport.close().catch(() => {});
+    if (signal.aborted) closeOnAbort();
+    signal.addEventListener('abort', closeOnAbort, { once: true });
     // The login budget is drawn only once the runner is reached: retries of an unreachable
     // runner must not use up the fleet's logins.
     const auth = await this.smtpAuth(host, options, ctx, password).catch(async (err: unknown) => {
@@ -82,8 +138,9 @@ export class FleetJobRunner implements JobRunner {
           localZipPath: localZip,
           ...(this.cfg.gzipCacheDir === undefined ? {} : { gzipCacheDir: this.cfg.gzipCacheDir }),
         },
-        { onLog: ctx.log },
+        { onLog: ctx.log, onStage: (s) => stage(DEPLOY_STAGE[s]) },
       );
+      stage('fetch');
       const common = this.common(job, ctx, started);
       let result: HostResult;
       try {
@@ -93,9 +150,13 @@ export class FleetJobRunner implements JobRunner {
         if (!(err instanceof ZipRejectedError)) throw err;
         result = rejectedResult(common, err.message, res);
       }
-      await this.cfg.store.writeHostResult(result);
+      if (signal.aborted || !(await this.cfg.store.writeHostResult(result))) {
+        ctx.log(`late result dropped: ${result.status} came after the sweep's deadline, the host stays timed out`);
+        return { status: 'timed-out', outcome: 'timed-out' };
+      }
       return outcomeOf(result);
     } finally {
+      signal.removeEventListener('abort', closeOnAbort);
       rmSync(localZip, { force: true });
       await transport.close().catch(() => {});
     }
@@ -103,6 +164,10 @@ export class FleetJobRunner implements JobRunner {
 
   async recordFailure(job: ProbeJob, ctx: JobContext, err: unknown): Promise<Outcome> {
     const common = this.common(job, ctx, new Date());
+    if (job.options.deadline && Date.now() >= Date.parse(job.options.deadline)) {
+      const last = (await this.stages.all(job.sweepId).catch(() => new Map<string, HostStage>())).get(job.host.name);
+      return this.recordTimedOut(job, ctx, new Date(common.startedAt), last ?? 'connect', job.options.deadline);
+    }
     const result: HostResult =
       err instanceof TransportError
         ? transportFailureResult(common, err)
@@ -164,7 +229,8 @@ export function diagnoseArgs(host: ResolvedHost, options: SweepOptions): string[
 
 export function outcomeOf(r: HostResult): Outcome {
   if (r.status === 'probed') return { status: r.status, outcome: r.verdict.class };
-  return { status: r.status, outcome: r.status === 'rejected' ? 'rejected' : r.code };
+  if (r.status === 'rejected' || r.status === 'timed-out') return { status: r.status, outcome: r.status };
+  return { status: r.status, outcome: r.code };
 }
 
 function defaultConnect(cfg: RunnerConfig) {

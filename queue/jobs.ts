@@ -32,6 +32,8 @@ export const SweepOptionsSchema = z.object({
   ntp: z.string().nullable().optional(),
   commandTimeoutMs: z.number().int().positive().default(180_000),
   maxZipBytes: z.number().int().positive().default(20 * 1024 * 1024),
+  /** ISO time the sweep ends by (--deadline): a job not finished then is recorded as timed out. */
+  deadline: z.string().datetime().nullable().default(null),
 });
 export type SweepOptions = z.infer<typeof SweepOptionsSchema>;
 

@@ -29,7 +29,9 @@ async function runWithRetries(job: ProbeJob, runner: JobRunner, policy: RetryPol
       return await runner.probe(job, ctx);
     } catch (err) {
       if (shouldRetry(err, attempt, policy)) {
-        const wait = backoffDelay(attempt, policy);
+        // No backoff past the deadline: the next try then records the host as timed out at once.
+        const left = job.options.deadline ? Math.max(0, Date.parse(job.options.deadline) - Date.now()) : Infinity;
+        const wait = Math.min(backoffDelay(attempt, policy), left);
         log(`attempt ${attempt} failed (${(err as Error).message}); retrying in ${wait} ms`);
         await new Promise((r) => setTimeout(r, wait));
         continue;

@@ -44,6 +44,7 @@ export function aggregate(meta: SweepMeta, results: HostResult[], hosts: Resolve
       failed: count((r) => r.status === 'failed'),
       rejected: count((r) => r.status === 'rejected'),
       pending: count((r) => r.status === 'pending'),
+      timedOut: count((r) => r.status === 'timed-out'),
     },
     verdicts,
     successRate: probed.length ? ok / probed.length : null,
@@ -65,6 +66,8 @@ export function aggregate(meta: SweepMeta, results: HostResult[], hosts: Resolve
     byTag: breakdown(rows, (r) => r.tags),
     byGroup: breakdown(rows, (r) => r.groups),
     pending: rows.filter((r) => r.status === 'pending').map((r) => r.name),
+    timedOut: rows.flatMap((r) => (r.status === 'timed-out' && r.stage ? [{ host: r.name, stage: r.stage }] : [])),
+    deadline: meta.options.deadline,
     changes: previous ? diff(rows, previous) : null,
   };
   return FleetSummarySchema.parse(summary);
@@ -85,6 +88,7 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
     attempts: null,
     medianMs: null,
     zip: null,
+    stage: null,
   };
   if (!r) return { ...base, status: 'pending', outcome: 'pending', detail: 'no result yet' };
   // Runner text is capped here too: host results written before the cap was added are not.
@@ -107,11 +111,14 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
       return { ...base, status: 'failed', outcome: 'failed', exitCode: r.exitCode, detail: capText(`${r.code}: ${r.message}`) };
     case 'rejected':
       return { ...base, status: 'rejected', outcome: 'rejected', detail: capText(r.reason) };
+    case 'timed-out':
+      return { ...base, status: 'timed-out', outcome: 'timed-out', stage: r.stage, detail: `${r.message} (deadline ${r.deadline})` };
   }
 }
 
 function codeOf(r: HostResult | undefined): string {
   if (!r || r.status === 'probed') return '';
+  if (r.status === 'timed-out') return r.stage;
   return r.status === 'rejected' ? 'zip-rejected' : r.code;
 }
 
@@ -179,6 +186,7 @@ function breakdown(rows: Row[], labels: (r: Row) => string[]): Breakdown[] {
       failed: n((r) => r.status === 'failed'),
       rejected: n((r) => r.status === 'rejected'),
       pending: n((r) => r.status === 'pending'),
+      timedOut: n((r) => r.status === 'timed-out'),
       successRate: probed ? ok / probed : null,
     };
   });

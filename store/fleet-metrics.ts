@@ -72,9 +72,9 @@ export function renderFleetMetrics(summary: FleetSummary, results: readonly Host
     },
     {
       name: 'smtp_fleet_runners_not_reached',
-      help: 'Runners without a usable probe result, by status (unreachable, failed, rejected, pending); never counted as SMTP failures.',
+      help: 'Runners without a usable probe result, by status (unreachable, failed, rejected, pending, timed-out); never counted as SMTP failures.',
       type: 'gauge',
-      samples: (['unreachable', 'failed', 'rejected', 'pending'] as const).map((st) => ({ labels: { status: st }, value: c[st] })),
+      samples: [...(['unreachable', 'failed', 'rejected', 'pending'] as const).map((st) => ({ labels: { status: st }, value: c[st] })), { labels: { status: 'timed-out' }, value: c.timedOut }],
     },
     {
       name: 'smtp_fleet_success_ratio',

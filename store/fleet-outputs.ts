@@ -11,6 +11,7 @@ const NOT_REACHED_NEXT_STEP: Record<Exclude<Row['status'], 'probed'>, string> = 
   unreachable: 'Check that the runner is up and that the worker reaches it (address, port, firewall, the SSH or WinRM service), then re-probe it with `smtp-fleet probe HOST`.',
   failed: "The runner was reached but gave no usable result: see its host_result.json and the worker's log, then re-probe it.",
   rejected: "The runner's ZIP was refused by the store's checks: see the reason in its host_result.json; a payload of another version or a tampered runner are the usual causes.",
+  'timed-out': "The sweep's deadline passed before this runner's job finished: its stage says where it was; re-probe it with `smtp-fleet probe HOST`, or give the sweep a longer --deadline.",
   pending: 'No result was recorded for this runner: its job has not finished; see `smtp-fleet status`.',
 };
 
@@ -46,7 +47,7 @@ function runnerCase(row: Row, r: HostResult | undefined): JunitCase {
     const summary = r?.status === 'probed' ? r.verdict.summary : row.outcome;
     return { ...base, outcome: { kind: 'failure', type: row.outcome, message: row.detail, body: `${summary}\nnext step: ${next ?? '-'}\nhint: ${row.hintId ?? '-'}` }, systemOut: out };
   }
-  return { ...base, outcome: { kind: 'error', type: row.status, message: row.detail, body: `${where} was not probed (${row.status}).\nnext step: ${next}` } };
+  return { ...base, outcome: { kind: 'error', type: row.status, message: row.detail, body: `${where} was not probed (${row.status}${row.stage ? `, at ${row.stage}` : ''}).\nnext step: ${next}` } };
 }
 
 export function fleetJunit(summary: FleetSummary, results: readonly HostResult[], controller: string): string {
@@ -66,7 +67,7 @@ export function fleetJunit(summary: FleetSummary, results: readonly HostResult[]
         ['attempt_success_ratio', rate(summary.attemptSuccessRate)],
       ],
       cases: summary.hosts.map((h) => runnerCase(h, byHost.get(h.name))),
-      systemOut: `${c.selected} runners: ${c.ok} ok, ${c.smtpFailing} with SMTP failures, ${c.unreachable + c.failed + c.rejected + c.pending} not reached\n`,
+      systemOut: `${c.selected} runners: ${c.ok} ok, ${c.smtpFailing} with SMTP failures, ${c.unreachable + c.failed + c.rejected + c.pending} not reached, ${c.timedOut} timed out\n`,
     },
   ]);
 }
@@ -87,6 +88,7 @@ export function runnerLines(summary: FleetSummary, results: readonly HostResult[
       tags: h.tags,
       groups: h.groups,
       status: h.status,
+      stage: h.stage,
       reached: h.status === 'probed',
       class: h.outcome,
       hint_id: h.hintId,

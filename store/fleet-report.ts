@@ -58,6 +58,7 @@ export function renderFleetReport(s: FleetSummary, history: ReportHistory | { er
     ...failureGroups(s),
     ...notReached(s),
     ...runnerProblems(s),
+    ...timedOut(s),
     ...pending(s),
     ...breakdowns(s),
     ...runnerTable(s),
@@ -80,7 +81,8 @@ function header(s: FleetSummary): string[] {
     `- Sweep: ${s.sweep.kind}, started ${s.sweep.created}${s.sweep.authTest ? ', with --auth-test' : ''}; report generated ${s.generatedAt}`,
     `- Selection: ${selText.join('; ') || 'all hosts'} (${plural(c.selected, 'host')})`,
     `- SMTP: ${c.ok} of ${plural(c.probed, 'probed runner')} can send (${pct(s.successRate)}); ${plural(c.smtpFailing, 'runner')} failing; attempts ${pct(s.attemptSuccessRate)} ok`,
-    `- Runners not reached: ${c.unreachable}; reached without a usable result: ${c.failed + c.rejected}; pending: ${c.pending}`,
+    `- Runners not reached: ${c.unreachable}; reached without a usable result: ${c.failed + c.rejected}; pending: ${c.pending}; timed out: ${c.timedOut}`,
+    ...(s.deadline ? [`- Deadline: ${s.deadline}`] : []),
     `- Attempt time: ${t ? `p50 ${formatMs(t.p50)}, p90 ${formatMs(t.p90)}, p99 ${formatMs(t.p99)} (min ${formatMs(t.min)}, max ${formatMs(t.max)}, ${t.n} attempts)` : '-'}`,
     '',
   ];
@@ -156,6 +158,11 @@ function runnerProblems(s: FleetSummary): string[] {
   const L = ['## Runners reached without a usable result', ''];
   for (const g of s.runnerProblems) L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.status}${g.code ? `, ${code(g.code)}` : ''}**: ${code(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
   return [...L, ''];
+}
+
+function timedOut(s: FleetSummary): string[] {
+  if (!s.timedOut.length) return [];
+  return ['## Timed out', '', `The sweep's deadline passed before these runners finished; the stage is where each job was.`, '', ...s.timedOut.map((t) => `- ${code(t.host)}: at ${t.stage}`), ''];
 }
 
 function pending(s: FleetSummary): string[] {

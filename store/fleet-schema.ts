@@ -33,6 +33,7 @@ export const SweepMetaSchema = z.object({
     inventory: z.string().nullable().default(null).describe('inventory file the hosts came from'),
     concurrency: z.number().int().positive().nullable().default(null),
     payloadVersion: z.string().nullable().default(null),
+    deadline: Iso.nullable().default(null).describe('when the sweep ends whatever is unfinished (--deadline)'),
   }),
 });
 export type SweepMeta = z.infer<typeof SweepMetaSchema>;
@@ -105,7 +106,20 @@ export const RejectedResultSchema = z.object({
   zipSha256: z.string().nullable(),
 });
 
-export const HostResultSchema = z.discriminatedUnion('status', [ProbedResultSchema, UnreachableResultSchema, FailedResultSchema, RejectedResultSchema]);
+/** Where a host's job was when the sweep's deadline passed. */
+export const HostStageSchema = z.enum(['queued', 'connect', 'push', 'run', 'fetch']);
+export type HostStage = z.infer<typeof HostStageSchema>;
+
+/** The sweep's deadline passed before this host's job finished: written once, never replaced by a late result. */
+export const TimedOutResultSchema = z.object({
+  ...HostResultBase,
+  status: z.literal('timed-out'),
+  stage: HostStageSchema.describe('the last stage the job was known to be in'),
+  deadline: Iso.describe("the sweep's deadline"),
+  message: z.string(),
+});
+
+export const HostResultSchema = z.discriminatedUnion('status', [ProbedResultSchema, UnreachableResultSchema, FailedResultSchema, RejectedResultSchema, TimedOutResultSchema]);
 export type HostResult = z.infer<typeof HostResultSchema>;
 export type ProbedResult = z.infer<typeof ProbedResultSchema>;
 export type HostStatus = HostResult['status'];
@@ -167,6 +181,12 @@ export function internalFailureResult(common: HostResultCommon, message: string,
   return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'failed', code, message: oneLine(message), exitCode: null };
 }
 
+/** The result of a host the sweep's deadline overtook, at `stage`. */
+export function timedOutResult(common: HostResultCommon, stage: HostStage, deadline: string): HostResult {
+  const message = stage === 'queued' ? 'the deadline passed before the job started' : `the deadline passed during ${stage}`;
+  return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'timed-out', stage, deadline, message };
+}
+
 /** The most of one runner-supplied string the host result and fleet summary carry. */
 export const MAX_CARRIED_BYTES = 2048;
 
@@ -189,7 +209,8 @@ export function oneLine(text: string, max = 500): string {
 
 // ---- fleet summary ----
 
-const Outcome = z.string().describe("a verdict class for probed hosts, else 'unreachable', 'failed', 'rejected' or 'pending'");
+const Outcome = z.string().describe("a verdict class for probed hosts, else 'unreachable', 'failed', 'rejected', 'timed-out' or 'pending'");
+const RowStatus = z.enum(['probed', 'unreachable', 'failed', 'rejected', 'timed-out', 'pending']);
 const Percentiles = z.object({ n: z.number().int(), min: Ms, p50: Ms, p90: Ms, p99: Ms, max: Ms }).nullable();
 /** How many runners ended which way: shared by the fleet's counts and each tag/group breakdown. */
 const Tally = {
@@ -199,6 +220,8 @@ const Tally = {
   failed: z.number().int(),
   rejected: z.number().int(),
   pending: z.number().int(),
+  /** Added with --deadline: summaries written before it have none, read as 0. */
+  timedOut: z.number().int().default(0),
 };
 const Breakdown = z.object({
   name: z.string(),
@@ -230,8 +253,9 @@ export const FleetSummarySchema = z.object({
       transport: z.string(),
       tags: z.array(z.string()),
       groups: z.array(z.string()),
-      status: z.enum(['probed', 'unreachable', 'failed', 'rejected', 'pending']),
+      status: RowStatus,
       outcome: Outcome,
+      stage: HostStageSchema.nullable().default(null).describe('timed-out: where its job was at the deadline'),
       hintId: z.string().nullable(),
       exitCode: z.number().int().nullable(),
       detail: z.string().describe('evidence line, transport message or rejection reason'),
@@ -260,6 +284,8 @@ export const FleetSummarySchema = z.object({
   byTag: z.array(Breakdown),
   byGroup: z.array(Breakdown),
   pending: z.array(z.string()),
+  timedOut: z.array(z.object({ host: z.string(), stage: HostStageSchema })).default([]).describe('hosts the deadline overtook, with the stage each was in'),
+  deadline: Iso.nullable().default(null).describe("the sweep's deadline, when it had one"),
   changes: z
     .object({
       previousSweepId: SweepIdSchema,
@@ -293,7 +319,8 @@ export const RunnerLineSchema = z.object({
   transport: z.string(),
   tags: z.array(z.string()),
   groups: z.array(z.string()),
-  status: z.enum(['probed', 'unreachable', 'failed', 'rejected', 'pending']),
+  status: RowStatus,
+  stage: HostStageSchema.nullable().describe('timed-out: where its job was at the deadline'),
   reached: z.boolean().describe('the runner was probed and gave a usable result'),
   class: Outcome,
   hint_id: z.string().nullable(),

@@ -75,6 +75,8 @@ export function indexedResult(r: HostResult, address?: string): IndexedResult {
       return { host: r.host, outcome: r.status, failing: true, detail: oneLine(`${r.code}: ${r.message}`, DETAIL_MAX), signature: `${r.status}: ${r.code}: ${norm(r.message)}` };
     case 'rejected':
       return { host: r.host, outcome: 'rejected', failing: true, detail: oneLine(r.reason, DETAIL_MAX), signature: `rejected: ${norm(r.reason)}` };
+    case 'timed-out':
+      return { host: r.host, outcome: 'timed-out', failing: true, detail: oneLine(`at ${r.stage}: ${r.message}`, DETAIL_MAX), signature: `timed-out: ${r.stage}` };
   }
 }
 

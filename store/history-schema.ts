@@ -8,7 +8,7 @@ import { SweepIdSchema } from './fleet-schema.js';
 export const HISTORY_SCHEMA_VERSION = 1 as const;
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
-const Outcome = z.string().describe("a verdict class for probed hosts, else 'unreachable', 'failed' or 'rejected'");
+const Outcome = z.string().describe("a verdict class for probed hosts, else 'unreachable', 'failed', 'rejected' or 'timed-out'");
 const Signature = z.string().describe('outcome and evidence with per-host noise (addresses, times, durations, long numbers, ids, the runner\'s own name) masked');
 
 export const StreakSchema = z

@@ -169,10 +169,19 @@ export class Store {
   }
 
   /** Writes host_result.json atomically; a second write for the same host replaces the first. */
-  async writeHostResult(result: HostResult): Promise<void> {
+  /**
+   * Stores a host's result. A result of a job that started before the deadline its host was
+   * already timed out at is late: it is not written (false), so the report made at the
+   * deadline stays what the store says. A re-probe started after the deadline replaces it.
+   */
+  async writeHostResult(result: HostResult): Promise<boolean> {
     const r = HostResultSchema.parse(result);
     await this.readSweep(r.sweepId);
     const dir = this.hostDir(r.sweepId, r.host);
+    if (r.status !== 'timed-out') {
+      const prior = await this.readHostResult(r.sweepId, r.host).catch(() => null);
+      if (prior?.status === 'timed-out' && r.startedAt < prior.deadline) return false;
+    }
     await mkdir(dir, { recursive: true });
     // A result without a ZIP must not leave an older run's ZIP looking like its evidence.
     if (r.status !== 'probed') await rm(join(dir, RESULT_ZIP), { force: true });
@@ -181,6 +190,7 @@ export class Store {
     // (history-index.ts) sees, with one stat per sweep, that this sweep changed.
     const now = new Date();
     await utimes(join(this.sweepDir(r.sweepId), 'hosts'), now, now).catch(() => undefined);
+    return true;
   }
 
   async readHostResult(sweepId: string, host: string): Promise<HostResult | null> {

@@ -47,7 +47,7 @@ export const meta: SweepMeta = {
   selection: { hosts: [], tags: [], groups: [], limit: null },
   hosts: inv.hosts.map((h) => h.name),
   targets: inv.hosts,
-  options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null },
+  options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null, deadline: null },
 };
 const common = (host: string, finishedAt = '2026-11-22T02:01:30.000Z') => ({ sweepId: SWEEP, host, transport: 'ssh' as const, jobId: null, jobAttempts: 1, startedAt: '2026-11-22T02:00:01.000Z', finishedAt, durationMs: 2500 });
 function probed(host: string, cls: 'ok' | 'tls', evidence: string, totalsMs: number[]): HostResult {

@@ -34,7 +34,7 @@ hosts:
 );
 
 function meta(id: string, created: string, hosts: string[]): SweepMeta {
-  return { schema: 'smtp-fleet/sweep', schema_version: 1, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null } };
+  return { schema: 'smtp-fleet/sweep', schema_version: 1, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null, deadline: null } };
 }
 const common = (sweepId: string, host: string, finishedAt = '2026-11-22T02:01:00.000Z') => ({
   sweepId,
@@ -108,7 +108,7 @@ describe('fleet aggregation', () => {
   const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), current, inv.hosts, previous, new Date('2026-11-22T02:10:00Z'));
 
   it('counts verdicts of probed runners apart from runners not reached', () => {
-    expect(s.counts).toEqual({ selected: 15, probed: 9, ok: 4, smtpFailing: 5, unreachable: 3, failed: 1, rejected: 1, pending: 1 });
+    expect(s.counts).toEqual({ selected: 15, probed: 9, ok: 4, smtpFailing: 5, unreachable: 3, failed: 1, rejected: 1, pending: 1, timedOut: 0 });
     expect(s.verdicts).toMatchObject({ ok: 4, tls: 3, auth: 1, unknown: 1, connect: 0 });
     expect(s.successRate).toBeCloseTo(4 / 9);
     expect(s.attemptSuccessRate).toBeCloseTo(8 / 17);
@@ -159,7 +159,7 @@ describe('fleet aggregation', () => {
   });
 
   it('breaks down by tag and group', () => {
-    expect(s.byGroup.find((b) => b.name === 'paris')).toEqual({ name: 'paris', hosts: 6, ok: 4, smtpFailing: 0, unreachable: 2, failed: 0, rejected: 0, pending: 0, successRate: 1 });
+    expect(s.byGroup.find((b) => b.name === 'paris')).toEqual({ name: 'paris', hosts: 6, ok: 4, smtpFailing: 0, unreachable: 2, failed: 0, rejected: 0, pending: 0, timedOut: 0, successRate: 1 });
     expect(s.byGroup.find((b) => b.name === 'lyon')).toMatchObject({ hosts: 4, ok: 0, smtpFailing: 4, successRate: 0 });
     expect(s.byTag.find((b) => b.name === 'prod')).toMatchObject({ hosts: 4, ok: 2, smtpFailing: 2, successRate: 0.5 });
   });

@@ -141,7 +141,7 @@ describe('HTML escaping', () => {
   });
 
   it('renders a fleet summary whose every free-text field is hostile as inert text', () => {
-    const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 1, id: 'S1', created: '2026-11-22T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], targets: [], options: { authTest: false, authMaxPerAccount: null, inventory: null, concurrency: null, payloadVersion: null } };
+    const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 1, id: 'S1', created: '2026-11-22T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], targets: [], options: { authTest: false, authMaxPerAccount: null, inventory: null, concurrency: null, payloadVersion: null, deadline: null } };
     const common = (host: string) => ({ sweepId: 'S1', host, transport: 'ssh' as const, jobId: `S1:${host}`, jobAttempts: 1, startedAt: '2026-11-22T02:00:00.000Z', finishedAt: '2026-11-22T02:00:01.000Z', durationMs: 1000 });
     const probed = HostResultSchema.parse({
       schema: 'smtp-fleet/host-result', schema_version: 1, ...common('a'), status: 'probed',
