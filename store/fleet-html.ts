@@ -48,7 +48,7 @@ function hostList(hosts: string[]): string {
 const badge = (outcome: string) => `<span class="badge c-${tok(outcome)}">${esc(outcome)}</span>`;
 
 export function renderFleetHtml(s: FleetSummary): string {
-  const body = [header(s), tiles(s), changes(s), failureGroups(s), notReached(s), runnerProblems(s), pending(s), runnerTable(s), timings(s), breakdowns(s)].join('\n');
+  const body = [header(s), tiles(s), changes(s), failureGroups(s), notReached(s), runnerProblems(s), timedOut(s), pending(s), runnerTable(s), timings(s), breakdowns(s)].join('\n');
   return htmlPage(`smtp-fleet: sweep ${s.sweep.id}`, CSS, body, SCRIPT);
 }
 
@@ -68,7 +68,7 @@ function header(s: FleetSummary): string {
 
 function tiles(s: FleetSummary): string {
   const c = s.counts;
-  const items: Array<[string, number]> = [...Object.entries(s.verdicts).filter(([, n]) => n > 0), ['unreachable', c.unreachable], ['failed', c.failed], ['rejected', c.rejected], ['pending', c.pending]];
+  const items: Array<[string, number]> = [...Object.entries(s.verdicts).filter(([, n]) => n > 0), ['unreachable', c.unreachable], ['failed', c.failed], ['rejected', c.rejected], ['timed-out', c.timedOut], ['pending', c.pending]];
   const shown = items.filter(([k, n]) => n > 0 || k === 'unreachable');
   return `<section id="counts"><h2>Runners by class</h2><div class="tiles">${shown.map(([k, n]) => `<div class="tile c-${tok(k)}"><b>${n}</b>${esc(k)}</div>`).join('')}</div></section>`;
 }
@@ -110,6 +110,12 @@ function runnerProblems(s: FleetSummary): string {
   return `<section id="problems"><h2>Runners reached without a usable result</h2>${s.runnerProblems
     .map((g) => `<div class="group c-${tok(g.status)}"><p><strong>${plural(g.hosts.length, 'runner')}</strong>: ${esc(g.status)}${g.code ? ` <code>${esc(g.code)}</code>` : ''} ${esc(g.message)}</p><p>${hostList(g.hosts)}</p></div>`)
     .join('')}</section>`;
+}
+
+function timedOut(s: FleetSummary): string {
+  if (!s.timedOut.length) return '';
+  const items = s.timedOut.map((t) => `<li><code>${esc(t.host)}</code> at ${esc(t.stage)}</li>`).join('');
+  return `<section id="timed-out"><h2>Timed out</h2><p>The sweep's deadline passed before ${plural(s.timedOut.length, 'runner')} finished; the stage is where each job was.</p><ul>${items}</ul></section>`;
 }
 
 function pending(s: FleetSummary): string {
