@@ -137,6 +137,14 @@ export function dashboardApp(store: Store, queues: Queue[], token: string | unde
   });
   if (token !== undefined) app.use('*', tokenGate(token));
 
+  // Bull Board's page asks Google Fonts for its typeface: the operator's browser would tell a
+  // third party about the dashboard (and fail on an offline network). It falls back to system fonts.
+  app.use('/queues/*', async (c, next) => {
+    await next();
+    if (!c.res.headers.get('content-type')?.startsWith('text/html')) return;
+    const html = (await c.res.text()).replace(/<link[^>]*fonts\.googleapis\.com[^>]*>/g, '');
+    c.res = new Response(html, { status: c.res.status, headers: c.res.headers });
+  });
   const board = new HonoAdapter(serveStatic);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: board, options: { uiConfig: { boardTitle: 'smtp-fleet' } } });
   board.setBasePath('/queues');
@@ -153,6 +161,8 @@ export function dashboardApp(store: Store, queues: Queue[], token: string | unde
     c.header('Cache-Control', 'no-store');
     return c.body(new Uint8Array(f.body), 200, { 'Content-Type': f.type });
   });
+  // Browsers ask for one on every page; a 404 would be a console error in every tab.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.notFound((c) => c.text('404 not found\n', 404));
   return app;
 }
