@@ -67,7 +67,7 @@ beforeAll(async () => {
   const inv = parseInventory('version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }\nhosts:\n  - { name: par-01, address: 127.0.0.1 }\n  - { name: lyo-01, address: 127.0.0.1 }\n', 'd.yml');
   f = fleetEnv(dir, join(dir, 'inventory.yml'), REDIS);
   const store = await Store.open(f.store);
-  const { meta, jobs } = await createSweep(store, { inventory: f.inventory, selection: {}, options: SweepOptionsSchema.parse({}), kind: 'sweep', payloadVersion: '0.0.0', hosts: inv.hosts });
+  const { meta } = await createSweep(store, { inventory: f.inventory, selection: {}, options: SweepOptionsSchema.parse({}), kind: 'sweep', payloadVersion: '0.0.0', hosts: inv.hosts });
   sweepId = meta.id;
   const summary = aggregate(meta, [], inv.hosts);
   await store.writeFleetReport(sweepId, summary, renderFleetReport(summary));
