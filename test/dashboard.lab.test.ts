@@ -103,6 +103,7 @@ describe('smtp-fleet dashboard on loopback', () => {
       const text = await page.locator('body').innerText();
       expect(text).toContain('fleet-sweeps');
       expect(text).toContain('fleet-control');
+      expect(text).toMatch(/\b2 Jobs\b/);
       const api = (await (await fetch(`${d.url}/queues/api/queues`)).json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
       expect(api.queues.find((q) => q.name === 'fleet-probes')?.counts.waiting).toBe(2);
       await page.screenshot({ path: join(SHOTS, 'queues.png'), fullPage: true });
