@@ -100,6 +100,8 @@ describe('smtp-fleet dashboard on loopback', () => {
     try {
       await page.goto(`${d.url}/queues`);
       await page.getByText('fleet-probes').first().waitFor({ timeout: 20_000 });
+      // The cards fill in once the queues' counts have come.
+      await page.getByText(/\b2 Jobs\b/).first().waitFor({ timeout: 20_000 });
       const text = await page.locator('body').innerText();
       expect(text).toContain('fleet-sweeps');
       expect(text).toContain('fleet-control');
