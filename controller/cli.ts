@@ -10,6 +10,7 @@ import { DEFAULT_AUTH_PER_ACCOUNT } from '../queue/auth-budget.js';
 import { DEFAULT_PREFIX } from '../queue/defaults.js';
 import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
 import type { ImportFlags } from './inventory-import.js';
+import type { DashboardFlags } from './dashboard.js';
 import type { HistoryFlags } from './history-command.js';
 import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
 import { VERSION } from '../payload/version.js';
@@ -152,6 +153,15 @@ function readingCommands(program: Command, g: G, run: Run, alone: RunAlone): voi
     .option('--json', 'machine-readable')
     .description('queue counts, live workers and schedules')
     .action((f: { json?: boolean }) => run((c) => c.statusCommand(g(), f)));
+
+  program
+    .command('dashboard')
+    .description("serve Bull Board on the fleet's queues and the sweeps' reports from the store until SIGINT/SIGTERM")
+    .option('--listen <host:port>', 'address to listen on; anything but loopback needs the token', '127.0.0.1:8090')
+    .option('--token-env <name>', 'environment variable holding the token', 'SMTP_FLEET_DASHBOARD_TOKEN')
+    .option('--require-token', 'ask for the token on loopback too')
+    .addHelpText('after', `\nExit codes:\n  ${FLEET_EXIT.ok}  stopped by SIGINT/SIGTERM\n  ${FLEET_EXIT.usage}  bad --listen, address in use, or no token where one is needed\n  ${FLEET_EXIT.redis}  Redis unreachable at start\n  ${FLEET_EXIT.internal}  internal error`)
+    .action((f: DashboardFlags) => run(async () => (await import('./dashboard.js')).dashboardCommand(g(), f)));
 }
 
 /** Inventory upkeep: no Redis, no store. */
