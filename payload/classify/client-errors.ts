@@ -2,11 +2,11 @@
 // command-line tool's complaint, or a bare server reply. A trace's load-bearing line is its
 // innermost cause (the last "Caused by:" in Java, the last "--->" inner exception in .NET,
 // the last line of a Python traceback): the outer exceptions only say "sending failed".
-// That line is matched against the client-error table (client-error-rules.ts); a server
+// That line is matched against the client-error table (data/client-errors.json); a server
 // reply quoted inside the exception is read with the reply rules at the stage the
 // exception names, and that reading wins, since the server's words are more specific than
 // the library's. Text with no client pattern falls back to the reply rules, as before.
-import { CLIENT_RULES, LIBRARY_SIGNATURES, type ClientRule, type Library } from './client-error-rules.js';
+import { loadClientErrors, type ClientRule, type Library } from './knowledge.js';
 import type { FailureClass } from './classes.js';
 import { hint } from './hints.js';
 import { interceptorOf } from './interceptors.js';
@@ -115,7 +115,7 @@ export function embeddedReply(c: Candidate, lines: readonly string[]): string | 
 function libraryOf(rule: ClientRule | null, text: string): Library | null {
   // OS-level words (ECONNREFUSED, OpenSSL's) are printed by whichever library sits on top.
   if (rule && rule.library !== 'node' && rule.library !== 'openssl') return rule.library;
-  return LIBRARY_SIGNATURES.find((s) => s.pattern.test(text))?.library ?? rule?.library ?? null;
+  return loadClientErrors().signatures.find((s) => s.pattern.test(text))?.library ?? rule?.library ?? null;
 }
 
 /**
@@ -129,10 +129,10 @@ export function readClientError(input: string, o: ReadOptions = {}): ErrorReadin
   const text = input.slice(0, MAX_CLASSIFIED_CHARS);
   const lines = text.split(/\r?\n/).map((l) => l.trimEnd());
   for (const c of ordered(lines, candidates(lines))) {
-    const rule = CLIENT_RULES.find((r) => r.pattern.test(c.text));
+    const rule = loadClientErrors().rules.find((r) => r.pattern.test(c.text));
     if (!rule) continue;
     const library = libraryOf(rule, text);
-    const stage = o.stage && o.stage !== 'any' ? o.stage : (rule.reply_stage ?? 'any');
+    const stage: ReplyStage = o.stage && o.stage !== 'any' ? o.stage : (rule.reply_stage ?? 'any');
     if (rule.reply_stage) {
       const reply = embeddedReply(c, lines);
       if (reply) {
@@ -169,7 +169,7 @@ function readPastedChain(text: string, lines: readonly string[], o: ReadOptions)
       summary: `${h.summary} (issuer looks like ${product})`,
       next_step: h.next_step,
       source: null,
-      library: LIBRARY_SIGNATURES.find((sig) => sig.pattern.test(text))?.library ?? null,
+      library: loadClientErrors().signatures.find((sig) => sig.pattern.test(text))?.library ?? null,
       evidence_line: line.trim().slice(0, 500),
       provider: o.provider ?? detectProvider({ host: o.host, text }),
       stage: o.stage ?? 'any',

@@ -116,3 +116,49 @@ export const InterceptorsFileSchema = z
   .strict();
 export type ProvidersFile = z.infer<typeof ProvidersFileSchema>;
 export type InterceptorsFile = z.infer<typeof InterceptorsFileSchema>;
+
+/** A client-error rule: a line a mail library prints, and the hint (hints.ts) that explains it. */
+export const ClientRuleSchema = z
+  .object({
+    id: Id,
+    library: Id,
+    /** The highest-priority rule whose pattern matches the load-bearing line wins. */
+    priority: z.number().int().min(0).max(1000),
+    /** Literal words with at most bounded alternations: a hostile line costs one linear scan. */
+    pattern: Pattern,
+    case_insensitive: z.literal(true).optional(),
+    hint: Id,
+    /** Where the library changes the hint's text (Java's own cacerts, .NET's Schannel). */
+    summary: z.string().min(1).optional(),
+    next_step: z.string().min(1).optional(),
+    /** The exception carries the server's reply: read it with the reply rules at this stage ('any': the exception does not say). */
+    reply_stage: z.enum([...RULE_STAGES, 'any']).optional(),
+    /** A certificate-trust failure: an inspection product named in the text makes it `proxy`. */
+    trust: z.literal(true).optional(),
+    /** Where the exact text is documented, or "observed text: " and the client that printed it. */
+    source: z.string().regex(/^(?:https:\/\/|observed text: )/, 'a URL, or "observed text: " and the client'),
+  })
+  .strict();
+
+export const ClientErrorsFileSchema = z
+  .object({
+    schema: z.literal('smtp-probe.client-errors/1'),
+    libraries: z.array(Id).min(1),
+    /** Which library printed a trace, from its class and module names, when no rule names it. */
+    signatures: z.array(z.object({ library: Id, pattern: Pattern, multiline: z.literal(true).optional() }).strict()),
+    rules: z.array(ClientRuleSchema).min(1),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const libs = new Set(f.libraries);
+    const ids = new Set<string>();
+    f.rules.forEach((r, i) => {
+      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id ${r.id}` });
+      ids.add(r.id);
+      if (!libs.has(r.library)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'library'], message: `unknown library ${r.library}` });
+    });
+    f.signatures.forEach((s, i) => {
+      if (!libs.has(s.library)) ctx.addIssue({ code: 'custom', path: ['signatures', i, 'library'], message: `unknown library ${s.library}` });
+    });
+  });
+export type ClientErrorsFile = z.infer<typeof ClientErrorsFileSchema>;

@@ -6,8 +6,10 @@
 import repliesFile from './data/reply-rules.json' with { type: 'json' };
 import providersFile from './data/providers.json' with { type: 'json' };
 import interceptorsFile from './data/interceptors.json' with { type: 'json' };
+import clientErrorsFile from './data/client-errors.json' with { type: 'json' };
 import type { FailureClass } from './classes.js';
-import type { InterceptorsFile, ProviderData, ProvidersFile, ReplyRulesFile, RULE_STAGES } from './knowledge-schema.js';
+import { hint, HINTS, type HintId } from './hints.js';
+import type { ClientErrorsFile, InterceptorsFile, ProviderData, ProvidersFile, ReplyRulesFile, RULE_STAGES } from './knowledge-schema.js';
 
 export type RuleStage = (typeof RULE_STAGES)[number];
 export type Protocol = 'smtp' | 'imap' | 'pop';
@@ -116,4 +118,53 @@ let interceptors: ReadonlyArray<{ product: string; issuer: RegExp }> | null = nu
 export function loadInterceptors(): ReadonlyArray<{ product: string; issuer: RegExp }> {
   interceptors ??= (interceptorsFile as unknown as InterceptorsFile).products.map((p) => ({ product: p.product, issuer: new RegExp(p.issuer, 'i') }));
   return interceptors;
+}
+
+/** The name of a mail library of data/client-errors.json ('javamail', 'mailkit', 'node'...). */
+export type Library = string;
+
+/** A client-error rule ready to match, its hint's texts filled in. */
+export interface ClientRule {
+  id: string;
+  library: Library;
+  priority: number;
+  pattern: RegExp;
+  class: FailureClass;
+  hint_id: HintId;
+  summary: string;
+  next_step: string;
+  reply_stage: RuleStage | 'any' | null;
+  trust: boolean;
+  source: string;
+}
+
+let clientErrors: { rules: readonly ClientRule[]; libraries: readonly Library[]; signatures: ReadonlyArray<{ library: Library; pattern: RegExp }> } | null = null;
+
+/** The client-error table: rules highest priority first (ties by id), the libraries, their signatures. */
+export function loadClientErrors(): NonNullable<typeof clientErrors> {
+  if (clientErrors) return clientErrors;
+  const file = clientErrorsFile as unknown as ClientErrorsFile;
+  const hints = new Set<string>(HINTS.map((h) => h.id));
+  const rules = file.rules
+    .map((r): ClientRule => {
+      if (!hints.has(r.hint)) throw new Error(`client rule ${r.id}: unknown hint ${r.hint}`);
+      const h = hint(r.hint as HintId);
+      return {
+        id: r.id,
+        library: r.library,
+        priority: r.priority,
+        pattern: new RegExp(r.pattern, r.case_insensitive ? 'i' : ''),
+        class: h.class,
+        hint_id: r.hint as HintId,
+        summary: r.summary ?? h.summary,
+        next_step: r.next_step ?? h.next_step,
+        reply_stage: r.reply_stage ?? null,
+        trust: r.trust ?? false,
+        source: r.source,
+      };
+    })
+    .sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
+  const signatures = file.signatures.map((s) => ({ library: s.library, pattern: new RegExp(s.pattern, s.multiline ? 'm' : '') }));
+  clientErrors = { rules, libraries: file.libraries, signatures };
+  return clientErrors;
 }

@@ -3,7 +3,9 @@
 // quoted inside an exception is read with the reply rules; bare replies read as before.
 import { describe, expect, it } from 'vitest';
 import { CLASSES } from '../../payload/classify/classes.js';
-import { CLIENT_RULES, LIBRARIES } from '../../payload/classify/client-error-rules.js';
+import { loadClientErrors } from '../../payload/classify/knowledge.js';
+
+const { rules: CLIENT_RULES, libraries: LIBRARIES } = loadClientErrors();
 import { readError } from '../../payload/classify/client-errors.js';
 import { explainReply } from '../../payload/classify/replies.js';
 import { explainText } from '../../payload/explain.js';

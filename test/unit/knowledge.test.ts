@@ -3,8 +3,10 @@
 // two equally ranked rules happen to sort.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InterceptorsFileSchema, ProvidersFileSchema, ReplyRulesFileSchema } from '../../payload/classify/knowledge-schema.js';
-import { loadInterceptors, loadProviders, loadReplyRules } from '../../payload/classify/knowledge.js';
+import { ClientErrorsFileSchema, InterceptorsFileSchema, ProvidersFileSchema, ReplyRulesFileSchema } from '../../payload/classify/knowledge-schema.js';
+import { loadClientErrors, loadInterceptors, loadProviders, loadReplyRules } from '../../payload/classify/knowledge.js';
+import { readError } from '../../payload/classify/client-errors.js';
+import { CLIENT_ERROR_FIXTURES } from '../../lab/client-errors.js';
 import { detectProvider, matchingRules, providerIds } from '../../payload/classify/replies.js';
 import { expectedIssuer, interceptorOf } from '../../payload/classify/interceptors.js';
 import { SAMPLES } from '../../lab/reply-samples.js';
@@ -14,10 +16,12 @@ const read = (name: string): unknown => JSON.parse(readFileSync(new URL(name, DA
 
 describe('knowledge files', () => {
   it('holds exactly the files the loader knows, each valid against its schema', () => {
-    expect(readdirSync(DATA).filter((f) => f.endsWith('.json')).sort()).toEqual(['interceptors.json', 'providers.json', 'reply-rules.json']);
+    expect(readdirSync(DATA).filter((f) => f.endsWith('.json')).sort()).toEqual(['client-errors.json', 'interceptors.json', 'providers.json', 'reply-rules.json']);
     expect(() => ReplyRulesFileSchema.parse(read('reply-rules.json'))).not.toThrow();
     expect(() => ProvidersFileSchema.parse(read('providers.json'))).not.toThrow();
     expect(() => InterceptorsFileSchema.parse(read('interceptors.json'))).not.toThrow();
+    expect(() => ClientErrorsFileSchema.parse(read('client-errors.json'))).not.toThrow();
+    expect(loadClientErrors().rules.length).toBeGreaterThan(50);
     expect(loadReplyRules().length).toBeGreaterThan(100);
     expect(loadProviders().map((p) => p.id)).toEqual(expect.arrayContaining(['gmail', 'microsoft']));
     expect(loadInterceptors().length).toBeGreaterThan(10);
@@ -87,4 +91,28 @@ describe('reply rules: priorities decide, never the order of the file', () => {
       expect(tied).toEqual([]);
     });
   }
+});
+
+describe('client-error rules: priorities decide, never the order of the file', () => {
+  const harvested = (JSON.parse(readFileSync(new URL('../fixtures/client-texts.json', import.meta.url), 'utf8')) as { texts: Array<{ client: string; scenario: string; text: string }> }).texts;
+  const cases = [...CLIENT_ERROR_FIXTURES.map((f) => ({ name: f.name, text: f.text })), ...harvested.map((t) => ({ name: `${t.client} ${t.scenario}`, text: t.text }))];
+  it('every client rule names a known library and a hint, and a real source', () => {
+    const { rules, libraries } = loadClientErrors();
+    for (const r of rules) {
+      expect(libraries, r.id).toContain(r.library);
+      expect(r.source, r.id).toMatch(/^(https:\/\/|observed text: )/);
+    }
+  });
+  it('no fixture line is matched by two rules of the same priority', () => {
+    const { rules } = loadClientErrors();
+    const tied: string[] = [];
+    for (const c of cases) {
+      const r = readError(c.text);
+      const line = r.evidence_line;
+      if (!line || !r.rule || !rules.some((x) => x.id === r.rule)) continue;
+      const [best, ...rest] = rules.filter((x) => x.pattern.test(line));
+      if (best && rest.some((x) => x.priority === best.priority)) tied.push(`${c.name}: ${best.id} = ${rest.filter((x) => x.priority === best.priority).map((x) => x.id).join(', ')}`);
+    }
+    expect(tied).toEqual([]);
+  });
 });

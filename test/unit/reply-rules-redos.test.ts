@@ -5,7 +5,9 @@
 // shared runner but far below what backtracking costs (seconds).
 import { describe, expect, it } from 'vitest';
 import { loadReplyRules } from '../../payload/classify/knowledge.js';
-import { CLIENT_RULES } from '../../payload/classify/client-error-rules.js';
+import { loadClientErrors } from '../../payload/classify/knowledge.js';
+
+const CLIENT_RULES = loadClientErrors().rules;
 import { readError } from '../../payload/classify/client-errors.js';
 import { MAX_CLASSIFIED_CHARS, explainReply } from '../../payload/classify/replies.js';
 import { enhancedCode } from '../../payload/classify/enhanced-codes.js';
