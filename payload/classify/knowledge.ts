@@ -2,7 +2,7 @@
 // once, on first use: a probe that never reads a reply pays nothing for it. The files are
 // part of the build (bundled into the payload), not input: test/unit/knowledge.test.ts
 // validates each against its schema, so the probe does not parse them again on every run
-// (zod over 166 rules costs tens of milliseconds, a fifth of a probe's whole start).
+// (zod over the 171 reply rules costs tens of milliseconds, a fifth of a probe's whole start).
 import repliesFile from './data/reply-rules.json' with { type: 'json' };
 import providersFile from './data/providers.json' with { type: 'json' };
 import interceptorsFile from './data/interceptors.json' with { type: 'json' };
@@ -27,9 +27,8 @@ export interface ReplyRule {
   text: RegExp | null;
   summary: string;
   next_step: string;
-  /** The source's title, and its address where the file gives one. */
+  /** The source's title, with its address where the file gives one: "RFC 4954 (https://...)". */
   source: string;
-  source_url: string | null;
 }
 
 function codeMatcher(patterns: readonly string[]): (code: number) => boolean {
@@ -87,8 +86,7 @@ export function loadReplyRules(): readonly ReplyRule[] {
         text: m.text ? new RegExp(m.text, m.case_sensitive ? '' : 'i') : null,
         summary: r.summary,
         next_step: r.next_step,
-        source: source.title,
-        source_url: source.url ?? null,
+        source: source.url ? `${source.title} (${source.url})` : source.title,
       };
     })
     .sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1));
