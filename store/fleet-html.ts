@@ -5,7 +5,7 @@
 // histogram. Every name and every string a runner sent is untrusted: all of it goes through esc().
 import { formatMs } from '../payload/util/duration.js';
 import type { FleetSummary } from './fleet-schema.js';
-import { BASE_CSS, esc, htmlPage, tok } from './html-page.js';
+import { BASE_CSS, esc, htmlPage, tok } from '../payload/report/html-page.js';
 
 const CSS = `${BASE_CSS}
 .tiles{display:flex;flex-wrap:wrap;gap:8px}.tile{border:2px solid var(--c);background:var(--b);color:var(--c);border-radius:8px;padding:6px 14px;min-width:96px}

@@ -1,8 +1,8 @@
 // The frame of an offline HTML report: one file, inline CSS (and script, when a page has
 // one), and a Content-Security-Policy that allows exactly those two blocks by hash and no
 // fetch of any kind, so a report opened from a ticket never reaches out, whatever text a
-// server or runner managed to put in it. store/html-page.ts is its copy on the fleet side
-// (payload/ imports nothing outside itself, and the fleet renderer keeps to its own).
+// server or runner managed to put in it. The fleet's page (store/fleet-html.ts) uses it too:
+// data flows store -> payload, so the fleet side may import it, never the reverse.
 import { createHash } from 'node:crypto';
 
 /** Text for HTML content and quoted attribute values: every character with a meaning escaped. */

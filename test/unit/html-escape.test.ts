@@ -10,7 +10,6 @@ import { esc } from '../../payload/report/html-page.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, type Attempt } from '../../payload/schema/summary.js';
 import { aggregate } from '../../store/aggregate.js';
 import { histogramBins, renderFleetHtml } from '../../store/fleet-html.js';
-import { esc as fleetEsc } from '../../store/html-page.js';
 import { FleetSummarySchema, HostResultSchema, transportFailureResult, type SweepMeta } from '../../store/fleet-schema.js';
 
 const EVIL = `<script>alert(1)</script><img src=http://evil.example/x onerror=alert(2)>"'&</textarea><!--`;
@@ -120,12 +119,10 @@ function expectInert(html: string, scripts: number) {
 }
 
 describe('HTML escaping', () => {
-  it('escapes the five characters with a meaning, in both copies of the helper', () => {
-    for (const e of [esc, fleetEsc]) {
-      expect(e(`<a href="x" title='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
-      expect(e(null)).toBe('');
-      expect(e(12)).toBe('12');
-    }
+  it('escapes the five characters with a meaning', () => {
+    expect(esc(`<a href="x" title='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
+    expect(esc(null)).toBe('');
+    expect(esc(12)).toBe('12');
   });
 
   it('renders a probe run whose every free-text field is hostile as inert text', () => {
