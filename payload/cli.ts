@@ -57,6 +57,8 @@ function addProbeOptions(cmd: Command): Command {
     .option('--proxy <url|auto>', 'go through a proxy: http://[user@]host:port (HTTP CONNECT), socks5://... (names resolved here), socks5h://... (the proxy resolves); auto = the proxy this machine is configured for, probed next to the direct path')
     .option('--proxy-password-env <var>', 'environment variable holding the proxy password (for a user in --proxy)')
     .option('--proxy-password-file <file>', 'file holding the proxy password (first line)')
+    .option('--tls-matrix', 'also find which TLS versions (1.0-1.3) and suites each TLS port accepts, next to what this runtime offers (bounded: 60 handshakes, 60 s per port)')
+    .option('--pcap', 'capture the probe\'s own packets (tcpdump, dumpcap on Windows) into capture.pcap in the run folder and ZIP; needs capture rights')
     .addOption(new Option('--proxy-password <secret>').hideHelp().argParser(() => {
       throw new UsageError('proxy passwords are never taken on the command line: use --proxy-password-env VAR or --proxy-password-file FILE');
     }))

@@ -63,6 +63,10 @@ export interface ProbeSettings {
   proxy: ProxySettings | null;
   /** What this machine is configured for, recorded whatever --proxy says. */
   proxyDiscovery: Discovered | null;
+  /** --tls-matrix: versions and suites per port after the sweep. */
+  tlsMatrix: boolean;
+  /** --pcap: capture the probe's own traffic. */
+  pcap: boolean;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -201,6 +205,8 @@ export interface RawProbeFlags extends ProxyFlags {
   to?: string;
   from?: string;
   attach?: string;
+  tlsMatrix?: boolean;
+  pcap?: boolean;
 }
 
 const MAILBOX = /^[^\s<>@]+@[^\s<>@]+$/;
@@ -288,5 +294,7 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
     send: null,
     proxy: null,
     proxyDiscovery: null,
+    tlsMatrix: f.tlsMatrix === true,
+    pcap: f.pcap === true,
   };
 }

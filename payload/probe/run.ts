@@ -17,6 +17,9 @@ import { buildSettings, type ProbeSettings, type RawProbeFlags } from './options
 import { Progress } from './progress.js';
 import { fileSafe, hostPort, runSweep, settingsRecord } from './sweep.js';
 import { paint, terminalStyle, verdictTone } from '../util/terminal.js';
+import { TlsMatrixSchema } from '../schema/tls-matrix.js';
+import { PCAP_FILE, startCapture, type Capture, type Endpoint } from './pcap.js';
+import { matrixLine, runTlsMatrix } from './tls-matrix.js';
 
 export interface ProbeFlags extends RawProbeFlags {
   out: string;
@@ -60,11 +63,24 @@ export interface ProbeRun {
  * names the caller will add too, so probe_summary.json's file list stays complete.
  */
 export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder, started: Date, progress: Progress, command = 'probe', extraFiles: () => string[] = () => []): Promise<ProbeRun> {
+  let capture: Capture | null = null;
   const out = await runSweep(settings, {
     onDns: (d, jobs) => progress.note(`${settings.host}: ${d.targets.length} address(es) in ${formatMs(d.ms)}; ${jobs} attempt(s)`),
     onAttempt: (done, total, a) => progress.tick(done, total, a.classification.class),
-  }, folder.name);
+    beforeConnect: async (d) => {
+      if (settings.pcap) capture = await startCapture(captureEndpoints(settings, d.targets));
+    },
+  }, folder.name).catch(async (err: unknown) => {
+    // A capture left running would hold the process for its whole time limit.
+    await (capture as Capture | null)?.stop();
+    throw err;
+  });
   progress.clear();
+  if (settings.tlsMatrix) progress.note(`${settings.host}: TLS matrix`);
+  const tlsMatrix = settings.tlsMatrix ? TlsMatrixSchema.parse(await runTlsMatrix(settings, out.dns.targets)) : undefined;
+  progress.clear();
+  const pcap = capture ? await (capture as Capture).stop() : null;
+  if (pcap?.data) folder.add(PCAP_FILE, pcap.data);
 
   const tlsFiles = new Map<string, Attempt[]>();
   for (const a of out.attempts) {
@@ -75,7 +91,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   const env = EnvSnapshotSchema.parse(envSnapshot(started, settings.proxyDiscovery?.record ?? null));
   const dns = DnsResolutionSchema.parse(out.dns);
   const finished = new Date();
-  const names = ['report.md', 'report.html', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys()];
+  const names = ['report.md', 'report.html', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys(), ...(pcap?.data ? [PCAP_FILE] : [])];
   const summary: ProbeSummary = ProbeSummarySchema.parse({
     schema: 'smtp-probe/probe-summary',
     schema_version: SUMMARY_SCHEMA_VERSION,
@@ -89,6 +105,8 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     verdict: out.verdict,
     proxy_discovery: settings.proxyDiscovery?.record ?? null,
     comparison: out.comparison,
+    ...(tlsMatrix ? { tls_matrix: tlsMatrix } : {}),
+    ...(pcap ? { pcap: pcap.record } : {}),
     files: [...names, ...extraFiles(), ZIP_PATH],
   } satisfies ProbeSummary);
 
@@ -109,6 +127,14 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   const kept = new Map(folder.entries().map((e) => [e.name, e.data]));
   folder.add('report.html', renderHtmlReport(summary, dns, env, transcripts.map((t) => ({ name: t.name, text: kept.get(t.name)?.toString('utf8') ?? t.text }))));
   return { summary, dns, env, report: renderReport(summary, dns, env) };
+}
+
+/** Every address and port the probe connects to: the targets, or the proxy when one is in the path. */
+function captureEndpoints(s: ProbeSettings, targets: readonly { address: string }[]): Endpoint[] {
+  const direct = s.proxy?.mode !== 'explicit';
+  const out: Endpoint[] = direct ? targets.flatMap((t) => s.ports.map((p) => ({ address: t.address, port: p.port }))) : [];
+  if (s.proxy?.spec) out.push({ address: s.proxy.spec.host, port: s.proxy.spec.port });
+  return out;
 }
 
 function checkPipelineOutputs(flags: ProbeFlags): void {
@@ -142,6 +168,8 @@ function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): stri
     ...(s.comparison ? [`paths:      ${s.comparison.text}`] : s.settings.proxy?.proxy ? [`proxy:      ${s.settings.proxy.proxy}${s.settings.proxy.resolved_by === 'proxy' ? ' (the proxy resolves the host name)' : ''}`] : s.settings.proxy?.mode === 'auto' ? ['proxy:      auto: no proxy configured on this machine; direct path only'] : []),
     s.attempts.length ? `success:    ${s.sweep.ok}/${s.sweep.total} attempts to ${s.dns.targets.length} address(es) on port(s) ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}` : `success:    ${NO_ADDRESS}`,
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
+    ...(s.tls_matrix ? [`tls matrix: ${matrixLine(s.tls_matrix)}`] : []),
+    ...(s.pcap ? [`pcap:       ${s.pcap.message}`] : []),
     ...extraLines,
     `report:     ${shown}/report.md (and report.html)`,
     `zip:        ${shown}/${ZIP_PATH}`,

@@ -71,6 +71,8 @@ export function proxyDns(s: ProbeSettings, px: ProxySpec): DnsResolution {
 export interface SweepHooks {
   onDns?: (d: DnsResolution, jobs: number) => void;
   onAttempt?: (done: number, total: number, a: Attempt) => void;
+  /** After DNS, before the first connect (--pcap starts its capture here). */
+  beforeConnect?: (d: DnsResolution) => Promise<void>;
 }
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
@@ -80,6 +82,7 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
   const { dns } = plan;
   const jobs = planJobs(s, plan);
   hooks.onDns?.(dns, jobs.length);
+  await hooks.beforeConnect?.(dns);
   const run = runContext(s, runId);
   let done = 0;
   const results = await mapPool(jobs, s.concurrency, async (job, i) => {

@@ -3,7 +3,7 @@
 // captured even when it is distrusted: that chain is the evidence.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
-import { checkServerIdentity, connect, createSecureContext, rootCertificates, type DetailedPeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, createSecureContext, rootCertificates, type DetailedPeerCertificate, type SecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
 import type { Certificate, ErrorInfo, TlsResult } from '../schema/summary.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 import { chainTrusted, osStore } from './trust-store.js';
@@ -94,6 +94,8 @@ export interface TlsParams {
   after: TlsResult['after'];
   /** How long to let TLS 1.3 session tickets arrive before the dialogue goes on (see below). */
   ticketWaitMs: number;
+  /** Pins what the ClientHello offers (the TLS matrix); absent: this runtime's defaults, as a bot sends. */
+  offer?: { minVersion: SecureVersion; maxVersion: SecureVersion; ciphers: string; ca?: string[] };
 }
 
 export interface TlsOutcome {
@@ -111,7 +113,8 @@ export function startTls(raw: Socket, p: TlsParams): Promise<TlsOutcome> {
       socket: raw,
       ...(p.sni ? { servername: p.sni } : {}),
       host: p.verifyName,
-      secureContext: p.trust,
+      // Node ignores version and cipher options next to a ready context: an offer builds its own.
+      ...(p.offer ?? { secureContext: p.trust }),
       rejectUnauthorized: false,
       // Verification is judged below, for the name the bot would use; Node's own check is not trusted to run.
       checkServerIdentity: () => undefined,

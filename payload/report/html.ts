@@ -6,6 +6,7 @@ import type { Attempt, DnsResolution, EnvSnapshot, ProbeSummary, SmtpReply } fro
 import { formatMs } from '../util/duration.js';
 import { BASE_CSS, esc, htmlPage, tok } from './html-page.js';
 import { NO_ADDRESS } from './markdown.js';
+import { matrixHtml, pcapHtml } from './tls-matrix-report.js';
 
 export interface TranscriptText {
   name: string;
@@ -34,8 +35,10 @@ export function renderHtmlReport(s: ProbeSummary, dns: DnsResolution, env: EnvSn
     gridSection(s),
     waterfallSection(s),
     tlsSection(s),
+    matrixHtml(s),
     smtpSection(s),
     timingsSection(s),
+    pcapHtml(s),
     transcriptSection(s, transcripts),
     `<h2>Files</h2><p class="mono">${s.files.map(esc).join(', ')}</p>`,
   ].join('\n');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 // One-shot CLI: each schema parses a handful of times, so zod's compiled (JIT) parsers cost more than they save.
 z.config({ jitless: true });
 import { CLASSES } from '../classify/classes.js';
+import { PcapSchema, TlsMatrixSchema } from './tls-matrix.js';
 
 // v2 (proxy support): attempts may go through a proxy (attempt.path, attempt.proxy), a
 // target may be a name the proxy resolves (family null, dns.source "proxy"), and the summary
@@ -328,6 +329,8 @@ export const ProbeSummarySchema = z.object({
   }),
   proxy_discovery: ProxyDiscoverySchema.nullable().default(null),
   comparison: ComparisonSchema.nullable().default(null).describe('--proxy auto: the direct path and the proxy side by side'),
+  tls_matrix: TlsMatrixSchema.optional().describe('--tls-matrix: TLS versions and suites per port, and what this runtime offers'),
+  pcap: PcapSchema.optional().describe('--pcap: the capture of the probe\'s own traffic, or why there is none'),
   files: z.array(z.string()),
 });
 export type ProbeSummary = z.infer<typeof ProbeSummarySchema>;
