@@ -34,8 +34,8 @@ export function captureFilter(endpoints: readonly Endpoint[]): string {
 
 function onPath(tool: string): string | null {
   const dirs = (process.env.PATH ?? '').split(process.platform === 'win32' ? ';' : ':');
+  // Wireshark's installer does not put dumpcap on PATH.
   if (process.platform === 'win32') dirs.push('C:\\Program Files\\Wireshark');
-  else dirs.push('/usr/sbin', '/usr/bin', '/sbin');
   for (const d of dirs) {
     const p = join(d, process.platform === 'win32' ? `${tool}.exe` : tool);
     if (d && existsSync(p)) return p;
@@ -67,7 +67,7 @@ export async function startCapture(endpoints: readonly Endpoint[]): Promise<Capt
   const file = join(tmpdir(), `smtp-probe-${process.pid}-${Date.now()}.pcap`);
   const args = win
     ? ['-i', iface, '-f', filter, '-c', String(PCAP_LIMITS.packets), '-a', `duration:${PCAP_LIMITS.max_ms / 1000}`, '-a', `filesize:${PCAP_LIMITS.max_bytes / 1024}`, '-s', String(PCAP_LIMITS.snaplen), '-F', 'pcap', '-w', file]
-    : ['-i', iface, '-n', '-U', '-s', String(PCAP_LIMITS.snaplen), '-c', String(PCAP_LIMITS.packets), '-w', file, filter];
+    : ['-i', iface, '-n', '-U', '--immediate-mode', '-s', String(PCAP_LIMITS.snaplen), '-c', String(PCAP_LIMITS.packets), '-w', file, filter];
   const child: ChildProcess = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const ready = await new Promise<string | null>((resolve) => {
