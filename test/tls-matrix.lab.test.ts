@@ -69,6 +69,9 @@ describe('--tls-matrix', () => {
     const md = readFileSync(join(lastFolder, 'report.md'), 'utf8');
     expect(md).toContain('## TLS matrix');
     expect(md).toContain('tls-version-mismatch');
+    const html = readFileSync(join(lastFolder, 'report.html'), 'utf8');
+    expect(html).toContain('<section id="tls-matrix"><h2>TLS matrix</h2>');
+    expect(html).toContain('refused by the server (or a middlebox)');
   });
 
   it('a TLS 1.3-only implicit server: only TLSv1.3, with its suites, as openssl s_client', async () => {
