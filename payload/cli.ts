@@ -7,6 +7,7 @@ import { DEFAULT_NTP } from './diagnose/defaults.js';
 import { expandArgsB64 } from './util/args-b64.js';
 import { EXIT_INTERNAL, EXIT_USAGE, SmtpProbeError, UsageError, errorMessage } from './util/errors.js';
 import { VERSION } from './version.js';
+import { PRESET_NAMES } from './probe/preset-names.js';
 
 // Repeatable flags start undefined (not []) so --help shows no meaningless default.
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -26,6 +27,8 @@ const DIAGNOSE_HELP = `Automation Anywhere use:
 function addProbeOptions(cmd: Command): Command {
   return cmd
     .option('--host <host>', 'SMTP server host name or IP', 'smtp.gmail.com')
+    .option('--provider <name>', `take host, ports and modes from a provider preset (${PRESET_NAMES.join(', ')}); --host/--port still win`)
+    .option('--region <region>', 'the region of a regional preset (ses; default us-east-1)')
     .option('--port <port[:mode]>', 'port to probe, repeatable; a port may carry its own mode, e.g. 2525:starttls (default: 587 and 465)', collect)
     .addOption(new Option('--mode <mode>', 'TLS mode for ports without their own: auto = 465 implicit, others STARTTLS').choices(['auto', 'starttls', 'implicit', 'plain']).default('auto'))
     .option('--attempts <n>', 'rounds over every address and port', '1')
@@ -81,8 +84,9 @@ function buildProgram(): Command {
     .option('--junit <file>', 'also write the attempts as JUnit XML (one testcase per address, port and attempt) for Jenkins or GitLab')
     .option('--jsonl <file|->', 'also write one JSON object per attempt, one per line (- for stdout, instead of the summary)')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
-    .action(async (opts) => {
-      const { probeCommand } = await import('./probe/run.js');
+    .action(async (opts, cmd: Command) => {
+      const [{ probeCommand }, { applyPreset }] = await Promise.all([import('./probe/run.js'), import('./probe/presets.js')]);
+      applyPreset(opts, (flag) => cmd.getOptionValueSource(flag) === 'cli');
       process.exitCode = await probeCommand(opts);
     });
 
@@ -105,8 +109,11 @@ function buildProgram(): Command {
     .option('--skip <collector>', 'leave a collector out (dns, network, clock, proxy, os-tls, aa); repeatable', collect)
     .addHelpText('after', `\n${DIAGNOSE_HELP}\n\n${EXIT_CODES_HELP}`)
     .action(async (opts, cmd: Command) => {
-      const { diagnoseCommand } = await import('./diagnose/command.js');
-      process.exitCode = await diagnoseCommand(opts, (flag) => cmd.getOptionValueSource(flag) === 'cli');
+      const [{ diagnoseCommand }, { applyPreset }] = await Promise.all([import('./diagnose/command.js'), import('./probe/presets.js')]);
+      const given = (flag: string) => cmd.getOptionValueSource(flag) === 'cli';
+      // A preset's host and ports count as given: the bot's saved configuration does not override them.
+      const preset = applyPreset(opts, given);
+      process.exitCode = await diagnoseCommand(opts, (flag) => given(flag) || (!!preset && (flag === 'host' || flag === 'port')));
     });
 
   program

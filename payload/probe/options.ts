@@ -12,6 +12,8 @@ import { readSecret } from './secrets.js';
 import { DEFAULT_HOSTS_FILE } from './hosts-file.js';
 import type { Discovered } from './proxy-discovery.js';
 import { proxySettings, type ProxyFlags, type ProxySettings } from './proxy-options.js';
+import { resolvePreset } from './presets.js';
+import type { ProviderPreset } from '../schema/summary.js';
 
 export type Family = '4' | '6' | 'any';
 export interface PortSpec {
@@ -63,6 +65,8 @@ export interface ProbeSettings {
   proxy: ProxySettings | null;
   /** What this machine is configured for, recorded whatever --proxy says. */
   proxyDiscovery: Discovered | null;
+  /** --provider: the preset host and ports came from (unless given too). */
+  preset: ProviderPreset | null;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -201,6 +205,8 @@ export interface RawProbeFlags extends ProxyFlags {
   to?: string;
   from?: string;
   attach?: string;
+  provider?: string;
+  region?: string;
 }
 
 const MAILBOX = /^[^\s<>@]+@[^\s<>@]+$/;
@@ -288,5 +294,6 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
     send: null,
     proxy: null,
     proxyDiscovery: null,
+    preset: f.provider !== undefined ? resolvePreset(f.provider, f.region).record : null,
   };
 }
