@@ -117,6 +117,27 @@ function buildProgram(): Command {
     });
 
   program
+    .command('health')
+    .description('Probe several providers\' documented endpoints at once; one line each, and whether a failure is the network (a blocked port, blocked egress) or the provider.')
+    .option('--provider <name>', `a preset to probe, repeatable (default: all: ${PRESET_NAMES.join(', ')})`, collect)
+    .option('--region <region>', 'the SES region (default us-east-1)')
+    .option('--concurrency <n>', 'endpoints probed at once (1-32)', '4')
+    .option('--timeout <duration|stage=duration>', 'per-stage timeout (stages: dns, connect, tls, smtp), e.g. 5s, connect=3s; repeatable', collect)
+    .option('--resolver <server[:port]>', 'resolve the provider names with this DNS server instead of the system resolver')
+    .addOption(new Option('--family <family>', 'address family to probe').choices(['4', '6', 'any']).default('any'))
+    .option('--ca <file>', 'extra trusted CA certificates (PEM), added to the bundled roots; repeatable', collect)
+    .option('--ehlo-name <name>', 'name to send in EHLO (default: this machine\'s host name)')
+    .option('--out <dir>', 'folder in which the run folder smtp-probe-health-YYYYMMDD_HHMMSS is created', '.')
+    .option('--zip-to <file>', 'also copy the run\'s all_files.zip to this exact path')
+    .option('--json', 'print health_summary.json on stdout instead of the lines')
+    .option('-q, --quiet', 'print nothing; the exit code carries the verdict')
+    .addHelpText('after', '\nExit codes: 0 every provider ok on every port, 20 network block of some port(s) (the providers are fine), 21 egress block (no provider reachable), 22 provider problem, 23 no provider name resolves, 2 bad usage, 1 internal error.')
+    .action(async (opts) => {
+      const { healthCommand } = await import('./health/command.js');
+      process.exitCode = await healthCommand(opts);
+    });
+
+  program
     .command('tee')
     .description('Testing only: a local SMTP listener the bot is pointed at; relays each session to the real server and records the bot\'s own dialogue before encryption.')
     .option('--listen <host:port>', 'where the bot connects (loopback unless --allow-remote)', '127.0.0.1:2525')
@@ -155,7 +176,7 @@ function buildProgram(): Command {
   program
     .command('schema')
     .description('Print the JSON Schema of an output file (default: probe_summary.json).')
-    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest']).default('probe_summary'))
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary']).default('probe_summary'))
     .action(async (opts: { file: string }) => {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');
