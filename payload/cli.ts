@@ -164,7 +164,7 @@ function buildProgram(): Command {
     .command('explain')
     .description('Explain a pasted SMTP reply or bounce text (or IMAP/POP response): class, meaning, next step. Reads stdin without text.')
     .argument('[text...]', 'the reply, e.g. "535-5.7.8 Username and Password not accepted"')
-    .option('--provider <name>', 'auto, or a provider of the knowledge files (gmail, microsoft, ses, yahoo) or generic', 'auto')
+    .option('--provider <name>', 'auto, or a provider of the knowledge files (gmail, microsoft, ses, yahoo, icloud, zoho, fastmail, sendgrid, mailgun, postmark) or generic', 'auto')
     .option('--stage <stage>', 'where the reply came: banner, ehlo, starttls, auth, mail, rcpt, data or any', 'any')
     .option('--host <host>', 'the SMTP host, to tell the provider')
     .option('--json', 'print the explanation as JSON')

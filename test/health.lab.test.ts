@@ -124,5 +124,8 @@ describe('probe --provider', () => {
     const refused = s.attempts.find((a) => a.port === 587)!;
     expect(refused.classification.next_step).toContain('--port 2525');
     expect(s.attempts.find((a) => a.port === 2525)!.classification.class).toBe('ok');
+    const report = readFileSync(join(out, s.run.id, 'report.md'), 'utf8');
+    expect(report).toContain('## Provider preset: SendGrid');
+    expect(report).toMatch(/AUTH mechanisms: expected PLAIN LOGIN; offered PLAIN LOGIN/);
   }, 90_000);
 });
