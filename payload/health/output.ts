@@ -1,9 +1,8 @@
 // What `smtp-probe health` prints: a line per provider and the verdict, or the JSON.
-import { copyFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ZIP_PATH } from '../report/output.js';
 import type { HealthSummary } from '../schema/health.js';
-import { UsageError, errorCode } from '../util/errors.js';
+import { copyZip } from '../probe/run.js';
 
 export function healthText(s: HealthSummary, path: string): string {
   const rel = relative(process.cwd(), path) || '.';
@@ -12,15 +11,7 @@ export function healthText(s: HealthSummary, path: string): string {
 }
 
 export function finishHealth(flags: { zipTo?: string; json?: boolean; quiet?: boolean }, s: HealthSummary, path: string): void {
-  if (flags.zipTo) {
-    const tmp = `${flags.zipTo}.partial`;
-    try {
-      copyFileSync(join(path, ZIP_PATH), tmp);
-      renameSync(tmp, flags.zipTo);
-    } catch (err) {
-      throw new UsageError(`cannot write --zip-to "${flags.zipTo}": ${errorCode(err) ?? 'not writable'}`);
-    }
-  }
+  if (flags.zipTo) copyZip(join(path, ZIP_PATH), flags.zipTo);
   if (flags.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
   else if (!flags.quiet) process.stdout.write(healthText(s, path));
 }
