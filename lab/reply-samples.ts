@@ -173,6 +173,8 @@ export const SAMPLES: Sample[] = [
     id: 'ms-smtp-auth-disabled-mailbox',
     cls: 'auth',
   },
+  // SendGrid words every refused login this way; its host name tells the provider.
+  { name: 'SendGrid 535 bad username / password', reply: '535 Authentication failed: Bad username / password', stage: 'auth', host: 'smtp.sendgrid.net', id: 'sendgrid-535-apikey-user', cls: 'auth' },
   { name: 'Microsoft 5.7.139 basic auth disabled', reply: `535 5.7.139 Authentication unsuccessful, basic authentication is disabled. ${MS}`, stage: 'auth', host: O365, id: 'ms-basic-auth-disabled', cls: 'auth' },
   {
     name: 'Microsoft 5.7.139 security defaults',

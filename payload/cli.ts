@@ -7,6 +7,7 @@ import { DEFAULT_NTP } from './diagnose/defaults.js';
 import { expandArgsB64 } from './util/args-b64.js';
 import { EXIT_INTERNAL, EXIT_USAGE, SmtpProbeError, UsageError, errorMessage } from './util/errors.js';
 import { VERSION } from './version.js';
+import { PRESET_NAMES } from './probe/preset-names.js';
 
 // Repeatable flags start undefined (not []) so --help shows no meaningless default.
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -26,6 +27,8 @@ const DIAGNOSE_HELP = `Automation Anywhere use:
 function addProbeOptions(cmd: Command): Command {
   return cmd
     .option('--host <host>', 'SMTP server host name or IP', 'smtp.gmail.com')
+    .option('--provider <name>', `take host, ports and modes from a provider preset (${PRESET_NAMES.join(', ')}); --host/--port still win`)
+    .option('--region <region>', 'the region of a regional preset (ses; default us-east-1)')
     .option('--port <port[:mode]>', 'port to probe, repeatable; a port may carry its own mode, e.g. 2525:starttls (default: 587 and 465)', collect)
     .addOption(new Option('--mode <mode>', 'TLS mode for ports without their own: auto = 465 implicit, others STARTTLS').choices(['auto', 'starttls', 'implicit', 'plain']).default('auto'))
     .option('--attempts <n>', 'rounds over every address and port', '1')
@@ -83,8 +86,9 @@ function buildProgram(): Command {
     .option('--junit <file>', 'also write the attempts as JUnit XML (one testcase per address, port and attempt) for Jenkins or GitLab')
     .option('--jsonl <file|->', 'also write one JSON object per attempt, one per line (- for stdout, instead of the summary)')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
-    .action(async (opts) => {
-      const { probeCommand } = await import('./probe/run.js');
+    .action(async (opts, cmd: Command) => {
+      const [{ probeCommand }, { applyPreset }] = await Promise.all([import('./probe/run.js'), import('./probe/presets.js')]);
+      applyPreset(opts, (flag) => cmd.getOptionValueSource(flag) === 'cli');
       process.exitCode = await probeCommand(opts);
     });
 
@@ -107,8 +111,32 @@ function buildProgram(): Command {
     .option('--skip <collector>', 'leave a collector out (dns, network, clock, proxy, os-tls, aa); repeatable', collect)
     .addHelpText('after', `\n${DIAGNOSE_HELP}\n\n${EXIT_CODES_HELP}`)
     .action(async (opts, cmd: Command) => {
-      const { diagnoseCommand } = await import('./diagnose/command.js');
-      process.exitCode = await diagnoseCommand(opts, (flag) => cmd.getOptionValueSource(flag) === 'cli');
+      const [{ diagnoseCommand }, { applyPreset }] = await Promise.all([import('./diagnose/command.js'), import('./probe/presets.js')]);
+      const given = (flag: string) => cmd.getOptionValueSource(flag) === 'cli';
+      // A preset's host and ports count as given: the bot's saved configuration does not override them.
+      const preset = applyPreset(opts, given);
+      process.exitCode = await diagnoseCommand(opts, (flag) => given(flag) || (!!preset && (flag === 'host' || flag === 'port')));
+    });
+
+  program
+    .command('health')
+    .description('Probe several providers\' documented endpoints at once; one line each, and whether a failure is the network (a blocked port, blocked egress) or the provider.')
+    .option('--provider <name>', `a preset to probe, repeatable (default: all: ${PRESET_NAMES.join(', ')})`, collect)
+    .option('--region <region>', 'the SES region (default us-east-1)')
+    .option('--concurrency <n>', 'endpoints probed at once (1-32)', '4')
+    .option('--timeout <duration|stage=duration>', 'per-stage timeout (stages: dns, connect, tls, smtp), e.g. 5s, connect=3s; repeatable', collect)
+    .option('--resolver <server[:port]>', 'resolve the provider names with this DNS server instead of the system resolver')
+    .addOption(new Option('--family <family>', 'address family to probe').choices(['4', '6', 'any']).default('any'))
+    .option('--ca <file>', 'extra trusted CA certificates (PEM), added to the bundled roots; repeatable', collect)
+    .option('--ehlo-name <name>', 'name to send in EHLO (default: this machine\'s host name)')
+    .option('--out <dir>', 'folder in which the run folder smtp-probe-health-YYYYMMDD_HHMMSS is created', '.')
+    .option('--zip-to <file>', 'also copy the run\'s all_files.zip to this exact path')
+    .option('--json', 'print health_summary.json on stdout instead of the lines')
+    .option('-q, --quiet', 'print nothing; the exit code carries the verdict')
+    .addHelpText('after', '\nExit codes: 0 every provider ok on every port, 20 network block of some port(s) (the providers are fine), 21 egress block (no provider reachable), 22 provider problem, 23 no provider name resolves, 2 bad usage, 1 internal error.')
+    .action(async (opts) => {
+      const { healthCommand } = await import('./health/command.js');
+      process.exitCode = await healthCommand(opts);
     });
 
   program
@@ -138,7 +166,7 @@ function buildProgram(): Command {
     .command('explain')
     .description('Explain a pasted SMTP reply or bounce text (or IMAP/POP response): class, meaning, next step. Reads stdin without text.')
     .argument('[text...]', 'the reply, e.g. "535-5.7.8 Username and Password not accepted"')
-    .option('--provider <name>', 'auto, or a provider of the knowledge files (gmail, microsoft, ses, yahoo) or generic', 'auto')
+    .option('--provider <name>', 'auto, or a provider of the knowledge files (gmail, microsoft, ses, yahoo, icloud, zoho, fastmail, sendgrid, mailgun, postmark) or generic', 'auto')
     .option('--stage <stage>', 'where the reply came: banner, ehlo, starttls, auth, mail, rcpt, data or any', 'any')
     .option('--host <host>', 'the SMTP host, to tell the provider')
     .option('--json', 'print the explanation as JSON')
@@ -150,7 +178,7 @@ function buildProgram(): Command {
   program
     .command('schema')
     .description('Print the JSON Schema of an output file (default: probe_summary.json).')
-    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest']).default('probe_summary'))
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary']).default('probe_summary'))
     .action(async (opts: { file: string }) => {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');

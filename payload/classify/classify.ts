@@ -151,7 +151,19 @@ function classifyReply(f: AttemptFacts, [key, stage, label]: readonly [keyof Smt
   return make('unknown-reply', evidence);
 }
 
+/** A provider that listens on other ports too (providers.json `connect_next_step`) says so after a failed connect. */
+function withProviderPorts(f: AttemptFacts, c: Classification): Classification {
+  const extra = providerInfo(providerOf(f))?.connect_next_step;
+  if (!extra || extra.includes(`--port ${f.port}`)) return c;
+  return { ...c, next_step: `${c.next_step} ${extra}` };
+}
+
 function classifyConnect(f: AttemptFacts): Classification {
+  const c = connectClass(f);
+  return c.class === 'connect' ? withProviderPorts(f, c) : c;
+}
+
+function connectClass(f: AttemptFacts): Classification {
   if (f.proxy?.failed_step) return make(proxyRuleFor(f.proxy, !!f.proxyCredentials), proxyEvidence(f.proxy));
   const e = f.tcpError!;
   const evidence = `connect ${f.where}: ${e.code ?? e.kind} (${e.message})`;

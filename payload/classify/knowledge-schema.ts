@@ -72,6 +72,41 @@ export const ReplyRulesFileSchema = z
   });
 export type ReplyRulesFile = z.infer<typeof ReplyRulesFileSchema>;
 
+/** Where a preset's host names carry one: `{region}` in a host stands for it. */
+const REGION_SLOT = '{region}';
+
+export const EndpointSchema = z
+  .object({
+    host: z.string().regex(/^[a-z0-9.{}-]+$/, 'a host name, with {region} where the preset has regions'),
+    port: z.number().int().min(1).max(65535),
+    mode: z.enum(['starttls', 'implicit']),
+    /** Documented but not probed unless asked (--port): port 25 is blocked on most networks. */
+    optional: z.literal(true).optional(),
+  })
+  .strict();
+
+export const PresetSchema = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    /** In the order the probe tries them; the first host is the one `--provider` sets. */
+    smtp: z.array(EndpointSchema).min(1),
+    /** Overrides the provider's. */
+    username: z.string().min(1).optional(),
+    auth_mechanisms: z.array(z.string()).optional(),
+    /** The region a host's `{region}` takes without --region, and where the regions are listed. */
+    region: z.object({ default: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/), source: z.url() }).strict().optional(),
+    /** Where the endpoints are documented. */
+    source: z.url(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const slotted = p.smtp.some((e) => e.host.includes(REGION_SLOT));
+    if (slotted !== !!p.region) ctx.addIssue({ code: 'custom', path: ['region'], message: 'a preset has a region exactly when a host carries {region}' });
+    if (p.smtp.every((e) => e.optional)) ctx.addIssue({ code: 'custom', path: ['smtp'], message: 'at least one endpoint must be probed by default' });
+  });
+export type PresetData = z.infer<typeof PresetSchema>;
+
 export const ProviderSchema = z
   .object({
     id: Id,
@@ -84,24 +119,26 @@ export const ProviderSchema = z
     certificate_issuers: z.object({ pattern: Pattern, name: z.string().min(1) }).strict().optional(),
     /** The provider offers STARTTLS on every submission port: an EHLO without it was changed on the way. */
     always_offers_starttls: z.boolean(),
-    /** The submission endpoints a bot is configured with. */
-    smtp: z
-      .array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), mode: z.enum(['starttls', 'implicit']) }).strict())
-      .optional(),
     /** What its EHLO answer usually looks like, for a reader comparing a capture. */
     ehlo_example: z.array(z.string()).optional(),
     auth_mechanisms: z.array(z.string()).optional(),
     /** How the provider wants the SMTP user name written, where it is not the address. */
     username: z.string().optional(),
+    /** Added to the next step of a failed connect to this provider (another port it listens on). */
+    connect_next_step: z.string().min(1).optional(),
+    /** The `--provider` presets: one provider may have several (Gmail and Workspace share Google's servers). */
+    presets: z.array(PresetSchema).min(1).optional(),
     source: z.string().min(1),
   })
   .strict();
 export type ProviderData = z.infer<typeof ProviderSchema>;
 
 export const ProvidersFileSchema = z
-  .object({ schema: z.literal('smtp-probe.providers/1'), providers: z.array(ProviderSchema).min(1) })
+  .object({ schema: z.literal('smtp-probe.providers/2'), providers: z.array(ProviderSchema).min(1) })
   .strict()
   .superRefine((f, ctx) => {
+    const presets = f.providers.flatMap((p) => (p.presets ?? []).map((x) => x.id));
+    if (new Set(presets).size !== presets.length) ctx.addIssue({ code: 'custom', path: ['providers'], message: 'duplicate preset id' });
     const ids = f.providers.map((p) => p.id);
     if (ids.includes('generic')) ctx.addIssue({ code: 'custom', path: ['providers'], message: '"generic" is what an unknown provider is called; no entry may take it' });
     if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['providers'], message: 'duplicate provider id' });

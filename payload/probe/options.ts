@@ -12,6 +12,8 @@ import { readSecret } from './secrets.js';
 import { DEFAULT_HOSTS_FILE } from './hosts-file.js';
 import type { Discovered } from './proxy-discovery.js';
 import { proxySettings, type ProxyFlags, type ProxySettings } from './proxy-options.js';
+import { resolvePreset } from './presets.js';
+import type { ProviderPreset } from '../schema/summary.js';
 
 export type Family = '4' | '6' | 'any';
 export interface PortSpec {
@@ -67,6 +69,8 @@ export interface ProbeSettings {
   tlsMatrix: boolean;
   /** --pcap: capture the probe's own traffic. */
   pcap: boolean;
+  /** --provider: the preset host and ports came from (unless given too). */
+  preset: ProviderPreset | null;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -207,6 +211,8 @@ export interface RawProbeFlags extends ProxyFlags {
   attach?: string;
   tlsMatrix?: boolean;
   pcap?: boolean;
+  provider?: string;
+  region?: string;
 }
 
 const MAILBOX = /^[^\s<>@]+@[^\s<>@]+$/;
@@ -296,5 +302,6 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
     proxyDiscovery: null,
     tlsMatrix: f.tlsMatrix === true,
     pcap: f.pcap === true,
+    preset: f.provider !== undefined ? resolvePreset(f.provider, f.region).record : null,
   };
 }

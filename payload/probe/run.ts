@@ -178,7 +178,7 @@ function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): stri
 }
 
 /** Copies under a temporary name first: a fetcher polling for the file never sees half of it. */
-function copyZip(from: string, to: string): void {
+export function copyZip(from: string, to: string): void {
   const tmp = `${to}.partial`;
   try {
     copyFileSync(from, tmp);

@@ -444,5 +444,6 @@ export function settingsRecord(s: ProbeSettings): ProbeSummary['settings'] {
           resolved_by: s.proxy.spec ? (proxyResolves(s.proxy.spec, s.host) ? 'proxy' : 'local') : null,
         }
       : null,
+    ...(s.preset ? { provider: s.preset } : {}),
   };
 }

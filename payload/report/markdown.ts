@@ -1,6 +1,7 @@
 // report.md: one to two pages a person pastes into a ticket. Sections follow the wire:
 // verdict, then DNS -> TCP -> TLS -> SMTP -> sweep, so a fact is found where it happened.
 import { matrixMarkdown, pcapMarkdown } from './tls-matrix-report.js';
+import { presetSection } from './preset-section.js';
 import type { DnsResolution, EnvSnapshot, ProbeSummary } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
 
@@ -17,7 +18,7 @@ function cell(s: string | number | null | undefined): string {
 }
 
 export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapshot): string {
-  return [...verdictSection(s, env), ...proxySection(s), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...matrixMarkdown(s), ...smtpSection(s), ...sweepSection(s), ...pcapMarkdown(s), ...filesSection(s)].join('\n');
+  return [...verdictSection(s, env), ...presetSection(s), ...proxySection(s), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...matrixMarkdown(s), ...smtpSection(s), ...sweepSection(s), ...pcapMarkdown(s), ...filesSection(s)].join('\n');
 }
 
 /** The answer first: the verdict, the evidence, what to do, and the run it came from. */

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { DIAGNOSE_SCHEMAS } from './diagnose.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema } from './summary.js';
 import { TeeSummarySchema } from './tee.js';
+import { HealthSummarySchema } from './health.js';
 
-const SCHEMAS = { probe_summary: ProbeSummarySchema, dns_resolution: DnsResolutionSchema, env_snapshot: EnvSnapshotSchema, tee_summary: TeeSummarySchema, ...DIAGNOSE_SCHEMAS };
+const SCHEMAS = { probe_summary: ProbeSummarySchema, dns_resolution: DnsResolutionSchema, env_snapshot: EnvSnapshotSchema, tee_summary: TeeSummarySchema, health_summary: HealthSummarySchema, ...DIAGNOSE_SCHEMAS };
 
 export function jsonSchemaOf(file: string): unknown {
   const schema = SCHEMAS[file as keyof typeof SCHEMAS];

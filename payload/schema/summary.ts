@@ -251,6 +251,21 @@ export type Attempt = z.infer<typeof AttemptSchema>;
 const DistributionSchema = z.object({ n: Count, min: Ms, median: Ms, p90: Ms, max: Ms }).nullable();
 export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'ehlo_tls', 'auth', 'mail', 'noop', 'quit', 'total'] as const;
 
+/** `--provider`: the preset's endpoints and what the provider is known to do, for comparing with what was seen. */
+export const ProviderPresetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  region: z.string().nullable(),
+  region_defaulted: z.boolean().describe('the region is the preset\'s default, not one given with --region'),
+  endpoints: z.array(z.object({ host: z.string(), port: z.number().int(), mode: ModeSchema, optional: z.boolean() })),
+  username: z.string().nullable().describe('how the provider wants the SMTP user name written'),
+  auth_mechanisms: z.array(z.string()),
+  always_offers_starttls: z.boolean(),
+  certificate_issuer: z.string().nullable(),
+  source: z.string(),
+});
+export type ProviderPreset = z.infer<typeof ProviderPresetSchema>;
+
 export const ProbeSummarySchema = z.object({
   schema: z.literal('smtp-probe/probe-summary'),
   schema_version: VersionSchema,
@@ -284,6 +299,7 @@ export const ProbeSummarySchema = z.object({
       })
       .nullable()
       .default(null),
+    provider: ProviderPresetSchema.optional().describe('--provider: the preset the host and ports came from'),
   }),
   dns: z.object({
     source: DnsResolutionSchema.shape.source,
