@@ -28,7 +28,13 @@ export function dovecotAvailable(): boolean {
   return existsSync('/usr/sbin/dovecot') && existsSync('/usr/lib/dovecot/imap') && existsSync('/usr/lib/dovecot/pop3') && process.getuid?.() === 0;
 }
 
-export async function startDovecot(dir: string, pki: LabPki, host = '127.0.0.1'): Promise<LabDovecot> {
+/**
+ * `host` is 127.0.0.2 on purpose: Dovecot counts a connection whose remote address equals its
+ * local one as secure and allows plaintext logins on it, so a client on 127.0.0.1 talking to
+ * 127.0.0.1 would never see disable_plaintext_auth at work. `dir` must be reachable by
+ * Dovecot's unprivileged auth and mail processes (a folder under /tmp, not a 0700 scratch).
+ */
+export async function startDovecot(dir: string, pki: LabPki, host = '127.0.0.2'): Promise<LabDovecot> {
   for (const d of ['run', 'state', 'mail']) mkdirSync(join(dir, d), { recursive: true });
   // The login and mail processes drop to unprivileged users and must reach these folders.
   chmodSync(dir, 0o755);
