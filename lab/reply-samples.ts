@@ -271,6 +271,9 @@ export const SAMPLES: Sample[] = [
   { name: 'IMAP CLIENTBUG', reply: 'a4 BAD [CLIENTBUG] FETCH without a selected mailbox', id: 'imap-clientbug', cls: 'unknown' },
   { name: 'IMAP ALERT', reply: '* OK [ALERT] Your mailbox is at 98% of its quota', id: 'imap-alert', cls: 'unknown' },
   { name: 'Gmail IMAP app password alert', reply: 'a1 NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)', id: 'gmail-imap-web-login', cls: 'auth' },
+  { name: 'Dovecot IMAP LOGIN before STARTTLS', reply: 'a2 NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.', id: 'imap-plaintext-disallowed', cls: 'tls' },
+  { name: 'Microsoft 365 IMAP AUTHENTICATE failed', reply: 'A01 NO AUTHENTICATE failed.', id: 'imap-authenticate-failed', cls: 'auth' },
+  { name: 'Gmail IMAP web login required', reply: 'a1 NO [ALERT] Web login required: https://support.google.com/mail/answer/78754 (Failure)', id: 'gmail-imap-web-login', cls: 'auth' },
   { name: 'IMAP response forced with protocol', reply: 'NO [AUTHENTICATIONFAILED] Authentication failed.', protocol: 'imap', id: 'imap-authenticationfailed', cls: 'auth' },
 
   // ---- POP3 ----
@@ -279,6 +282,12 @@ export const SAMPLES: Sample[] = [
   { name: 'POP command not implemented', reply: '-ERR Command not implemented', id: 'pop-not-implemented', cls: 'unknown' },
   { name: 'POP disabled', reply: '-ERR POP3 is disabled for this account', id: 'pop-disabled', cls: 'auth' },
   { name: 'Gmail POP credentials', reply: '-ERR [AUTH] Username and password not accepted.', id: 'pop-authentication-failed', cls: 'auth' },
+  // Dovecot 2.3 (Debian) with disable_plaintext_auth, as the mailread lab test sees it.
+  { name: 'Dovecot POP USER before STLS', reply: '-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.', id: 'pop-plaintext-disallowed', cls: 'tls' },
+  { name: 'POP SYS/TEMP (RFC 3206)', reply: '-ERR [SYS/TEMP] Mail store temporarily unavailable, try again later', id: 'pop-sys-temp', cls: 'unknown' },
+  { name: 'POP SYS/PERM (RFC 3206)', reply: '-ERR [SYS/PERM] Maildrop damaged, contact your administrator', id: 'pop-sys-perm', cls: 'unknown' },
+  { name: 'POP LOGIN-DELAY (RFC 2449)', reply: '-ERR [LOGIN-DELAY] minimum time between mail checks violated', id: 'pop-login-delay', cls: 'rate-limit' },
+  { name: 'POP IN-USE (RFC 2449)', reply: '-ERR [IN-USE] Do you have another POP session running?', id: 'pop-in-use', cls: 'unknown' },
 
   // ---- Gmail "Send mail as" bounces ----
   {

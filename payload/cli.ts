@@ -139,6 +139,38 @@ function buildProgram(): Command {
       process.exitCode = await healthCommand(opts);
     });
 
+  for (const protocol of ['imap', 'pop3'] as const) {
+    const d = protocol === 'imap' ? { host: 'imap.gmail.com', ports: '993 implicit and 143 STARTTLS', tls: 'STARTTLS' } : { host: 'pop.gmail.com', ports: '995 implicit and 110 STLS', tls: 'STLS' };
+    program
+      .command(protocol)
+      .description(`Probe ${protocol.toUpperCase()} the way a mail-reading bot does: connect, TLS (${d.tls} or implicit), capabilities and, with --login, one login; same classes and hints as probe.`)
+      .option('--host <host>', 'server host name or IP', d.host)
+      .option('--port <port[:mode]>', `port to probe, repeatable, e.g. 143:starttls (default: ${d.ports})`, collect)
+      .option('--mode <mode>', 'TLS mode for ports without their own: auto (the implicit-TLS port implicit, others STARTTLS), starttls, implicit, plain', 'auto')
+      .option('--sni <name>', 'TLS server name to send and verify (default: the host, none for an IP)')
+      .option('--ca <file>', 'extra trusted CA certificates (PEM), added to the bundled roots; repeatable', collect)
+      .option('--timeout <duration>', 'time limit of each stage: connect, TLS, each command (default 5s, 5s, 10s)')
+      .option('--login', 'also log in once (only over TLS whose certificate verified)')
+      .option('--user <account>', 'account for --login')
+      .option('--password-env <var>', 'environment variable holding the password (default SMTP_PROBE_PASSWORD, else a no-echo prompt)')
+      .option('--password-file <file>', 'file holding the password')
+      .option('--password-stdin', 'read the password from standard input (first line)')
+      .option('--xoauth2', 'log in with an OAuth 2.0 access token read from standard input (XOAUTH2)')
+      .option('--mech <mech>', `auto, login (${protocol === 'imap' ? 'the LOGIN command' : 'USER/PASS'}), plain or xoauth2`, 'auto')
+      .option('--out <dir>', `folder in which the run folder smtp-probe-${protocol}-YYYYMMDD_HHMMSS is created`, '.')
+      .option('--zip-to <file>', 'also copy the run\'s all_files.zip to this exact path')
+      .option('--json', 'print mailread_summary.json on stdout instead of the human summary')
+      .option('-q, --quiet', 'print nothing; the exit code carries the verdict')
+      .addOption(new Option('--password <secret>').hideHelp().argParser(() => {
+        throw new UsageError('passwords are never taken on the command line: use --password-env VAR, --password-file FILE or the prompt');
+      }))
+      .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+      .action(async (opts) => {
+        const { mailCommand } = await import('./mailread/command.js');
+        process.exitCode = await mailCommand(protocol, opts);
+      });
+  }
+
   program
     .command('tee')
     .description('Testing only: a local SMTP listener the bot is pointed at; relays each session to the real server and records the bot\'s own dialogue before encryption.')
@@ -178,7 +210,7 @@ function buildProgram(): Command {
   program
     .command('schema')
     .description('Print the JSON Schema of an output file (default: probe_summary.json).')
-    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary']).default('probe_summary'))
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary', 'mailread_summary']).default('probe_summary'))
     .action(async (opts: { file: string }) => {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');

@@ -1,0 +1,117 @@
+// A real Dovecot from Debian (dovecot-imapd, dovecot-pop3d) as its own instance: its own
+// config folder (never /etc/dovecot), passwd-file users, IMAP 143 (STARTTLS) and 993
+// (implicit), POP3 110 (STLS) and 995 (implicit) on free loopback ports, the lab CA's
+// certificate, and disable_plaintext_auth so a login before TLS is refused as in
+// production. Dovecot's master must start as root; the lab runs as root in CI.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabPki } from './ca.js';
+import { waitForPort } from './index.js';
+import { freePort } from './ports.js';
+
+export interface LabDovecot {
+  host: string;
+  imap: number;
+  imaps: number;
+  pop3: number;
+  pop3s: number;
+  /** The accounts of the passwd file: user -> password. */
+  users: Record<string, string>;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export const DOVECOT_USERS = { 'bot@lab.smtp-probe.test': 'right-password' };
+
+export function dovecotAvailable(): boolean {
+  return existsSync('/usr/sbin/dovecot') && existsSync('/usr/lib/dovecot/imap') && existsSync('/usr/lib/dovecot/pop3') && process.getuid?.() === 0;
+}
+
+/**
+ * `host` is 127.0.0.2 on purpose: Dovecot counts a connection whose remote address equals its
+ * local one as secure and allows plaintext logins on it, so a client on 127.0.0.1 talking to
+ * 127.0.0.1 would never see disable_plaintext_auth at work. `dir` must be reachable by
+ * Dovecot's unprivileged auth and mail processes (a folder under /tmp, not a 0700 scratch).
+ */
+export async function startDovecot(dir: string, pki: LabPki, host = '127.0.0.2'): Promise<LabDovecot> {
+  for (const d of ['run', 'state', 'mail']) mkdirSync(join(dir, d), { recursive: true });
+  // The login and mail processes drop to unprivileged users and must reach these folders.
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, 'mail'), 0o777);
+  const [imap, imaps, pop3, pop3s] = [await freePort([host]), await freePort([host]), await freePort([host]), await freePort([host])];
+  writeFileSync(join(dir, 'users'), Object.entries(DOVECOT_USERS).map(([u, p]) => `${u}:{PLAIN}${p}::::::\n`).join(''));
+  const conf = join(dir, 'dovecot.conf');
+  writeFileSync(
+    conf,
+    `
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+protocols = imap pop3
+listen = ${host}
+ssl = yes
+ssl_cert = <${pki.serverCert}
+ssl_key = <${pki.serverKey}
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+mail_location = maildir:${dir}/mail/%u
+default_login_user = dovenull
+default_internal_user = dovecot
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/users
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=${dir}/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    port = ${imap}
+  }
+  inet_listener imaps {
+    port = ${imaps}
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = ${pop3}
+  }
+  inet_listener pop3s {
+    port = ${pop3s}
+    ssl = yes
+  }
+}
+protocol pop3 {
+  pop3_uidl_format = %08Xu%08Xv
+}
+`,
+  );
+  const child: ChildProcess = spawn('/usr/sbin/dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()).slice(-4096));
+  const log = () => (existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : '') + stderr;
+  try {
+    for (const p of [imap, imaps, pop3, pop3s]) await waitForPort(host, p, 15_000);
+  } catch (err) {
+    child.kill('SIGTERM');
+    throw new Error(`dovecot did not start: ${(err as Error).message}\n${log()}`);
+  }
+  return {
+    host,
+    imap,
+    imaps,
+    pop3,
+    pop3s,
+    users: DOVECOT_USERS,
+    log,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

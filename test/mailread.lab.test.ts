@@ -1,0 +1,129 @@
+// `smtp-probe imap|pop3` against a real Dovecot from Debian (lab/dovecot.ts): its own config,
+// passwd-file users, IMAP 143/993 and POP3 110/995 on loopback, the lab CA's certificate,
+// disable_plaintext_auth = yes. Needs root (Dovecot's master) and dovecot-imapd/-pop3d.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePki, type LabPki } from '../lab/ca.js';
+import { DOVECOT_USERS, dovecotAvailable, startDovecot, type LabDovecot } from '../lab/dovecot.js';
+import { freePort } from '../lab/ports.js';
+import { filesUnder, readJson, runCli, runFolder, tempDir, unzip } from './helpers.js';
+import type { MailreadSummary } from '../payload/schema/mailread.js';
+
+const USER = Object.keys(DOVECOT_USERS)[0]!;
+const PASSWORD = Object.values(DOVECOT_USERS)[0]!;
+
+let dv: LabDovecot;
+let pki: LabPki;
+let dovecotDir: string | undefined;
+
+async function run(protocol: 'imap' | 'pop3', args: string[], password?: string, stdin?: string) {
+  const out = tempDir(`${protocol}-`);
+  const r = await runCli([protocol, '--out', out, '--host', dv.host, '--ca', pki.caCert, '--timeout', '8s', '--json', ...args], password ? { SMTP_PROBE_PASSWORD: password } : {}, stdin);
+  const folder = runFolder(out);
+  return { ...r, folder, summary: readJson<MailreadSummary>(join(folder, 'mailread_summary.json')) };
+}
+
+async function everyText(folder: string): Promise<string[]> {
+  const files = filesUnder(folder).filter((f) => !f.endsWith('.zip')).map((f) => readFileSync(join(folder, f), 'latin1'));
+  const zipped = [...(await unzip(join(folder, 'attachments/all_files.zip'))).values()].map((b) => b.toString('latin1'));
+  expect(zipped.length).toBe(files.length);
+  return [...files, ...zipped];
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe.runIf(dovecotAvailable())('imap and pop3 against Dovecot', () => {
+  beforeAll(async () => {
+    pki = makePki(tempDir('dovecot-pki-'));
+    // Under /tmp, not the 0700 scratch folder: Dovecot's auth and mail processes drop root.
+    dovecotDir = mkdtempSync(join(tmpdir(), 'smtp-probe-dovecot-'));
+    dv = await startDovecot(dovecotDir, pki);
+  }, 60_000);
+  afterAll(async () => {
+    await dv?.stop();
+    if (dovecotDir) rmSync(dovecotDir, { recursive: true, force: true });
+  });
+
+  it('IMAP: 993 and 143 with STARTTLS, capabilities, one LOGIN accepted; the password in no file', async () => {
+    const r = await run('imap', ['--port', `${dv.imaps}:implicit`, '--port', `${dv.imap}:starttls`, '--login', '--user', USER], PASSWORD);
+    expect(r.code, `${r.stderr}${r.summary.verdict.evidence}`).toBe(0);
+    const s = r.summary;
+    expect(s.verdict.class).toBe('ok');
+    const [implicit, starttls] = s.attempts;
+    expect(implicit!.tls?.authorized).toBe(true);
+    expect(implicit!.login).toMatchObject({ method: 'LOGIN', status: 'ok' });
+    // One login per run: the second port is probed without one.
+    expect(starttls!.login).toBeNull();
+    expect(starttls!.capabilities_before_tls).toContain('STARTTLS');
+    expect(starttls!.capabilities_before_tls).toContain('LOGINDISABLED');
+    expect(starttls!.capabilities).toContain('AUTH=PLAIN');
+    expect(starttls!.tls?.after).toBe('starttls');
+    const transcript = readFileSync(join(r.folder, implicit!.transcript_file), 'utf8');
+    expect(transcript).toMatch(/C {2}a2 LOGIN \[withheld\]/);
+    expect(transcript).toMatch(/S {2}a2 OK .*Logged in/);
+    for (const t of await everyText(r.folder)) expect(t.includes(PASSWORD)).toBe(false);
+    expect(readFileSync(join(r.folder, 'report.md'), 'utf8')).toMatch(/## IMAP/);
+  });
+
+  it('IMAP: AUTHENTICATE PLAIN with SASL-IR, the blob withheld', async () => {
+    const r = await run('imap', ['--port', `${dv.imap}:starttls`, '--login', '--user', USER, '--mech', 'plain'], PASSWORD);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.summary.attempts[0]!.login).toMatchObject({ method: 'PLAIN', status: 'ok' });
+    const texts = await everyText(r.folder);
+    for (const t of texts) expect(t.includes(b64(`\0${USER}\0${PASSWORD}`))).toBe(false);
+    expect(texts.join('\n')).toMatch(/AUTHENTICATE PLAIN \[withheld\]/);
+  });
+
+  it('IMAP: a wrong password is auth, with Dovecot\'s AUTHENTICATIONFAILED as evidence', async () => {
+    const r = await run('imap', ['--port', `${dv.imaps}:implicit`, '--login', '--user', USER], 'wrong-password');
+    expect(r.code).toBe(13);
+    expect(r.summary.verdict.class).toBe('auth');
+    expect(r.summary.attempts[0]!.classification.rule).toBe('imap-authenticationfailed');
+    expect(r.summary.verdict.evidence).toMatch(/NO \[AUTHENTICATIONFAILED\] Authentication failed/);
+  }, 30_000);
+
+  it('POP3: a wrong password is auth, with -ERR [AUTH] as evidence; the right one logs in over STLS', async () => {
+    const bad = await run('pop3', ['--port', `${dv.pop3s}:implicit`, '--login', '--user', USER], 'wrong-password');
+    expect(bad.code).toBe(13);
+    expect(bad.summary.attempts[0]!.classification.rule).toBe('pop-authentication-failed');
+    expect(bad.summary.verdict.evidence).toMatch(/-ERR \[AUTH\] Authentication failed/);
+    const good = await run('pop3', ['--port', `${dv.pop3}:starttls`, '--login', '--user', USER], PASSWORD);
+    expect(good.code, good.stderr).toBe(0);
+    const a = good.summary.attempts[0]!;
+    expect(a.capabilities_before_tls).toContain('STLS');
+    expect(a.login).toMatchObject({ method: 'USER', status: 'ok' });
+    expect(readFileSync(join(good.folder, a.transcript_file), 'utf8')).toMatch(/C {2}PASS \[withheld\]/);
+    for (const t of await everyText(good.folder)) expect(t.includes(PASSWORD)).toBe(false);
+  }, 30_000);
+
+  it('before STARTTLS a login is refused (tls): IMAP by LOGINDISABLED, POP3 by USER; no password sent', async () => {
+    const imap = await run('imap', ['--port', `${dv.imap}:plain`, '--login', '--user', USER], PASSWORD);
+    expect(imap.summary.verdict.class).toBe('tls');
+    expect(imap.summary.attempts[0]!.classification.rule).toBe('imap-logindisabled');
+    expect(imap.summary.verdict.evidence).toMatch(/LOGINDISABLED/);
+    const pop = await run('pop3', ['--port', `${dv.pop3}:plain`, '--login', '--user', USER], PASSWORD);
+    expect(pop.code).toBe(12);
+    expect(pop.summary.attempts[0]!.classification.rule).toBe('pop-plaintext-disallowed');
+    expect(pop.summary.verdict.evidence).toMatch(/Plaintext authentication disallowed/);
+    expect(readFileSync(join(pop.folder, pop.summary.attempts[0]!.transcript_file), 'utf8')).not.toMatch(/PASS/);
+  }, 30_000);
+
+  it('a certificate for other names is tls / tls-name-mismatch, and the password is not sent', async () => {
+    const r = await run('imap', ['--port', `${dv.imaps}:implicit`, '--sni', 'imap.other.invalid', '--login', '--user', USER], PASSWORD);
+    expect(r.code).toBe(12);
+    const a = r.summary.attempts[0]!;
+    expect(a.classification.rule).toBe('tls-name-mismatch');
+    expect(a.login?.status).toBe('not-tried');
+    expect(readFileSync(join(r.folder, a.transcript_file), 'utf8')).not.toMatch(/C {2}a\d+ LOGIN/);
+  });
+
+  it('a closed port is connect / connect-refused', async () => {
+    const closed = await freePort([dv.host]);
+    const r = await run('pop3', ['--port', `${closed}:implicit`]);
+    expect(r.code).toBe(11);
+    expect(r.summary.attempts[0]!.classification.rule).toBe('connect-refused');
+    expect(r.summary.verdict.evidence).toMatch(new RegExp(`${dv.host.replace(/\./g, '\\.')}:${closed}`));
+  });
+});
