@@ -14,6 +14,7 @@ import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { historyFigures } from './history.js';
 import { payloadFigures } from './payload.js';
+import { startupFigures } from './startup.js';
 import { coldPushFigures } from './cold-push.js';
 import { teeFigures } from './tee.js';
 import { proxyFigures } from './proxy.js';
@@ -200,6 +201,7 @@ async function main(): Promise<void> {
     diagnose: diagnoseRun,
     explain: explainThroughput,
     payload: () => payloadFigures(RUNS),
+    startup: () => startupFigures(RUNS),
     push: () => coldPushFigures(RUNS),
     tee: () => teeFigures(RUNS),
     winrm: winrmUpload,
