@@ -65,3 +65,38 @@ describe('DMARC', () => {
     expect(ids(good.findings)).toEqual(['dmarc-ok']);
   });
 });
+
+describe('DNSBL', () => {
+  it('reverses IPv4 and IPv6 addresses as RFC 5782 says', async () => {
+    const { reverseIp } = await import('../../payload/probe/sender/dnsbl.js');
+    expect(reverseIp('203.0.113.5')).toBe('5.113.0.203');
+    expect(reverseIp('2001:db8::1')).toBe(['1', ...Array(23).fill('0'), '8', 'b', 'd', '0', '1', '0', '0', '2'].join('.'));
+  });
+  it('every zone in the data file parses, with a source', async () => {
+    const { dnsblZones } = await import('../../payload/probe/sender/dnsbl.js');
+    const zones = dnsblZones();
+    expect(zones.map((z) => z.zone)).toContain('zen.spamhaus.org');
+    expect(zones.every((z) => z.source.startsWith('http'))).toBe(true);
+  });
+  it('tells listed, refused, clean and timed-out lists apart', async () => {
+    const { checkDnsbl, dnsblZones } = await import('../../payload/probe/sender/dnsbl.js');
+    const answers: Record<string, string[] | 'hang'> = {
+      '5.113.0.203.zen.spamhaus.org': ['127.0.0.4'],
+      '5.113.0.203.bl.spamcop.net': 'hang',
+      '5.113.0.203.b.barracudacentral.org': ['127.255.255.254'],
+    };
+    const zones = dnsblZones().filter((z) => ['zen.spamhaus.org', 'bl.spamcop.net', 'psbl.surriel.com'].includes(z.zone));
+    zones.push({ ...zones[0]!, zone: 'b.barracudacentral.org', name: 'refusing list' });
+    const lookup = async (name: string) => {
+      const a = answers[name];
+      if (a === 'hang') return new Promise<string[]>(() => {});
+      return a ?? null;
+    };
+    const r = await checkDnsbl('203.0.113.5', lookup, zones, { concurrency: 2, timeoutMs: 200 });
+    expect(Object.fromEntries(r.results.map((x) => [x.zone, x.status]))).toEqual({ 'zen.spamhaus.org': 'listed', 'bl.spamcop.net': 'error', 'psbl.surriel.com': 'clean', 'b.barracudacentral.org': 'refused' });
+    const listed = r.findings.find((f) => f.id === 'dnsbl-listed')!;
+    expect(listed.summary).toContain('XBL');
+    expect(listed.evidence).toBe('5.113.0.203.zen.spamhaus.org A 127.0.0.4');
+    expect(r.findings.map((f) => f.id)).toEqual(['dnsbl-listed', 'dnsbl-error', 'dnsbl-refused']);
+  });
+});
