@@ -138,6 +138,7 @@ function buildProgram(): Command {
     .argument('<domain>', 'the domain the bot sends as, e.g. example.com')
     .option('--resolver <server[:port]>', 'ask this DNS server instead of the system resolver')
     .option('--egress-ip <ip>', 'check this address against the DNSBL zones')
+    .option('--dkim-selector <selector>', 'also check the DKIM key at <selector>._domainkey.<domain>')
     .option('--timeout <duration>', 'time limit of each DNS query', '5s')
     .option('--json', 'print the findings as JSON')
     .addHelpText('after', '\nExit codes: 0 no failing finding, 3 at least one failing finding, 2 bad input.')
