@@ -8,6 +8,9 @@ import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 export interface ZoneEntry {
   A?: string[];
   AAAA?: string[];
+  /** Each record's strings (one TXT record may hold several). */
+  TXT?: string[][];
+  MX?: { preference: number; exchange: string }[];
   ttl?: number;
   rcode?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED';
   /** Never answer (resolver timeout). */
@@ -38,6 +41,8 @@ function answer(zone: Zone, query: Packet): Buffer | null {
   if (q && (q.type === 'A' || q.type === 'AAAA')) {
     for (const data of entry[q.type] ?? []) answers.push({ type: q.type, class: 'IN', name: q.name, ttl: entry.ttl ?? 300, data });
   }
+  if (q?.type === 'TXT') for (const data of entry.TXT ?? []) answers.push({ type: 'TXT', class: 'IN', name: q.name, ttl: entry.ttl ?? 300, data });
+  if (q?.type === 'MX') for (const data of entry.MX ?? []) answers.push({ type: 'MX', class: 'IN', name: q.name, ttl: entry.ttl ?? 300, data });
   return dnsPacket.encode({ ...base, answers });
 }
 

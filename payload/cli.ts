@@ -195,6 +195,21 @@ function buildProgram(): Command {
     });
 
   program
+    .command('domain')
+    .description('Audit a sender domain (MX, SPF with its lookup count, DMARC) and, with --egress-ip, the runner\'s address against the common DNSBLs.')
+    .argument('<domain>', 'the domain the bot sends as, e.g. example.com')
+    .option('--resolver <server[:port]>', 'ask this DNS server instead of the system resolver')
+    .option('--egress-ip <ip>', 'check this address against the DNSBL zones')
+    .option('--dkim-selector <selector>', 'also check the DKIM key at <selector>._domainkey.<domain>')
+    .option('--timeout <duration>', 'time limit of each DNS query', '5s')
+    .option('--json', 'print the findings as JSON')
+    .addHelpText('after', '\nExit codes: 0 no failing finding, 3 at least one failing finding, 2 bad input.')
+    .action(async (domain: string, opts) => {
+      const { domainCommand } = await import('./probe/sender/audit.js');
+      process.exitCode = await domainCommand(domain, opts);
+    });
+
+  program
     .command('explain')
     .description('Explain a pasted SMTP reply or bounce text (or IMAP/POP response): class, meaning, next step. Reads stdin without text.')
     .argument('[text...]', 'the reply, e.g. "535-5.7.8 Username and Password not accepted"')
