@@ -63,6 +63,12 @@ export interface ProbeSettings {
   proxy: ProxySettings | null;
   /** What this machine is configured for, recorded whatever --proxy says. */
   proxyDiscovery: Discovered | null;
+  /** MAIL FROM + RSET before STARTTLS, to check that TLS is required (--no-starttls-check). */
+  starttlsCheck: boolean;
+  /** --greylist-wait in seconds: the longest greylisting delay a retry waits for. */
+  greylistWaitS: number;
+  /** --tarpit-threshold in ms; null: the data file's. */
+  tarpitMs: number | null;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -201,6 +207,9 @@ export interface RawProbeFlags extends ProxyFlags {
   to?: string;
   from?: string;
   attach?: string;
+  starttlsCheck?: boolean;
+  greylistWait?: string;
+  tarpitThreshold?: string;
 }
 
 const MAILBOX = /^[^\s<>@]+@[^\s<>@]+$/;
@@ -288,5 +297,8 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
     send: null,
     proxy: null,
     proxyDiscovery: null,
+    starttlsCheck: f.starttlsCheck !== false,
+    greylistWaitS: Math.ceil(parseDuration(f.greylistWait ?? '6m', '--greylist-wait') / 1000),
+    tarpitMs: f.tarpitThreshold !== undefined ? parseDuration(f.tarpitThreshold, '--tarpit-threshold') : null,
   };
 }

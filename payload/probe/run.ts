@@ -1,4 +1,5 @@
 // `smtp-probe probe`: settings -> sweep -> files -> verdict and exit code.
+import { esmtpMatrix, thresholds } from './esmtp-matrix.js';
 import { copyFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { envSnapshot } from '../collect/env.js';
@@ -89,6 +90,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     verdict: out.verdict,
     proxy_discovery: settings.proxyDiscovery?.record ?? null,
     comparison: out.comparison,
+    esmtp: esmtpMatrix(out.attempts, thresholds(settings.tarpitMs)),
     files: [...names, ...extraFiles(), ZIP_PATH],
   } satisfies ProbeSummary);
 
