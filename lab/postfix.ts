@@ -44,7 +44,8 @@ export function postfixAvailable(): boolean {
   return existsSync('/usr/sbin/postfix') && process.getuid?.() === 0;
 }
 
-export async function startPostfix(dir: string, pki: LabPki, host: string, starttlsPort: number, implicitPort: number): Promise<LabPostfix> {
+/** `extraServices`: more master.cf lines, e.g. a port with its own `-o` overrides. */
+export async function startPostfix(dir: string, pki: LabPki, host: string, starttlsPort: number, implicitPort: number, extraServices: string[] = []): Promise<LabPostfix> {
   const conf = join(dir, 'conf');
   const queue = join(dir, 'queue');
   const data = join(dir, 'data');
@@ -80,7 +81,7 @@ export async function startPostfix(dir: string, pki: LabPki, host: string, start
   );
   writeFileSync(
     join(conf, 'master.cf'),
-    `${host}:${starttlsPort} inet n - n - - smtpd\n${host}:${implicitPort} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n${SERVICES}`,
+    `${host}:${starttlsPort} inet n - n - - smtpd\n${host}:${implicitPort} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n${extraServices.map((l) => `${l}\n`).join('')}${SERVICES}`,
   );
   try {
     execFileSync('postfix', ['-c', conf, 'start'], { stdio: 'ignore' });

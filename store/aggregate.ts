@@ -55,6 +55,7 @@ export function aggregate(meta: SweepMeta, results: HostResult[], hosts: Resolve
       rows.filter((r) => r.status === 'probed' && r.outcome !== 'ok'),
       (r) => [r.outcome, r.hintId ?? '', normaliseEvidence(r.detail, [r.name, r.address])],
     ).map(([[outcome, hintId, evidence], hs]) => ({ outcome: outcome!, hintId: hintId || null, evidence: evidence!, nextStep: nextStepOf(byHost.get(hs[0]!)), hosts: hs })),
+    findingGroups: findingGroups(probed),
     unreachableGroups: groupBy(
       rows.filter((r) => r.status === 'unreachable'),
       (r) => [codeOf(byHost.get(r.name)), normaliseEvidence(r.detail, [r.name, r.address])],
@@ -114,6 +115,13 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
     case 'timed-out':
       return { ...base, status: 'timed-out', outcome: 'timed-out', stage: r.stage, detail: `${r.message} (deadline ${r.deadline})` };
   }
+}
+
+/** Runners by ESMTP/timing finding: "port 587 takes MAIL FROM before STARTTLS on these 12". */
+function findingGroups(probed: HostResult[]): Array<{ finding: string; hosts: string[] }> {
+  const by = new Map<string, string[]>();
+  for (const r of probed) if (r.status === 'probed') for (const f of r.findings ?? []) by.set(f, [...(by.get(f) ?? []), r.host]);
+  return [...by].map(([finding, hosts]) => ({ finding, hosts: hosts.sort() })).sort((a, b) => b.hosts.length - a.hosts.length || a.finding.localeCompare(b.finding));
 }
 
 function codeOf(r: HostResult | undefined): string {

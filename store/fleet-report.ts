@@ -56,6 +56,7 @@ export function renderFleetReport(s: FleetSummary, history: ReportHistory | { er
     ...changes(s),
     ...historySection(history),
     ...failureGroups(s),
+    ...findingGroups(s),
     ...notReached(s),
     ...runnerProblems(s),
     ...timedOut(s),
@@ -133,6 +134,11 @@ function historySection(h: ReportHistory | { error: string } | null): string[] {
     ...bounded('Failure signatures new to the fleet in this sweep', h.newSignatures, (x) => `- ${plural(x.hosts, 'runner')}: ${code(x.signature, 200)}`),
   ];
   return [`## History (last ${h.windowDays} days, ${plural(h.windowSweeps, 'sweep')})`, '', ...(lines.length ? lines : ['Nothing new: no new failure, recovery, flapping or long-standing failure.', ''])];
+}
+
+function findingGroups(s: FleetSummary): string[] {
+  if (!s.findingGroups?.length) return [];
+  return ['## ESMTP and timing findings', '', ...s.findingGroups.map((g) => `- \`${g.finding}\`: ${g.hosts.length} runner(s): ${g.hosts.join(', ')}`), ''];
 }
 
 function failureGroups(s: FleetSummary): string[] {

@@ -78,6 +78,7 @@ export const ProbedResultSchema = z.object({
   server: z.string(),
   ports: z.array(z.object({ port: z.number().int(), mode: ModeSchema })),
   egressIps: z.array(z.string()),
+  findings: z.array(z.string()).optional().describe('the probe\'s ESMTP/timing findings as id:port, e.g. starttls-not-required:587, tarpit:25'),
   payloadVersion: z.string(),
   zip: z.object({ path: z.string().describe('relative to the store root'), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() }),
   transportStats: z.object({ uploadedBytes: z.number().int().nonnegative(), cacheHit: z.boolean() }),
@@ -158,6 +159,7 @@ export function probedResult(
     server: capText(s.settings.host),
     ports: s.settings.ports,
     egressIps: s.egress_ips.map((ip) => capText(ip)),
+    findings: [...new Set((s.esmtp?.findings ?? []).map((f) => `${f.id}:${f.port}`))],
     payloadVersion: capText(s.tool.version),
     zip: { path: zipPath, sha256: zip.sha256, bytes: zip.bytes },
     transportStats,
@@ -266,6 +268,10 @@ export const FleetSummarySchema = z.object({
       zip: z.string().nullable(),
     }),
   ),
+  findingGroups: z
+    .array(z.object({ finding: z.string().describe('id:port'), hosts: z.array(z.string()) }))
+    .optional()
+    .describe('probed runners grouped by ESMTP/timing finding (starttls-not-required, tarpit, greylisted...)'),
   failureGroups: z
     .array(
       z.object({

@@ -95,7 +95,7 @@ describe('report.html of a real probe run', () => {
       // The inline style applied: its hash in the CSP matched.
       expect(await verdict.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { borderTopWidth: string } }).getComputedStyle(e).borderTopWidth)).toBe('2px');
       const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
-      expect(order).toEqual(['verdict', 'dns', 'grid', 'waterfall', 'tls', 'smtp', 'timings', 'transcripts']);
+      expect(order).toEqual(['verdict', 'dns', 'grid', 'waterfall', 'tls', 'smtp', 'esmtp', 'timings', 'transcripts']);
       // The resolver that returned the resetting address is the row that disagrees with the targets used.
       const disagree = page.locator('#dns tr.disagree');
       expect(await disagree.count()).toBe(1);

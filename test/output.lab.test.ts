@@ -67,7 +67,7 @@ describe('output folder', () => {
     const parts = lines.map((l) => l.split(/\s+/));
     expect(parts.every((p) => ['C', 'S', '**'].includes(p[1]!))).toBe(true);
     expect(parts.find((p) => p[1] === 'S')![2]).toBe('220');
-    expect(parts.filter((p) => p[1] === 'C').map((p) => p[2])).toEqual(['EHLO', 'STARTTLS', 'EHLO', 'NOOP', 'QUIT']);
+    expect(parts.filter((p) => p[1] === 'C').map((p) => p[2])).toEqual(['EHLO', 'MAIL', 'RSET', 'STARTTLS', 'EHLO', 'NOOP', 'QUIT']);
     const times = lines.map((l) => Date.parse(l.split(' ')[0]!));
     expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
   });

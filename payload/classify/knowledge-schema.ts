@@ -199,3 +199,31 @@ export const ClientErrorsFileSchema = z
     });
   });
 export type ClientErrorsFile = z.infer<typeof ClientErrorsFileSchema>;
+
+const Thresholds = z.object({ slow: z.number().int().positive(), tarpit: z.number().int().positive() }).strict().refine((t) => t.slow <= t.tarpit, 'slow must not exceed tarpit');
+
+/** data/esmtp-timing.json: when a reply is slow or a tarpit, and how greylisting says so. */
+export const EsmtpTimingFileSchema = z
+  .object({
+    schema: z.literal('smtp-probe.esmtp-timing/1'),
+    sources: z.record(z.string(), SourceSchema),
+    latency: z.object({ source: z.string(), note: z.string().optional(), banner_ms: Thresholds, command_ms: Thresholds }).strict(),
+    greylisting: z
+      .object({
+        source: z.string(),
+        codes: z.array(CodePattern).min(1),
+        enhanced: z.array(EnhancedPattern).min(1),
+        text: Pattern,
+        // Each with two groups: the number and its unit.
+        delay_patterns: z.array(Pattern).min(1),
+        delay_note: z.string().optional(),
+        default_delay_s: z.number().int().positive(),
+        max_wait_s: z.number().int().positive(),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    for (const k of ['latency', 'greylisting'] as const) if (!f.sources[f[k].source]) ctx.addIssue({ code: 'custom', path: [k, 'source'], message: `unknown source ${f[k].source}` });
+  });
+export type EsmtpTimingFile = z.infer<typeof EsmtpTimingFileSchema>;

@@ -71,6 +71,12 @@ export interface ProbeSettings {
   pcap: boolean;
   /** --provider: the preset host and ports came from (unless given too). */
   preset: ProviderPreset | null;
+  /** MAIL FROM + RSET before STARTTLS, to check that TLS is required (--no-starttls-check). */
+  starttlsCheck: boolean;
+  /** --greylist-wait in seconds: the longest greylisting delay a retry waits for. */
+  greylistWaitS: number;
+  /** --tarpit-threshold in ms; null: the data file's. */
+  tarpitMs: number | null;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -213,6 +219,9 @@ export interface RawProbeFlags extends ProxyFlags {
   pcap?: boolean;
   provider?: string;
   region?: string;
+  starttlsCheck?: boolean;
+  greylistWait?: string;
+  tarpitThreshold?: string;
 }
 
 const MAILBOX = /^[^\s<>@]+@[^\s<>@]+$/;
@@ -303,5 +312,8 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
     tlsMatrix: f.tlsMatrix === true,
     pcap: f.pcap === true,
     preset: f.provider !== undefined ? resolvePreset(f.provider, f.region).record : null,
+    starttlsCheck: f.starttlsCheck !== false,
+    greylistWaitS: Math.ceil(parseDuration(f.greylistWait ?? '6m', '--greylist-wait') / 1000),
+    tarpitMs: f.tarpitThreshold !== undefined ? parseDuration(f.tarpitThreshold, '--tarpit-threshold') : null,
   };
 }

@@ -1,4 +1,5 @@
 // `smtp-probe probe`: settings -> sweep -> files -> verdict and exit code.
+import { esmtpMatrix, thresholds } from './esmtp-matrix.js';
 import { copyFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { envSnapshot } from '../collect/env.js';
@@ -107,6 +108,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     comparison: out.comparison,
     ...(tlsMatrix ? { tls_matrix: tlsMatrix } : {}),
     ...(pcap ? { pcap: pcap.record } : {}),
+    esmtp: esmtpMatrix(out.attempts, thresholds(settings.tarpitMs)),
     files: [...names, ...extraFiles(), ZIP_PATH],
   } satisfies ProbeSummary);
 

@@ -52,6 +52,8 @@ export interface SessionParams {
   send?: SendPlan | null;
   /** Go through this proxy; `target.address` is then what the proxy is asked to reach. */
   proxy?: { spec: ProxySpec; resolvedBy: 'local' | 'proxy' } | null;
+  /** STARTTLS mode: MAIL FROM:<sender> then RSET on the plain channel, to see whether TLS is required. */
+  starttlsCheck?: { from: string } | null;
 }
 
 export type FailedStage = 'connect' | 'tls' | 'smtp' | 'auth' | null;
@@ -83,7 +85,7 @@ export interface SessionNet {
 
 const NETWORK: SessionNet = { tcpConnect, proxyConnect, startTls, portSpeaksTls };
 
-type Step = 'banner' | 'ehlo' | 'starttls' | 'ehlo_tls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'data_end' | 'rset' | 'noop' | 'quit';
+type Step = 'banner' | 'ehlo' | 'mail_plain' | 'rset_plain' | 'starttls' | 'ehlo_tls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'data_end' | 'rset' | 'noop' | 'quit';
 
 export function emptySmtp(): SmtpResult {
   return {
@@ -113,7 +115,7 @@ export function emptySmtp(): SmtpResult {
 }
 
 /** The steps after connect, in the order they go over the wire. */
-const WIRE_ORDER = ['implicitTls', 'greet', 'ehlo', 'starttls', 'ehloOverTls', 'auth', 'mail', 'rcpt', 'data', 'rset', 'noop', 'quit'] as const;
+const WIRE_ORDER = ['implicitTls', 'greet', 'ehlo', 'mailBeforeTls', 'starttls', 'ehloOverTls', 'auth', 'mail', 'rcpt', 'data', 'rset', 'noop', 'quit'] as const;
 
 export async function runSession(p: SessionParams, net: SessionNet = NETWORK): Promise<SessionResult> {
   const s = new Session(p, net);
@@ -213,6 +215,19 @@ class Session {
 
   ehlo(): Promise<boolean> {
     return this.sayEhlo('ehlo');
+  }
+
+  /**
+   * The STARTTLS-required check, checked rather than read: MAIL FROM on the plain channel
+   * (a submission port must refuse it, RFC 8314 3.3), then RSET so no transaction stays
+   * open. Never RCPT or DATA: nothing can be sent. Its codes are recorded, not judged here.
+   */
+  async mailBeforeTls(): Promise<boolean> {
+    const check = this.p.starttlsCheck;
+    if (this.p.mode !== 'starttls' || !check || !this.smtp.features.starttls) return true;
+    const mail = await this.ask('mail_plain', `MAIL FROM:<${check.from}>`);
+    if (!mail) return this.stop();
+    return !!(await this.ask('rset_plain', 'RSET')) || this.stop();
   }
 
   /** STARTTLS mode only: the upgrade the server must offer and accept, then the TLS handshake. */

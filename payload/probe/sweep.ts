@@ -11,6 +11,7 @@ import { resolveTarget } from './dns.js';
 import { formatDnsServer, type PortSpec, type ProbeSettings } from './options.js';
 import { formatProxy, proxyResolves, type ProxySpec } from './proxy-url.js';
 import { runSession, type SessionParams, type SessionResult } from './session.js';
+import { findGreylist, retryWaitS } from './greylist.js';
 import { osVerdict, trustContext } from './tls.js';
 
 export interface Job {
@@ -85,12 +86,16 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
   await hooks.beforeConnect?.(dns);
   const run = runContext(s, runId);
   let done = 0;
-  const results = await mapPool(jobs, s.concurrency, async (job, i) => {
-    const session = await attemptSession(s, run, job);
-    const attempt = attemptRecord(job, i, session, classifySession(s, run, job, session));
-    hooks.onAttempt?.(++done, jobs.length, attempt);
-    return { attempt, session };
-  });
+  const rounds = new RoundChain(s);
+  const results = await mapPool(jobs, s.concurrency, (job, i) =>
+    rounds.run(job, i, async (retry) => {
+      const session = await attemptSession(s, run, job);
+      const attempt = attemptRecord(job, i, session, classifySession(s, run, job, session));
+      if (retry) attempt.greylist_retry = retry;
+      hooks.onAttempt?.(++done, jobs.length, attempt);
+      return { attempt, session };
+    }),
+  );
 
   const attempts = results.map((r) => r.attempt);
   const { verdict, comparison } = judgePaths(s, dns, attempts);
@@ -103,6 +108,40 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
     egressIps: [...new Set(attempts.map((a) => a.smtp.egress_ip).filter((x): x is string => !!x))],
     comparison,
   };
+}
+
+type Retry = NonNullable<Attempt['greylist_retry']>;
+
+/**
+ * Greylisting retries. When MAIL/RCPT are sent (--send-test, --auth-test), a round's attempt
+ * on an address and port starts after the previous round's on the same one ended, and waits
+ * the delay a greylisting answer asked for (bounded by --greylist-wait): the retry is what
+ * tells greylisting from a block. Other runs keep rounds concurrent, as before. The jobs go
+ * out in order, rounds outermost, so an attempt only ever waits for one already started.
+ */
+class RoundChain {
+  private readonly ended = new Map<string, Promise<{ id: string; r: SessionResult }>>();
+  constructor(private readonly s: ProbeSettings) {}
+
+  async run<T extends { attempt: Attempt; session: SessionResult }>(job: Job, i: number, body: (retry: Retry | null) => Promise<T>): Promise<T> {
+    if (!this.s.send && !this.s.auth) return body(null);
+    const key = `${job.via ? 'proxy' : 'direct'}|${job.target.address}|${job.spec.port}`;
+    const previous = job.round > 1 ? this.ended.get(`${job.round - 1}|${key}`) : undefined;
+    const mine = (async () => {
+      let retry: Retry | null = null;
+      const prev = previous && (await previous);
+      const grey = prev ? prev.r.smtp.greylist : null;
+      const waitS = grey ? retryWaitS(grey.delay_s, this.s.greylistWaitS) : null;
+      if (prev && grey && waitS !== null) {
+        const t0 = Date.now();
+        await new Promise((r) => setTimeout(r, waitS * 1000));
+        retry = { after_attempt: prev.id, asked_s: grey.delay_s, waited_ms: Date.now() - t0 };
+      }
+      return body(retry);
+    })();
+    this.ended.set(`${job.round}|${key}`, mine.then((x) => ({ id: x.attempt.id, r: x.session })));
+    return mine;
+  }
 }
 
 /** Which paths the run takes (direct, through the proxy, or both) and what each connects to. */
@@ -174,7 +213,9 @@ async function attemptSession(s: ProbeSettings, run: RunContext, job: Job): Prom
     send: run.send,
     // A target without a family is a name: the proxy resolves it.
     proxy: job.via ? { spec: job.via, resolvedBy: job.target.family === null ? 'proxy' : 'local' } : null,
+    starttlsCheck: s.starttlsCheck ? { from: s.send?.from ?? s.auth?.user ?? '' } : null,
   });
+  r.smtp.greylist = findGreylist(r.smtp);
   if (r.tls && r.tlsRaw.length) {
     const os = osVerdict(r.tlsRaw);
     r.tls.os_trusted = os.trusted;

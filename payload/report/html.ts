@@ -2,6 +2,7 @@
 // wire in order: DNS, the address x port grid, where each attempt's time went, the
 // certificates, the transcripts. Every string a server, resolver or this machine supplied
 // goes through esc(); the page has no script (it needs none) and a CSP that forbids fetches.
+import { ESMTP_HEADERS, esmtpRows, findingLines } from './esmtp-table.js';
 import type { Attempt, DnsResolution, EnvSnapshot, ProbeSummary, SmtpReply } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
 import { BASE_CSS, esc, htmlPage, tok } from './html-page.js';
@@ -37,6 +38,7 @@ export function renderHtmlReport(s: ProbeSummary, dns: DnsResolution, env: EnvSn
     tlsSection(s),
     matrixHtml(s),
     smtpSection(s),
+    esmtpSection(s),
     timingsSection(s),
     pcapHtml(s),
     transcriptSection(s, transcripts),
@@ -226,6 +228,16 @@ function smtpSection(s: ProbeSummary): string {
   const m = first.smtp;
   return `<section id="smtp"><h2>SMTP</h2><p>Banner: <code>${esc(m.banner!.lines[0])}</code></p>${m.ehlo ? `<p>EHLO: <code>${esc(m.ehlo.lines[0])}</code></p>` : ''}
 <p>Extensions${m.ehlo_tls ? ' (over TLS)' : ''}: ${m.extensions.map((e) => `<code>${esc(e)}</code>`).join(' ') || 'none'}; max size ${m.features.size_mb === null ? 'not advertised' : `${m.features.size_mb} MB`}; AUTH ${esc(m.features.auth_mechanisms.join(' ') || 'none advertised')}</p></section>`;
+}
+
+function esmtpSection(s: ProbeSummary): string {
+  const e = s.esmtp;
+  if (!e || (!e.ports.length && !e.findings.length)) return '';
+  const table = e.ports.length
+    ? `<table><thead><tr>${ESMTP_HEADERS.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${esmtpRows(e).map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+    : '';
+  const list = e.findings.length ? `<ul>${findingLines(e).map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : '';
+  return `<section id="esmtp"><h2>ESMTP features and timing</h2>${table}${list}</section>`;
 }
 
 function timingsSection(s: ProbeSummary): string {

@@ -4,6 +4,7 @@ import { matrixMarkdown, pcapMarkdown } from './tls-matrix-report.js';
 import { presetSection } from './preset-section.js';
 import type { DnsResolution, EnvSnapshot, ProbeSummary } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
+import { ESMTP_HEADERS, esmtpRows, findingLines } from './esmtp-table.js';
 
 const MAX_ROWS = 24;
 /** What a run without a single attempt says, once, instead of 0/0 and empty tables. */
@@ -18,7 +19,7 @@ function cell(s: string | number | null | undefined): string {
 }
 
 export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapshot): string {
-  return [...verdictSection(s, env), ...presetSection(s), ...proxySection(s), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...matrixMarkdown(s), ...smtpSection(s), ...sweepSection(s), ...pcapMarkdown(s), ...filesSection(s)].join('\n');
+  return [...verdictSection(s, env), ...presetSection(s), ...proxySection(s), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...matrixMarkdown(s), ...smtpSection(s), ...esmtpSection(s), ...sweepSection(s), ...pcapMarkdown(s), ...filesSection(s)].join('\n');
 }
 
 /** The answer first: the verdict, the evidence, what to do, and the run it came from. */
@@ -112,6 +113,21 @@ function smtpSection(s: ProbeSummary): string[] {
   L.push(`- Max message size: ${m.features.size_mb === null ? 'not advertised' : `${m.features.size_mb} MB`}; AUTH: ${m.features.auth_mechanisms.join(' ') || 'none advertised'}`);
   if (m.noop) L.push(`- NOOP: ${m.noop.code} in ${formatMs(m.noop.ms)}; QUIT: ${m.quit?.code ?? '-'}`);
   L.push('');
+  return L;
+}
+
+/** The ESMTP feature matrix per port, then the STARTTLS, tarpit and greylisting findings. */
+function esmtpSection(s: ProbeSummary): string[] {
+  const e = s.esmtp;
+  if (!e || (!e.ports.length && !e.findings.length)) return [];
+  const L: string[] = ['## ESMTP features and timing', ''];
+  if (e.ports.length) {
+    L.push(`| ${ESMTP_HEADERS.join(' | ')} |`, `|${ESMTP_HEADERS.map(() => '---').join('|')}|`);
+    for (const r of esmtpRows(e)) L.push(`| ${r.map(cell).join(' | ')} |`);
+    L.push('');
+  }
+  for (const f of findingLines(e)) L.push(`- ${f}`);
+  if (e.findings.length) L.push('');
   return L;
 }
 

@@ -153,6 +153,13 @@ export const SmtpResultSchema = z.object({
   port_speaks_tls: z.boolean().nullable().describe('when no banner came: whether the port answered a TLS ClientHello on a second connection'),
   error: ErrorInfoSchema.nullable(),
   last_line: z.string().nullable().describe('the last line the server sent'),
+  mail_plain: SmtpReplySchema.nullable().optional().describe('STARTTLS-required check: the reply to MAIL FROM sent on the plain channel before STARTTLS (a submission port must refuse it)'),
+  rset_plain: SmtpReplySchema.nullable().optional().describe('the RSET that followed the STARTTLS-required check'),
+  greylist: z
+    .object({ step: z.string(), code: z.number().int(), enhanced: z.string().nullable(), delay_s: z.number().int().nullable().describe('the delay the server named; null: none named'), line: z.string() })
+    .nullable()
+    .optional()
+    .describe('a 450/451 greylisting answer on this attempt'),
 });
 export type SmtpResult = z.infer<typeof SmtpResultSchema>;
 
@@ -245,8 +252,45 @@ export const AttemptSchema = z.object({
   failed_stage: StageSchema.nullable(),
   classification: ClassificationSchema,
   transcript_file: z.string(),
+  greylist_retry: z
+    .object({ after_attempt: z.string(), asked_s: z.number().int().nullable(), waited_ms: Ms })
+    .nullable()
+    .optional()
+    .describe('this attempt waited for the greylisting delay the previous round on the same address and port was given'),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
+
+export const FINDING_IDS = ['starttls-not-required', 'starttls-required', 'slow-reply', 'tarpit', 'greylisted', 'greylist-passed', 'greylist-not-retried'] as const;
+export const EsmtpFindingSchema = z.object({
+  id: z.enum(FINDING_IDS),
+  severity: z.enum(['info', 'warning', 'problem']),
+  port: z.number().int(),
+  step: z.string().nullable().describe('banner, ehlo, mail, rcpt...'),
+  ms: Ms.nullable(),
+  text: z.string(),
+});
+export type EsmtpFinding = z.infer<typeof EsmtpFindingSchema>;
+export const EsmtpPortSchema = z.object({
+  port: z.number().int(),
+  mode: ModeSchema,
+  size_bytes: z.number().int().nullable(),
+  size_mb: z.number().nullable(),
+  eightbitmime: z.boolean(),
+  smtputf8: z.boolean(),
+  pipelining: z.boolean(),
+  chunking: z.boolean(),
+  dsn: z.boolean(),
+  enhancedstatuscodes: z.boolean(),
+  starttls_offered: z.boolean(),
+  auth_before_tls: z.array(z.string()).nullable().describe('AUTH mechanisms on the plain channel (STARTTLS ports); null: no plain EHLO'),
+  auth_after_tls: z.array(z.string()).nullable().describe('AUTH mechanisms over TLS; null: no EHLO over TLS'),
+  mail_before_tls: z.enum(['refused', 'accepted', 'deferred', 'not-checked']).describe('the STARTTLS-required check: MAIL FROM on the plain channel'),
+  mail_before_tls_reply: z.string().nullable(),
+  banner_ms_max: Ms.nullable(),
+  command_ms_max: Ms.nullable(),
+});
+export const EsmtpSchema = z.object({ ports: z.array(EsmtpPortSchema), findings: z.array(EsmtpFindingSchema) });
+export type Esmtp = z.infer<typeof EsmtpSchema>;
 
 const DistributionSchema = z.object({ n: Count, min: Ms, median: Ms, p90: Ms, max: Ms }).nullable();
 export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'ehlo_tls', 'auth', 'mail', 'noop', 'quit', 'total'] as const;
@@ -347,6 +391,7 @@ export const ProbeSummarySchema = z.object({
   comparison: ComparisonSchema.nullable().default(null).describe('--proxy auto: the direct path and the proxy side by side'),
   tls_matrix: TlsMatrixSchema.optional().describe('--tls-matrix: TLS versions and suites per port, and what this runtime offers'),
   pcap: PcapSchema.optional().describe('--pcap: the capture of the probe\'s own traffic, or why there is none'),
+  esmtp: EsmtpSchema.optional().describe('the ESMTP feature matrix per port and the timing/greylisting findings'),
   files: z.array(z.string()),
 });
 export type ProbeSummary = z.infer<typeof ProbeSummarySchema>;

@@ -290,3 +290,15 @@ describe('runner text carried into the fleet files', () => {
     expect(aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', ['p1']), [probed(NOW, 'p1', 'tls', 'short', [1])], inv.hosts).hosts[0]!.detail).toBe('short');
   });
 });
+
+describe('fleet aggregation of ESMTP findings', () => {
+  it('groups probed runners by finding and port, largest group first, and lists them in the report', () => {
+    const withFindings = (host: string, findings: string[]) => ({ ...probed(NOW, host, 'ok', 'S: 250 2.0.0 OK', [100]), findings }) as HostResult;
+    const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', ['p1', 'p2', 'p3']), [withFindings('p2', ['starttls-not-required:587', 'tarpit:25']), withFindings('p1', ['starttls-not-required:587']), probed(NOW, 'p3', 'ok', 'ok', [1])], inv.hosts);
+    expect(s.findingGroups).toEqual([
+      { finding: 'starttls-not-required:587', hosts: ['p1', 'p2'] },
+      { finding: 'tarpit:25', hosts: ['p2'] },
+    ]);
+    expect(renderFleetReport(s)).toContain('- `starttls-not-required:587`: 2 runner(s): p1, p2');
+  });
+});
