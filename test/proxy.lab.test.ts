@@ -75,7 +75,7 @@ describe('HTTP CONNECT through squid', () => {
     const { code, summary, folder } = await probe([...postfix(), '--proxy', `http://127.0.0.1:${squid.openPort}`]);
     expect(summary.verdict.class).toBe('ok');
     expect(code).toBe(0);
-    expect(summary.schema_version).toBe(2);
+    expect(summary.schema_version).toBe(3);
     const a = summary.attempts[0]!;
     expect(a.path).toBe('proxy');
     expect(a.proxy).toMatchObject({ kind: 'http', proxy: `http://127.0.0.1:${squid.openPort}`, destination: `127.0.0.1:${lab.postfix.starttlsPort}`, resolved_by: 'local', reply_code: 200, failed_step: null });

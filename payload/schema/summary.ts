@@ -11,8 +11,9 @@ import { PcapSchema, TlsMatrixSchema } from './tls-matrix.js';
 // target may be a name the proxy resolves (family null, dns.source "proxy"), and the summary
 // and env snapshot carry proxy discovery and the direct-vs-proxy comparison. v1 files (older
 // runners in a fleet) still parse: the new fields default to what v1 meant (direct, none).
-export const SUMMARY_SCHEMA_VERSION = 2 as const;
-const VersionSchema = z.union([z.literal(1), z.literal(SUMMARY_SCHEMA_VERSION)]).describe('1: before proxy support; 2: current');
+export const SUMMARY_SCHEMA_VERSION = 3 as const;
+// Readers keep taking older files: a store holds ZIPs from runners not yet updated.
+const VersionSchema = z.union([z.literal(1), z.literal(2), z.literal(SUMMARY_SCHEMA_VERSION)]).describe('1: before proxy support; 2: proxies; 3: current (provider preset, ESMTP matrix and timing findings, TLS matrix, pcap)');
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
 const Ms = z.number().nonnegative().describe('milliseconds');
