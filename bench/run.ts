@@ -12,6 +12,7 @@ import { postfixAvailable, startPostfix } from '../lab/postfix.js';
 import { waitForPort } from '../lab/index.js';
 import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
+import { ansibleFigures } from './ansible.js';
 import { historyFigures } from './history.js';
 import { payloadFigures } from './payload.js';
 import { startupFigures } from './startup.js';
@@ -206,6 +207,7 @@ async function main(): Promise<void> {
     tee: () => teeFigures(RUNS),
     winrm: winrmUpload,
     fleet: fleetFigures,
+    ansible: ansibleFigures,
     history: historyFigures,
   };
   const at = process.argv.indexOf('--only');
