@@ -58,7 +58,7 @@ function addProbeOptions(cmd: Command): Command {
     .option('--from <address>', 'sender of --send-test (default: --user)')
     .option('--attach <file>', 'attach this file to the --send-test message (25 MB at most)')
     .option('--no-starttls-check', 'do not send MAIL FROM and RSET on the plain channel before STARTTLS (the check that TLS is required)')
-    .option('--greylist-wait <duration>', 'longest greylisting delay to wait for before the next round retries (needs --attempts 2+ and --send-test or --auth-test)', '6m')
+    .option('--greylist-wait <duration>', 'longest greylisting delay to wait for before the next round retries (needs --attempts 2+ and --send-test)', '6m')
     .option('--tarpit-threshold <duration>', 'a banner or reply slower than this is reported as a tarpit (default: esmtp-timing.json, 10s)')
     .option('--proxy <url|auto>', 'go through a proxy: http://[user@]host:port (HTTP CONNECT), socks5://... (names resolved here), socks5h://... (the proxy resolves); auto = the proxy this machine is configured for, probed next to the direct path')
     .option('--proxy-password-env <var>', 'environment variable holding the proxy password (for a user in --proxy)')

@@ -113,7 +113,7 @@ export async function runSweep(s: ProbeSettings, hooks: SweepHooks = {}, runId =
 type Retry = NonNullable<Attempt['greylist_retry']>;
 
 /**
- * Greylisting retries. When MAIL/RCPT are sent (--send-test, --auth-test), a round's attempt
+ * Greylisting retries. With --send-test (greylisting answers RCPT), a round's attempt
  * on an address and port starts after the previous round's on the same one ended, and waits
  * the delay a greylisting answer asked for (bounded by --greylist-wait): the retry is what
  * tells greylisting from a block. Other runs keep rounds concurrent, as before. The jobs go
@@ -124,7 +124,7 @@ class RoundChain {
   constructor(private readonly s: ProbeSettings) {}
 
   async run<T extends { attempt: Attempt; session: SessionResult }>(job: Job, i: number, body: (retry: Retry | null) => Promise<T>): Promise<T> {
-    if (!this.s.send && !this.s.auth) return body(null);
+    if (!this.s.send) return body(null);
     const key = `${job.via ? 'proxy' : 'direct'}|${job.target.address}|${job.spec.port}`;
     const previous = job.round > 1 ? this.ended.get(`${job.round - 1}|${key}`) : undefined;
     const mine = (async () => {
