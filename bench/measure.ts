@@ -14,10 +14,10 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export function timeRun(cmd: string, args: string[], input?: string): Promise<number> {
+export function timeRun(cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'] });
+    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'], ...(env ? { env } : {}) });
     if (input !== undefined) child.stdin!.end(input);
     child.on('error', reject);
     child.on('exit', () => resolve(Number(process.hrtime.bigint() - t0) / 1e6));

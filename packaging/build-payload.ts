@@ -86,7 +86,7 @@ const inlineDiagnoseScripts: Plugin = {
 };
 
 /** One CommonJS file (what a single executable needs), no native addons, Node 20 syntax. */
-async function bundleProbe(outfile: string): Promise<void> {
+export async function bundleProbe(outfile: string): Promise<void> {
   const result = await build({
     entryPoints: [resolve('payload', 'cli.ts')],
     bundle: true,

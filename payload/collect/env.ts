@@ -1,7 +1,8 @@
 // env_snapshot.json: the machine facts that end "it works on my machine".
+import { readlinkSync } from 'node:fs';
 import { arch, hostname, networkInterfaces, platform, release, version } from 'node:os';
 import type { EnvSnapshot, ProxyDiscovery } from '../schema/summary.js';
-import { SUMMARY_SCHEMA_VERSION } from '../schema/summary.js';
+import { SUMMARY_SCHEMA_VERSION } from '../schema/constants.js';
 import { VERSION } from '../version.js';
 
 const PROXY_VAR = /^(https?|all|no|ftp)_proxy$/i;
@@ -46,7 +47,7 @@ export function envSnapshot(now = new Date(), proxyDiscovery: ProxyDiscovery | n
     clock: {
       utc: now.toISOString(),
       local: now.toString(),
-      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'unknown',
+      timezone: timeZoneName(),
       utc_offset_minutes: offset,
     },
     proxy_env: proxyEnv(),
@@ -55,4 +56,25 @@ export function envSnapshot(now = new Date(), proxyDiscovery: ProxyDiscovery | n
       (list ?? []).map((i) => ({ name, address: i.address, family: String(i.family), internal: i.internal })),
     ),
   };
+}
+
+/**
+ * The IANA name of the local time zone. Asking Intl starts ICU's time-zone service, ~15 ms of
+ * a probe's start (issue 16); on Linux and macOS TZ or the /etc/localtime link names the same
+ * zone for free, so Intl is the fallback (and Windows' answer).
+ */
+export function timeZoneName(env: NodeJS.ProcessEnv = process.env, localtime = '/etc/localtime'): string {
+  const tz = env.TZ?.replace(/^:/, '');
+  const fromLink = (): string | null => {
+    if (process.platform === 'win32') return null;
+    try {
+      return /\/zoneinfo\/([A-Za-z0-9_+\-/]{1,64})$/.exec(readlinkSync(localtime))?.[1] ?? null;
+    } catch {
+      return null;
+    }
+  };
+  // A POSIX rule (EST5EDT) or a zone name; a path (TZ=/usr/share/zoneinfo/X) is Intl's to read.
+  const name = (tz && /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(tz) ? tz : null) ?? (tz ? null : fromLink());
+  if (name) return /^(Etc\/)?(UTC|UCT|Universal|Zulu|GMT)$/.test(name) ? 'UTC' : name;
+  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'unknown';
 }

@@ -5,7 +5,7 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { DnsResolution, ErrorInfo, Target } from '../schema/summary.js';
-import { SUMMARY_SCHEMA_VERSION } from '../schema/summary.js';
+import { SUMMARY_SCHEMA_VERSION } from '../schema/constants.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 import { hostsEntries, type HostsLookup } from './hosts-file.js';
 import { formatDnsServer, type DnsServer, type Family } from './options.js';

@@ -2,7 +2,6 @@
 // HTTP_PROXY, NO_PROXY) and, on Windows, the WinHTTP proxy (services, bot agents) and the
 // account's WinINET settings with the PAC URL. Most SMTP libraries ignore all of these,
 // which is why `--proxy auto` probes the direct path and the discovered proxy side by side.
-import { execFile } from 'node:child_process';
 import { maskProxyValue, proxyEnv } from '../collect/env.js';
 import { parseNetshWinhttp } from '../diagnose/windows/netsh.js';
 import { connectionFlags, dword, parseRegQuery } from '../diagnose/windows/reg.js';
@@ -84,6 +83,9 @@ function winCandidate(source: string, server: string | null): { spec: ProxySpec 
 
 /** Reads the Windows settings with the tools diagnose uses; each failure just leaves a null. */
 export async function readWindowsProxyText(): Promise<WindowsProxyText> {
+  // Loaded here, on Windows only: child_process is not in Node's start-up snapshot, and a
+  // probe elsewhere would pay for compiling it.
+  const { execFile } = await import('node:child_process');
   const run = (file: string, args: string[]) =>
     new Promise<string | null>((resolve) => execFile(file, args, { timeout: 5000, windowsHide: true, maxBuffer: 1024 * 1024 }, (err, out) => resolve(err ? null : String(out))));
   const key = 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings';

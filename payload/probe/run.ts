@@ -10,7 +10,9 @@ import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
 import { STDOUT, checkOutputPath, writeOutputFile } from '../report/output-file.js';
 import { attemptLines, probeJunit } from '../report/probe-outputs.js';
 import { tlsText } from '../report/tls-text.js';
-import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, SUMMARY_SCHEMA_VERSION, type Attempt, type DnsResolution, type EnvSnapshot, type ProbeSummary } from '../schema/summary.js';
+import type { Attempt, DnsResolution, EnvSnapshot, ProbeSummary } from '../schema/summary.js';
+import { SUMMARY_SCHEMA_VERSION } from '../schema/constants.js';
+import { selfChecked } from '../schema/self-check.js';
 import { formatMs } from '../util/duration.js';
 import { UsageError, errorCode } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -18,8 +20,7 @@ import { buildSettings, type ProbeSettings, type RawProbeFlags } from './options
 import { Progress } from './progress.js';
 import { fileSafe, hostPort, runSweep, settingsRecord } from './sweep.js';
 import { paint, terminalStyle, verdictTone } from '../util/terminal.js';
-import { TlsMatrixSchema } from '../schema/tls-matrix.js';
-import { PCAP_FILE, startCapture, type Capture, type Endpoint } from './pcap.js';
+import type { Capture, Endpoint } from './pcap.js';
 import { matrixLine, runTlsMatrix } from './tls-matrix.js';
 
 export interface ProbeFlags extends RawProbeFlags {
@@ -41,7 +42,7 @@ export async function probeCommand(flags: ProbeFlags): Promise<number> {
     const run = await probeIntoFolder(settings, folder, started, progress);
     folder.add('report.md', run.report);
     const path = await folder.commit();
-    writePipelineOutputs(flags, run.summary, run.env.os.hostname);
+    await writePipelineOutputs(flags, run.summary, run.env.os.hostname);
     // `--jsonl -` owns stdout: the human summary would break the lines a pipeline reads.
     finishRun(flags.jsonl === STDOUT ? { ...flags, quiet: true } : flags, run.summary, path);
     return run.summary.verdict.exit_code;
@@ -65,11 +66,13 @@ export interface ProbeRun {
  */
 export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder, started: Date, progress: Progress, command = 'probe', extraFiles: () => string[] = () => []): Promise<ProbeRun> {
   let capture: Capture | null = null;
+  // Only with --pcap: the capture module spawns tcpdump, and child_process costs a plain probe's start.
+  const pcapTool = settings.pcap ? await import('./pcap.js') : null;
   const out = await runSweep(settings, {
     onDns: (d, jobs) => progress.note(`${settings.host}: ${d.targets.length} address(es) in ${formatMs(d.ms)}; ${jobs} attempt(s)`),
     onAttempt: (done, total, a) => progress.tick(done, total, a.classification.class),
     beforeConnect: async (d) => {
-      if (settings.pcap) capture = await startCapture(captureEndpoints(settings, d.targets));
+      if (pcapTool) capture = await pcapTool.startCapture(captureEndpoints(settings, d.targets));
     },
   }, folder.name).catch(async (err: unknown) => {
     // A capture left running would hold the process for its whole time limit.
@@ -78,10 +81,10 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   });
   progress.clear();
   if (settings.tlsMatrix) progress.note(`${settings.host}: TLS matrix`);
-  const tlsMatrix = settings.tlsMatrix ? TlsMatrixSchema.parse(await runTlsMatrix(settings, out.dns.targets)) : undefined;
+  const tlsMatrix = settings.tlsMatrix ? await selfChecked('tls-matrix', await runTlsMatrix(settings, out.dns.targets)) : undefined;
   progress.clear();
   const pcap = capture ? await (capture as Capture).stop() : null;
-  if (pcap?.data) folder.add(PCAP_FILE, pcap.data);
+  if (pcap?.data && pcapTool) folder.add(pcapTool.PCAP_FILE, pcap.data);
 
   const tlsFiles = new Map<string, Attempt[]>();
   for (const a of out.attempts) {
@@ -89,11 +92,11 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     const k = `tls_handshake_${fileSafe(a.ip)}_${a.port}.txt`;
     tlsFiles.set(k, [...(tlsFiles.get(k) ?? []), a]);
   }
-  const env = EnvSnapshotSchema.parse(envSnapshot(started, settings.proxyDiscovery?.record ?? null));
-  const dns = DnsResolutionSchema.parse(out.dns);
+  const env = await selfChecked('env-snapshot', envSnapshot(started, settings.proxyDiscovery?.record ?? null));
+  const dns = await selfChecked('dns-resolution', out.dns);
   const finished = new Date();
-  const names = ['report.md', 'report.html', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys(), ...(pcap?.data ? [PCAP_FILE] : [])];
-  const summary: ProbeSummary = ProbeSummarySchema.parse({
+  const names = ['report.md', 'report.html', 'probe_summary.json', 'dns_resolution.json', 'env_snapshot.json', ...out.attempts.map((a) => a.transcript_file), ...tlsFiles.keys(), ...(pcap?.data && pcapTool ? [pcapTool.PCAP_FILE] : [])];
+  const summary: ProbeSummary = await selfChecked('probe-summary', {
     schema: 'smtp-probe/probe-summary',
     schema_version: SUMMARY_SCHEMA_VERSION,
     tool: { name: 'smtp-probe', version: VERSION },
@@ -146,9 +149,9 @@ function checkPipelineOutputs(flags: ProbeFlags): void {
 }
 
 /** --junit and --jsonl, written once the run folder is in place (they name its files). */
-function writePipelineOutputs(flags: ProbeFlags, summary: ProbeSummary, machine: string): void {
+async function writePipelineOutputs(flags: ProbeFlags, summary: ProbeSummary, machine: string): Promise<void> {
   if (flags.junit) writeOutputFile('--junit', flags.junit, probeJunit(summary, machine));
-  if (flags.jsonl) writeOutputFile('--jsonl', flags.jsonl, jsonLines(attemptLines(summary, machine)));
+  if (flags.jsonl) writeOutputFile('--jsonl', flags.jsonl, jsonLines(await Promise.all(attemptLines(summary, machine).map((l) => selfChecked('attempt-line', l)))));
 }
 
 /** After commit: --zip-to, then stdout as --json / --quiet / human ask. */

@@ -4,7 +4,7 @@ import { classifyAttempt, classifyDns } from '../classify/classify.js';
 import { CLASSES, EXIT_CODES, type FailureClass } from '../classify/classes.js';
 import { hint } from '../classify/hints.js';
 import type { Attempt, Classification, Comparison, DnsResolution, PathSummary, ProbeSummary, Target } from '../schema/summary.js';
-import { SUMMARY_SCHEMA_VERSION, TIMING_STAGES } from '../schema/summary.js';
+import { SUMMARY_SCHEMA_VERSION, TIMING_STAGES } from '../schema/constants.js';
 import { mapPool } from '../util/pool.js';
 import { distribution } from '../util/stats.js';
 import { resolveTarget } from './dns.js';

@@ -5,7 +5,8 @@
 // apart from one the server refused.
 import { DEFAULT_CIPHERS, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, createSecureContext, rootCertificates } from 'node:tls';
 import type { Target } from '../schema/summary.js';
-import { TLS_VERSIONS, type MatrixPort, type MatrixVersion, type RuntimeTls, type TlsMatrix, type TlsVersion } from '../schema/tls-matrix.js';
+import { TLS_VERSIONS } from '../schema/constants.js';
+import type { MatrixPort, MatrixVersion, RuntimeTls, TlsMatrix, TlsVersion } from '../schema/tls-matrix.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 import { mapPool } from '../util/pool.js';
 import type { PortSpec, ProbeSettings } from './options.js';

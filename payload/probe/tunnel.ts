@@ -3,9 +3,7 @@
 // "the proxy says no" and "the proxy cannot reach the server" read differently.
 import { performance } from 'node:perf_hooks';
 import type { ErrorInfo, ProxyAttempt } from '../schema/summary.js';
-import { httpConnect } from './http-connect.js';
 import { authority, formatProxy, type ProxySpec } from './proxy-url.js';
-import { socksConnect } from './socks-connect.js';
 import { tcpConnect, type TcpResult } from './tcp.js';
 
 export interface TunnelResult extends TcpResult {
@@ -41,6 +39,10 @@ export async function proxyConnect(spec: ProxySpec, host: string, port: number, 
     proxy: { ...base, ...p, error },
   });
 
+  // Loaded only when a proxy is in the path (node:http and the socks package are not free to
+  // load), before the clock starts, so a first load is not timed as the proxy's.
+  const { httpConnect } = spec.kind === 'http' ? await import('./http-connect.js') : { httpConnect: null };
+  const socksConnect = spec.kind === 'http' ? null : (await import('./socks-connect.js')).socksConnect;
   const tcp = await tcpConnect(spec.host, spec.port, timeoutMs);
   if (!tcp.socket) {
     const e = tcp.error!;
@@ -51,7 +53,7 @@ export async function proxyConnect(spec: ProxySpec, host: string, port: number, 
   const auth = spec.user !== null ? { user: spec.user, password: spec.password ?? '' } : null;
   const t1 = performance.now();
   if (spec.kind === 'http') {
-    const r = await httpConnect(tcp.socket, authority(host, port), auth, left);
+    const r = await httpConnect!(tcp.socket, authority(host, port), auth, left);
     const tunnelMs = performance.now() - t1;
     if (!r.ok) {
       const step = r.status === 407 ? 'proxy-auth' : 'tunnel';
@@ -59,7 +61,7 @@ export async function proxyConnect(spec: ProxySpec, host: string, port: number, 
     }
     return ok(tcp, r.socket, t0, { ...base, connect_ms: connectMs, tunnel_ms: tunnelMs, reply: r.statusLine, reply_code: r.status });
   }
-  const r = await socksConnect(tcp.socket, { host: spec.host, port: spec.port }, { host, port }, auth, left);
+  const r = await socksConnect!(tcp.socket, { host: spec.host, port: spec.port }, { host, port }, auth, left);
   const tunnelMs = performance.now() - t1;
   if (!r.ok) {
     return fail(tcp, { kind: `proxy-${r.kind}`, code: r.replyCode !== null ? `SOCKS5 0x${r.replyCode.toString(16).padStart(2, '0')}` : null, message: r.message }, { connect_ms: connectMs, tunnel_ms: tunnelMs, reply: r.reply, reply_code: r.replyCode, failed_step: r.step });

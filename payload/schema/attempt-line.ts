@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { FailureClassSchema, ModeSchema, StageSchema } from './summary.js';
 
-export const ATTEMPT_LINE_SCHEMA_VERSION = 1 as const;
+import { ATTEMPT_LINE_SCHEMA_VERSION } from './constants.js';
+export { ATTEMPT_LINE_SCHEMA_VERSION };
 
 const Ms = z.number().nonnegative().describe('milliseconds');
 

@@ -11,7 +11,8 @@ import { PcapSchema, TlsMatrixSchema } from './tls-matrix.js';
 // target may be a name the proxy resolves (family null, dns.source "proxy"), and the summary
 // and env snapshot carry proxy discovery and the direct-vs-proxy comparison. v1 files (older
 // runners in a fleet) still parse: the new fields default to what v1 meant (direct, none).
-export const SUMMARY_SCHEMA_VERSION = 3 as const;
+import { FINDING_IDS, SUMMARY_SCHEMA_VERSION, TIMING_STAGES } from './constants.js';
+export { FINDING_IDS, SUMMARY_SCHEMA_VERSION, TIMING_STAGES };
 // Readers keep taking older files: a store holds ZIPs from runners not yet updated.
 const VersionSchema = z.union([z.literal(1), z.literal(2), z.literal(SUMMARY_SCHEMA_VERSION)]).describe('1: before proxy support; 2: proxies; 3: current (provider preset, ESMTP matrix and timing findings, TLS matrix, pcap)');
 
@@ -261,7 +262,6 @@ export const AttemptSchema = z.object({
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
-export const FINDING_IDS = ['starttls-not-required', 'starttls-required', 'slow-reply', 'tarpit', 'greylisted', 'greylist-passed', 'greylist-not-retried'] as const;
 export const EsmtpFindingSchema = z.object({
   id: z.enum(FINDING_IDS),
   severity: z.enum(['info', 'warning', 'problem']),
@@ -294,7 +294,6 @@ export const EsmtpSchema = z.object({ ports: z.array(EsmtpPortSchema), findings:
 export type Esmtp = z.infer<typeof EsmtpSchema>;
 
 const DistributionSchema = z.object({ n: Count, min: Ms, median: Ms, p90: Ms, max: Ms }).nullable();
-export const TIMING_STAGES = ['connect', 'tls', 'banner', 'ehlo', 'starttls', 'ehlo_tls', 'auth', 'mail', 'noop', 'quit', 'total'] as const;
 
 /** `--provider`: the preset's endpoints and what the provider is known to do, for comparing with what was seen. */
 export const ProviderPresetSchema = z.object({

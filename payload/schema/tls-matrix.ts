@@ -1,7 +1,8 @@
 // The --tls-matrix and --pcap parts of probe_summary.json (optional fields there).
 import { z } from 'zod';
 
-export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+import { TLS_VERSIONS } from './constants.js';
+export { TLS_VERSIONS };
 export const TlsVersionSchema = z.enum(TLS_VERSIONS);
 export type TlsVersion = z.infer<typeof TlsVersionSchema>;
 

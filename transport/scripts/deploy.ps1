@@ -133,6 +133,8 @@ $rt = [IO.Path]::Combine($r, $RuntimeSha256, $RuntimeName)
 if ([IO.Path]::DirectorySeparatorChar -eq '/') { & chmod +x -- $rt }
 $zip = [IO.Path]::Combine($w, 'result.zip')
 $run = @([IO.Path]::Combine($r, $BundleSha256, $BundleName), $Command, '--out', [IO.Path]::Combine($w, 'out'), '--zip-to', $zip, '--quiet', '--args-b64', $ArgsB64)
+# Compiled code of the bundle is cached next to it, as deploy.sh does: later probes start faster.
+$env:NODE_COMPILE_CACHE = [IO.Path]::Combine($r, 'compile-cache')
 # Windows PowerShell 5.1 turns a native program's stderr lines into error records, which
 # 'Stop' would make fatal: the probe's own exit code is what counts here.
 $ErrorActionPreference = 'Continue'
