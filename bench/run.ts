@@ -24,7 +24,8 @@ import { startSntp } from '../lab/sntp.js';
 
 // Compiled to build/dev/bench: the package root is three levels up.
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const CLI = join(ROOT, 'dist/payload/cli.js');
+// What `npm install` puts on PATH (package.json bin).
+const CLI = join(ROOT, 'dist/payload/bin.js');
 const BASELINE = join(ROOT, 'bench/baseline.json');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
