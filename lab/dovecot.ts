@@ -18,6 +18,8 @@ export interface LabDovecot {
   imaps: number;
   pop3: number;
   pop3s: number;
+  /** Dovecot's SASL socket for Postfix's smtpd_sasl_path. */
+  saslSocket: string;
   /** The accounts of the passwd file: user -> password. */
   users: Record<string, string>;
   log(): string;
@@ -92,6 +94,12 @@ service pop3-login {
     ssl = yes
   }
 }
+# Dovecot SASL for a lab Postfix (smtpd_sasl_type = dovecot, smtpd_sasl_path = this socket).
+service auth {
+  unix_listener ${dir}/run/postfix-auth {
+    mode = 0666
+  }
+}
 protocol pop3 {
   pop3_uidl_format = %08Xu%08Xv
 }
@@ -113,6 +121,7 @@ protocol pop3 {
     imaps,
     pop3,
     pop3s,
+    saslSocket: join(dir, 'run', 'postfix-auth'),
     users: DOVECOT_USERS,
     log,
     stop: () =>

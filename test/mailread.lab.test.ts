@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type LabPki } from '../lab/ca.js';
 import { DOVECOT_USERS, dovecotAvailable, startDovecot, type LabDovecot } from '../lab/dovecot.js';
 import { startIdpStandIn, type IdpStandIn } from '../lab/idp-stand-in.js';
+import { waitForPort } from '../lab/index.js';
+import { postfixAvailable, startPostfix, type LabPostfix } from '../lab/postfix.js';
 import { freePort } from '../lab/ports.js';
 import { filesUnder, readJson, runCli, runFolder, tempDir, unzip } from './helpers.js';
 import type { MailreadSummary } from '../payload/schema/mailread.js';
+import { ProbeSummarySchema } from '../payload/schema/summary.js';
 
 const USER = Object.keys(DOVECOT_USERS)[0]!;
 const PASSWORD = Object.values(DOVECOT_USERS)[0]!;
@@ -171,6 +174,41 @@ describe.runIf(dovecotAvailable())('imap and pop3 against Dovecot', () => {
       expect(transcript).toMatch(/S {2}\+ \[withheld\]\n[^\n]* C {2}\n[^\n]* S {2}a\d+ NO \[AUTHENTICATIONFAILED\]/);
       for (const t of await everyText(r.folder)) expect(t.includes(EXPIRED_TOKEN)).toBe(false);
     }, 30_000);
+
+    describe.runIf(postfixAvailable())('SMTP --auth-test XOAUTH2: a real Postfix with Dovecot SASL in front of the same passdb', () => {
+      let pf: LabPostfix;
+      let submission: number;
+      beforeAll(async () => {
+        const [starttls, implicit] = [await freePort([dv.host]), await freePort([dv.host])];
+        submission = await freePort([dv.host]);
+        pf = await startPostfix(tempDir('postfix-sasl-'), pki, dv.host, starttls, implicit, [
+          `${dv.host}:${submission} inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=dovecot -o smtpd_sasl_path=${dv.saslSocket} -o smtpd_tls_auth_only=yes`,
+        ]);
+        await waitForPort(dv.host, submission);
+      }, 30_000);
+      afterAll(() => pf?.stop());
+
+      const smtp = async (token: string) => {
+        const out = tempDir('smtp-xoauth2-');
+        const r = await runCli(['probe', '--json', '--out', out, '--host', dv.host, '--port', `${submission}:starttls`, '--ca', pki.caCert, '--ehlo-name', 'probe.lab.test', '--auth-test', '--user', USER, '--xoauth2', '--no-starttls-check'], {}, token);
+        return { ...r, folder: runFolder(out), summary: ProbeSummarySchema.parse(JSON.parse(r.stdout)) };
+      };
+
+      it('a good token is ok-auth; an expired one is auth-xoauth2-rejected after the 334 error challenge, answered with an empty line', async () => {
+        const good = await smtp(GOOD_TOKEN);
+        expect(good.code, `${good.stderr}${good.summary.verdict.evidence}`).toBe(0);
+        expect(good.summary.attempts[0]!.smtp).toMatchObject({ auth_mechanism: 'XOAUTH2', auth_challenge: false });
+        expect(good.summary.attempts[0]!.smtp.auth?.code).toBe(235);
+        const bad = await smtp(EXPIRED_TOKEN);
+        expect(bad.code).toBe(13);
+        const a = bad.summary.attempts[0]!;
+        expect(a.classification.hint_id).toBe('auth-xoauth2-rejected');
+        expect(a.smtp.auth_challenge).toBe(true);
+        expect(a.smtp.auth?.lines.join(' ')).toMatch(/^535 5\.7\.8 Error: authentication failed/);
+        expect(readFileSync(join(bad.folder, a.transcript_file), 'utf8')).toMatch(/S {2}334 \[withheld\]\n[^\n]* C {2}\n[^\n]* S {2}535 /);
+        for (const r of [good, bad]) for (const t of await everyText(r.folder)) for (const tok of [GOOD_TOKEN, EXPIRED_TOKEN]) expect(t.includes(tok)).toBe(false);
+      }, 60_000);
+    });
 
     it('POP3: a good token from --password-env logs in over STLS (AUTH XOAUTH2); an unknown one is auth-xoauth2-rejected with -ERR', async () => {
       const good = await run('pop3', ['--port', `${dv.pop3}:starttls`, '--login', '--user', USER, '--mech', 'xoauth2', '--password-env', 'BOT_OAUTH_TOKEN'], undefined, undefined, { BOT_OAUTH_TOKEN: GOOD_TOKEN });
