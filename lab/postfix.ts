@@ -44,8 +44,12 @@ export function postfixAvailable(): boolean {
   return existsSync('/usr/sbin/postfix') && process.getuid?.() === 0;
 }
 
-/** `extraServices`: more master.cf lines, e.g. a port with its own `-o` overrides. */
-export async function startPostfix(dir: string, pki: LabPki, host: string, starttlsPort: number, implicitPort: number, extraServices: string[] = []): Promise<LabPostfix> {
+/**
+ * `extraServices`: more master.cf lines, e.g. a port with its own `-o` overrides. `exec`: a
+ * command prefix for `postfix start` (`ip netns exec NAME`: the master and its daemons then
+ * live in that network namespace; stopping works from anywhere, by the master's pid).
+ */
+export async function startPostfix(dir: string, pki: LabPki, host: string, starttlsPort: number, implicitPort: number, extraServices: string[] = [], exec: string[] = []): Promise<LabPostfix> {
   const conf = join(dir, 'conf');
   const queue = join(dir, 'queue');
   const data = join(dir, 'data');
@@ -84,7 +88,8 @@ export async function startPostfix(dir: string, pki: LabPki, host: string, start
     `${host}:${starttlsPort} inet n - n - - smtpd\n${host}:${implicitPort} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n${extraServices.map((l) => `${l}\n`).join('')}${SERVICES}`,
   );
   try {
-    execFileSync('postfix', ['-c', conf, 'start'], { stdio: 'ignore' });
+    const [cmd, ...args] = [...exec, 'postfix', '-c', conf, 'start'];
+    execFileSync(cmd!, args, { stdio: 'ignore' });
   } catch {
     const log = existsSync(join(dir, 'postfix.log')) ? readFileSync(join(dir, 'postfix.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : '(no log)';
     throw new Error(`lab: postfix did not start:\n${log}`);

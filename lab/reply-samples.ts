@@ -241,7 +241,9 @@ export const SAMPLES: Sample[] = [
   // ---- generic servers ----
   { name: 'Postfix relay access denied', reply: '554 5.7.1 <someone@example.org>: Relay access denied', stage: 'rcpt', id: 'generic-relay-denied', cls: 'smtp-policy' },
   { name: 'Postfix sender login mismatch', reply: '553 5.7.1 <ceo@lab.test>: Sender address rejected: not owned by user good@lab.test', stage: 'mail', id: 'generic-sender-rejected', cls: 'smtp-policy' },
-  { name: 'Postgrey greylisting', reply: '450 4.2.0 <greylist@lab.test>: Recipient address rejected: Greylisted, please try again in 300 seconds', stage: 'rcpt', id: 'generic-greylisting', cls: 'rate-limit' },
+  // Real Postgrey 1.37 behind Postfix 3.7 (test/esmtp.lab.test.ts checks these word for word): the default text, and --greylist-text 'Greylisted for %s seconds'.
+  { name: 'Postgrey greylisting (Debian default text)', reply: '450 4.2.0 <to@grey.lab.test>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/grey.lab.test.html', stage: 'rcpt', id: 'generic-greylisting', cls: 'rate-limit' },
+  { name: 'Postgrey greylisting (--greylist-text with %s)', reply: '450 4.2.0 <to@grey.lab.test>: Recipient address rejected: Greylisted for 2 seconds', stage: 'rcpt', id: 'generic-greylisting', cls: 'rate-limit' },
   { name: 'Exim greylisting', reply: '451 4.7.1 Please try again later', stage: 'rcpt', id: 'generic-greylisting', cls: 'rate-limit' },
   { name: 'Dovecot SASL failure', reply: '535 5.7.8 Error: authentication failed: authentication failure', stage: 'auth', id: 'rfc-5-7-8', cls: 'auth' },
   { name: 'Postfix STARTTLS first', reply: '530 5.7.0 Must issue a STARTTLS command first', stage: 'mail', id: 'generic-starttls-required', cls: 'tls' },

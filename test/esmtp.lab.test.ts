@@ -1,15 +1,16 @@
 // The ESMTP feature matrix, the STARTTLS-required check and the tarpit finding against a
 // real Postfix (its own instance: a port with smtpd_tls_security_level=encrypt, one with
-// `may`, one that sleeps before its banner), and greylisting against a scripted stand-in.
+// `may`, one that sleeps before its banner), and greylisting by a real Postgrey (Debian's)
+// as that Postfix's policy service.
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary.js';
 import type { LabPki } from '../lab/ca.js';
 import { postfixAvailable, startPostfix, type LabPostfix } from '../lab/postfix.js';
-import { closeHard, freePort } from '../lab/ports.js';
-import { listen } from '../lab/scripted.js';
+import { freePort } from '../lab/ports.js';
+import { SAMPLES } from '../lab/reply-samples.js';
+import { postgreyAvailable, startPostgrey, type LabPostgrey } from '../lab/postgrey.js';
 import { runCli, runFolder, tempDir } from './helpers.js';
 
 const lab = inject('lab');
@@ -83,71 +84,54 @@ describe.skipIf(!postfixAvailable())('ESMTP matrix against a real Postfix', () =
   }, 60_000);
 });
 
-/** A greylisting MTA: the first RCPT from a client gets "Greylisted for N seconds", later ones pass. */
-function greylister(delayS: number): { server: Server; rcpts: number[] } {
-  const rcpts: number[] = [];
-  const server = createServer((sock) => {
-    sock.on('error', () => {});
-    sock.write('220 grey.lab.test ESMTP\r\n');
-    let buf = '';
-    let inData = false;
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).replace(/\r$/, '');
-        buf = buf.slice(nl + 1);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            sock.write('250 2.0.0 queued\r\n');
-          }
-          continue;
-        }
-        const verb = line.split(' ')[0]!.toUpperCase();
-        if (verb === 'EHLO') sock.write('250-grey.lab.test\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES\r\n');
-        else if (verb === 'RCPT') {
-          rcpts.push(Date.now());
-          sock.write(rcpts.length === 1 ? `450 4.2.0 <to@grey.lab.test>: Recipient address rejected: Greylisted for ${delayS} seconds\r\n` : '250 2.1.5 ok\r\n');
-        } else if (verb === 'DATA') {
-          inData = true;
-          sock.write('354 go ahead\r\n');
-        } else if (verb === 'QUIT') sock.end('221 2.0.0 bye\r\n');
-        else sock.write('250 2.0.0 ok\r\n');
-      }
-    });
+describe.skipIf(!postfixAvailable() || !postgreyAvailable())('greylisting by a real Postgrey behind a real Postfix', () => {
+  let pf: LabPostfix;
+  let named: LabPostgrey;
+  let plain: LabPostgrey;
+  const ports = { named: 0, plain: 0, starttls: 0, implicit: 0 };
+  beforeAll(async () => {
+    // One Postgrey whose reply names the delay (%s, the seconds left), one with Debian's default text, which names none.
+    named = await startPostgrey({ delayS: 2, text: 'Greylisted for %s seconds' });
+    plain = await startPostgrey({ delayS: 2 });
+    for (const k of Object.keys(ports) as Array<keyof typeof ports>) ports[k] = await freePort(['127.0.0.1']);
+    const dir = dirname(lab.caFile);
+    const pki = { serverCert: join(dir, 'server.crt'), serverKey: join(dir, 'server.key') } as LabPki;
+    // Loopback may relay on these ports (mynetworks), Postgrey still has its say on RCPT, and the message is
+    // discarded by Postfix's own discard transport: nothing leaves loopback.
+    const port = (p: number, g: LabPostgrey) => `127.0.0.1:${p} inet n - n - - smtpd -o mynetworks=127.0.0.0/8 -o smtpd_relay_restrictions=permit_mynetworks,reject_unauth_destination -o smtpd_recipient_restrictions=check_policy_service,${g.policy},permit -o content_filter=discard:`;
+    pf = await startPostfix(tempDir('postfix-grey-'), pki, '127.0.0.1', ports.starttls, ports.implicit, [port(ports.named, named), port(ports.plain, plain)]);
+  }, 30_000);
+  afterAll(async () => {
+    pf?.stop();
+    await named?.stop();
+    await plain?.stop();
   });
-  return { server, rcpts };
-}
 
-describe('greylisting (scripted stand-in for Postgrey)', () => {
-  it('retries after the delay the server names when --attempts allows, and reports that the retry passed', async () => {
-    const g = greylister(2);
-    const port = await listen(g.server, '127.0.0.1');
-    try {
-      const { summary, folder } = await probe(['--port', `${port}:plain`, '--send-test', '--from', 'bot@lab.test', '--to', 'to@grey.lab.test', '--attempts', '2']);
-      const [first, second] = summary.attempts;
-      expect(first!.smtp.greylist).toMatchObject({ step: 'rcpt', code: 450, enhanced: '4.2.0', delay_s: 2 });
-      expect(second!.greylist_retry).toMatchObject({ after_attempt: first!.id, asked_s: 2 });
-      expect(second!.greylist_retry!.waited_ms).toBeGreaterThanOrEqual(1900);
-      expect(g.rcpts[1]! - g.rcpts[0]!).toBeGreaterThanOrEqual(1900);
-      expect(second!.classification.class).toBe('ok');
-      expect(summary.esmtp!.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['greylisted', 'greylist-passed']));
-      expect(readFileSync(join(folder, 'report.md'), 'utf8')).toMatch(/greylist-passed: port \d+: the retry after 2 s went through/);
-    } finally {
-      await closeHard(g.server);
-    }
+  it('retries --send-test after the delay Postgrey names, and the retry passes', async () => {
+    const { summary, folder } = await probe(['--port', `${ports.named}:starttls`, '--send-test', '--from', 'bot@lab.test', '--to', 'to@grey.lab.test', '--attempts', '2']);
+    const [first, second] = summary.attempts;
+    expect(first!.smtp.greylist, `${JSON.stringify(first!.smtp.rcpt)}\n${named.log()}`).toMatchObject({ step: 'rcpt', code: 450, delay_s: 2 });
+    expect(first!.smtp.greylist!.line).toBe(SAMPLES.find((x) => x.name === 'Postgrey greylisting (--greylist-text with %s)')!.reply);
+    expect(first!.classification).toMatchObject({ class: 'rate-limit', hint_id: 'generic-greylisting' });
+    expect(second!.greylist_retry).toMatchObject({ after_attempt: first!.id, asked_s: 2 });
+    expect(second!.greylist_retry!.waited_ms).toBeGreaterThanOrEqual(1900);
+    expect(second!.classification.class).toBe('ok');
+    expect(second!.smtp.data_end?.code).toBe(250);
+    // Postgrey's own log: the first triplet greylisted, the retry let through.
+    expect(named.log()).toMatch(/action=greylist, reason=new/);
+    expect(named.log()).toMatch(/action=pass, reason=triplet found/);
+    expect(summary.esmtp!.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['greylisted', 'greylist-passed']));
+    expect(readFileSync(join(folder, 'report.md'), 'utf8')).toMatch(/greylist-passed: port \d+: the retry after 2 s went through/);
   }, 60_000);
 
-  it('does not wait when the delay is over --greylist-wait, and says it was not retried', async () => {
-    const g = greylister(600);
-    const port = await listen(g.server, '127.0.0.1');
-    try {
-      const { summary } = await probe(['--port', `${port}:plain`, '--send-test', '--from', 'bot@lab.test', '--to', 'to@grey.lab.test', '--attempts', '2', '--greylist-wait', '5s']);
-      expect(summary.attempts[1]!.greylist_retry ?? null).toBeNull();
-      expect(summary.esmtp!.findings.map((f) => f.id)).toContain('greylist-not-retried');
-    } finally {
-      await closeHard(g.server);
-    }
+  it('Postgrey\'s default text names no delay: the usual 300 s is over --greylist-wait, so no retry, and it says so', async () => {
+    const { summary } = await probe(['--port', `${ports.plain}:starttls`, '--send-test', '--from', 'bot@lab.test', '--to', 'to@grey.lab.test', '--attempts', '2', '--greylist-wait', '5s']);
+    const first = summary.attempts[0]!;
+    expect(first.smtp.greylist).toMatchObject({ step: 'rcpt', code: 450, delay_s: null });
+    // Word for word what lab/reply-samples.ts holds as the real Postgrey sample.
+    expect(first.smtp.greylist!.line).toBe(SAMPLES.find((x) => x.name === 'Postgrey greylisting (Debian default text)')!.reply);
+    expect(first.classification.hint_id).toBe('generic-greylisting');
+    expect(summary.attempts[1]!.greylist_retry ?? null).toBeNull();
+    expect(summary.esmtp!.findings.map((f) => f.id)).toContain('greylist-not-retried');
   }, 60_000);
 });

@@ -1,7 +1,9 @@
 // `smtp-probe health` and `--provider` against providers on loopback: the provider names
 // resolve through the test's own DNS server; Gmail is a real Postfix on 587/465, SendGrid a
 // stand-in (smtp-server) with 587 and 465 closed and only 2525 open, Microsoft 365 a stand-in
-// whose certificate is for another name (a provider-side problem).
+// whose certificate is for another name (a provider-side problem). A firewall that drops
+// (rather than refuses) is real: a network namespace of the test's own (lab/netns.ts) with a
+// second real Postfix inside and nftables in front of it.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { startDns, type LabDns } from '../lab/dns-server.js';
 import { postfixAvailable, startPostfix, type LabPostfix } from '../lab/postfix.js';
 import { closeSmtp } from '../lab/gmail-like.js';
 import { waitForPort } from '../lab/index.js';
+import { netnsAvailable, startNetns, type LabNetns } from '../lab/netns.js';
 import { HealthSummarySchema } from '../payload/schema/health.js';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { filesUnder, runCli, tempDir } from './helpers.js';
@@ -82,7 +85,8 @@ describe('smtp-probe health through the test\'s own DNS server', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('Gmail ok (587, 465)');
     expect(lines[1]).toBe('SendGrid connect refused on 587, 465, ok on 2525');
-    expect(r.stdout).toMatch(/verdict: +port-block - network block: port\(s\) 465, 587 fail at connect/);
+    expect(r.stdout).toMatch(/verdict: +port-block - network block: port\(s\) 465, 587 fail at connect \(465, 587 refused: a TCP reset came back/);
+    expect(r.stdout).toMatch(/next step: .*answers TCP 465, 587 with a reset/);
     expect(r.code).toBe(20);
     const json = await health(['--json', '--resolver', `127.0.0.1:${dns.port}`, '--provider', 'sendgrid', '--provider', 'gmail']);
     const s = HealthSummarySchema.parse(JSON.parse(json.stdout));
@@ -128,4 +132,62 @@ describe('probe --provider', () => {
     expect(report).toContain('## Provider preset: SendGrid');
     expect(report).toMatch(/AUTH mechanisms: expected PLAIN LOGIN; offered PLAIN LOGIN/);
   }, 90_000);
+});
+
+describe.runIf(netnsAvailable() && postfixAvailable())('smtp-probe health through a real firewall (nftables in a network namespace)', () => {
+  let ns: LabNetns;
+  let inside: LabPostfix;
+  let dnsNs: LabDns;
+  beforeAll(async () => {
+    ns = startNetns(tempDir('netns-'));
+    const pki = { dir: lab.dir, caCert: lab.caFile, serverCert: join(lab.dir, 'server.crt'), serverKey: join(lab.dir, 'server.key'), caPem: '', certPem: '', keyPem: '' };
+    // Gmail's 587 and 465 on the namespace's address: a real Postfix, started inside it.
+    inside = await startPostfix(tempDir('postfix-netns-'), pki, ns.address, 587, 465, [], ns.exec);
+    dnsNs = await startDns({ 'smtp.gmail.com': { A: [ns.address] } });
+    for (const port of [587, 465]) await waitForPort(ns.address, port, 15_000);
+  }, 60_000);
+  afterAll(async () => {
+    inside?.stop();
+    ns?.close();
+    await dnsNs?.close();
+  });
+
+  const gmail = async () => {
+    // The short connect timeout keeps a dropped SYN to one second.
+    const r = await health(['--json', '--resolver', `127.0.0.1:${dnsNs.port}`, '--provider', 'gmail', '--timeout', 'connect=1s']);
+    return { ...r, s: HealthSummarySchema.parse(JSON.parse(r.stdout)) };
+  };
+
+  it('465 dropped by the firewall (SYN timeout) while 587 works: port-block (20), the evidence and next step say dropped, not refused', async () => {
+    ns.firewall(['tcp dport 465 drop']);
+    const { code, s } = await gmail();
+    expect(code).toBe(20);
+    expect(s.settings.timeouts_ms.connect).toBe(1000);
+    const [submission, implicit] = s.providers[0]!.endpoints;
+    expect(submission).toMatchObject({ port: 587, class: 'ok' });
+    expect(implicit).toMatchObject({ port: 465, class: 'connect', hint_id: 'connect-timeout', outcome: 'connect timeout', connect_failure: 'dropped' });
+    expect(implicit!.evidence).toMatch(/no answer to the TCP handshake within 1000 ms/);
+    // Bounded: the drop costs the connect timeout, not the kernel's SYN retries.
+    expect(implicit!.duration_ms).toBeGreaterThanOrEqual(950);
+    expect(implicit!.duration_ms).toBeLessThan(3000);
+    expect(s.providers[0]!.line).toBe('Gmail ok on 587, connect timeout on 465');
+    expect(s.verdict).toMatchObject({ kind: 'port-block', blocked_ports: [465], blocked_how: [{ port: 465, how: 'dropped' }] });
+    expect(s.verdict.summary).toMatch(/port\(s\) 465 fail at connect \(465 dropped: no answer to the SYN/);
+    expect(s.verdict.next_step).toMatch(/silently drops outbound TCP 465/);
+    expect(s.verdict.summary + s.verdict.next_step).not.toMatch(/refused|reset/);
+  }, 60_000);
+
+  it('465 rejected by the same firewall (TCP reset) is port-block too, but refused: something answered', async () => {
+    ns.firewall(['tcp dport 465 reject with tcp reset']);
+    const { code, s, stdout } = await gmail();
+    expect(code).toBe(20);
+    const implicit = s.providers[0]!.endpoints[1]!;
+    expect(implicit).toMatchObject({ port: 465, hint_id: 'connect-refused', outcome: 'connect refused', connect_failure: 'refused' });
+    expect(implicit.evidence).toMatch(/ECONNREFUSED/);
+    expect(implicit.duration_ms).toBeLessThan(900);
+    expect(s.verdict.blocked_how).toEqual([{ port: 465, how: 'refused' }]);
+    expect(s.verdict.summary).toMatch(/465 refused: a TCP reset came back/);
+    expect(s.verdict.next_step).toMatch(/answers TCP 465 with a reset/);
+    expect(stdout).not.toMatch(/silently drops/);
+  }, 60_000);
 });

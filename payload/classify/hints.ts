@@ -301,7 +301,7 @@ export const HINTS = [
     id: 'auth-xoauth2-rejected',
     class: 'auth',
     summary: 'the OAuth access token was refused (expired, revoked, for another account, or without the mail scope)',
-    next_step: 'Refresh the access token, check it was issued for this exact mailbox, and that it carries the scope https://mail.google.com/ (Gmail) or SMTP.Send (Microsoft 365).',
+    next_step: 'Refresh the access token, check it was issued for this exact mailbox, and that it carries the scope https://mail.google.com/ (Gmail), or SMTP.Send, IMAP.AccessAsUser.All or POP.AccessAsUser.All (Microsoft 365) for the protocol the bot speaks.',
   },
   {
     id: 'auth-failed',

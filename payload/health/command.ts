@@ -2,7 +2,7 @@
 // once (bounded), one line per provider and a verdict that tells a network block from a
 // provider problem (verdict.ts).
 import { RunFolder, ZIP_PATH, runFolderName } from '../report/output.js';
-import { HEALTH_SCHEMA_VERSION, HealthSummarySchema, type HealthEndpoint, type HealthProvider, type HealthSummary } from '../schema/health.js';
+import { ConnectFailureSchema, HEALTH_SCHEMA_VERSION, HealthSummarySchema, type ConnectFailure, type HealthEndpoint, type HealthProvider, type HealthSummary } from '../schema/health.js';
 import type { Attempt } from '../schema/summary.js';
 import { mapPool } from '../util/pool.js';
 import { UsageError } from '../util/errors.js';
@@ -33,6 +33,14 @@ function outcome(a: Attempt): string {
   return a.classification.hint_id.replace(/-/g, ' ');
 }
 
+const FAILURE: Record<string, ConnectFailure> = { timeout: 'dropped', refused: 'refused', reset: 'reset', unreachable: 'unreachable', blocked: 'blocked' };
+
+/** How the endpoint's connects failed; a drop outranks a refusal when addresses differ (the firewall case). */
+function connectFailure(out: SweepOutput): ConnectFailure | undefined {
+  const kinds = out.attempts.filter((a) => a.failed_stage === 'connect' && a.tcp.error).map((a) => FAILURE[a.tcp.error!.kind] ?? 'other');
+  return ConnectFailureSchema.options.find((k) => kinds.includes(k));
+}
+
 function endpointRecord(job: Job, out: SweepOutput): HealthEndpoint {
   const v = out.verdict;
   const failed = out.attempts.find((a) => a.classification.class !== 'ok');
@@ -47,6 +55,7 @@ function endpointRecord(job: Job, out: SweepOutput): HealthEndpoint {
     outcome: !out.attempts.length ? `dns ${v.hint_id.replace(/^dns-/, '').replace(/-/g, ' ')}` : words.length === 1 ? words[0]! : words.join(' / '),
     evidence: v.evidence,
     next_step: v.next_step,
+    ...(v.class !== 'ok' && connectFailure(out) ? { connect_failure: connectFailure(out) } : {}),
     addresses: out.dns.targets.map((t) => t.address),
     duration_ms: out.attempts.reduce((m, a) => Math.max(m, a.duration_ms), out.dns.ms),
   };

@@ -71,6 +71,10 @@ export function classifyMail(protocol: 'imap' | 'pop3', r: MailSessionResult): C
   }
   const text = r.evidence ?? e?.message ?? '';
   const ex = explainReply(text, { protocol: protocol === 'imap' ? 'imap' : 'pop' });
+  // A challenge after the token is XOAUTH2's error report (base64 JSON, withheld): the token
+  // was refused, whatever the final NO / -ERR says about "authentication".
+  if (r.failed_stage === 'login' && e?.kind === 'refused' && r.login?.method === 'XOAUTH2' && r.steps.login?.lines.some((l) => /^\+(?: |$)/.test(l)))
+    return fromHint('auth-xoauth2-rejected', `${where}: ${firstLine(text)}, after an XOAUTH2 error challenge (answered with an empty line)`);
   if (ex.rule) return { class: ex.rule.class, rule: ex.rule.id, summary: ex.rule.summary, evidence: `${where}: ${firstLine(text)}`, next_step: ex.rule.next_step, source: ex.rule.source };
   if (r.failed_stage === 'login' && e?.kind === 'refused') return { ...fromHint('auth-failed', `${where}: ${firstLine(text)}`), rule: 'auth-failed' };
   if (e?.kind === 'timeout') return fromHint('unknown-timeout', `${where}: ${e.message}`);

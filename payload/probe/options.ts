@@ -240,7 +240,7 @@ async function authSettings(f: RawProbeFlags): Promise<AuthSettings | null> {
   const user = mailbox(f.user, '--user');
   const mech = (f.authMech ?? 'auto').toUpperCase();
   if (!['AUTO', 'PLAIN', 'LOGIN', 'XOAUTH2'].includes(mech)) throw new UsageError(`invalid --auth-mech "${f.authMech}": expected auto, plain, login or xoauth2`);
-  if (mech === 'XOAUTH2' && !f.xoauth2) throw new UsageError('--auth-mech xoauth2 needs --xoauth2 (the access token is read from standard input)');
+  if (mech === 'XOAUTH2' && !f.xoauth2) throw new UsageError('--auth-mech xoauth2 needs --xoauth2 (the access token is read from standard input, or from --password-env / --password-file)');
   const secret = await readSecret({ passwordEnv: f.passwordEnv, passwordFile: f.passwordFile, passwordStdin: f.passwordStdin, xoauth2: f.xoauth2 });
   return {
     user,

@@ -66,7 +66,9 @@ export interface SecretSources {
 }
 
 export async function readSecret(s: SecretSources, env: NodeJS.ProcessEnv = process.env): Promise<Secret> {
-  if (s.xoauth2) {
+  // An OAuth token can also sit in a named variable or a file (a token cache a job refreshes);
+  // without either, XOAUTH2 reads standard input as before.
+  if (s.xoauth2 && !s.passwordEnv && !s.passwordFile) {
     const token = stdinIsTerminal() ? await promptHidden('OAuth access token: ') : (await readStdin()).trim();
     if (!token) throw new UsageError('--xoauth2 reads the access token from standard input, which was empty');
     return { value: token, from: 'stdin' };

@@ -35,7 +35,8 @@ export class Transcript {
       const mech = m[2] ? ` ${m[2].toUpperCase()}` : '';
       this.push('C', `${m[1]!.toUpperCase()}${mech}${line.trim().split(/\s+/).length > 2 ? ` ${WITHHELD}` : ''}`);
     } else if (this.inAuth) {
-      this.push('C', WITHHELD);
+      // An empty line carries nothing: it is the answer to an error challenge (RFC 7628) or a cancel, worth seeing.
+      this.push('C', line === '' ? '' : WITHHELD);
     } else {
       this.push('C', line);
     }

@@ -11,6 +11,10 @@ const Ms = z.number().nonnegative().describe('milliseconds');
 
 export const HEALTH_VERDICTS = ['ok', 'port-block', 'egress-block', 'dns-failure', 'provider-problem'] as const;
 
+/** How a connect failed, in the words health uses: a drop (SYN timeout) and a refusal (RST) point at different things. */
+export const ConnectFailureSchema = z.enum(['dropped', 'refused', 'reset', 'unreachable', 'blocked', 'other']);
+export type ConnectFailure = z.infer<typeof ConnectFailureSchema>;
+
 export const HealthEndpointSchema = z.object({
   host: z.string(),
   port: z.number().int(),
@@ -21,6 +25,8 @@ export const HealthEndpointSchema = z.object({
   outcome: z.string().describe('in words: ok, connect refused, connect timeout, or the hint'),
   evidence: z.string(),
   next_step: z.string(),
+  connect_failure: ConnectFailureSchema.optional()
+    .describe('how the connect failed: dropped (no answer to the SYN within the connect timeout: a firewall that drops), refused (a TCP reset answered: something is there and said no)'),
   addresses: z.array(z.string()),
   duration_ms: Ms,
 });
@@ -55,6 +61,10 @@ export const HealthSummarySchema = z.object({
     summary: z.string(),
     next_step: z.string(),
     blocked_ports: z.array(z.number().int()).describe('ports that fail at connect here while another port of the same provider works'),
+    blocked_how: z
+      .array(z.object({ port: z.number().int(), how: ConnectFailureSchema }))
+      .optional()
+      .describe('for each blocked port, how its connects failed (one entry per port and way)'),
   }),
   files: z.array(z.string()),
 });

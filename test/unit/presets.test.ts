@@ -90,6 +90,20 @@ describe('health verdict', () => {
     expect(prov('Zoho', [ep(587, 'connect', 'connect')], true).finding).toBe('provider');
   });
 
+  it('tells a dropped port (SYN timeout) from a refused one (RST) in the verdict\'s words and next step', () => {
+    const gmail = prov('Gmail', [ep(587, 'ok', null), { ...ep(465, 'connect', 'connect', 'connect timeout'), connect_failure: 'dropped' }]);
+    const sg = prov('SendGrid', [{ ...ep(587, 'connect', 'connect'), connect_failure: 'refused' }, ep(2525, 'ok', null)]);
+    const v = healthVerdict([gmail, sg]);
+    expect(v).toMatchObject({ kind: 'port-block', blocked_ports: [465, 587], blocked_how: [{ port: 465, how: 'dropped' }, { port: 587, how: 'refused' }] });
+    expect(v.summary).toMatch(/fail at connect \(465 dropped: no answer to the SYN.*; 587 refused: a TCP reset came back/);
+    expect(v.next_step).toMatch(/silently drops outbound TCP 465/);
+    expect(v.next_step).toMatch(/answers TCP 587 with a reset/);
+    const dropped = healthVerdict([prov('Gmail', [{ ...ep(587, 'connect', 'connect', 'connect timeout'), connect_failure: 'dropped' }]), prov('SendGrid', [{ ...ep(587, 'connect', 'connect', 'connect timeout'), connect_failure: 'dropped' }])]);
+    expect(dropped.kind).toBe('egress-block');
+    expect(dropped.next_step).toMatch(/^A firewall on the way silently drops outbound TCP 587/);
+    expect(dropped.next_step).not.toMatch(/reset/);
+  });
+
   it('has its own versioned schema', () => {
     expect(HealthSummarySchema.shape.schema_version.value).toBe(1);
   });
