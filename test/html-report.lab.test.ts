@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDns, type LabDns } from '../lab/dns-server.js';
 import { parseInventory } from '../inventory/load.js';
+import { HealthSummarySchema } from '../payload/schema/health.js';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { HostResultSchema, transportFailureResult, type HostResult } from '../store/fleet-schema.js';
@@ -134,6 +136,67 @@ describe('report.html of a real probe run', () => {
   });
 });
 
+describe('report.html of a --provider run with --tls-matrix', () => {
+  it('shows the preset next to what was seen, its mismatch, and the TLS matrix of every address', async () => {
+    // The lab's smtp.gmail.com: two addresses, a certificate from the lab CA, not Google Trust Services.
+    const run = await probeRun(['--provider', 'gmail', '--resolver', lab.dns.spec, '--port', `${lab.gmail.starttlsPort}:starttls`, '--ca', lab.caFile, '--tls-matrix']);
+    expect(run.summary.tls_matrix!.addresses!.probed).toEqual(lab.gmail.healthy);
+    const { page, requests, errors, close } = await open(run.html);
+    try {
+      const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
+      expect(order.slice(0, 3)).toEqual(['verdict', 'preset', 'dns']);
+      expect(order).toContain('tls-matrix');
+      const preset = page.locator('#preset');
+      expect(await preset.isVisible()).toBe(true);
+      expect(await preset.innerText()).toMatch(/Provider preset: Gmail[\s\S]*expected Google Trust Services; seen CN=smtp-probe Lab Root CA/);
+      expect(await preset.locator('li.warn').innerText()).toMatch(/^preset-issuer-unexpected \(error\): port \d+: certificate issued by CN=smtp-probe Lab Root CA[^]*Next step: The connection is decrypted on the way/);
+      const matrix = page.locator('#tls-matrix');
+      expect(await matrix.innerText()).toContain(`Addresses: ${lab.gmail.healthy.join(', ')} (every resolved address).`);
+      expect(await matrix.locator('h3').count()).toBe(lab.gmail.healthy.length);
+      await page.screenshot({ path: join(SHOTS, 'report-preset-matrix.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
+describe('report.html of smtp-probe health', () => {
+  let dns: LabDns;
+  beforeAll(async () => {
+    // Both providers resolve to an address where nothing listens: every endpoint refuses at connect.
+    dns = await startDns({ 'smtp.gmail.com': { A: ['127.18.9.9'] }, 'smtp.sendgrid.net': { A: ['127.18.9.9'] } });
+  });
+  afterAll(() => dns?.close());
+
+  it('shows the verdict, a line per provider and the endpoints, offline', async () => {
+    const out = tempDir('html-health-');
+    const r = await runCli(['health', '--json', '--out', out, '--resolver', `127.0.0.1:${dns.port}`, '--provider', 'gmail', '--provider', 'sendgrid', '--timeout', 'connect=3s']);
+    const s = HealthSummarySchema.parse(JSON.parse(r.stdout));
+    expect(s.verdict.kind).toBe('egress-block');
+    expect(s.files).toContain('report.html');
+    const file = join(out, s.run.id, 'report.html');
+    const zip = await unzip(join(out, s.run.id, 'attachments/all_files.zip'));
+    expect(zip.get('report.html')?.toString('utf8')).toBe(readFileSync(file, 'utf8'));
+    const { page, requests, errors, close } = await open(file);
+    try {
+      const verdict = page.locator('#verdict');
+      expect(await verdict.isVisible()).toBe(true);
+      expect(await verdict.innerText()).toContain(s.verdict.summary);
+      expect(await verdict.innerText()).toContain(`Next step: ${s.verdict.next_step}`);
+      expect(await verdict.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { borderTopWidth: string } }).getComputedStyle(e).borderTopWidth)).toBe('2px');
+      expect(await page.locator('#providers li').allInnerTexts()).toEqual(s.providers.map((p) => `${p.status} ${p.line} (network)`));
+      expect(await page.locator('#endpoints tbody tr').count()).toBe(s.providers.flatMap((p) => p.endpoints).length);
+      await page.screenshot({ path: join(SHOTS, 'report-health.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 90_000);
+});
+
 describe('report.html of a server with a hostile banner', () => {
   let server: Server;
   beforeAll(async () => {
@@ -199,8 +262,9 @@ hosts:
     'fleet.yml',
   );
   const common = (sweepId: string, host: string) => ({ sweepId, host, transport: 'ssh' as const, jobId: `${sweepId}:${host}`, jobAttempts: 1, startedAt: '2026-11-22T02:00:00.000Z', finishedAt: '2026-11-22T02:01:00.000Z', durationMs: 1500 });
-  const probed = (sweepId: string, host: string, cls: FailureClass, evidence: string, totalsMs: number[], nextStep = 'n'): HostResult =>
+  const probed = (sweepId: string, host: string, cls: FailureClass, evidence: string, totalsMs: number[], nextStep = 'n', findings: string[] = []): HostResult =>
     HostResultSchema.parse({
+      findings,
       schema: 'smtp-fleet/host-result', schema_version: 1, ...common(sweepId, host), status: 'probed',
       verdict: { class: cls, exitCode: EXIT_CODES[cls], partial: false, hintId: cls === 'ok' ? 'ok' : `${cls}-x`, summary: 's', evidence, nextStep },
       attempts: { ok: cls === 'ok' ? totalsMs.length : 0, total: totalsMs.length, totalsMs }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egressIps: ['203.0.113.7'], payloadVersion: '0.1.0',
@@ -220,11 +284,11 @@ hosts:
     await aggregateSweep(store, 'S1');
     await sweep('S2', '2026-11-22T02:00:00.000Z');
     const results = [
-      probed('S2', 'p1', 'ok', 'S: 250 2.0.0 OK', [100, 110]),
+      probed('S2', 'p1', 'ok', 'S: 250 2.0.0 OK', [100, 110], 'n', ['starttls-not-required:587', 'made-up-finding:25']),
       probed('S2', 'p2', 'ok', 'S: 250 2.0.0 OK', [130, 140]),
       probed('S2', 'p3', 'ok', 'S: 250 2.0.0 OK', [90, 95]),
-      probed('S2', 't1', 'tls', tls('142.250.1.108'), [300, 310], 'have the proxy team exempt smtp.gmail.com from TLS inspection'),
-      probed('S2', 't2', 'tls', tls('142.250.1.109'), [1100, 1200], 'have the proxy team exempt smtp.gmail.com from TLS inspection'),
+      probed('S2', 't1', 'tls', tls('142.250.1.108'), [300, 310], 'have the proxy team exempt smtp.gmail.com from TLS inspection', ['preset-issuer-unexpected:587', 'tls-version-mismatch:587']),
+      probed('S2', 't2', 'tls', tls('142.250.1.109'), [1100, 1200], 'have the proxy team exempt smtp.gmail.com from TLS inspection', ['preset-issuer-unexpected:587']),
       probed('S2', 't3', 'tls', tls('142.250.1.110'), [340, 350], 'have the proxy team exempt smtp.gmail.com from TLS inspection'),
       probed('S2', 'a1', 'auth', 'S: 535 5.7.8 Username and Password not accepted', [900, 2000]),
       probed('S2', 'w1', 'unknown', `S: 599 ${HOSTILE}`, [50]),
@@ -251,6 +315,12 @@ hosts:
       expect(changes).toMatch(/Recovered: p2 tls → ok/);
       const group = page.locator('#failures .group').first();
       expect(await group.innerText()).toMatch(/tls\s+3 runners[\s\S]*Next step: have the proxy team exempt[\s\S]*t1 t2 t3/);
+      // Runners by finding: largest group first, each id with its label and next step (an unknown id without).
+      const findings = page.locator('#findings .group');
+      expect(await findings.count()).toBe(4);
+      expect(await findings.first().innerText()).toMatch(/^preset-issuer-unexpected:587 provider preset: certificate from another issuer than the provider's: 2 runners\s+Next step: The connection is decrypted on the way[^\n]*\s+t1 t2$/);
+      expect(await findings.nth(1).innerText()).toMatch(/^made-up-finding:25: 1 runner\s+p1$/);
+      expect(await page.locator('#findings').innerText()).toMatch(/tls-version-mismatch:587 TLS: server allows only versions this runtime does not offer: 1 runner\s+Next step: Enable TLS 1\.2[^\n]*\s+t1/);
       const unreached = await page.locator('#unreachable').innerText();
       for (const h of ['u1', 'u2']) expect(unreached).toMatch(new RegExp(`^${h}$`, 'm'));
       expect(await page.locator('#failures').innerText()).toContain('S: 599 <script>alert(1)</script><img src="http://<ip>:9/beacon.png">');
