@@ -148,8 +148,8 @@ describe('report.html of a --provider run with --tls-matrix', () => {
       expect(order).toContain('tls-matrix');
       const preset = page.locator('#preset');
       expect(await preset.isVisible()).toBe(true);
-      expect(await preset.innerText()).toMatch(/Provider preset: Gmail[\s\S]*expected Google Trust Services; seen CN=smtp-probe Lab Root CA/);
-      expect(await preset.locator('li.warn').innerText()).toMatch(/^preset-issuer-unexpected \(error\): port \d+: certificate issued by CN=smtp-probe Lab Root CA[^]*Next step: The connection is decrypted on the way/);
+      expect(await preset.innerText()).toMatch(/Provider preset: Gmail[\s\S]*expected Google Trust Services; seen O=smtp-probe lab, CN=smtp-probe Lab Root CA/);
+      expect(await preset.locator('li.warn').innerText()).toMatch(/^preset-issuer-unexpected \(error\): port \d+: certificate issued by O=smtp-probe lab, CN=smtp-probe Lab Root CA, not Google Trust Services[^]*Next step: The connection is decrypted on the way/);
       const matrix = page.locator('#tls-matrix');
       expect(await matrix.innerText()).toContain(`Addresses: ${lab.gmail.healthy.join(', ')} (every resolved address).`);
       expect(await matrix.locator('h3').count()).toBe(lab.gmail.healthy.length);

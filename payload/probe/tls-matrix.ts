@@ -191,7 +191,8 @@ async function probePort(s: ProbeSettings, ip: string, spec: PortSpec, rt: Runti
 export function crossAddressFindings(ports: readonly MatrixPort[]): NonNullable<TlsMatrix['findings']> {
   const out: NonNullable<TlsMatrix['findings']> = [];
   for (const key of [...new Set(ports.map((p) => `${p.port}/${p.mode}`))]) {
-    const same = ports.filter((p) => `${p.port}/${p.mode}` === key);
+    // Only addresses that answered TLS at all: one that is unreachable is a connection problem, not another configuration.
+    const same = ports.filter((p) => `${p.port}/${p.mode}` === key && p.versions.some((v) => v.status === 'accepted' || v.status === 'refused'));
     const sets = new Map<string, string[]>();
     for (const p of same) {
       const acc = p.versions.filter((v) => v.status === 'accepted').map((v) => v.version).join(' ') || 'none';
