@@ -43,7 +43,7 @@ export function runtimeTls(): RuntimeTls {
   });
   const notes = [
     `Node ${process.version} with OpenSSL ${openssl}: defaults minVersion ${DEFAULT_MIN_VERSION}, maxVersion ${DEFAULT_MAX_VERSION}${openssl3 ? '; TLS 1.0/1.1 only with ciphers DEFAULT@SECLEVEL=0 and minVersion TLSv1 (--tls-min-v1.0 alone is not enough on OpenSSL 3)' : ''}`,
-    'A bot on another runtime (Automation Anywhere\'s Java, .NET on SCHANNEL) offers what its own settings allow: on Windows, `smtp-probe diagnose` records the SCHANNEL Protocols registry keys (os-tls collector); .NET\'s SchUseStrongCrypto / SystemDefaultTlsVersions are not read.',
+    'A bot on another runtime (Automation Anywhere\'s Java, .NET on SCHANNEL) offers what its own settings allow: on Windows, `smtp-probe diagnose` records the SCHANNEL Protocols registry keys and .NET Framework\'s SchUseStrongCrypto / SystemDefaultTlsVersions (os-tls collector, dotnet-tls.ps1).',
   ];
   return { node: process.version, openssl, default_min_version: DEFAULT_MIN_VERSION, default_max_version: DEFAULT_MAX_VERSION, default_offer, can_offer, default_ciphers: DEFAULT_CIPHERS, notes };
 }
