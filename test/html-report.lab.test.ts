@@ -5,13 +5,17 @@
 // visible, the fleet table's filter and sort, no console error, no request other than the
 // file itself, and the page still readable with JavaScript off. Screenshots and the pages
 // themselves go to build/test-output/html-report/ (ignored by git, like all of build/).
-import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDns, type LabDns } from '../lab/dns-server.js';
+import { startTinyproxy, type LabTinyproxy } from '../lab/proxies.js';
+import { dovecotAvailable, startDovecot, type LabDovecot } from '../lab/dovecot.js';
+import { makePki } from '../lab/ca.js';
+import { tmpdir } from 'node:os';
 import { parseInventory } from '../inventory/load.js';
 import { HealthSummarySchema } from '../payload/schema/health.js';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
@@ -63,9 +67,9 @@ async function open(file: string, javaScriptEnabled = true): Promise<Opened> {
   return { page, requests, errors, close: () => context.close() };
 }
 
-async function probeRun(args: string[]) {
+async function probeRun(args: string[], env: Record<string, string> = {}) {
   const out = tempDir('html-');
-  const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', ...args]);
+  const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', ...args], env);
   const summary = ProbeSummarySchema.parse(JSON.parse(r.stdout));
   const folder = runFolder(out);
   return { summary, folder, html: join(folder, 'report.html') };
@@ -160,6 +164,73 @@ describe('report.html of a --provider run with --tls-matrix', () => {
       await close();
     }
   }, 120_000);
+});
+
+describe('report.html of a --proxy auto run through tinyproxy', () => {
+  let proxy: LabTinyproxy;
+  beforeAll(async () => {
+    proxy = await startTinyproxy();
+  });
+  afterAll(() => proxy?.stop());
+
+  it('shows the proxy used, where it was found, and the direct and proxy paths side by side', async () => {
+    const url = `http://127.0.0.1:${proxy.port}`;
+    const run = await probeRun(['--resolver', lab.dns.spec, '--port', `${lab.gmail.starttlsPort}:starttls`, '--ca', lab.caFile, '--proxy', 'auto'], { HTTPS_PROXY: url });
+    expect(run.summary.settings.proxy).toMatchObject({ mode: 'auto', source: 'HTTPS_PROXY' });
+    const { page, requests, errors, close } = await open(run.html);
+    try {
+      const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
+      expect(order.slice(0, 3)).toEqual(['verdict', 'proxy', 'dns']);
+      const text = await page.locator('#proxy').innerText();
+      expect(text).toContain(`Probed through ${url} (--proxy auto, from HTTPS_PROXY; HTTP CONNECT).`);
+      expect(text).toContain("DNS of smtp.gmail.com is the proxy's business on this path: not resolved here.");
+      expect(text).toContain(run.summary.comparison!.text);
+      expect(text).toMatch(/Discovered: HTTPS_PROXY http:\/\/127\.0\.0\.1:\d+/);
+      expect(await page.locator('#proxy table tr').count()).toBe(3);
+      expect(await page.locator('#verdict').innerText()).toContain(`proxy variables HTTPS_PROXY=${url}`);
+      await page.screenshot({ path: join(SHOTS, 'report-proxy.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 90_000);
+});
+
+describe.runIf(dovecotAvailable())('report.html of smtp-probe imap against Dovecot', () => {
+  let dv: LabDovecot;
+  let dir = '';
+  let ca = '';
+  beforeAll(async () => {
+    const pki = makePki(tempDir('html-dovecot-pki-'));
+    ca = pki.caCert;
+    // Under /tmp: Dovecot's processes drop root.
+    dir = mkdtempSync(join(tmpdir(), 'smtp-probe-html-dovecot-'));
+    dv = await startDovecot(dir, pki);
+  }, 60_000);
+  afterAll(async () => {
+    await dv?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the verdict and a row per port, offline', async () => {
+    const out = tempDir('html-imap-');
+    const r = await runCli(['imap', '--json', '--out', out, '--host', dv.host, '--ca', ca, '--port', `${dv.imaps}:implicit`, '--port', `${dv.imap}:starttls`, '--timeout', '8s']);
+    const s = JSON.parse(r.stdout) as { run: { id: string }; verdict: { class: string; summary: string; next_step: string }; attempts: unknown[] };
+    expect(s.verdict.class).toBe('ok');
+    const { page, requests, errors, close } = await open(join(out, s.run.id, 'report.html'));
+    try {
+      expect(await page.locator('body').innerText()).toContain(`ok ${s.verdict.summary}`);
+      expect(await page.locator('body').innerText()).toContain(`next step: ${s.verdict.next_step}`);
+      expect(await page.locator('#mailread tbody tr').count()).toBe(2);
+      expect(await page.locator('#mailread tbody').innerText()).toMatch(/TLSv1\.[23] \S+, verified/);
+      await page.screenshot({ path: join(SHOTS, 'report-imap.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 90_000);
 });
 
 describe('report.html of smtp-probe health', () => {
