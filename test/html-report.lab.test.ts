@@ -20,7 +20,8 @@ import { parseInventory } from '../inventory/load.js';
 import { HealthSummarySchema } from '../payload/schema/health.js';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
-import { HostResultSchema, transportFailureResult, type HostResult } from '../store/fleet-schema.js';
+import { HostResultSchema, probedResult, transportFailureResult, type HostResult } from '../store/fleet-schema.js';
+import { validateResultZip } from '../store/zip-check.js';
 import { aggregateSweep } from '../store/report.js';
 import { FLEET_REPORT_HTML_FILE, Store } from '../store/store.js';
 import { ROOT, runCli, runFolder, tempDir, unzip } from './helpers.js';
@@ -145,6 +146,10 @@ describe('report.html of a --provider run with --tls-matrix', () => {
     // The lab's smtp.gmail.com: two addresses, a certificate from the lab CA, not Google Trust Services.
     const run = await probeRun(['--provider', 'gmail', '--resolver', lab.dns.spec, '--port', `${lab.gmail.starttlsPort}:starttls`, '--ca', lab.caFile, '--tls-matrix']);
     expect(run.summary.tls_matrix!.addresses!.probed).toEqual(lab.gmail.healthy);
+    // The run's ZIP as the store takes it in: the host result carries the preset finding for the fleet's grouping.
+    const zip = await validateResultZip(join(run.folder, 'attachments/all_files.zip'));
+    const common = { sweepId: 'S9', host: 'r1', transport: 'ssh' as const, jobId: null, jobAttempts: 1, startedAt: run.summary.run.started_at, finishedAt: run.summary.run.finished_at, durationMs: 1 };
+    expect(probedResult(common, zip, 'z', { uploadedBytes: 0, cacheHit: true }).findings).toContain(`preset-issuer-unexpected:${lab.gmail.starttlsPort}`);
     const { page, requests, errors, close } = await open(run.html);
     try {
       const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
