@@ -152,6 +152,11 @@ export function probeArgsFor(host: ResolvedHost, opts: { authTest?: boolean } = 
   for (const t of p.timeout) args.push('--timeout', t);
   for (const [flag, value] of Object.entries(p.flags)) {
     if (value === undefined) continue;
+    // A switch (tls-matrix: true) is the bare flag; false leaves it out.
+    if (typeof value === 'boolean') {
+      if (value) args.push(`--${flag}`);
+      continue;
+    }
     for (const v of Array.isArray(value) ? value : [value]) args.push(`--${flag}`, String(v));
   }
   if (opts.authTest && p.smtpAuth) args.push('--auth-test', '--user', p.smtpAuth.user, '--password-env', p.smtpAuth.passwordEnv);

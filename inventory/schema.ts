@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseDnsServer, parseHost, parsePorts, parseTimeouts } from '../payload/probe/options.js';
 import { errorMessage } from '../payload/util/errors.js';
+import { resolvePreset } from '../payload/probe/presets.js';
 
 export const INVENTORY_VERSION = 1 as const;
 
@@ -75,7 +76,7 @@ const WinrmInput = z.strictObject({
 });
 
 /** Probe flags a host may add beyond the named settings; anything else (--out, --password...) is refused. */
-export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech'] as const;
+export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech', 'provider', 'tls-matrix'] as const;
 const Count = (max: number) => z.number().int().min(1).max(max);
 const ProbeFlagFields = {
   attempts: Count(100).optional(),
@@ -88,6 +89,9 @@ const ProbeFlagFields = {
   ca: z.array(PathSchema).optional(),
   'auth-max': Count(10).optional(),
   'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional(),
+  // The personality the fleet compares with (preset-* findings) and the TLS matrix (tls-* findings), both grouped in the fleet report.
+  provider: z.string().superRefine(accepts((v: string) => resolvePreset(v))).optional(),
+  'tls-matrix': z.boolean().optional(),
 };
 export const ProbeFlagsSchema = z.strictObject(ProbeFlagFields, {
   error: (iss) =>

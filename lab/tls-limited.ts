@@ -39,8 +39,8 @@ export interface LimitedTls {
   server: Server;
 }
 
-/** An SMTP server on `host`, implicit TLS or STARTTLS, with the TLS settings in `tls`. */
-export async function startLimitedTls(host: string, mode: 'implicit' | 'starttls', tls: SecureContextOptions & { key: string; cert: string }): Promise<LimitedTls> {
+/** An SMTP server on `host` (and `port`, 0 for a free one), implicit TLS or STARTTLS, with the TLS settings in `tls`. */
+export async function startLimitedTls(host: string, mode: 'implicit' | 'starttls', tls: SecureContextOptions & { key: string; cert: string }, port = 0): Promise<LimitedTls> {
   const ctx = createSecureContext(tls);
   const secure = (raw: Socket, then: (t: TLSSocket) => void) => {
     const t = new TLSSocket(raw, { isServer: true, secureContext: ctx });
@@ -58,6 +58,5 @@ export async function startLimitedTls(host: string, mode: 'implicit' | 'starttls
     raw.write('220 limited.lab.test ESMTP\r\n');
     dialogue(raw, () => secure(raw, (t) => dialogue(t, null)));
   }));
-  const port = await listen(server, host);
-  return { port, server };
+  return { port: await listen(server, host, port), server };
 }

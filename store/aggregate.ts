@@ -6,6 +6,7 @@ import type { ResolvedHost } from '../inventory/schema.js';
 import { CLASSES } from '../payload/classify/classes.js';
 import { FLEET_SCHEMA_VERSION, FleetSummarySchema, capText, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
 import { percentiles as percentilesOf } from '../payload/util/stats.js';
+import { findingLabel } from '../payload/report/run-findings.js';
 
 type Row = FleetSummary['hosts'][number];
 type Breakdown = FleetSummary['byTag'][number];
@@ -117,11 +118,16 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
   }
 }
 
-/** Runners by ESMTP/timing finding: "port 587 takes MAIL FROM before STARTTLS on these 12". */
-function findingGroups(probed: HostResult[]): Array<{ finding: string; hosts: string[] }> {
+/** Runners by finding: "port 587 takes MAIL FROM before STARTTLS on these 12", with the id's label and next step. */
+function findingGroups(probed: HostResult[]): NonNullable<FleetSummary['findingGroups']> {
   const by = new Map<string, string[]>();
   for (const r of probed) if (r.status === 'probed') for (const f of r.findings ?? []) by.set(f, [...(by.get(f) ?? []), r.host]);
-  return [...by].map(([finding, hosts]) => ({ finding, hosts: hosts.sort() })).sort((a, b) => b.hosts.length - a.hosts.length || a.finding.localeCompare(b.finding));
+  return [...by]
+    .map(([finding, hosts]) => {
+      const known = findingLabel(finding);
+      return { finding, hosts: hosts.sort(), ...(known ? { label: known.label, next_step: known.next_step } : {}) };
+    })
+    .sort((a, b) => b.hosts.length - a.hosts.length || a.finding.localeCompare(b.finding));
 }
 
 function codeOf(r: HostResult | undefined): string {

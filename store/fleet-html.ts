@@ -48,7 +48,7 @@ function hostList(hosts: string[]): string {
 const badge = (outcome: string) => `<span class="badge c-${tok(outcome)}">${esc(outcome)}</span>`;
 
 export function renderFleetHtml(s: FleetSummary): string {
-  const body = [header(s), tiles(s), changes(s), failureGroups(s), notReached(s), runnerProblems(s), timedOut(s), pending(s), runnerTable(s), timings(s), breakdowns(s)].join('\n');
+  const body = [header(s), tiles(s), changes(s), failureGroups(s), findingGroups(s), notReached(s), runnerProblems(s), timedOut(s), pending(s), runnerTable(s), timings(s), breakdowns(s)].join('\n');
   return htmlPage(`smtp-fleet: sweep ${s.sweep.id}`, CSS, body, SCRIPT);
 }
 
@@ -95,6 +95,15 @@ function failureGroups(s: FleetSummary): string {
   }
   L.push('</section>');
   return L.join('\n');
+}
+
+/** Runners by finding (ESMTP/timing, TLS matrix, provider preset...), largest group first. */
+function findingGroups(s: FleetSummary): string {
+  if (!s.findingGroups?.length) return '';
+  const items = s.findingGroups.map(
+    (g) => `<div class="group c-_"><p><code>${esc(g.finding)}</code>${g.label ? ` ${esc(g.label)}` : ''}: <strong>${plural(g.hosts.length, 'runner')}</strong></p>${g.next_step ? `<p><strong>Next step:</strong> ${esc(g.next_step)}</p>` : ''}<p>${hostList(g.hosts)}</p></div>`,
+  );
+  return `<section id="findings"><h2>Runners by finding</h2><p class="muted">What the probe found besides the verdict (ESMTP and timing, TLS matrix, provider preset), per port.</p>${items.join('')}</section>`;
 }
 
 function notReached(s: FleetSummary): string {

@@ -136,9 +136,15 @@ function historySection(h: ReportHistory | { error: string } | null): string[] {
   return [`## History (last ${h.windowDays} days, ${plural(h.windowSweeps, 'sweep')})`, '', ...(lines.length ? lines : ['Nothing new: no new failure, recovery, flapping or long-standing failure.', ''])];
 }
 
+/** Runners by finding (ESMTP/timing, TLS matrix, provider preset...): the id as a code span, its label, next step and runners. */
 function findingGroups(s: FleetSummary): string[] {
   if (!s.findingGroups?.length) return [];
-  return ['## ESMTP and timing findings', '', ...s.findingGroups.map((g) => `- \`${g.finding}\`: ${g.hosts.length} runner(s): ${g.hosts.join(', ')}`), ''];
+  const L = ['## Runners by finding', ''];
+  for (const g of s.findingGroups) {
+    L.push(`- ${code(g.finding)}${g.label ? ` ${g.label}` : ''}: ${plural(g.hosts.length, 'runner')}: ${hostList(g.hosts)}`);
+    if (g.next_step) L.push(`  - next step: ${g.next_step}`);
+  }
+  return [...L, ''];
 }
 
 function failureGroups(s: FleetSummary): string[] {

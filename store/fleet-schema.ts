@@ -7,6 +7,7 @@ import { SelectionSchema } from '../inventory/select.js';
 import { FailureClassSchema, ModeSchema } from '../payload/schema/summary.js';
 import { TRANSPORT_ERROR_CODES, type TransportErrorCode } from '../transport/types.js';
 import type { CheckedZip } from './zip-check.js';
+import { findingKey, runFindings } from '../payload/report/run-findings.js';
 
 export const FLEET_SCHEMA_VERSION = 1 as const;
 
@@ -78,7 +79,7 @@ export const ProbedResultSchema = z.object({
   server: z.string(),
   ports: z.array(z.object({ port: z.number().int(), mode: ModeSchema })),
   egressIps: z.array(z.string()),
-  findings: z.array(z.string()).optional().describe('the probe\'s ESMTP/timing findings as id:port, e.g. starttls-not-required:587, tarpit:25'),
+  findings: z.array(z.string()).optional().describe('the run\'s findings (payload/report/run-findings.ts: ESMTP/timing, TLS matrix, provider preset) as id:port, e.g. starttls-not-required:587, tls-version-mismatch:465'),
   payloadVersion: z.string(),
   zip: z.object({ path: z.string().describe('relative to the store root'), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() }),
   transportStats: z.object({ uploadedBytes: z.number().int().nonnegative(), cacheHit: z.boolean() }),
@@ -159,7 +160,7 @@ export function probedResult(
     server: capText(s.settings.host),
     ports: s.settings.ports,
     egressIps: s.egress_ips.map((ip) => capText(ip)),
-    findings: [...new Set((s.esmtp?.findings ?? []).map((f) => `${f.id}:${f.port}`))],
+    findings: [...new Set(runFindings(s).map(findingKey))],
     payloadVersion: capText(s.tool.version),
     zip: { path: zipPath, sha256: zip.sha256, bytes: zip.bytes },
     transportStats,
@@ -269,9 +270,16 @@ export const FleetSummarySchema = z.object({
     }),
   ),
   findingGroups: z
-    .array(z.object({ finding: z.string().describe('id:port'), hosts: z.array(z.string()) }))
+    .array(
+      z.object({
+        finding: z.string().describe('id:port'),
+        hosts: z.array(z.string()),
+        label: z.string().optional().describe('short human label of the finding id (data/findings.json)'),
+        next_step: z.string().optional().describe('the usual next step for the finding id'),
+      }),
+    )
     .optional()
-    .describe('probed runners grouped by ESMTP/timing finding (starttls-not-required, tarpit, greylisted...)'),
+    .describe('probed runners grouped by finding: ESMTP/timing (starttls-not-required, tarpit, greylisted...), TLS matrix (tls-version-mismatch...), provider preset (preset-issuer-unexpected...)'),
   failureGroups: z
     .array(
       z.object({

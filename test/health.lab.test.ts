@@ -16,6 +16,7 @@ import { waitForPort } from '../lab/index.js';
 import { netnsAvailable, startNetns, type LabNetns } from '../lab/netns.js';
 import { HealthSummarySchema } from '../payload/schema/health.js';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
+import { findingKey, runFindings } from '../payload/report/run-findings.js';
 import { filesUnder, runCli, tempDir } from './helpers.js';
 
 const lab = inject('lab');
@@ -95,7 +96,7 @@ describe('smtp-probe health through the test\'s own DNS server', () => {
     expect(s.providers[0]!.finding).toBe('port-block');
     expect(s.verdict.blocked_ports).toEqual([465, 587]);
     const files = filesUnder(join(json.out, s.run.id));
-    expect(files).toEqual(expect.arrayContaining(['health_summary.json', 'report.md', 'attachments/all_files.zip']));
+    expect(files).toEqual(expect.arrayContaining(['health_summary.json', 'report.md', 'report.html', 'attachments/all_files.zip']));
     expect(files.some((f) => /^transcripts\/sendgrid_127\.18\.0\.2_2525_1\.txt$/.test(f))).toBe(true);
     expect(readFileSync(join(json.out, s.run.id, 'report.md'), 'utf8')).toContain('SendGrid connect refused on 587, 465, ok on 2525 (network block of a port)');
   }, 90_000);
@@ -131,6 +132,20 @@ describe('probe --provider', () => {
     const report = readFileSync(join(out, s.run.id, 'report.md'), 'utf8');
     expect(report).toContain('## Provider preset: SendGrid');
     expect(report).toMatch(/AUTH mechanisms: expected PLAIN LOGIN; offered PLAIN LOGIN/);
+    // SendGrid's issuer is not known, STARTTLS was offered, AUTH as documented: nothing to flag.
+    expect(runFindings(s).filter((f) => f.id.startsWith('preset-'))).toEqual([]);
+  }, 90_000);
+
+  it('flags a Microsoft 365 certificate from another issuer as a preset mismatch, keyed id:port for the fleet', async () => {
+    const out = tempDir('preset-');
+    const r = await runCli(['probe', '--json', '--out', out, '--provider', 'microsoft365', '--resolver', `127.0.0.1:${dns.port}`, '--ca', lab.caFile, '--ehlo-name', 'probe.lab.test', '--sni', 'smtp.gmail.com']);
+    const s = ProbeSummarySchema.parse(JSON.parse(r.stdout));
+    const issuer = s.settings.provider!.certificate_issuer!;
+    expect(issuer).toBeTruthy();
+    const report = readFileSync(join(out, s.run.id, 'report.md'), 'utf8');
+    expect(report).toContain(`- ⚠ **preset-issuer-unexpected** (error): port 587: certificate issued by O=smtp-probe lab, CN=smtp-probe Lab Root CA, not ${issuer} as for Microsoft 365. Next step: The connection is decrypted on the way`);
+    expect(readFileSync(join(out, s.run.id, 'report.html'), 'utf8')).toContain('<strong>preset-issuer-unexpected</strong> (error): port 587');
+    expect(runFindings(s).map(findingKey)).toContain('preset-issuer-unexpected:587');
   }, 90_000);
 });
 

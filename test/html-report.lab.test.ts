@@ -5,16 +5,23 @@
 // visible, the fleet table's filter and sort, no console error, no request other than the
 // file itself, and the page still readable with JavaScript off. Screenshots and the pages
 // themselves go to build/test-output/html-report/ (ignored by git, like all of build/).
-import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDns, type LabDns } from '../lab/dns-server.js';
+import { startTinyproxy, type LabTinyproxy } from '../lab/proxies.js';
+import { dovecotAvailable, startDovecot, type LabDovecot } from '../lab/dovecot.js';
+import { makePki } from '../lab/ca.js';
+import { tmpdir } from 'node:os';
 import { parseInventory } from '../inventory/load.js';
+import { HealthSummarySchema } from '../payload/schema/health.js';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
-import { HostResultSchema, transportFailureResult, type HostResult } from '../store/fleet-schema.js';
+import { HostResultSchema, probedResult, transportFailureResult, type HostResult } from '../store/fleet-schema.js';
+import { validateResultZip } from '../store/zip-check.js';
 import { aggregateSweep } from '../store/report.js';
 import { FLEET_REPORT_HTML_FILE, Store } from '../store/store.js';
 import { ROOT, runCli, runFolder, tempDir, unzip } from './helpers.js';
@@ -61,9 +68,9 @@ async function open(file: string, javaScriptEnabled = true): Promise<Opened> {
   return { page, requests, errors, close: () => context.close() };
 }
 
-async function probeRun(args: string[]) {
+async function probeRun(args: string[], env: Record<string, string> = {}) {
   const out = tempDir('html-');
-  const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', ...args]);
+  const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', ...args], env);
   const summary = ProbeSummarySchema.parse(JSON.parse(r.stdout));
   const folder = runFolder(out);
   return { summary, folder, html: join(folder, 'report.html') };
@@ -134,6 +141,138 @@ describe('report.html of a real probe run', () => {
   });
 });
 
+describe('report.html of a --provider run with --tls-matrix', () => {
+  it('shows the preset next to what was seen, its mismatch, and the TLS matrix of every address', async () => {
+    // The lab's smtp.gmail.com: two addresses, a certificate from the lab CA, not Google Trust Services.
+    const run = await probeRun(['--provider', 'gmail', '--resolver', lab.dns.spec, '--port', `${lab.gmail.starttlsPort}:starttls`, '--ca', lab.caFile, '--tls-matrix']);
+    expect(run.summary.tls_matrix!.addresses!.probed).toEqual(lab.gmail.healthy);
+    // The run's ZIP as the store takes it in: the host result carries the preset finding for the fleet's grouping.
+    const zip = await validateResultZip(join(run.folder, 'attachments/all_files.zip'));
+    const common = { sweepId: 'S9', host: 'r1', transport: 'ssh' as const, jobId: null, jobAttempts: 1, startedAt: run.summary.run.started_at, finishedAt: run.summary.run.finished_at, durationMs: 1 };
+    expect(probedResult(common, zip, 'z', { uploadedBytes: 0, cacheHit: true }).findings).toContain(`preset-issuer-unexpected:${lab.gmail.starttlsPort}`);
+    const { page, requests, errors, close } = await open(run.html);
+    try {
+      const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
+      expect(order.slice(0, 3)).toEqual(['verdict', 'preset', 'dns']);
+      expect(order).toContain('tls-matrix');
+      const preset = page.locator('#preset');
+      expect(await preset.isVisible()).toBe(true);
+      expect(await preset.innerText()).toMatch(/Provider preset: Gmail[\s\S]*expected Google Trust Services; seen O=smtp-probe lab, CN=smtp-probe Lab Root CA/);
+      expect(await preset.locator('li.warn').innerText()).toMatch(/^preset-issuer-unexpected \(error\): port \d+: certificate issued by O=smtp-probe lab, CN=smtp-probe Lab Root CA, not Google Trust Services[^]*Next step: The connection is decrypted on the way/);
+      const matrix = page.locator('#tls-matrix');
+      expect(await matrix.innerText()).toContain(`Addresses: ${lab.gmail.healthy.join(', ')} (every resolved address).`);
+      expect(await matrix.locator('h3').count()).toBe(lab.gmail.healthy.length);
+      await page.screenshot({ path: join(SHOTS, 'report-preset-matrix.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
+
+describe('report.html of a --proxy auto run through tinyproxy', () => {
+  let proxy: LabTinyproxy;
+  beforeAll(async () => {
+    proxy = await startTinyproxy();
+  });
+  afterAll(() => proxy?.stop());
+
+  it('shows the proxy used, where it was found, and the direct and proxy paths side by side', async () => {
+    const url = `http://127.0.0.1:${proxy.port}`;
+    const run = await probeRun(['--resolver', lab.dns.spec, '--port', `${lab.gmail.starttlsPort}:starttls`, '--ca', lab.caFile, '--proxy', 'auto'], { HTTPS_PROXY: url });
+    expect(run.summary.settings.proxy).toMatchObject({ mode: 'auto', source: 'HTTPS_PROXY' });
+    const { page, requests, errors, close } = await open(run.html);
+    try {
+      const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
+      expect(order.slice(0, 3)).toEqual(['verdict', 'proxy', 'dns']);
+      const text = await page.locator('#proxy').innerText();
+      expect(text).toContain(`Probed through ${url} (--proxy auto, from HTTPS_PROXY; HTTP CONNECT).`);
+      expect(text).toContain("DNS of smtp.gmail.com is the proxy's business on this path: not resolved here.");
+      expect(text).toContain(run.summary.comparison!.text);
+      expect(text).toMatch(/Discovered: HTTPS_PROXY http:\/\/127\.0\.0\.1:\d+/);
+      expect(await page.locator('#proxy table tr').count()).toBe(3);
+      expect(await page.locator('#verdict').innerText()).toContain(`proxy variables HTTPS_PROXY=${url}`);
+      await page.screenshot({ path: join(SHOTS, 'report-proxy.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 90_000);
+});
+
+describe.runIf(dovecotAvailable())('report.html of smtp-probe imap against Dovecot', () => {
+  let dv: LabDovecot;
+  let dir = '';
+  let ca = '';
+  beforeAll(async () => {
+    const pki = makePki(tempDir('html-dovecot-pki-'));
+    ca = pki.caCert;
+    // Under /tmp: Dovecot's processes drop root.
+    dir = mkdtempSync(join(tmpdir(), 'smtp-probe-html-dovecot-'));
+    dv = await startDovecot(dir, pki);
+  }, 60_000);
+  afterAll(async () => {
+    await dv?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the verdict and a row per port, offline', async () => {
+    const out = tempDir('html-imap-');
+    const r = await runCli(['imap', '--json', '--out', out, '--host', dv.host, '--ca', ca, '--port', `${dv.imaps}:implicit`, '--port', `${dv.imap}:starttls`, '--timeout', '8s']);
+    const s = JSON.parse(r.stdout) as { run: { id: string }; verdict: { class: string; summary: string; next_step: string }; attempts: unknown[] };
+    expect(s.verdict.class).toBe('ok');
+    const { page, requests, errors, close } = await open(join(out, s.run.id, 'report.html'));
+    try {
+      expect(await page.locator('body').innerText()).toContain(`ok ${s.verdict.summary}`);
+      expect(await page.locator('body').innerText()).toContain(`next step: ${s.verdict.next_step}`);
+      expect(await page.locator('#mailread tbody tr').count()).toBe(2);
+      expect(await page.locator('#mailread tbody').innerText()).toMatch(/TLSv1\.[23] \S+, verified/);
+      await page.screenshot({ path: join(SHOTS, 'report-imap.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 90_000);
+});
+
+describe('report.html of smtp-probe health', () => {
+  let dns: LabDns;
+  beforeAll(async () => {
+    // Both providers resolve to an address where nothing listens: every endpoint refuses at connect.
+    dns = await startDns({ 'smtp.gmail.com': { A: ['127.18.9.9'] }, 'smtp.sendgrid.net': { A: ['127.18.9.9'] } });
+  });
+  afterAll(() => dns?.close());
+
+  it('shows the verdict, a line per provider and the endpoints, offline', async () => {
+    const out = tempDir('html-health-');
+    const r = await runCli(['health', '--json', '--out', out, '--resolver', `127.0.0.1:${dns.port}`, '--provider', 'gmail', '--provider', 'sendgrid', '--timeout', 'connect=3s']);
+    const s = HealthSummarySchema.parse(JSON.parse(r.stdout));
+    expect(s.verdict.kind).toBe('egress-block');
+    expect(s.files).toContain('report.html');
+    const file = join(out, s.run.id, 'report.html');
+    const zip = await unzip(join(out, s.run.id, 'attachments/all_files.zip'));
+    expect(zip.get('report.html')?.toString('utf8')).toBe(readFileSync(file, 'utf8'));
+    const { page, requests, errors, close } = await open(file);
+    try {
+      const verdict = page.locator('#verdict');
+      expect(await verdict.isVisible()).toBe(true);
+      expect(await verdict.innerText()).toContain(s.verdict.summary);
+      expect(await verdict.innerText()).toContain(`Next step: ${s.verdict.next_step}`);
+      expect(await verdict.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { borderTopWidth: string } }).getComputedStyle(e).borderTopWidth)).toBe('2px');
+      expect(await page.locator('#providers li').allInnerTexts()).toEqual(s.providers.map((p) => `${p.status} ${p.line} (network)`));
+      expect(await page.locator('#endpoints tbody tr').count()).toBe(s.providers.flatMap((p) => p.endpoints).length);
+      await page.screenshot({ path: join(SHOTS, 'report-health.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 90_000);
+});
+
 describe('report.html of a server with a hostile banner', () => {
   let server: Server;
   beforeAll(async () => {
@@ -199,8 +338,9 @@ hosts:
     'fleet.yml',
   );
   const common = (sweepId: string, host: string) => ({ sweepId, host, transport: 'ssh' as const, jobId: `${sweepId}:${host}`, jobAttempts: 1, startedAt: '2026-11-22T02:00:00.000Z', finishedAt: '2026-11-22T02:01:00.000Z', durationMs: 1500 });
-  const probed = (sweepId: string, host: string, cls: FailureClass, evidence: string, totalsMs: number[], nextStep = 'n'): HostResult =>
+  const probed = (sweepId: string, host: string, cls: FailureClass, evidence: string, totalsMs: number[], nextStep = 'n', findings: string[] = []): HostResult =>
     HostResultSchema.parse({
+      findings,
       schema: 'smtp-fleet/host-result', schema_version: 1, ...common(sweepId, host), status: 'probed',
       verdict: { class: cls, exitCode: EXIT_CODES[cls], partial: false, hintId: cls === 'ok' ? 'ok' : `${cls}-x`, summary: 's', evidence, nextStep },
       attempts: { ok: cls === 'ok' ? totalsMs.length : 0, total: totalsMs.length, totalsMs }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egressIps: ['203.0.113.7'], payloadVersion: '0.1.0',
@@ -220,11 +360,11 @@ hosts:
     await aggregateSweep(store, 'S1');
     await sweep('S2', '2026-11-22T02:00:00.000Z');
     const results = [
-      probed('S2', 'p1', 'ok', 'S: 250 2.0.0 OK', [100, 110]),
+      probed('S2', 'p1', 'ok', 'S: 250 2.0.0 OK', [100, 110], 'n', ['starttls-not-required:587', 'made-up-finding:25']),
       probed('S2', 'p2', 'ok', 'S: 250 2.0.0 OK', [130, 140]),
       probed('S2', 'p3', 'ok', 'S: 250 2.0.0 OK', [90, 95]),
-      probed('S2', 't1', 'tls', tls('142.250.1.108'), [300, 310], 'have the proxy team exempt smtp.gmail.com from TLS inspection'),
-      probed('S2', 't2', 'tls', tls('142.250.1.109'), [1100, 1200], 'have the proxy team exempt smtp.gmail.com from TLS inspection'),
+      probed('S2', 't1', 'tls', tls('142.250.1.108'), [300, 310], 'have the proxy team exempt smtp.gmail.com from TLS inspection', ['preset-issuer-unexpected:587', 'tls-version-mismatch:587']),
+      probed('S2', 't2', 'tls', tls('142.250.1.109'), [1100, 1200], 'have the proxy team exempt smtp.gmail.com from TLS inspection', ['preset-issuer-unexpected:587']),
       probed('S2', 't3', 'tls', tls('142.250.1.110'), [340, 350], 'have the proxy team exempt smtp.gmail.com from TLS inspection'),
       probed('S2', 'a1', 'auth', 'S: 535 5.7.8 Username and Password not accepted', [900, 2000]),
       probed('S2', 'w1', 'unknown', `S: 599 ${HOSTILE}`, [50]),
@@ -251,6 +391,12 @@ hosts:
       expect(changes).toMatch(/Recovered: p2 tls → ok/);
       const group = page.locator('#failures .group').first();
       expect(await group.innerText()).toMatch(/tls\s+3 runners[\s\S]*Next step: have the proxy team exempt[\s\S]*t1 t2 t3/);
+      // Runners by finding: largest group first, each id with its label and next step (an unknown id without).
+      const findings = page.locator('#findings .group');
+      expect(await findings.count()).toBe(4);
+      expect(await findings.first().innerText()).toMatch(/^preset-issuer-unexpected:587 provider preset: certificate from another issuer than the provider's: 2 runners\s+Next step: The connection is decrypted on the way[^\n]*\s+t1 t2$/);
+      expect(await findings.nth(1).innerText()).toMatch(/^made-up-finding:25: 1 runner\s+p1$/);
+      expect(await page.locator('#findings').innerText()).toMatch(/tls-version-mismatch:587 TLS: server allows only versions this runtime does not offer: 1 runner\s+Next step: Enable TLS 1\.2[^\n]*\s+t1/);
       const unreached = await page.locator('#unreachable').innerText();
       for (const h of ['u1', 'u2']) expect(unreached).toMatch(new RegExp(`^${h}$`, 'm'));
       expect(await page.locator('#failures').innerText()).toContain('S: 599 <script>alert(1)</script><img src="http://<ip>:9/beacon.png">');

@@ -227,3 +227,13 @@ export const EsmtpTimingFileSchema = z
     for (const k of ['latency', 'greylisting'] as const) if (!f.sources[f[k].source]) ctx.addIssue({ code: 'custom', path: [k, 'source'], message: `unknown source ${f[k].source}` });
   });
 export type EsmtpTimingFile = z.infer<typeof EsmtpTimingFileSchema>;
+
+/** data/findings.json: a short label and the usual next step per finding id (the fleet report groups runners by them). */
+export const FindingsFileSchema = z
+  .object({
+    schema: z.literal('smtp-probe.findings/1'),
+    note: z.string().optional(),
+    findings: z.record(z.string().regex(/^[a-z0-9-]+$/), z.object({ label: z.string().min(1), next_step: z.string().min(1) }).strict()),
+  })
+  .strict();
+export type FindingsFile = z.infer<typeof FindingsFileSchema>;

@@ -61,6 +61,7 @@ export function renderDiagnose(results: CollectorResult[]): string {
     L.push('### OS TLS evidence', '');
     L.push(`- Node's OpenSSL ${tls.node_openssl}${tls.openssl_cli ? `; system: ${tls.openssl_cli}` : ''}${tls.openssl_conf ? `; config ${tls.openssl_conf}${tls.openssl_policy.length ? ` (${tls.openssl_policy.join('; ')})` : ''}` : ''}`);
     if (tls.schannel_protocols.length) L.push(`- Schannel protocol switches: ${tls.schannel_protocols.map((p) => `${p.key} ${p.name}=${p.value}`).join(', ')}`);
+    if (tls.dotnet_tls?.length) L.push(`- .NET Framework TLS switches: ${tls.dotnet_tls.map((v) => `${v.key.replace(/^HKLM\\SOFTWARE\\(WOW6432Node\\)?Microsoft\\.NETFramework\\/i, (_m, wow: string | undefined) => (wow ? 'WOW6432Node ' : ''))} ${v.name}=${v.value ?? 'not set'}`).join(', ')}`);
     L.push(`- TLS events in the window: ${tls.events_total}`);
     for (const e of tls.events.slice(-5)) L.push(`  - ${e.time ?? ''} ${e.source ?? ''} ${e.id ?? ''} ${e.message.split('\n')[0]!.slice(0, 160)}`);
     L.push('');

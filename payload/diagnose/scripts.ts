@@ -3,7 +3,7 @@
 // packaging/build-payload.ts, which replaces this module (the payload ships as one file).
 import { readFileSync } from 'node:fs';
 
-export type DiagnoseScript = 'schannel-events.ps1';
+export type DiagnoseScript = 'schannel-events.ps1' | 'dotnet-tls.ps1';
 
 export function diagnoseScript(name: DiagnoseScript): string {
   return readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8');

@@ -11,7 +11,7 @@ import { buildSettings, formatDnsServer, type ProbeSettings, type RawProbeFlags 
 import { presetIds, resolvePreset, type Endpoint, type Preset } from '../probe/presets.js';
 import { fileSafe, runSweep, type SweepOutput } from '../probe/sweep.js';
 import { healthVerdict, providerFinding, providerLine } from './verdict.js';
-import { renderHealthReport } from './report.js';
+import { renderHealthHtml, renderHealthReport } from './report.js';
 
 export interface HealthFlags extends Pick<RawProbeFlags, 'timeout' | 'resolver' | 'family' | 'ca' | 'ehloName' | 'region'> {
   provider?: string[];
@@ -103,10 +103,11 @@ export async function healthCommand(flags: HealthFlags): Promise<number> {
       settings: { providers: uniq.map((p) => p.id), region: uniq.find((p) => p.region)?.region ?? null, concurrency, timeouts_ms: base.timeouts, resolver: base.resolver ? formatDnsServer(base.resolver) : null, family: base.family },
       providers,
       verdict: healthVerdict(providers),
-      files: ['health_summary.json', 'report.md', ...names, ZIP_PATH],
+      files: ['health_summary.json', 'report.md', 'report.html', ...names, ZIP_PATH],
     } satisfies HealthSummary);
     folder.add('health_summary.json', JSON.stringify(summary, null, 2) + '\n');
     folder.add('report.md', renderHealthReport(summary));
+    folder.add('report.html', renderHealthHtml(summary));
     const path = await folder.commit();
     const { finishHealth } = await import('./output.js');
     finishHealth(flags, summary, path);

@@ -7,7 +7,7 @@ import { copyZip } from '../probe/run.js';
 export function healthText(s: HealthSummary, path: string): string {
   const rel = relative(process.cwd(), path) || '.';
   const shown = rel.startsWith('..') ? path : `./${rel}`;
-  return [...s.providers.map((p) => p.line), '', `verdict:    ${s.verdict.kind} - ${s.verdict.summary}`, `next step:  ${s.verdict.next_step}`, `report:     ${shown}/report.md`, `zip:        ${shown}/${ZIP_PATH}`, ''].join('\n');
+  return [...s.providers.map((p) => p.line), '', `verdict:    ${s.verdict.kind} - ${s.verdict.summary}`, `next step:  ${s.verdict.next_step}`, `report:     ${shown}/report.md (and report.html)`, `zip:        ${shown}/${ZIP_PATH}`, ''].join('\n');
 }
 
 export function finishHealth(flags: { zipTo?: string; json?: boolean; quiet?: boolean }, s: HealthSummary, path: string): void {

@@ -15,6 +15,8 @@ import { startTls, type TlsOutcome } from './tls.js';
 import { Wire } from './wire.js';
 
 export const MATRIX_LIMITS = { max_handshakes_per_port: 60, budget_ms_per_port: 60_000, concurrency: 2 };
+/** Addresses the matrix covers: Gmail answers with 2-4 per family; one behind another middlebox is what it looks for. */
+export const MATRIX_MAX_ADDRESSES = 4;
 
 /** TLS 1.3 suites OpenSSL knows; Node takes them in `ciphers` next to the TLS 1.2 names. */
 const TLS13_SUITES = ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
@@ -42,7 +44,7 @@ export function runtimeTls(): RuntimeTls {
   });
   const notes = [
     `Node ${process.version} with OpenSSL ${openssl}: defaults minVersion ${DEFAULT_MIN_VERSION}, maxVersion ${DEFAULT_MAX_VERSION}${openssl3 ? '; TLS 1.0/1.1 only with ciphers DEFAULT@SECLEVEL=0 and minVersion TLSv1 (--tls-min-v1.0 alone is not enough on OpenSSL 3)' : ''}`,
-    'A bot on another runtime (Automation Anywhere\'s Java, .NET on SCHANNEL) offers what its own settings allow: on Windows, `smtp-probe diagnose` records the SCHANNEL Protocols registry keys (os-tls collector); .NET\'s SchUseStrongCrypto / SystemDefaultTlsVersions are not read.',
+    'A bot on another runtime (Automation Anywhere\'s Java, .NET on SCHANNEL) offers what its own settings allow: on Windows, `smtp-probe diagnose` records the SCHANNEL Protocols registry keys and .NET Framework\'s SchUseStrongCrypto / SystemDefaultTlsVersions (os-tls collector, dotnet-tls.ps1).',
   ];
   return { node: process.version, openssl, default_min_version: DEFAULT_MIN_VERSION, default_max_version: DEFAULT_MAX_VERSION, default_offer, can_offer, default_ciphers: DEFAULT_CIPHERS, notes };
 }
@@ -129,6 +131,14 @@ async function probeVersion(s: ProbeSettings, ip: string, spec: PortSpec, versio
   }
 }
 
+/** The handshake results a finding rests on: "TLSv1 accepted (ECDHE-RSA-AES256-SHA); TLSv1.2 refused: alert protocol version". */
+function versionEvidence(port: MatrixPort): string {
+  return port.versions
+    .filter((v) => v.status !== 'not-tried')
+    .map((v) => (v.status === 'accepted' ? `${v.version} accepted (${v.ciphers.slice(0, 3).map((c) => c.name).join(', ')}${v.ciphers.length > 3 ? ', ...' : ''})` : `${v.version} ${v.status}${v.error ? `: ${v.error.slice(0, 120)}` : ''}`))
+    .join('; ');
+}
+
 /** What a person must know: the mismatch first, then old versions, then the names check. */
 export function portFindings(port: MatrixPort, rt: RuntimeTls): MatrixPort['findings'] {
   const where = `${port.ip}:${port.port} (${port.mode})`;
@@ -136,12 +146,14 @@ export function portFindings(port: MatrixPort, rt: RuntimeTls): MatrixPort['find
   const cannot = port.versions.filter((v) => v.status === 'runtime-cannot-offer').map((v) => v.version);
   const out: MatrixPort['findings'] = [];
   const usable = accepted.filter((v) => rt.default_offer.includes(v));
+  const evidence = versionEvidence(port);
   if (accepted.length && !usable.length) {
     out.push({
       id: 'tls-version-mismatch',
       severity: 'error',
-      text: `${where} accepts only ${accepted.join(', ')}; a client on this runtime offers ${rt.default_offer.join(', ')} by default, so a bot on the same runtime fails the handshake (the server, or a middlebox in front of it, allows only what the bot cannot do)`,
+      text: `${where} accepts only ${accepted.join(', ')}; this runtime (Node ${rt.node}, OpenSSL ${rt.openssl}) offers ${rt.default_offer.join(', ')} by default (minimum ${rt.default_min_version}), so it cannot negotiate TLS with this server, and neither can a bot whose runtime has the same minimum (.NET on a Windows build with TLS 1.0/1.1 off, Java 8u291 and later): the server, or a middlebox in front of it, allows only what the bot cannot do`,
       next_step: 'Enable TLS 1.2 (and 1.3) on the server or the middlebox. Re-enabling TLS 1.0/1.1 on the bot (SECLEVEL=0, SCHANNEL Protocols\\TLS 1.0\\Client Enabled=1) is only a stopgap.',
+      evidence,
     });
   } else if (!accepted.length && cannot.length && port.versions.every((v) => v.status !== 'unreachable')) {
     out.push({
@@ -149,12 +161,13 @@ export function portFindings(port: MatrixPort, rt: RuntimeTls): MatrixPort['find
       severity: 'error',
       text: `${where} accepted no version this runtime could offer; ${cannot.join(', ')} could not even be offered here, so whether the server speaks them is unknown`,
       next_step: 'Check the server with a client that still speaks those versions (openssl s_client -tls1 -cipher DEFAULT@SECLEVEL=0); a bot on this runtime cannot connect either way.',
+      evidence,
     });
   } else if (!accepted.length && port.versions.some((v) => v.status === 'refused')) {
-    out.push({ id: 'tls-no-version', severity: 'error', text: `${where} refused every TLS version from 1.0 to 1.3`, next_step: 'The port may not speak TLS, or only SSLv3: check what listens there.' });
+    out.push({ id: 'tls-no-version', severity: 'error', text: `${where} refused every TLS version from 1.0 to 1.3`, next_step: 'The port may not speak TLS, or only SSLv3: check what listens there.', evidence });
   }
   const old = accepted.filter((v) => rank(v) < rank('TLSv1.2'));
-  if (old.length && usable.length) out.push({ id: 'tls-legacy-versions', severity: 'warning', text: `${where} still accepts ${old.join(', ')} (deprecated by RFC 8996)`, next_step: 'Not the bot\'s problem; tell the server\'s owner.' });
+  if (old.length && usable.length) out.push({ id: 'tls-legacy-versions', severity: 'warning', text: `${where} still accepts ${old.join(', ')} (deprecated by RFC 8996)`, next_step: 'Not the bot\'s problem; tell the server\'s owner.', evidence });
   if (port.verification && !port.verification.authorized) out.push({ id: 'tls-verification', severity: 'error', text: `${where}: certificate not valid for ${port.verification.name}: ${port.verification.reason ?? port.verification.verify_error}`, next_step: 'See the TLS stage of the attempts for the chain; a bot that verifies certificates fails here too.' });
   return out;
 }
@@ -175,23 +188,47 @@ async function probePort(s: ProbeSettings, ip: string, spec: PortSpec, rt: Runti
   return port;
 }
 
-/** Each TLS port on the first resolved address (the matrix is the server's configuration, not the path's). */
+/** Ports whose addresses accept different versions: one address is behind another terminator. */
+export function crossAddressFindings(ports: readonly MatrixPort[]): NonNullable<TlsMatrix['findings']> {
+  const out: NonNullable<TlsMatrix['findings']> = [];
+  for (const key of [...new Set(ports.map((p) => `${p.port}/${p.mode}`))]) {
+    // Only addresses that answered TLS at all: one that is unreachable is a connection problem, not another configuration.
+    const same = ports.filter((p) => `${p.port}/${p.mode}` === key && p.versions.some((v) => v.status === 'accepted' || v.status === 'refused'));
+    const sets = new Map<string, string[]>();
+    for (const p of same) {
+      const acc = p.versions.filter((v) => v.status === 'accepted').map((v) => v.version).join(' ') || 'none';
+      sets.set(acc, [...(sets.get(acc) ?? []), p.ip]);
+    }
+    if (sets.size < 2) continue;
+    const evidence = [...sets].map(([acc, ips]) => `${ips.join(', ')}: ${acc}`).join('; ');
+    out.push({ id: 'tls-addresses-differ', severity: 'error', where: String(same[0]!.port), text: `port ${key}: the server's addresses accept different TLS versions (${evidence}); a bot connects to whichever address DNS hands it, so it fails only sometimes`, next_step: 'One address is behind another TLS terminator or middlebox: report it (with this table) to the network team or the server\'s owner.', evidence });
+  }
+  return out;
+}
+
+/**
+ * Each TLS port on each resolved address, up to MATRIX_MAX_ADDRESSES (the matrix is the
+ * server's configuration, but one address of a pool can sit behind another middlebox).
+ * Address x port pairs run MATRIX_LIMITS.concurrency at a time, each within its own budget.
+ */
 export async function runTlsMatrix(s: ProbeSettings, targets: readonly Target[]): Promise<TlsMatrix> {
   const runtime = runtimeTls();
   const base = { runtime, limits: MATRIX_LIMITS };
   if (s.proxy?.mode === 'explicit') return { ...base, ports: [], skipped: 'not made through a proxy: the matrix connects directly, and this run goes only through --proxy' };
-  const ip = targets.find((t) => t.family !== null)?.address;
+  const resolved = [...new Set(targets.filter((t) => t.family !== null).map((t) => t.address))];
   const specs = s.ports.filter((p) => p.mode !== 'plain');
-  if (!ip) return { ...base, ports: [], skipped: 'no address resolved' };
+  if (!resolved.length) return { ...base, ports: [], skipped: 'no address resolved' };
   if (!specs.length) return { ...base, ports: [], skipped: 'no TLS port (every port is plain)' };
-  const ports = await mapPool(specs, MATRIX_LIMITS.concurrency, (spec) => probePort(s, ip, spec, runtime));
-  return { ...base, ports, skipped: null };
+  const probed = resolved.slice(0, MATRIX_MAX_ADDRESSES);
+  const jobs = probed.flatMap((ip) => specs.map((spec) => ({ ip, spec })));
+  const ports = await mapPool(jobs, MATRIX_LIMITS.concurrency, (j) => probePort(s, j.ip, j.spec, runtime));
+  return { ...base, ports, skipped: null, addresses: { resolved, probed, cap: MATRIX_MAX_ADDRESSES }, findings: crossAddressFindings(ports) };
 }
 
 /** One line for stdout: accepted versions per port, and the worst finding. */
 export function matrixLine(m: TlsMatrix): string {
   if (m.skipped) return `not made: ${m.skipped}`;
-  const ports = m.ports.map((p) => `${p.port}: ${p.versions.filter((v) => v.status === 'accepted').map((v) => v.version).join(' ') || 'none'}`).join('; ');
-  const worst = m.ports.flatMap((p) => p.findings).find((f) => f.severity === 'error');
+  const ports = m.ports.map((p) => `${m.ports.length > new Set(m.ports.map((x) => x.port)).size ? `${p.ip}:` : ''}${p.port}: ${p.versions.filter((v) => v.status === 'accepted').map((v) => v.version).join(' ') || 'none'}`).join('; ');
+  const worst = [...(m.findings ?? []), ...m.ports.flatMap((p) => p.findings)].find((f) => f.severity === 'error');
   return `${ports} (this runtime offers ${m.runtime.default_offer.join(' ')})${worst ? `; ${worst.id}` : ''}`;
 }

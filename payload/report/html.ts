@@ -8,6 +8,7 @@ import { formatMs } from '../util/duration.js';
 import { BASE_CSS, esc, htmlPage, tok } from './html-page.js';
 import { NO_ADDRESS } from './markdown.js';
 import { matrixHtml, pcapHtml } from './tls-matrix-report.js';
+import { presetHtml } from './preset-section.js';
 
 export interface TranscriptText {
   name: string;
@@ -31,7 +32,8 @@ export function renderHtmlReport(s: ProbeSummary, dns: DnsResolution, env: EnvSn
   const body = [
     `<h1>smtp-probe report: <span class="mono">${esc(s.settings.host)}</span></h1>`,
     verdictCard(s, env),
-    comparison(s),
+    presetHtml(s),
+    proxySection(s),
     dnsSection(s, dns),
     gridSection(s),
     waterfallSection(s),
@@ -60,7 +62,7 @@ function verdictCard(s: ProbeSummary, env: EnvSnapshot): string {
 <p><strong>Next step:</strong> ${esc(v.next_step)}</p>
 <p>${s.attempts.length ? `<strong>Success:</strong> ${s.sweep.ok}/${s.sweep.total} attempts (${pct(s.sweep.success_rate)}) ${counts}` : `<strong>Connections:</strong> ${NO_ADDRESS}`}</p>
 <p class="muted">Run ${esc(s.run.id)}: ${esc(s.run.started_at)}, ${esc(formatMs(s.run.duration_ms))}; smtp-probe ${esc(s.tool.version)} on ${esc(env.os.platform)} ${esc(env.os.release)} (${esc(env.os.hostname)}), Node ${esc(env.runtime.node)}, OpenSSL ${esc(env.runtime.openssl)}.
-Ports ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}; family ${esc(s.settings.family)}; ${s.settings.attempts} attempt(s) per address; SNI ${esc(s.settings.sni ?? '(none)')}; EHLO ${esc(s.settings.ehlo_name)}${s.egress_ips.length ? `; egress IP seen by the server: ${s.egress_ips.map(esc).join(', ')}` : ''}${s.settings.proxy?.proxy ? `; through proxy ${esc(s.settings.proxy.proxy)}` : ''}.</p>
+Ports ${s.settings.ports.map((p) => `${p.port}/${p.mode}`).join(', ')}; family ${esc(s.settings.family)}; ${s.settings.attempts} attempt(s) per address; SNI ${esc(s.settings.sni ?? '(none)')}; EHLO ${esc(s.settings.ehlo_name)}${s.egress_ips.length ? `; egress IP seen by the server: ${s.egress_ips.map(esc).join(', ')}` : ''}${s.settings.proxy?.proxy ? `; through proxy ${esc(s.settings.proxy.proxy)}` : ''}${Object.keys(env.proxy_env).length ? `; proxy variables ${Object.entries(env.proxy_env).map(([k, val]) => `${esc(k)}=${esc(val)}`).join(', ')}` : ''}.</p>
 </section>`;
 }
 
@@ -69,7 +71,34 @@ function comparison(s: ProbeSummary): string {
   if (!c) return '';
   const row = (x: typeof c.direct) =>
     `<tr><td>${x.path === 'direct' ? 'direct' : `via ${esc(x.via)}`}</td><td><span class="badge c-${tok(x.class)}">${esc(x.class)}</span></td><td>${x.ok}/${x.attempts}</td><td>${esc(formatMs(x.connect_ms_median))}</td><td><code>${esc(x.evidence)}</code></td></tr>`;
-  return `<h2>Direct and proxy paths</h2><p><strong>${esc(c.text)}</strong></p><table><tr><th>path</th><th>class</th><th>ok</th><th>connect (median)</th><th>evidence</th></tr>${row(c.direct)}${row(c.proxy)}</table>`;
+  return `<h3>Direct and proxy paths</h3><p><strong>${esc(c.text)}</strong></p><table><tr><th>path</th><th>class</th><th>ok</th><th>connect (median)</th><th>evidence</th></tr>${row(c.direct)}${row(c.proxy)}</table>`;
+}
+
+/** What proxy was used or discovered (WinHTTP, WinINET, variables, PAC), then the direct/proxy comparison: report.md's Proxy section. */
+function proxySection(s: ProbeSummary): string {
+  const p = s.settings.proxy;
+  const d = s.proxy_discovery;
+  const found = d && (d.candidates.length || d.winhttp || d.wininet || d.notes.length);
+  if (!p && !found) return '';
+  const L: string[] = ['<section id="proxy"><h2>Proxy</h2>'];
+  if (p?.proxy) {
+    const how = p.kind === 'http' ? 'HTTP CONNECT' : p.kind === 'socks5h' ? 'SOCKS5, the proxy resolves names' : 'SOCKS5, names resolved here';
+    L.push(`<p>Probed through <code>${esc(p.proxy)}</code> (${p.mode === 'auto' ? `--proxy auto, from ${esc(p.source)}` : '--proxy'}; ${how}${p.password_from ? `; password from ${esc(p.password_from)}` : ''}).</p>`);
+    if (p.resolved_by === 'proxy') L.push(`<p>DNS of <code>${esc(s.settings.host)}</code> is the proxy's business on this path: not resolved here.</p>`);
+  } else if (p?.mode === 'auto') L.push('<p>--proxy auto: no proxy is configured on this machine; only the direct path was probed.</p>');
+  L.push(comparison(s));
+  if (s.comparison?.differs) L.push("<p>The paths differ. Most SMTP libraries (Automation Anywhere's included) ignore the system proxy, so the direct row is what the bot meets.</p>");
+  if (d) {
+    const li = [
+      `<li>Discovered: ${d.candidates.map((x) => `${esc(x.source)} <code>${esc(x.proxy)}</code>`).join('; ') || 'no usable proxy setting'}${d.no_proxy ? `; NO_PROXY=<code>${esc(d.no_proxy)}</code>${d.no_proxy_covers_host ? ' (covers this host)' : ''}` : ''}</li>`,
+      d.winhttp ? `<li>WinHTTP: ${d.winhttp.direct ? 'direct access' : `<code>${esc(d.winhttp.proxy_server)}</code>${d.winhttp.bypass_list ? ` (bypass <code>${esc(d.winhttp.bypass_list)}</code>)` : ''}`}</li>` : '',
+      d.wininet ? `<li>WinINET: proxy ${d.wininet.proxy_enable ? `<code>${esc(d.wininet.proxy_server ?? '?')}</code>` : 'off'}${d.wininet.pac_url ? `; PAC <code>${esc(d.wininet.pac_url)}</code>` : ''}${d.wininet.auto_detect ? '; auto-detect (WPAD) on' : ''}</li>` : '',
+      ...d.notes.map((n) => `<li>${esc(n)}</li>`),
+    ];
+    L.push(`<ul>${li.join('')}</ul>`);
+  }
+  L.push('</section>');
+  return L.join('\n');
 }
 
 function dnsSection(s: ProbeSummary, dns: DnsResolution): string {

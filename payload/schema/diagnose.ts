@@ -130,6 +130,10 @@ export const OsTlsDataSchema = z.object({
   schannel_protocols: z.array(z.object({ key: z.string(), name: z.string(), value: z.string() })).describe('Windows: SCHANNEL\\Protocols registry values (Enabled, DisabledByDefault)'),
   events: z.array(TlsEventSchema).describe('Windows Schannel events, or TLS-related journal lines, in the time window'),
   events_total: z.number().int().describe('before the cap'),
+  dotnet_tls: z
+    .array(z.object({ key: z.string(), name: z.string(), value: z.string().nullable().describe('null: not set (the default)') }))
+    .optional()
+    .describe('Windows: .NET Framework SchUseStrongCrypto / SystemDefaultTlsVersions registry values (dotnet-tls.ps1)'),
 });
 export const OsTlsSchema = envelope('os-tls', OsTlsDataSchema);
 export type OsTls = z.infer<typeof OsTlsSchema>;

@@ -24,6 +24,7 @@ export const MatrixFindingSchema = z.object({
   severity: z.enum(['error', 'warning', 'info']),
   text: z.string(),
   next_step: z.string(),
+  evidence: z.string().optional().describe('the handshake results the finding rests on, one line'),
 });
 
 export const MatrixPortSchema = z.object({
@@ -55,6 +56,11 @@ export const TlsMatrixSchema = z.object({
   ports: z.array(MatrixPortSchema),
   limits: z.object({ max_handshakes_per_port: z.number().int(), budget_ms_per_port: z.number().int(), concurrency: z.number().int() }),
   skipped: z.string().nullable().describe('why no matrix was made (e.g. an explicit proxy), or null'),
+  addresses: z
+    .object({ resolved: z.array(z.string()), probed: z.array(z.string()), cap: z.number().int().positive() })
+    .optional()
+    .describe('the addresses the matrix ran on: each resolved one up to the cap (the rest are named in the report)'),
+  findings: z.array(MatrixFindingSchema.extend({ where: z.string().nullable().describe('the port') })).optional().describe('findings across addresses, e.g. two addresses of the same port accepting different versions'),
 });
 export type TlsMatrix = z.infer<typeof TlsMatrixSchema>;
 export type MatrixPort = z.infer<typeof MatrixPortSchema>;

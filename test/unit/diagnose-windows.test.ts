@@ -91,10 +91,17 @@ describe('Windows collectors on recorded outputs (mock exec: no Windows machine 
     [`reg query ${SCHANNEL_KEY} /s`]: fixture('reg-schannel-protocols.txt'),
   };
   const calls: string[] = [];
+  const scriptsRun: string[] = [];
   const exec: Exec = async (file, args) => {
     const key = [file, ...args].join(' ');
     calls.push(key);
     if (file === 'wevtutil') return { ok: true, code: 0, stdout: fixture('wevtutil-schannel.txt'), stderr: '', reason: null, truncated: false };
+    // dotnet-tls.ps1 as a file run with -File; its answer is hand-written in the shape the script prints (no Windows here).
+    const ps1 = args[args.indexOf('-File') + 1] ?? '';
+    if (file === 'powershell.exe' && ps1.endsWith('dotnet-tls.ps1')) {
+      scriptsRun.push(readFileSync(ps1, 'utf8'));
+      return { ok: true, code: 0, stdout: fixture('dotnet-tls.json'), stderr: '', reason: null, truncated: false };
+    }
     const out = answers[key];
     return out === undefined ? { ok: false, code: null, stdout: '', stderr: '', reason: `command missing: ${file}`, truncated: false } : { ok: true, code: 0, stdout: out, stderr: '', reason: null, truncated: false };
   };
@@ -128,6 +135,10 @@ describe('Windows collectors on recorded outputs (mock exec: no Windows machine 
     expect(t.events.map((e) => e.id)).toEqual([36887, 36882, 36871]);
     expect(t.schannel_protocols).toHaveLength(3);
     expect(tls!.notes.join(' ')).toMatch(/TLS 1\.2\\Client switched off/);
+    // The .NET switches: set for 64-bit .NET Framework 4, not for 32-bit bots (WOW6432Node).
+    expect(scriptsRun).toEqual([readFileSync(join(ROOT, 'payload/diagnose/scripts/dotnet-tls.ps1'), 'utf8')]);
+    expect((tls!.json.data as { dotnet_tls: unknown[] }).dotnet_tls).toHaveLength(8);
+    expect(tls!.notes.join(' ')).toContain('.NET Framework 4 (v4.0.30319, 32-bit (WOW6432Node)): neither SchUseStrongCrypto nor SystemDefaultTlsVersions is 1');
     expect(calls.find((c) => c.startsWith('wevtutil'))).toContain("/q:*[System[Provider[@Name='Schannel'] and TimeCreated[timediff(@SystemTime) <= 7200000]]]");
   });
 });

@@ -291,14 +291,27 @@ describe('runner text carried into the fleet files', () => {
   });
 });
 
-describe('fleet aggregation of ESMTP findings', () => {
-  it('groups probed runners by finding and port, largest group first, and lists them in the report', () => {
+describe('fleet aggregation of findings', () => {
+  it('groups probed runners by finding and port, largest group first, with each id\'s label and next step, and lists them in the report', () => {
     const withFindings = (host: string, findings: string[]) => ({ ...probed(NOW, host, 'ok', 'S: 250 2.0.0 OK', [100]), findings }) as HostResult;
-    const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', ['p1', 'p2', 'p3']), [withFindings('p2', ['starttls-not-required:587', 'tarpit:25']), withFindings('p1', ['starttls-not-required:587']), probed(NOW, 'p3', 'ok', 'ok', [1])], inv.hosts);
-    expect(s.findingGroups).toEqual([
-      { finding: 'starttls-not-required:587', hosts: ['p1', 'p2'] },
-      { finding: 'tarpit:25', hosts: ['p2'] },
+    const s = aggregate(
+      meta(NOW, '2026-11-22T02:00:00.000Z', ['p1', 'p2', 'p3']),
+      [withFindings('p2', ['starttls-not-required:587', 'tarpit:25', 'tls-version-mismatch:465']), withFindings('p1', ['starttls-not-required:587', 'tls-version-mismatch:465', 'sender-new-source:x']), probed(NOW, 'p3', 'ok', 'ok', [1])],
+      inv.hosts,
+    );
+    expect(s.findingGroups!.map((g) => [g.finding, g.hosts])).toEqual([
+      ['starttls-not-required:587', ['p1', 'p2']],
+      ['tls-version-mismatch:465', ['p1', 'p2']],
+      ['sender-new-source:x', ['p1']],
+      ['tarpit:25', ['p2']],
     ]);
-    expect(renderFleetReport(s)).toContain('- `starttls-not-required:587`: 2 runner(s): p1, p2');
+    expect(s.findingGroups![1]).toMatchObject({ label: 'TLS: server allows only versions this runtime does not offer', next_step: expect.stringContaining('Enable TLS 1.2') });
+    // An id without a label (a source added later) is grouped all the same, without one.
+    expect(s.findingGroups![2]).toEqual({ finding: 'sender-new-source:x', hosts: ['p1'] });
+    expect(FleetSummarySchema.parse(s)).toEqual(s);
+    const md = renderFleetReport(s);
+    expect(md).toContain('## Runners by finding');
+    expect(md).toContain('- `starttls-not-required:587` MAIL FROM accepted before STARTTLS: 2 runners: `p1`, `p2`\n  - next step: Have the server');
+    expect(md).toContain('- `sender-new-source:x`: 1 runner: `p1`\n- `tarpit:25`');
   });
 });

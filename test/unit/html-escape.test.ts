@@ -9,6 +9,8 @@ import { attemptSegments, renderHtmlReport } from '../../payload/report/html.js'
 import { esc } from '../../payload/report/html-page.js';
 import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema, type Attempt } from '../../payload/schema/summary.js';
 import { aggregate } from '../../store/aggregate.js';
+import { renderHealthHtml } from '../../payload/health/report.js';
+import { HealthSummarySchema } from '../../payload/schema/health.js';
 import { histogramBins, renderFleetHtml } from '../../store/fleet-html.js';
 import { FleetSummarySchema, HostResultSchema, transportFailureResult, type SweepMeta } from '../../store/fleet-schema.js';
 
@@ -51,7 +53,16 @@ const summary = () => ({
   run: { id: 'smtp-probe-20261122_020000', command: 'probe', started_at: '2026-11-22T02:00:00.000Z', finished_at: '2026-11-22T02:00:01.000Z', duration_ms: 1000 },
   settings: {
     host: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], family: 'any', attempts: 1, concurrency: 4, timeouts_ms: { dns: 1, connect: 1, tls: 1, smtp: 1 }, sni: null, ehlo_name: 'bot', resolver: '127.0.0.1:53',
-    hosts_file: '/etc/hosts', compare_dns: ['127.0.0.2:53'], ca_files: [], auth_test: null, send_test: null, proxy: null,
+    hosts_file: '/etc/hosts', compare_dns: ['127.0.0.2:53'], ca_files: [], auth_test: null, send_test: null,
+    proxy: { mode: 'auto', proxy: 'http://proxy.corp:8080', kind: 'http', source: 'HTTPS_PROXY', password_from: null, resolved_by: 'proxy' },
+    provider: { id: 'gmail', name: 'Gmail', region: null, region_defaulted: false, endpoints: [{ host: 'smtp.gmail.com', port: 587, mode: 'starttls', optional: false }], username: 'the address', auth_mechanisms: ['XOAUTH2'], always_offers_starttls: true, certificate_issuer: 'Google Trust Services', source: 'https://support.google.com' },
+  },
+  tls_matrix: {
+    runtime: { node: 'v20', openssl: '3.0', default_min_version: 'TLSv1.2', default_max_version: 'TLSv1.3', default_offer: ['TLSv1.2'], can_offer: ['TLSv1.2'], default_ciphers: 'x', notes: ['a note'] },
+    ports: [{ ip: '127.0.0.2', port: 587, mode: 'starttls', versions: [{ version: 'TLSv1', status: 'accepted', ciphers: [{ name: 'AES256-SHA', standard_name: null }], ciphers_complete: true, error: 'e', handshakes: 1 }], verification: { name: 'smtp.gmail.com', authorized: false, verify_error: 'x', reason: 'y' }, findings: [{ id: 'tls-version-mismatch', severity: 'error', text: 't', next_step: 'n', evidence: 'ev' }], ms: 1 }],
+    limits: { max_handshakes_per_port: 1, budget_ms_per_port: 1, concurrency: 1 }, skipped: null,
+    addresses: { resolved: ['127.0.0.2', '127.0.0.3'], probed: ['127.0.0.2'], cap: 1 },
+    findings: [{ id: 'tls-addresses-differ', severity: 'error', where: '587', text: 't', next_step: 'n', evidence: 'ev' }],
   },
   dns: { source: 'resolver', ms: 3, targets: [{ address: '127.0.0.2', family: 4 }], differences: ['resolvers disagree'], error: null },
   attempts: [attempt('1', '127.0.0.2'), attempt('2', '127.0.0.3')],
@@ -62,7 +73,7 @@ const summary = () => ({
   },
   egress_ips: ['127.0.0.1'],
   verdict: { class: 'tls', exit_code: 12, partial: false, counts: { tls: 2 }, hint_id: 'tls-untrusted', summary: 'the chain is not trusted', evidence: 'TLS 127.0.0.2:587', next_step: 'ask the network team' },
-  proxy_discovery: null,
+  proxy_discovery: { env: { HTTPS_PROXY: 'http://proxy.corp:8080' }, no_proxy: 'localhost', no_proxy_covers_host: false, winhttp: { direct: false, proxy_server: 'p:1', bypass_list: 'b' }, wininet: { proxy_enable: true, proxy_server: 'p:2', proxy_override: 'o', pac_url: 'http://wpad/pac', auto_detect: true }, candidates: [{ source: 'HTTPS_PROXY', proxy: 'http://proxy.corp:8080' }], chosen: null, notes: ['a note'] },
   comparison: null,
   files: ['report.md', 'report.html'],
 });
@@ -135,6 +146,21 @@ describe('HTML escaping', () => {
     const html = renderHtmlReport(s.value, d.value, env.value, [{ name: s.value.attempts[0]!.transcript_file, text: `S: 220 ${EVIL}\n` }]);
     expectInert(html, 0);
     expect(html).toContain('class="disagree"');
+    for (const id of ['preset', 'proxy', 'tls-matrix']) expect(html).toContain(`<section id="${id}">`);
+  });
+
+  it('renders a health run whose every free-text field is hostile as inert text', () => {
+    const endpoint = { host: 'smtp.gmail.com', port: 587, mode: 'starttls', class: 'connect', hint_id: 'connect-refused', failed_stage: 'connect', outcome: 'connect refused', evidence: 'ECONNREFUSED', next_step: 'open the port', addresses: ['127.0.0.2'], duration_ms: 3 };
+    const h = poison(HealthSummarySchema, {
+      schema: 'smtp-probe/health-summary', schema_version: 1, tool: { name: 'smtp-probe', version: '0.1.0' },
+      run: { id: 'r', command: 'health', started_at: '2026-11-22T02:00:00.000Z', finished_at: '2026-11-22T02:00:01.000Z', duration_ms: 1000 },
+      settings: { providers: ['gmail'], region: 'eu-west-1', concurrency: 4, timeouts_ms: { dns: 1, connect: 1, tls: 1, smtp: 1 }, resolver: '127.0.0.1:53', family: 'any' },
+      providers: [{ id: 'gmail', name: 'Gmail', status: 'failed', finding: 'network', line: 'Gmail connect refused on 587', endpoints: [endpoint] }],
+      verdict: { kind: 'egress-block', exit_code: 21, summary: 'blocked', next_step: 'ask', blocked_ports: [] },
+      files: ['report.md'],
+    });
+    expect(h.poisoned).toBeGreaterThan(15);
+    expectInert(renderHealthHtml(h.value), 0);
   });
 
   it('renders a fleet summary whose every free-text field is hostile as inert text', () => {
@@ -143,13 +169,15 @@ describe('HTML escaping', () => {
     const probed = HostResultSchema.parse({
       schema: 'smtp-fleet/host-result', schema_version: 1, ...common('a'), status: 'probed',
       verdict: { class: 'tls', exitCode: 12, partial: false, hintId: 'h', summary: 's', evidence: 'e', nextStep: 'n' },
-      attempts: { ok: 0, total: 2, totalsMs: [100, 200] }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egressIps: [], payloadVersion: '0.1.0',
+      attempts: { ok: 0, total: 2, totalsMs: [100, 200] }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egressIps: [], payloadVersion: '0.1.0', findings: ['tls-version-mismatch:587', 'unknown-finding:25'],
       zip: { path: 'sweeps/S1/hosts/a/result.zip', sha256: 'a'.repeat(64), bytes: 1 }, transportStats: { uploadedBytes: 0, cacheHit: true },
     });
     const s = aggregate(meta, [probed, transportFailureResult(common('b'), { code: 'unreachable', message: 'no route' })], [], null);
     const f = poison(FleetSummarySchema, s);
     expect(f.poisoned).toBeGreaterThan(15);
+    expect(f.value.findingGroups![0]!.label).toContain(EVIL);
     expectInert(renderFleetHtml(f.value), 1);
+    expect(renderFleetHtml(f.value)).toContain('<section id="findings">');
   });
 });
 

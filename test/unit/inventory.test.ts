@@ -140,6 +140,13 @@ hosts:
     expect(probeArgsFor(a)).toEqual(expect.arrayContaining(['--sni', 'smtp.gmail.com', '--ca', '/etc/ca.pem', '--attempts', '5', '--family', '4']));
     expect(errorOf(text.replace('sni: smtp.gmail.com', 'out: /tmp'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.out: probe setting out is not allowed here \(allowed: server, .*sni, /);
     expect(errorOf(text.replace('sni: smtp.gmail.com', 'sni: "bad name!"'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.sni: /);
+    // --provider and --tls-matrix, for the fleet's preset-* and tls-* finding groups.
+    const withMatrix = parseInventory(text.replace('sni: smtp.gmail.com', 'provider: gmail\n    tls-matrix: true'), 'inventory.yml').hosts[0]!;
+    expect(probeArgsFor(withMatrix)).toEqual(expect.arrayContaining(['--provider', 'gmail', '--tls-matrix']));
+    expect(probeArgsFor(withMatrix).filter((x) => x === 'true')).toEqual([]);
+    const off = parseInventory(text.replace('sni: smtp.gmail.com', 'tls-matrix: false'), 'inventory.yml').hosts[0]!;
+    expect(probeArgsFor(off)).not.toContain('--tls-matrix');
+    expect(errorOf(text.replace('sni: smtp.gmail.com', 'provider: nosuch'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.provider: invalid --provider "nosuch"/);
   });
 
   it('builds the payload argv from the host settings, without secrets', async () => {

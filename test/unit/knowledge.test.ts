@@ -3,7 +3,7 @@
 // two equally ranked rules happen to sort.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ClientErrorsFileSchema, EsmtpTimingFileSchema, InterceptorsFileSchema, ProvidersFileSchema, ReplyRulesFileSchema } from '../../payload/classify/knowledge-schema.js';
+import { ClientErrorsFileSchema, EsmtpTimingFileSchema, FindingsFileSchema, InterceptorsFileSchema, ProvidersFileSchema, ReplyRulesFileSchema } from '../../payload/classify/knowledge-schema.js';
 import { loadClientErrors, loadInterceptors, loadProviders, loadReplyRules } from '../../payload/classify/knowledge.js';
 import { readError } from '../../payload/classify/client-errors.js';
 import { CLIENT_ERROR_FIXTURES } from '../../lab/client-errors.js';
@@ -16,8 +16,9 @@ const read = (name: string): unknown => JSON.parse(readFileSync(new URL(name, DA
 
 describe('knowledge files', () => {
   it('holds exactly the files the loader knows, each valid against its schema', () => {
-    expect(readdirSync(DATA).filter((f) => f.endsWith('.json')).sort()).toEqual(['client-errors.json', 'esmtp-timing.json', 'interceptors.json', 'providers.json', 'reply-rules.json']);
+    expect(readdirSync(DATA).filter((f) => f.endsWith('.json')).sort()).toEqual(['client-errors.json', 'esmtp-timing.json', 'findings.json', 'interceptors.json', 'providers.json', 'reply-rules.json']);
     expect(() => EsmtpTimingFileSchema.parse(read('esmtp-timing.json'))).not.toThrow();
+    expect(() => FindingsFileSchema.parse(read('findings.json'))).not.toThrow();
     expect(() => ReplyRulesFileSchema.parse(read('reply-rules.json'))).not.toThrow();
     expect(() => ProvidersFileSchema.parse(read('providers.json'))).not.toThrow();
     expect(() => InterceptorsFileSchema.parse(read('interceptors.json'))).not.toThrow();

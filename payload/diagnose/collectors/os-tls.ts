@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OsTlsDataSchema, type TlsEvent } from '../../schema/diagnose.js';
-import { diagnoseScript } from '../scripts.js';
-import type { z } from 'zod';
+import { diagnoseScript, type DiagnoseScript } from '../scripts.js';
+import { z } from 'zod';
 import type { Collector, CollectorContext, Recorder } from '../collector.js';
 import { parseGetWinEventJson, parseWevtutilText, schannelQuery, SCHANNEL_IDS } from '../windows/events.js';
 import { parseRegQuery } from '../windows/reg.js';
@@ -36,22 +36,59 @@ export function journalEvents(text: string): TlsEvent[] {
     });
 }
 
+/** A script of ./scripts/ written to a file and run with -File, so its values are arguments, not script text. */
+async function runScript(ctx: CollectorContext, rec: Recorder, name: DiagnoseScript, args: string[], raw: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-ps-'));
+  try {
+    const file = join(dir, name);
+    writeFileSync(file, diagnoseScript(name));
+    return await rec.run(ctx, 'powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', file, ...args], raw);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const DotnetTlsOutput = z.object({ platform: z.enum(['windows', 'not-windows']), message: z.string(), values: z.array(z.object({ key: z.string(), name: z.string(), value: z.string().nullable() })) });
+
+/** dotnet-tls.ps1's JSON, or null when it is not that (a broken or foreign output is no finding). */
+export function parseDotnetTls(stdout: string): z.infer<typeof DotnetTlsOutput> | null {
+  try {
+    const r = DotnetTlsOutput.safeParse(JSON.parse(stdout));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Without SchUseStrongCrypto or SystemDefaultTlsVersions set to 1 for .NET Framework 4
+ * (v4.0.30319), an app built for 4.5.2 or older offers SSL 3.0 / TLS 1.0 only, so a TLS
+ * 1.2-only server refuses its SmtpClient (Microsoft: "TLS best practices with .NET Framework").
+ */
+export function dotnetNote(values: ReadonlyArray<{ key: string; name: string; value: string | null }>): string | null {
+  const off = (wow: boolean) => {
+    const at = values.filter((v) => /\\v4\.0\.30319$/i.test(v.key) && /WOW6432Node/i.test(v.key) === wow);
+    return at.length > 0 && !at.some((v) => v.value === '1');
+  };
+  const where = [off(false) ? '64-bit' : '', off(true) ? '32-bit (WOW6432Node)' : ''].filter(Boolean);
+  if (!where.length) return null;
+  return `.NET Framework 4 (v4.0.30319, ${where.join(' and ')}): neither SchUseStrongCrypto nor SystemDefaultTlsVersions is 1, so a .NET bot built for .NET Framework 4.5.2 or older offers only SSL 3.0 / TLS 1.0 and a TLS 1.2-only server refuses it; set both to 1 (DWORD) under HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319 (and WOW6432Node for 32-bit bots).`;
+}
+
 async function windows(ctx: CollectorContext, rec: Recorder, data: Data): Promise<void> {
   const windowMs = ctx.now.getTime() - ctx.diag.since.getTime();
   const w = await rec.run(ctx, 'wevtutil', ['qe', 'System', `/q:${schannelQuery(windowMs)}`, '/f:text', '/rd:true', `/c:${MAX_EVENTS}`], 'raw/schannel_events.txt');
   if (w.ok) data.events = parseWevtutilText(w.stdout);
   else {
-    // The script goes to a file run with -File, so its values are arguments, not script text.
-    const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-ps-'));
-    try {
-      const file = join(dir, 'schannel-events.ps1');
-      writeFileSync(file, diagnoseScript('schannel-events.ps1'));
-      const args = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', file, '-Since', ctx.diag.since.toISOString(), '-MaxEvents', String(MAX_EVENTS)];
-      const p = await rec.run(ctx, 'powershell.exe', args, 'raw/schannel_events.json');
-      if (p.ok) data.events = parseGetWinEventJson(p.stdout);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const p = await runScript(ctx, rec, 'schannel-events.ps1', ['-Since', ctx.diag.since.toISOString(), '-MaxEvents', String(MAX_EVENTS)], 'raw/schannel_events.json');
+    if (p?.ok) data.events = parseGetWinEventJson(p.stdout);
+  }
+  const d = await runScript(ctx, rec, 'dotnet-tls.ps1', [], 'raw/dotnet_tls.json');
+  const dotnet = d?.ok ? parseDotnetTls(d.stdout) : null;
+  if (dotnet?.platform === 'windows') {
+    data.dotnet_tls = dotnet.values;
+    const note = dotnetNote(dotnet.values);
+    if (note) rec.note(note);
   }
   const r = await rec.run(ctx, 'reg', ['query', SCHANNEL_KEY, '/s'], 'raw/reg_schannel_protocols.txt');
   if (r.ok) data.schannel_protocols = schannelProtocols(r.stdout);
