@@ -176,6 +176,17 @@ function inventoryCommands(program: Command, g: G, runAlone: (f: () => Promise<n
     .option('--include-creators', "also add Bot Creator devices (developers' machines; by default only runners are added)")
     .addHelpText('after', `\nExit codes:\n  ${FLEET_EXIT.ok}  written, already up to date, or --dry-run\n  ${FLEET_EXIT.usage}  bad usage, a malformed device list or inventory, a file too large or unwritable\n  ${FLEET_EXIT.internal}  internal error`)
     .action((f: ImportFlags) => runAlone(async () => (await import('./inventory-import.js')).inventoryImportCommand(g().inventory, f)));
+  inventory
+    .command('schema')
+    .description('print the JSON Schema of the inventory file (every field, with what it is); --markdown: the reference tables of docs/inventory.md')
+    .option('--markdown', 'the field reference as markdown tables instead')
+    .action((f: { markdown?: boolean }) =>
+      runAlone(async () => {
+        const { inventoryJsonSchema, inventoryReference } = await import('../inventory/reference.js');
+        process.stdout.write(f.markdown ? inventoryReference() : `${JSON.stringify(inventoryJsonSchema(), null, 2)}\n`);
+        return FLEET_EXIT.ok;
+      }),
+    );
 }
 
 function buildProgram(): Command {

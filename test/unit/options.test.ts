@@ -13,6 +13,19 @@ describe('probe options', () => {
     expect(() => parseDuration('-1s')).toThrow(UsageError);
   });
 
+  it('reads hours, days and spelled-out units (the ms library), within the bounds, in one-line errors', () => {
+    const day = 86_400_000;
+    expect(parseDuration('6h', 'every', 366 * day)).toBe(21_600_000);
+    expect(parseDuration('1d', 'every', 366 * day)).toBe(day);
+    expect(parseDuration('2 days', 'every', 366 * day)).toBe(2 * day);
+    expect(parseDuration('1.5 hours', 'every', 366 * day)).toBe(5_400_000);
+    expect(parseDuration(' 30m ')).toBe(1_800_000);
+    expect(() => parseDuration('6h')).toThrow(/^invalid duration "6h": must be above 0 and at most 1h$/);
+    expect(() => parseDuration('soon', '--timeout')).toThrow(/^invalid --timeout "soon": use a number with a unit, e.g. 5s, 500ms or 6h$/);
+    expect(() => parseDuration('1e3s')).toThrow(UsageError);
+    expect(() => parseDuration(`${'9'.repeat(200)}s`)).toThrow(/^invalid duration "9+s": use a number/);
+  });
+
   it('sets all stage timeouts or one', () => {
     expect(parseTimeouts([])).toEqual(DEFAULT_TIMEOUTS);
     expect(parseTimeouts(['2s', 'smtp=30s'])).toEqual({ dns: 2000, connect: 2000, tls: 2000, smtp: 30_000 });
