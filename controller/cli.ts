@@ -12,7 +12,8 @@ import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
 import type { ImportFlags } from './inventory-import.js';
 import type { DashboardFlags } from './dashboard.js';
 import type { HistoryFlags } from './history-command.js';
-import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
+import { FLEET_EXIT, fleetExitCodeRows, fleetExitCodesHelp } from './exit-codes.js';
+import { addDocCommands } from '../payload/util/doc-commands.js';
 import { VERSION } from '../payload/version.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -206,6 +207,13 @@ function buildProgram(): Command {
   inventoryCommands(program, g, async (f) => {
     code = await f();
   });
+  addDocCommands(program, () => ({
+    program: 'smtp-fleet',
+    version: VERSION,
+    summary: 'sweep a fleet of bot runners with smtp-probe and report on the whole fleet',
+    exitCodes: fleetExitCodeRows(),
+    seeAlso: ['smtp-probe(1)', 'redis-server(1)', 'ssh(1)'],
+  }));
   program.hook('postAction', () => {
     process.exitCode = code;
   });
