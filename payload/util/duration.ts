@@ -15,10 +15,11 @@ export function parseDuration(text: string, what = 'duration', maxMs = 3_600_000
   return Math.round(value);
 }
 
-/** 3_600_000 as `1h`, 86_400_000 as `1d`. */
-function spanText(ms: number): string {
+/** A span as it was most likely typed: 3_600_000 as `1h`, 1_800_000 as `30m`, 86_400_000 as `1d`, else seconds. */
+export function spanText(ms: number): string {
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${ms / 1000}s`;
 }
 

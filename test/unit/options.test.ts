@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { autoMode, parseDnsServer, parseHost, parsePorts, parseTimeouts, DEFAULT_TIMEOUTS } from '../../payload/probe/options.js';
-import { parseDuration } from '../../payload/util/duration.js';
+import { parseDuration, spanText } from '../../payload/util/duration.js';
 import { UsageError } from '../../payload/util/errors.js';
 
 describe('probe options', () => {
@@ -24,6 +24,10 @@ describe('probe options', () => {
     expect(() => parseDuration('soon', '--timeout')).toThrow(/^invalid --timeout "soon": use a number with a unit, e.g. 5s, 500ms or 6h$/);
     expect(() => parseDuration('1e3s')).toThrow(UsageError);
     expect(() => parseDuration(`${'9'.repeat(200)}s`)).toThrow(/^invalid duration "9+s": use a number/);
+  });
+
+  it('writes a span back as it was most likely typed', () => {
+    expect([86_400_000, 21_600_000, 1_800_000, 90_000, 1500].map(spanText)).toEqual(['1d', '6h', '30m', '90s', '1.5s']);
   });
 
   it('sets all stage timeouts or one', () => {
