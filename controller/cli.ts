@@ -12,7 +12,8 @@ import type { Globals, ScheduleFlags, SweepFlags } from './commands.js';
 import type { ImportFlags } from './inventory-import.js';
 import type { DashboardFlags } from './dashboard.js';
 import type { HistoryFlags } from './history-command.js';
-import { FLEET_EXIT, fleetExitCodesHelp } from './exit-codes.js';
+import { FLEET_EXIT, fleetExitCodeRows, fleetExitCodesHelp } from './exit-codes.js';
+import { addDocCommands } from '../payload/util/doc-commands.js';
 import { VERSION } from '../payload/version.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -176,6 +177,17 @@ function inventoryCommands(program: Command, g: G, runAlone: (f: () => Promise<n
     .option('--include-creators', "also add Bot Creator devices (developers' machines; by default only runners are added)")
     .addHelpText('after', `\nExit codes:\n  ${FLEET_EXIT.ok}  written, already up to date, or --dry-run\n  ${FLEET_EXIT.usage}  bad usage, a malformed device list or inventory, a file too large or unwritable\n  ${FLEET_EXIT.internal}  internal error`)
     .action((f: ImportFlags) => runAlone(async () => (await import('./inventory-import.js')).inventoryImportCommand(g().inventory, f)));
+  inventory
+    .command('schema')
+    .description('print the JSON Schema of the inventory file (every field, with what it is); --markdown: the reference tables of docs/inventory.md')
+    .option('--markdown', 'the field reference as markdown tables instead')
+    .action((f: { markdown?: boolean }) =>
+      runAlone(async () => {
+        const { inventoryJsonSchema, inventoryReference } = await import('../inventory/reference.js');
+        process.stdout.write(f.markdown ? inventoryReference() : `${JSON.stringify(inventoryJsonSchema(), null, 2)}\n`);
+        return FLEET_EXIT.ok;
+      }),
+    );
 }
 
 function buildProgram(): Command {
@@ -195,6 +207,13 @@ function buildProgram(): Command {
   inventoryCommands(program, g, async (f) => {
     code = await f();
   });
+  addDocCommands(program, () => ({
+    program: 'smtp-fleet',
+    version: VERSION,
+    summary: 'sweep a fleet of bot runners with smtp-probe and report on the whole fleet',
+    exitCodes: fleetExitCodeRows(),
+    seeAlso: ['smtp-probe(1)', 'redis-server(1)', 'ssh(1)'],
+  }));
   program.hook('postAction', () => {
     process.exitCode = code;
   });

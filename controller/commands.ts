@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ManifestSchema, type Manifest } from '../packaging/manifest.js';
-import { parseDuration } from '../payload/util/duration.js';
+import { parseDuration, spanText } from '../payload/util/duration.js';
 import { errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT, MemoryAuthBudget, RedisAuthBudget } from '../queue/auth-budget.js';
 import { FleetError, openRedis, redisTargetFrom, RedisStateReporter, safeRedisUrl } from '../queue/connection.js';
@@ -380,7 +380,7 @@ export async function statusCommand(g: Globals, f: { json?: boolean }): Promise<
     if (f.json) process.stdout.write(JSON.stringify({ ...q, schedules }, null, 2) + '\n');
     else {
       const fmt = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
-      process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.everyMs} ms`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
+      process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.everyMs === null ? '?' : spanText(s.everyMs)}`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
     }
     return FLEET_EXIT.ok;
   });
@@ -423,6 +423,6 @@ export async function unscheduleCommand(g: Globals, f: { name: string }): Promis
 export async function schedulesCommand(g: Globals, f: { json?: boolean }): Promise<number> {
   const list = await withRedis(g, (redis) => listSchedules(redis, g.prefix));
   if (f.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-  else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.everyMs} ms`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
+  else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.everyMs === null ? '?' : spanText(s.everyMs)}`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
   return FLEET_EXIT.ok;
 }

@@ -11,9 +11,13 @@ const MEANING: Record<keyof typeof FLEET_EXIT, string> = {
   internal: 'internal error',
 };
 
+/** Every exit code with what it means, lowest first (for --help and the man page). */
+export function fleetExitCodeRows(): Array<[number, string]> {
+  const keys = Object.keys(FLEET_EXIT) as Array<keyof typeof FLEET_EXIT>;
+  return keys.sort((a, b) => FLEET_EXIT[a] - FLEET_EXIT[b]).map((k) => [FLEET_EXIT[k], MEANING[k]]);
+}
+
 /** The exit codes for --help, made from FLEET_EXIT itself. */
 export function fleetExitCodesHelp(): string {
-  const keys = Object.keys(FLEET_EXIT) as Array<keyof typeof FLEET_EXIT>;
-  const rows = keys.sort((a, b) => FLEET_EXIT[a] - FLEET_EXIT[b]).map((k) => `  ${FLEET_EXIT[k]}  ${MEANING[k]}`);
-  return `Exit codes:\n${rows.join('\n')}`;
+  return `Exit codes:\n${fleetExitCodeRows().map(([code, what]) => `  ${code}  ${what}`).join('\n')}`;
 }

@@ -50,11 +50,12 @@ const KeyPath = z
   .pipe(PathSchema);
 export const AuthInputSchema = z
   .strictObject({
-    key: KeyPath.optional(),
-    passphraseEnv: EnvNameSchema.optional(),
-    agent: z.literal(true, { error: 'must be true when given' }).optional(),
-    passwordEnv: EnvNameSchema.optional(),
+    key: KeyPath.optional().describe('path of the private key file on the worker (never the key itself)'),
+    passphraseEnv: EnvNameSchema.optional().describe("with key: the variable holding the key's passphrase, read on the worker"),
+    agent: z.literal(true, { error: 'must be true when given' }).optional().describe("true: the worker's SSH agent ($SSH_AUTH_SOCK)"),
+    passwordEnv: EnvNameSchema.optional().describe('the variable holding the login password, read on the worker (WinRM needs one)'),
   })
+  .describe('exactly one of { key, passphraseEnv? }, { agent: true }, { passwordEnv }')
   .superRefine((a, ctx) => {
     const ways = [a.key, a.agent, a.passwordEnv].filter((v) => v !== undefined).length;
     if (ways !== 1) ctx.addIssue({ code: 'custom', message: 'needs exactly one of `key: PATH` (with optional passphraseEnv), `agent: true` or `passwordEnv: NAME`' });
@@ -62,36 +63,42 @@ export const AuthInputSchema = z
   });
 
 const PortNumber = z.number().int().min(1).max(65535);
-const SshInput = z.strictObject({ knownHosts: PathSchema.optional(), port: PortNumber.optional() });
+const SshInput = z
+  .strictObject({
+    knownHosts: PathSchema.optional().describe("known_hosts file the host key is checked against (default: the worker's)"),
+    port: PortNumber.optional().describe('SSH port (default 22)'),
+  })
+  .describe('SSH settings');
 const WinrmInput = z.strictObject({
-  port: PortNumber.optional(),
-  https: z.boolean().optional(),
-  auth: z.enum(['basic', 'ntlm']).optional(),
-  caFile: PathSchema.optional(),
+  port: PortNumber.optional().describe('WinRM port (default 5986 with HTTPS, else 5985)'),
+  https: z.boolean().optional().describe('HTTPS (default true)'),
+  auth: z.enum(['basic', 'ntlm']).optional().describe('login method (default ntlm)'),
+  caFile: PathSchema.optional().describe("CA certificates (PEM) the host's certificate must chain to"),
   thumbprint: z
     .string()
     .transform((s) => s.replace(/[\s:]/g, '').toUpperCase())
     .pipe(z.string().regex(/^([0-9A-F]{40}|[0-9A-F]{64})$/, 'must be a SHA-1 or SHA-256 certificate fingerprint in hex'))
-    .optional(),
-});
+    .optional()
+    .describe("the host certificate's SHA-1 (as Windows shows it) or SHA-256 fingerprint, instead of caFile"),
+}).describe('WinRM settings (docs/winrm.md)');
 
 /** Probe flags a host may add beyond the named settings; anything else (--out, --password...) is refused. */
 export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech', 'provider', 'tls-matrix'] as const;
 const Count = (max: number) => z.number().int().min(1).max(max);
 const ProbeFlagFields = {
-  attempts: Count(100).optional(),
-  concurrency: Count(64).optional(),
-  family: z.enum(['4', '6', 'any']).optional(),
-  sni: z.string().superRefine(accepts((v: string) => parseHost(v, 'sni'))).optional(),
-  'ehlo-name': z.string().superRefine(accepts((v: string) => parseHost(v, 'ehlo-name'))).optional(),
-  dns: z.array(z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'dns')))).optional(),
-  'hosts-file': PathSchema.optional(),
-  ca: z.array(PathSchema).optional(),
-  'auth-max': Count(10).optional(),
-  'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional(),
+  attempts: Count(100).optional().describe('--attempts: tries per address and port'),
+  concurrency: Count(64).optional().describe('--concurrency: attempts at once'),
+  family: z.enum(['4', '6', 'any']).optional().describe('--family: IPv4, IPv6 or both'),
+  sni: z.string().superRefine(accepts((v: string) => parseHost(v, 'sni'))).optional().describe('--sni: TLS server name (default: server)'),
+  'ehlo-name': z.string().superRefine(accepts((v: string) => parseHost(v, 'ehlo-name'))).optional().describe('--ehlo-name: the name said in EHLO'),
+  dns: z.array(z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'dns')))).optional().describe('--dns (each): resolvers to compare with, e.g. 8.8.8.8'),
+  'hosts-file': PathSchema.optional().describe('--hosts-file: a hosts file on the runner'),
+  ca: z.array(PathSchema).optional().describe('--ca (each): extra CA files on the runner'),
+  'auth-max': Count(10).optional().describe('--auth-max: AUTH attempts per run (with sweep --auth-test)'),
+  'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional().describe('--auth-mech: SASL mechanism'),
   // The personality the fleet compares with (preset-* findings) and the TLS matrix (tls-* findings), both grouped in the fleet report.
-  provider: z.string().superRefine(accepts((v: string) => resolvePreset(v))).optional(),
-  'tls-matrix': z.boolean().optional(),
+  provider: z.string().superRefine(accepts((v: string) => resolvePreset(v))).optional().describe('--provider: a provider preset (gmail, microsoft365...): the fleet report groups runners by preset-* findings'),
+  'tls-matrix': z.boolean().optional().describe('--tls-matrix: also map TLS versions and ciphers per address (tls-* findings)'),
 };
 export const ProbeFlagsSchema = z.strictObject(ProbeFlagFields, {
   error: (iss) =>
@@ -103,23 +110,31 @@ export type ProbeFlags = z.infer<typeof ProbeFlagsSchema>;
 const PortSpecInput = z.union([z.number().int(), z.string()]).transform(String).superRefine(accepts((v: string) => parsePorts([v], 'auto')));
 const TimeoutInput = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v])).superRefine(accepts(parseTimeouts));
 
-export const AaContextSchema = z.strictObject({
-  activity: z.string().max(200).optional(),
-  runId: z.string().max(200).optional(),
-  host: z.string().max(253).optional(),
-});
+export const AaContextSchema = z
+  .strictObject({
+    activity: z.string().max(200).optional().describe('the bot activity that sends mail (--aa-activity)'),
+    runId: z.string().max(200).optional().describe('the Control Room run id (--aa-run-id)'),
+    host: z.string().max(253).optional().describe('the runner name the Control Room knows (--aa-host)'),
+  })
+  .describe('the Automation Anywhere context, for the report and sweep --diagnose');
 
 /** The named probe settings; the probe flags may sit directly under `probe:` too (or under `probe.flags`). */
 export const PROBE_SETTING_NAMES = ['server', 'ports', 'mode', 'resolver', 'timeout', 'flags', 'smtpAuth', 'aa', ...PROBE_FLAG_NAMES] as const;
 const ProbeInput = z.strictObject({
-  server: z.string().superRefine(accepts((v: string) => parseHost(v, 'server'))).optional(),
-  ports: z.array(PortSpecInput).min(1).optional(),
-  mode: z.enum(['auto', 'starttls', 'implicit', 'plain']).optional(),
-  resolver: z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'resolver'))).optional(),
-  timeout: TimeoutInput.optional(),
-  flags: ProbeFlagsSchema.optional(),
+  server: z.string().superRefine(accepts((v: string) => parseHost(v, 'server'))).optional().describe('--host: the mail server (default smtp.gmail.com)'),
+  ports: z.array(PortSpecInput).min(1).optional().describe('--port (each): e.g. [587, "465:implicit"] (default 587 and 465)'),
+  mode: z.enum(['auto', 'starttls', 'implicit', 'plain']).optional().describe('--mode: TLS mode of ports without one'),
+  resolver: z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'resolver'))).optional().describe('--resolver: the DNS server to resolve server with'),
+  timeout: TimeoutInput.optional().describe('--timeout: one duration or stage=duration list, e.g. connect=3s'),
+  flags: ProbeFlagsSchema.optional().describe('the probe flags below, in a map of their own (the same flags written directly under probe win)'),
   /** The mail account for --auth-test sweeps; the password is read on the runner from the named variable. */
-  smtpAuth: z.strictObject({ user: z.string().min(1).max(320), passwordEnv: EnvNameSchema }).optional(),
+  smtpAuth: z
+    .strictObject({
+      user: z.string().min(1).max(320).describe('--user: the mail account'),
+      passwordEnv: EnvNameSchema.describe('the variable holding its password, read on the worker and given to the probe on stdin'),
+    })
+    .optional()
+    .describe('the mail account sweep --auth-test logs in with'),
   aa: AaContextSchema.optional(),
   ...ProbeFlagFields,
 }, {
@@ -129,15 +144,15 @@ const ProbeInput = z.strictObject({
 
 /** Every setting a host may carry; defaults take the same ones. */
 const HostSettings = {
-  port: PortNumber.optional(),
-  os: OsSchema.optional(),
-  transport: TransportKindSchema.optional(),
-  user: z.string().min(1).max(256).optional(),
+  port: PortNumber.optional().describe('transport port; the most specific wins: host port, host ssh.port / winrm.port, defaults.port, defaults.ssh.port / winrm.port, else 22, 5986 or 5985'),
+  os: OsSchema.optional().describe('required here or in defaults'),
+  transport: TransportKindSchema.optional().describe('required here or in defaults; winrm: Windows only, with passwordEnv'),
+  user: z.string().min(1).max(256).optional().describe('the login user (required here or in defaults)'),
   auth: AuthInputSchema.optional(),
   ssh: SshInput.optional(),
   winrm: WinrmInput.optional(),
-  tags: z.array(LabelSchema).optional(),
-  probe: ProbeInput.optional(),
+  tags: z.array(LabelSchema).optional().describe("labels for --tag and the report's breakdown; a host's tags add to the defaults'"),
+  probe: ProbeInput.optional().describe("the probe's settings on this runner; a host's settings override the defaults' one by one"),
 };
 
 /**
@@ -148,16 +163,18 @@ const HostSettings = {
 export const CONTROL_ROOM_STATUSES = ['connected', 'disconnected', 'offline', 'unknown'] as const;
 export const ControlRoomStatusSchema = z.enum(CONTROL_ROOM_STATUSES);
 export type ControlRoomStatus = z.infer<typeof ControlRoomStatusSchema>;
-export const ControlRoomRecordSchema = z.strictObject({
-  deviceId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be the Control Room device id (1-64 letters, digits, ".", "_", ":" or "-")').optional(),
-  hostName: z.string().min(1).max(253).optional(),
-  status: ControlRoomStatusSchema.optional(),
-});
+export const ControlRoomRecordSchema = z
+  .strictObject({
+    deviceId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be the Control Room device id (1-64 letters, digits, ".", "_", ":" or "-")').optional().describe("the Control Room's device id"),
+    hostName: z.string().min(1).max(253).optional().describe('the host name the Control Room shows'),
+    status: ControlRoomStatusSchema.optional().describe("the device's last status"),
+  })
+  .describe('what the Control Room last said of this device: written by inventory import, used for nothing else');
 export type ControlRoomRecord = z.infer<typeof ControlRoomRecordSchema>;
 
 export const HostInputSchema = z.strictObject({
-  name: HostNameSchema,
-  address: z.string().superRefine(accepts((v: string) => parseHost(v, 'address'))),
+  name: HostNameSchema.describe('the runner (it becomes a folder name in the store)'),
+  address: z.string().superRefine(accepts((v: string) => parseHost(v, 'address'))).describe('a name or an IP address'),
   ...HostSettings,
   controlRoom: ControlRoomRecordSchema.optional(),
 });
@@ -166,15 +183,15 @@ export const DefaultsInputSchema = z.strictObject(HostSettings);
 export type DefaultsInput = z.infer<typeof DefaultsInputSchema>;
 
 export const GroupInputSchema = z.strictObject({
-  hosts: z.array(HostNameSchema).optional(),
-  tags: z.array(LabelSchema).optional(),
+  hosts: z.array(HostNameSchema).optional().describe('host names in the group'),
+  tags: z.array(LabelSchema).optional().describe('every host carrying one of these tags is in the group too'),
 });
 
 export const InventoryFileSchema = z.strictObject({
-  version: z.literal(INVENTORY_VERSION, { error: `must be ${INVENTORY_VERSION} (the inventory format this version reads)` }),
-  defaults: DefaultsInputSchema.optional(),
-  groups: z.record(LabelSchema, GroupInputSchema).optional(),
-  hosts: z.array(HostInputSchema).min(1, 'lists no host'),
+  version: z.literal(INVENTORY_VERSION, { error: `must be ${INVENTORY_VERSION} (the inventory format this version reads)` }).describe('the inventory format'),
+  defaults: DefaultsInputSchema.optional().describe('settings every host takes unless it has its own: any host field but name, address and controlRoom'),
+  groups: z.record(LabelSchema, GroupInputSchema).optional().describe('named groups for --group: { NAME: { hosts, tags } }'),
+  hosts: z.array(HostInputSchema).min(1, 'lists no host').describe('the runners'),
 });
 export type InventoryFile = z.infer<typeof InventoryFileSchema>;
 

@@ -2,7 +2,8 @@
 // smtp-probe: the payload's command line. Kept light at start-up: each command loads
 // its own modules only when it runs, so `--version` stays fast on a cold runner.
 import { Command, CommanderError, Option } from 'commander';
-import { exitCodesHelp } from './classify/classes.js';
+import { exitCodeRows, exitCodesHelp } from './classify/classes.js';
+import { addDocCommands } from './util/doc-commands.js';
 import { DEFAULT_NTP } from './diagnose/defaults.js';
 import { expandArgsB64 } from './util/args-b64.js';
 import { EXIT_INTERNAL, EXIT_USAGE, SmtpProbeError, UsageError, errorMessage } from './util/errors.js';
@@ -233,6 +234,14 @@ function buildProgram(): Command {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');
     });
+  addDocCommands(program, () => ({
+    program: 'smtp-probe',
+    version: VERSION,
+    summary: 'reproduce and explain SMTP sending failures of RPA runners',
+    // The per-command notes (health's 20-23, domain's 3) are in each command's section.
+    exitCodes: exitCodeRows(),
+    seeAlso: ['smtp-fleet(1)', 'openssl-s_client(1)', 'swaks(1)'],
+  }));
   return program;
 }
 

@@ -1,11 +1,12 @@
 // Bad input: one clear line on stderr, exit code 2, no stack trace, nothing written.
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLASSES, EXIT_CODES } from '../payload/classify/classes.js';
 import { EXIT_INTERNAL, EXIT_USAGE } from '../payload/util/errors.js';
 import { VERSION } from '../payload/version.js';
-import { ROOT, runCli, tempDir } from './helpers.js';
+import { CLI, ROOT, runCli, tempDir } from './helpers.js';
 
 describe('smtp-probe command line', () => {
   it('prints the package version', async () => {
@@ -94,6 +95,18 @@ describe('smtp-probe command line', () => {
       expect(readdirSync(out)).toEqual([]);
     });
   }
+});
+
+describe('smtp-probe with its stdout closed early (`smtp-probe schema | head -1`)', () => {
+  it.each([['schema'], ['--help'], ['--version'], ['completion bash'], ['man'], ['explain 550 5.7.1 relay denied'], ['probe --help']])('%s exits quietly, without an EPIPE stack trace', async (cmd) => {
+    const child = spawn(process.execPath, [CLI, ...cmd.split(' ')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect([0, EXIT_CODES['smtp-policy']]).toContain(code);
+  });
 });
 
 describe('smtp-probe tee command line', () => {

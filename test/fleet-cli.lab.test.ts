@@ -38,15 +38,36 @@ describe('smtp-fleet --version and --help', () => {
 });
 
 describe('smtp-fleet with its stdout closed early (`smtp-fleet sweeps | head -1`)', () => {
-  it.each([['sweeps'], ['--help'], ['--version']])('%s exits quietly, without an EPIPE stack trace', async (cmd) => {
+  it.each([['sweeps'], ['--help'], ['--version'], ['completion bash'], ['man'], ['inventory schema'], ['history']])('%s exits quietly, without an EPIPE stack trace', async (cmd) => {
     const f = setup();
-    const child = spawn(process.execPath, [FLEET_CLI, cmd], { env: { ...process.env, ...f.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FLEET_CLI, ...cmd.split(' ')], { env: { ...process.env, ...f.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy(); // the reader is gone before the first line is written
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('smtp-fleet schedule --every (real Redis)', () => {
+  it('says when the first sweep comes (one interval from now, not at once) and lists the interval as typed', async () => {
+    const f = { ...setup(), redisUrl: 'redis://127.0.0.1:6379' };
+    f.env.REDIS_URL = f.redisUrl;
+    const before = Date.now();
+    const r = await fleet(f, ['schedule', '--every', '30m', '--name', 'every-30m']);
+    expect(r.code, r.stderr).toBe(0);
+    const first = Date.parse(/first sweep (\S+)/.exec(r.stdout)![1]!);
+    expect(first).toBeGreaterThanOrEqual(before + 30 * 60_000);
+    expect(r.stdout).toMatch(/^schedule every-30m: every 30m, first sweep /);
+    try {
+      const list = await fleet(f, ['schedules']);
+      expect(list.stdout).toMatch(/^every-30m {2}every 30m {2}next /m);
+      // Nothing was started: no sweep job waits or runs.
+      expect((await fleet(f, ['status'])).stdout).toMatch(/^sweeps: {4}waiting 0, active 0, /m);
+    } finally {
+      await fleet(f, ['unschedule', '--name', 'every-30m']);
+    }
   });
 });
 

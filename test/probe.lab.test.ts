@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ProbeSummarySchema, type ProbeSummary } from '../payload/schema/summary.js';
+import { LAB_PASSWORD } from '../lab/fault-servers.js';
 import { readJson, runCli, runFolder, tempDir } from './helpers.js';
 
 const lab = inject('lab');
@@ -157,5 +158,20 @@ describe('probe failures before SMTP', () => {
   it('reports a resolver that does not answer as a DNS timeout', async () => {
     const { summary } = await probe(['--host', 'smtp.gmail.com', '--resolver', lab.dnsSilent.spec, '--timeout', 'dns=800ms']);
     expect(summary.verdict).toMatchObject({ class: 'dns', hint_id: 'dns-timeout' });
+  });
+});
+
+describe('--auth-test with more attempts than --auth-max', () => {
+  it('says how many attempts logged in and that the others stopped before AUTH on purpose', async () => {
+    const out = tempDir();
+    const r = await runCli(
+      ['probe', '--out', out, '--host', lab.faults.host, '--port', `${lab.faults.ports.auth}:starttls`, '--ca', lab.caFile, '--auth-test', '--user', 'good@lab.test', '--attempts', '3'],
+      { SMTP_PROBE_PASSWORD: LAB_PASSWORD, TERM: 'dumb' },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^verdict: {4}ok - the full path works including authentication.* \(authenticated on 1 of 3 attempts; 2 stopped before AUTH on purpose: .*--auth-max/m);
+    const summary = readJson<ProbeSummary>(join(runFolder(out), 'probe_summary.json'));
+    expect(summary.attempts.filter((a) => a.smtp.auth_skipped)).toHaveLength(2);
+    expect(readFileSync(join(runFolder(out), 'report.md'), 'utf8')).toContain('authenticated on 1 of 3 attempts; 2 stopped before AUTH on purpose');
   });
 });

@@ -5,7 +5,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, createWriteStream
 import { join } from 'node:path';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connectWinRm, type WinRmConnectOptions } from '../transport/winrm/index.js';
+import { MAX_REPLY_BYTES } from '../transport/winrm/http.js';
 import type { Transport } from '../transport/types.js';
 import { makePki } from '../lab/ca.js';
 import { freePort } from '../lab/ports.js';
@@ -244,5 +248,54 @@ describe('WinRM client errors', () => {
     const http = await failure(connectWinRm(opts(ep, { https: false })));
     expect(http.message).toMatch(/not support.*HTTPS/);
     expect((await failure(connectWinRm(opts(ep, { caFile: undefined, thumbprint: 'AB12' })))).message).toMatch(/SHA-256.*SHA-1/);
+  });
+});
+
+describe('WinRM replies a worker must not believe (stand-in HTTPS peer)', () => {
+  // A stand-in: no real WinRM host sends these; Node's HTTPS server plays the hostile peer.
+  async function peer(answer: (res: ServerResponse) => void): Promise<{ port: number; close: () => void }> {
+    const server = createHttpsServer({ cert: certPem, key: keyPem }, (req, res) => {
+      req.resume();
+      req.on('end', () => answer(res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+  }
+  const basic = (port: number) => ({ address: '127.0.0.1', port, https: true, username: USER, password: PASS, auth: 'basic' as const, caFile: lab.caFile });
+
+  it('a reply past MAX_REPLY_BYTES is dropped while it streams: TransportError too-large', async () => {
+    let sent = 0;
+    const p = await peer((res) => {
+      res.writeHead(200, { 'Content-Type': 'application/soap+xml' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const more = () => {
+        while (sent <= MAX_REPLY_BYTES * 2 && res.write(chunk)) sent += chunk.length;
+        if (sent <= MAX_REPLY_BYTES * 2) res.once('drain', more);
+        else res.end();
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    try {
+      const err = await failure(connectWinRm(basic(p.port)));
+      expect(err.code).toBe('too-large');
+      expect(err.message).toMatch(/reply exceeds 16777216 bytes/);
+      expect(sent).toBeLessThan(MAX_REPLY_BYTES * 2);
+    } finally {
+      p.close();
+    }
+  });
+
+  it('a reply declaring a DTD (XXE, entity expansion) is not parsed: TransportError protocol', async () => {
+    const xxe = '<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>&x;</s:Body></s:Envelope>';
+    const p = await peer((res) => res.writeHead(200, { 'Content-Type': 'application/soap+xml' }).end(xxe));
+    try {
+      const err = await failure(connectWinRm(basic(p.port)));
+      expect(err.code).toBe('protocol');
+      expect(err.message).toMatch(/without a SOAP envelope/);
+      expect(err.message).not.toMatch(/root:/);
+    } finally {
+      p.close();
+    }
   });
 });

@@ -17,8 +17,13 @@ export const EXIT_CODES: Record<FailureClass, number> = {
   unknown: 17,
 };
 
+/** Every exit code of probe/diagnose with what it means, in the order --help and the man page list them. */
+export function exitCodeRows(): Array<[number, string]> {
+  const verdicts = CLASSES.map((c): [number, string] => [EXIT_CODES[c], c]);
+  return [verdicts[0]!, [EXIT_USAGE, 'bad usage'], ...verdicts.slice(1), [EXIT_INTERNAL, 'internal error']];
+}
+
 /** The exit codes for --help, made from the constants themselves. */
 export function exitCodesHelp(): string {
-  const verdicts = CLASSES.map((c) => `${EXIT_CODES[c]} ${c}`);
-  return `Exit codes: ${[verdicts[0], `${EXIT_USAGE} bad usage`, ...verdicts.slice(1), `${EXIT_INTERNAL} internal error`].join(', ')}.`;
+  return `Exit codes: ${exitCodeRows().map(([code, what]) => `${code} ${what}`).join(', ')}.`;
 }

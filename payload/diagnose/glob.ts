@@ -1,13 +1,15 @@
-// Expands --aa-logs patterns (`*`, `?`, `**`; / or \ as separator) without a dependency:
-// Node 20 has no fs.glob, and the payload ships without extra packages.
+// Expands --aa-logs patterns (`*`, `?`, `[...]`, `{a,b}`, `**`; / or \ as separator). Node 20 has
+// no fs.glob; picomatch (no dependencies, bundled by esbuild) matches each path segment, and the
+// walk stays here so it can be bounded (MAX_ENTRIES) and read `C:\...` patterns on any system.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import picomatch from 'picomatch';
 
 const MAX_ENTRIES = 20_000;
 
-function segmentRegex(seg: string, caseless: boolean): RegExp {
-  const body = seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/\\\\]*').replace(/\?/g, '[^/\\\\]');
-  return new RegExp(`^${body}$`, caseless ? 'i' : '');
+/** One folder level of the pattern; `dot`: a `*` matches `.name` too, as the AA folders need no hiding. */
+function segmentMatcher(seg: string, caseless: boolean): (name: string) => boolean {
+  return picomatch(seg, { nocase: caseless, dot: true });
 }
 
 /** Files matching `pattern`, sorted; unreadable folders are skipped. */
@@ -49,11 +51,11 @@ export function expandGlob(pattern: string, platform: NodeJS.Platform = process.
         next.push(d);
         for (const n of list(d)) if (isDir(join(d, n))) stack.push(join(d, n));
       }
-    } else if (!/[*?]/.test(seg)) {
+    } else if (!picomatch.scan(seg).isGlob) {
       for (const d of current) next.push(join(d, seg));
     } else {
-      const re = segmentRegex(seg, caseless);
-      for (const d of current) for (const n of list(d)) if (re.test(n)) next.push(join(d, n));
+      const matches = segmentMatcher(seg, caseless);
+      for (const d of current) for (const n of list(d)) if (matches(n)) next.push(join(d, n));
     }
     current = last ? next : next.filter(isDir);
   });

@@ -1,20 +1,25 @@
+import ms from 'ms';
 import { UsageError } from './errors.js';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+// `ms` reads the units (`500ms`, `1.5s`, `2m`, `6h`, `1d`, `2 days`); what it does not decide
+// is kept here: a bare number is seconds (as --timeout always took it, where `ms` would read
+// milliseconds), and the bounds. Its own 100-character cap bounds the work on hostile text.
+const BARE_SECONDS = /^\d{1,9}(?:\.\d{1,6})?$/;
 
 /** Parses `5s`, `500ms`, `1.5s`, `2m`, `6h`, `1d`; a bare number is seconds. Returns milliseconds, at most `maxMs` (1h). */
 export function parseDuration(text: string, what = 'duration', maxMs = 3_600_000): number {
-  const m = /^(\d{1,9}(?:\.\d{1,6})?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`invalid ${what} "${text}": use a number with a unit, e.g. 5s, 500ms or 6h`);
-  const ms = Number(m[1]) * UNITS[m[2] ?? 's']!;
-  if (!(ms > 0) || ms > maxMs) throw new UsageError(`invalid ${what} "${text}": must be above 0 and at most ${spanText(maxMs)}`);
-  return Math.round(ms);
+  const t = text.trim();
+  const value = BARE_SECONDS.test(t) ? Number(t) * 1000 : t.length <= 100 ? ms(t as ms.StringValue) : undefined;
+  if (value === undefined || !Number.isFinite(value)) throw new UsageError(`invalid ${what} "${text}": use a number with a unit, e.g. 5s, 500ms or 6h`);
+  if (!(value > 0) || value > maxMs) throw new UsageError(`invalid ${what} "${text}": must be above 0 and at most ${spanText(maxMs)}`);
+  return Math.round(value);
 }
 
-/** 3_600_000 as `1h`, 86_400_000 as `1d`. */
-function spanText(ms: number): string {
+/** A span as it was most likely typed: 3_600_000 as `1h`, 1_800_000 as `30m`, 86_400_000 as `1d`, else seconds. */
+export function spanText(ms: number): string {
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${ms / 1000}s`;
 }
 

@@ -196,4 +196,15 @@ describe('Linux parsers, log window, glob', () => {
     expect(expandGlob(join(dir, 'Logs/Bot_Launche?.log'))).toEqual([join(dir, 'Logs/Bot_Launcher.log')]);
     expect(expandGlob(join(dir, 'None/*.log'))).toEqual([]);
   });
+
+  it('expands braces and classes (picomatch), matches case-blind on Windows, and reads "(x86)" folders literally', () => {
+    mkdirSync(join(dir, 'Glob/Program Files (x86)/AA'), { recursive: true });
+    for (const f of ['Glob/Program Files (x86)/AA/Bot.log', 'Glob/a.log', 'Glob/b.log', 'Glob/c.log', 'Glob/.hidden.log']) writeFileSync(join(dir, f), 'x');
+    expect(expandGlob(join(dir, 'Glob/{a,c}.log'))).toEqual([join(dir, 'Glob/a.log'), join(dir, 'Glob/c.log')]);
+    expect(expandGlob(join(dir, 'Glob/[ab].log'))).toEqual([join(dir, 'Glob/a.log'), join(dir, 'Glob/b.log')]);
+    expect(expandGlob(join(dir, 'Glob/*.log'))).toContain(join(dir, 'Glob/.hidden.log'));
+    expect(expandGlob(join(dir, 'Glob/Program Files (x86)/AA/*.log'))).toEqual([join(dir, 'Glob/Program Files (x86)/AA/Bot.log')]);
+    expect(expandGlob(join(dir, 'Glob/*.LOG'), 'linux')).toEqual([]);
+    expect(expandGlob(join(dir, 'Glob/*.LOG'), 'win32')).toHaveLength(4);
+  });
 });

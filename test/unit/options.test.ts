@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { autoMode, parseDnsServer, parseHost, parsePorts, parseTimeouts, DEFAULT_TIMEOUTS } from '../../payload/probe/options.js';
-import { parseDuration } from '../../payload/util/duration.js';
+import { parseDuration, spanText } from '../../payload/util/duration.js';
 import { UsageError } from '../../payload/util/errors.js';
 
 describe('probe options', () => {
@@ -11,6 +11,23 @@ describe('probe options', () => {
     expect(parseDuration('2m')).toBe(120_000);
     expect(() => parseDuration('0s')).toThrow(UsageError);
     expect(() => parseDuration('-1s')).toThrow(UsageError);
+  });
+
+  it('reads hours, days and spelled-out units (the ms library), within the bounds, in one-line errors', () => {
+    const day = 86_400_000;
+    expect(parseDuration('6h', 'every', 366 * day)).toBe(21_600_000);
+    expect(parseDuration('1d', 'every', 366 * day)).toBe(day);
+    expect(parseDuration('2 days', 'every', 366 * day)).toBe(2 * day);
+    expect(parseDuration('1.5 hours', 'every', 366 * day)).toBe(5_400_000);
+    expect(parseDuration(' 30m ')).toBe(1_800_000);
+    expect(() => parseDuration('6h')).toThrow(/^invalid duration "6h": must be above 0 and at most 1h$/);
+    expect(() => parseDuration('soon', '--timeout')).toThrow(/^invalid --timeout "soon": use a number with a unit, e.g. 5s, 500ms or 6h$/);
+    expect(() => parseDuration('1e3s')).toThrow(UsageError);
+    expect(() => parseDuration(`${'9'.repeat(200)}s`)).toThrow(/^invalid duration "9+s": use a number/);
+  });
+
+  it('writes a span back as it was most likely typed', () => {
+    expect([86_400_000, 21_600_000, 1_800_000, 90_000, 1500].map(spanText)).toEqual(['1d', '6h', '30m', '90s', '1.5s']);
   });
 
   it('sets all stage timeouts or one', () => {

@@ -65,6 +65,28 @@ describe('WinRM replies in the shape Windows sends (hand-written fixtures)', () 
   });
 });
 
+describe('the WS-Man XML reader (fast-xml-parser)', () => {
+  it('reads prefixes, attributes, entities, numeric references and CDATA', () => {
+    const root = parseXml('<?xml version="1.0"?><s:Envelope xmlns:s="u"><s:Body a:Name="x&amp;y"><w:T>1 &lt; 2 &#x41;&#66;</w:T><![CDATA[<raw>]]></s:Body></s:Envelope>');
+    expect(root).toMatchObject({ name: 's:Envelope', local: 'Envelope' });
+    const body = root.children[0]!;
+    expect(body).toMatchObject({ local: 'Body', attrs: { Name: 'x&y' }, text: '<raw>' });
+    expect(body.children[0]).toMatchObject({ name: 'w:T', local: 'T', text: '1 < 2 AB' });
+  });
+
+  it.each([
+    ['a DTD with an external entity (XXE)', '<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>', /document type declaration/],
+    ['entity expansion (billion laughs)', '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY l "lol"><!ENTITY l2 "&l;&l;&l;&l;">]><a>&l2;</a>', /document type declaration/],
+    ['a mismatched closing tag', '<a><b></a>', /closing tag/],
+    ['two roots', '<a/><b/>', /two root elements/],
+    ['text before the root', 'junk<a/>', /not expected/],
+    ['text after the root', '<a/>junk', /text after the root/],
+    ['an empty document', '', /./],
+  ])('refuses %s with XmlError', (_what, doc, message) => {
+    expect(() => parseXml(doc)).toThrow(message);
+  });
+});
+
 describe('NTLMv2 primitives (MS-NLMP 4.2.4 test values)', () => {
   it('NT hash and NTOWFv2 match the published values', () => {
     expect(ntHash('Password').toString('hex')).toBe('a4f49c406510bdcab6824ee7c30fd852');

@@ -29,6 +29,13 @@ export interface HttpReply {
   socket: Socket;
 }
 
+/**
+ * A reply larger than this is dropped before it is parsed: WinRM keeps replies within the
+ * MaxEnvelopeSize each request names (512 KB by default, a few MB at most), and a hostile
+ * or broken peer must not make a worker hold an unbounded body.
+ */
+export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
 const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|HOSTNAME|ERR_TLS_CERT|THUMBPRINT/i;
 
 /** Lowercase hex without separators: Windows shows thumbprints as AB12..., openssl as AB:12:... */
@@ -191,7 +198,17 @@ export class WinRmHttp {
       req.on('response', (res) => {
         const socket = res.socket; // taken now: a keep-alive socket is detached once the reply ends
         const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_REPLY_BYTES) {
+            settle();
+            reject(new TransportError('too-large', `${this.s.label}: the WinRM reply exceeds ${MAX_REPLY_BYTES} bytes`, { retryable: false }));
+            req.destroy();
+            return;
+          }
+          parts.push(c);
+        });
         res.on('end', () => {
           settle();
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), headers: res.headers, socket });

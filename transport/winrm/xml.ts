@@ -1,7 +1,9 @@
-// A minimal XML reader for SOAP envelopes: elements, attributes, text. WS-Management
-// messages use no DTDs and no mixed content that matters, so this is all we need and we
-// avoid a parser dependency. Names are kept with their prefix and as a local name, since
-// peers pick their own prefixes (s:, env:, soap:) and only the local name is stable.
+// The reader of WS-Management replies: fast-xml-parser (well-formedness checked by its
+// validator) turned into small element nodes. Names are kept with their prefix and as a local
+// name, since peers pick their own prefixes (s:, env:, soap:) and only the local name is
+// stable. WS-Man uses no DTD: a document declaring one is refused before parsing, so no entity
+// can be defined (XXE, entity expansion); the HTTP leg bounds the reply's size (http.ts).
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { SmtpProbeError } from '../../payload/util/errors.js';
 
 export interface XmlNode {
@@ -10,17 +12,6 @@ export interface XmlNode {
   attrs: Record<string, string>; // keyed by local name
   children: XmlNode[];
   text: string;
-}
-
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s; // the common case, and base64 payloads are large
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (m, e: string) => {
-    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
-    if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
-    return ENTITIES[e] ?? m;
-  });
 }
 
 export function escapeXml(s: string): string {
@@ -36,42 +27,52 @@ export class XmlError extends SmtpProbeError {
   }
 }
 
-/** Parses a document into its root element; throws XmlError on malformed input. */
-export function parseXml(doc: string): XmlNode {
-  const tag = /<(\/?)([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>/g;
-  const attr = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-  const stack: XmlNode[] = [];
-  let root: XmlNode | undefined;
-  let last = 0;
-  for (let m = tag.exec(doc); m; m = tag.exec(doc)) {
-    const between = doc.slice(last, m.index);
-    if (stack.length) stack[stack.length - 1]!.text += decodeEntities(between);
-    else if (between.trim()) throw new XmlError('text outside the root element');
-    last = tag.lastIndex;
-    if (m[5] !== undefined) {
-      if (stack.length) stack[stack.length - 1]!.text += m[5];
-      continue;
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  cdataPropName: '#cdata',
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  processEntities: true,
+  // In fast-xml-parser 5 this is what decodes numeric references (`&#xD;`, `&#65;`) too; the
+  // HTML names it adds (`&nbsp;`) never occur in a WS-Man reply.
+  htmlEntities: true,
+});
+
+/** fast-xml-parser's ordered output: `{ tag: [children], ':@': { attr: value } }` or `{ '#text': s }`. */
+type Ordered = Record<string, unknown>;
+
+function toNode(entry: Ordered): XmlNode | undefined {
+  const name = Object.keys(entry).find((k) => k !== ':@' && k !== '#text' && k !== '#cdata');
+  if (name === undefined) return undefined;
+  const node: XmlNode = { name, local: localOf(name), attrs: {}, children: [], text: '' };
+  for (const [k, v] of Object.entries((entry[':@'] ?? {}) as Record<string, unknown>)) node.attrs[localOf(k)] = String(v);
+  for (const c of entry[name] as Ordered[]) {
+    if ('#text' in c) node.text += String(c['#text']);
+    else if ('#cdata' in c) node.text += (c['#cdata'] as Ordered[]).map((t) => String(t['#text'] ?? '')).join('');
+    else {
+      const n = toNode(c);
+      if (n) node.children.push(n);
     }
-    if (m[2] === undefined) continue; // comment or processing instruction
-    const [, close, name, rawAttrs, selfClose] = m;
-    if (close) {
-      const open = stack.pop();
-      if (!open || open.name !== name) throw new XmlError(`unexpected </${name}>`);
-      if (!stack.length) root = open;
-      continue;
-    }
-    const node: XmlNode = { name, local: localOf(name), attrs: {}, children: [], text: '' };
-    for (let a = attr.exec(rawAttrs ?? ''); a; a = attr.exec(rawAttrs ?? '')) node.attrs[localOf(a[1]!)] = decodeEntities(a[2] ?? a[3] ?? '');
-    attr.lastIndex = 0;
-    if (stack.length) stack[stack.length - 1]!.children.push(node);
-    else if (root) throw new XmlError('two root elements');
-    if (selfClose) {
-      if (!stack.length) root = node;
-    } else stack.push(node);
   }
-  if (stack.length || !root) throw new XmlError('document ends inside an element or has no root');
-  if (doc.slice(last).trim()) throw new XmlError('text after the root element');
-  return root;
+  return node;
+}
+
+/** Parses a document into its root element; throws XmlError on malformed input or a DTD. */
+export function parseXml(doc: string): XmlNode {
+  if (/<!DOCTYPE|<!ENTITY/i.test(doc)) throw new XmlError('a document type declaration (WS-Management uses none)');
+  const valid = XMLValidator.validate(doc);
+  if (valid !== true) throw new XmlError(`${valid.err.msg} (line ${valid.err.line})`);
+  // Validator and parser both let text after the root through; a SOAP reply has none.
+  if (doc.slice(doc.lastIndexOf('>') + 1).trim()) throw new XmlError('text after the root element');
+  const top = parser.parse(doc) as Ordered[];
+  const roots = top.map(toNode).filter((n): n is XmlNode => n !== undefined);
+  if (roots.length !== 1) throw new XmlError(roots.length ? 'two root elements' : 'no root element');
+  return roots[0]!;
 }
 
 /** First descendant (depth-first, self included) whose local name matches. */
