@@ -67,20 +67,17 @@ export function hostHistory(ix: HistoryIndex, host: string, sinceT: number): Hos
 /** Runners whose outcome changed often between their consecutive sweeps in [sinceT, untilT]. */
 export function flapping(ix: HistoryIndex, sinceT: number, untilT: number): FleetHistory['flapping'] {
   const weeks = Math.max(untilT - sinceT, DAY) / (7 * DAY);
-  const rows = ix.query<{ host: string; changes: number; sweeps: number; current: string }>(
-    // One window, one sort: a change is an outcome unlike the one before; the last row has no next.
-    `SELECT h.name AS host, SUM(chg) AS changes, COUNT(*) AS sweeps, MAX(CASE WHEN last THEN outcome END) AS current
-     FROM (SELECT host, outcome,
-             CASE WHEN LAG(outcome) OVER w IS NOT NULL AND LAG(outcome) OVER w <> outcome THEN 1 ELSE 0 END AS chg,
-             LEAD(t) OVER w IS NULL AS last
-           FROM results WHERE t >= @sinceT AND t <= @untilT
-           WINDOW w AS (PARTITION BY host ORDER BY t, sweep)) x
-     JOIN hosts h ON h.id = x.host
-     GROUP BY x.host HAVING changes >= @min`,
+  const rows = ix.query<{ host: string; changes: number; sweeps: number; current: string; last: number }>(
+    // chg is kept at index time (a change from the host's result before); one counts only when
+    // that result is in the window too. `current` is the outcome of the row MAX(t) picked.
+    `SELECT h.name AS host, SUM(CASE WHEN r.prev_t >= @sinceT THEN r.chg ELSE 0 END) AS changes, COUNT(*) AS sweeps, MAX(r.t) AS last, r.outcome AS current
+     FROM results r JOIN hosts h ON h.id = r.host
+     WHERE r.t >= @sinceT AND r.t <= @untilT
+     GROUP BY r.host HAVING changes >= @min`,
     { sinceT, untilT, min: HISTORY_RULES.flapMinChanges },
   );
   return rows
-    .map((r) => ({ ...r, perWeek: Math.round((r.changes / weeks) * 10) / 10 }))
+    .map(({ last: _last, ...r }) => ({ ...r, perWeek: Math.round((r.changes / weeks) * 10) / 10 }))
     .filter((r) => r.changes / weeks >= HISTORY_RULES.flapMinPerWeek)
     .sort((a, b) => b.changes - a.changes || a.host.localeCompare(b.host));
 }
