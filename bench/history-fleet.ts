@@ -9,7 +9,7 @@
 // what it makes changes, so the bench's kept store is made again.
 import { EVIDENCE, type PlannedResult } from '../lab/history-store.js';
 
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /** mulberry32: small, fast, good enough to decide profiles. */
 function rng(seed: number): () => number {
@@ -83,7 +83,7 @@ export function profiles(p: FleetPlan): Profile[] {
       const f = FAILURES[pick(['tls', 'rate-limit', 'connect'] as const)]!;
       const start = between(0, last - 40);
       const end = r() < 0.6 ? p.nights : between(start + 21, p.nights);
-      const turn = between(1, 4);
+      const turn = between(2, 6);
       state = (n) => (n >= start && n < end && Math.floor((n - start) / turn) % 2 === 1 ? f : null);
     } else if (roll < 0.09) {
       // Episodes of 2 to 20 nights, once or twice a year.
@@ -93,12 +93,13 @@ export function profiles(p: FleetPlan): Profile[] {
         return [s, s + between(2, 21)] as const;
       });
       state = (n) => (episodes.some(([s, e]) => n >= s && n < e) ? f : null);
-    } else if (roll < 0.1) {
-      // New failures of the last three nights; a third with a signature new to the fleet.
-      const f = r() < 0.33 ? FAILURES.policy! : FAILURES[pick(['auth', 'tls', 'proxy'] as const)]!;
-      const since = last - between(0, 3);
+    } else if (roll < 0.105) {
+      // New failures of the last three nights, half of them last night; those of last night
+      // have, half of them, a signature new to the fleet.
+      const since = r() < 0.5 ? last : last - between(1, 3);
+      const f = since === last && r() < 0.5 ? FAILURES.policy! : FAILURES[pick(['auth', 'tls', 'proxy'] as const)]!;
       state = (n) => (n >= since ? f : null);
-    } else if (roll < 0.11) {
+    } else if (roll < 0.115) {
       // Failing for weeks, recovered in the last three nights.
       const f = FAILURES[pick(['auth', 'tls', 'dns'] as const)]!;
       const until = last - between(0, 3);

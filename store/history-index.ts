@@ -35,7 +35,8 @@ CREATE TABLE results (
 CREATE INDEX results_sweep ON results (sweep);
 -- Covering: the window scans (flapping, runner counts) never visit the table.
 CREATE INDEX results_t ON results (t, host, sweep, outcome, failing, chg, prev_t);
-CREATE INDEX results_sig ON results (sig, t, host);
+-- Covering for the signature queries (first seen, new signatures' runners and sweeps).
+CREATE INDEX results_sig ON results (sig, t, host, sweep, failing);
 `;
 
 /** What the index keeps of one host result. */
