@@ -9,7 +9,7 @@
 // change the size, BENCH_HISTORY_STORE the folder.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nightly, writeSweep } from '../lab/history-store.js';
@@ -83,7 +83,8 @@ export async function historyFigures(): Promise<Row[]> {
 
   const scan = step('scan', dir);
   const build = step('build', dir);
-  console.error(`bench: history index built from the files in ${(build.ms / 1000).toFixed(1)} s (reading and parsing them: ${(scan.ms / 1000).toFixed(1)} s)`);
+  const cpu = (x: StepOut) => `${(Number(x.cpuMs) / 1000).toFixed(1)} s CPU`;
+  console.error(`bench: history index built from the files in ${(build.ms / 1000).toFixed(1)} s, ${cpu(build)} (reading and parsing them: ${(scan.ms / 1000).toFixed(1)} s, ${cpu(scan)}); load average ${loadavg()[0]!.toFixed(1)}`);
   if (build.indexed !== SWEEPS) throw new Error(`bench: the index read ${String(build.indexed)} sweeps, not ${SWEEPS}`);
   const mb = statSync(join(dir, HISTORY_INDEX_FILE)).size / 1024 / 1024;
 
@@ -94,17 +95,20 @@ export async function historyFigures(): Promise<Row[]> {
   try {
     const inc = step('sync', dir);
     if (inc.indexed !== 1) throw new Error(`bench: the nightly sync read ${String(inc.indexed)} sweeps, not 1`);
+    console.error(`bench: nightly sync of one sweep more: ${inc.ms.toFixed(0)} ms, ${Number(inc.cpuMs).toFixed(0)} ms CPU`);
 
     const host = HOST_PICK(plan);
     const inProcess = step('host', dir, host, RUNS);
     const hostFiles = step('hostFiles', dir, host, RUNS);
     const cli = medianRun(process.execPath, [FLEET, '--store', dir, 'history', host]);
     const bare = medianRun(process.execPath, ['-e', '0']);
-    console.error(`bench: history ${host}: ${inProcess.ms.toFixed(1)} ms in process (sync ${Number(inProcess.syncMs).toFixed(1)} ms, query ${Number(inProcess.queryMs).toFixed(1)} ms), ${cli.ms.toFixed(0)} ms as a CLI run`);
+    console.error(
+      `bench: history ${host}: ${inProcess.ms.toFixed(1)} ms in process (staleness check ${Number(inProcess.syncMs).toFixed(1)} ms, query ${Number(inProcess.queryMs).toFixed(1)} ms; ${Number(inProcess.cpuMs).toFixed(1)} ms CPU), ${cli.ms.toFixed(0)} ms as a CLI run (node -e 0: ${bare.ms.toFixed(0)} ms); load average ${loadavg()[0]!.toFixed(1)}`,
+    );
 
     const report = step('report', dir, last.id, 5);
     const window = step('windowFiles', dir, last.id);
-    console.error(`bench: report history section ${report.ms.toFixed(0)} ms: ${JSON.stringify({ ...report, ms: undefined, rssMb: undefined })}; the section as written: ${dir}.history-section.md`);
+    console.error(`bench: report history section ${report.ms.toFixed(0)} ms (${Number(report.cpuMs).toFixed(0)} ms CPU): ${JSON.stringify({ ...report, ms: undefined, cpuMs: undefined, rssMb: undefined })}; the section as written: ${dir}.history-section.md`);
 
     const mem = (what: string, s: { rssMb: number }, ref?: { name: string; value: number }): Row => ({ metric: `${what}: peak RSS`, value: s.rssMb, unit: 'MB', ...(ref ? { reference: ref } : {}) });
     return [
