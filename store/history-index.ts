@@ -369,26 +369,27 @@ export class HistoryIndex {
   private refreshChanges(host: number, t: number, name: string): void {
     const q = this.changeStatements();
     const here = q.at.get(host, t, name) as { sweep: number; outcome: string } | undefined;
-    const before = q.before.get(host, t, t, name) as { t: number; outcome: string } | undefined;
+    const before = ((q.sameTBefore.get(host, t, name) ?? q.earlier.get(host, host, t)) as { t: number; outcome: string } | undefined);
     if (here) q.update.run(before && before.outcome !== here.outcome ? 1 : 0, before?.t ?? null, host, t, here.sweep);
-    const next = q.after.get(host, t, t, name) as { t: number; sweep: number; outcome: string } | undefined;
+    const next = (q.sameTAfter.get(host, t, name) ?? q.later.get(host, host, t)) as { t: number; sweep: number; outcome: string } | undefined;
     if (!next) return;
     const prev = here ? { t, outcome: here.outcome } : before;
     q.update.run(prev && prev.outcome !== next.outcome ? 1 : 0, prev?.t ?? null, host, next.t, next.sweep);
   }
 
-  private changeQueries?: Record<'at' | 'before' | 'after' | 'update', Database.Statement>;
+  private changeQueries?: Record<'at' | 'sameTBefore' | 'earlier' | 'sameTAfter' | 'later' | 'update', Database.Statement>;
 
-  private changeStatements(): Record<'at' | 'before' | 'after' | 'update', Database.Statement> {
-    // Ties in t are ordered by sweep name, not by sweep id: an index built in another order says the same.
+  private changeStatements(): Record<'at' | 'sameTBefore' | 'earlier' | 'sameTAfter' | 'later' | 'update', Database.Statement> {
+    // Ties in t are ordered by sweep name, not by sweep id: an index built in another order says
+    // the same. Each is a seek on the primary key (host, t): the neighbour at the same time,
+    // else the host's nearest time before or after and, among the sweeps there, the nearest name.
+    const row = 'SELECT r.t AS t, r.sweep AS sweep, r.outcome AS outcome FROM results r JOIN sweeps s ON s.id = r.sweep WHERE r.host = ?';
     return (this.changeQueries ??= {
-      at: this.db.prepare('SELECT r.sweep AS sweep, r.outcome AS outcome FROM results r JOIN sweeps s ON s.id = r.sweep WHERE r.host = ? AND r.t = ? AND s.name = ?'),
-      before: this.db.prepare(
-        'SELECT r.t AS t, r.outcome AS outcome FROM results r JOIN sweeps s ON s.id = r.sweep WHERE r.host = ? AND r.t <= ? AND (r.t < ? OR s.name < ?) ORDER BY r.t DESC, s.name DESC LIMIT 1',
-      ),
-      after: this.db.prepare(
-        'SELECT r.t AS t, r.sweep AS sweep, r.outcome AS outcome FROM results r JOIN sweeps s ON s.id = r.sweep WHERE r.host = ? AND r.t >= ? AND (r.t > ? OR s.name > ?) ORDER BY r.t, s.name LIMIT 1',
-      ),
+      at: this.db.prepare(`${row} AND r.t = ? AND s.name = ?`),
+      sameTBefore: this.db.prepare(`${row} AND r.t = ? AND s.name < ? ORDER BY s.name DESC LIMIT 1`),
+      earlier: this.db.prepare(`${row} AND r.t = (SELECT MAX(t) FROM results WHERE host = ? AND t < ?) ORDER BY s.name DESC LIMIT 1`),
+      sameTAfter: this.db.prepare(`${row} AND r.t = ? AND s.name > ? ORDER BY s.name LIMIT 1`),
+      later: this.db.prepare(`${row} AND r.t = (SELECT MIN(t) FROM results WHERE host = ? AND t > ?) ORDER BY s.name LIMIT 1`),
       update: this.db.prepare('UPDATE results SET chg = ?, prev_t = ? WHERE host = ? AND t = ? AND sweep = ?'),
     });
   }
