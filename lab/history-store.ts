@@ -1,8 +1,13 @@
-// Fleet stores made directly in the store's on-disk format, fast (templated JSON, synchronous
-// writes, no queue, no runner): the history tests' small stores and the bench's year of
-// nightly sweeps of 1,000 runners. What is written parses with the store's own schemas.
+// Fleet stores made directly in the store's on-disk format, fast (synchronous writes, no
+// queue, no runner): the history tests' small stores and the bench's year of nightly sweeps
+// of 1,000 runners. Every file is built as the store's own type, parsed by the store's own
+// schema and serialised by the store's own writer (storeJson), so it cannot drift from what
+// `smtp-fleet sweep` writes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
+import { FLEET_SCHEMA_VERSION, HostResultSchema, SweepMetaSchema, transportFailureResult, type HostResult, type HostResultCommon, type SweepMetaInput } from '../store/fleet-schema.js';
+import { HOST_RESULT_FILE, SWEEP_FILE, storeJson } from '../store/store.js';
 
 export interface PlannedResult {
   host: string;
@@ -11,15 +16,43 @@ export interface PlannedResult {
   evidence: string;
 }
 
-const EXIT: Record<string, number> = { ok: 0, dns: 10, connect: 11, tls: 12, auth: 13, 'smtp-policy': 14, 'rate-limit': 15, proxy: 16, unknown: 17 };
+/** The host_result.json the store would hold for a planned result. */
+export function hostResultOf(id: string, created: string, r: PlannedResult): HostResult {
+  const common: HostResultCommon = {
+    sweepId: id,
+    host: r.host,
+    transport: 'ssh',
+    jobId: null,
+    jobAttempts: 1,
+    startedAt: created,
+    finishedAt: new Date(Date.parse(created) + 60_000).toISOString(),
+    durationMs: 1500,
+  };
+  if (r.outcome === 'unreachable') return HostResultSchema.parse(transportFailureResult(common, { code: 'timeout', message: r.evidence }));
+  const ok = r.outcome === 'ok';
+  return HostResultSchema.parse({
+    schema: 'smtp-fleet/host-result',
+    schema_version: FLEET_SCHEMA_VERSION,
+    ...common,
+    status: 'probed',
+    verdict: { class: r.outcome as FailureClass, exitCode: EXIT_CODES[r.outcome as FailureClass], partial: false, hintId: `${r.outcome}-x`, summary: 's', evidence: r.evidence, nextStep: 'n' },
+    attempts: { ok: ok ? 2 : 0, total: 2, totalsMs: [120, 130] },
+    server: 'smtp.gmail.com',
+    ports: [{ port: 587, mode: 'starttls' }],
+    egressIps: ['203.0.113.7'],
+    payloadVersion: '0.1.0',
+    zip: { path: `sweeps/${id}/hosts/${r.host}/result.zip`, sha256: 'a'.repeat(64), bytes: 12345 },
+    transportStats: { uploadedBytes: 0, cacheHit: true },
+  } satisfies HostResult);
+}
 
 /** sweeps/<id>/sweep.json and one hosts/<host>/host_result.json per result. */
 export function writeSweep(root: string, id: string, created: string, results: PlannedResult[], hostsSelected = results.map((r) => r.host)): void {
   const dir = join(root, 'sweeps', id);
   mkdirSync(join(dir, 'hosts'), { recursive: true });
-  const meta = {
+  const meta = SweepMetaSchema.parse({
     schema: 'smtp-fleet/sweep',
-    schema_version: 1,
+    schema_version: FLEET_SCHEMA_VERSION,
     id,
     created,
     kind: 'scheduled',
@@ -27,19 +60,11 @@ export function writeSweep(root: string, id: string, created: string, results: P
     hosts: hostsSelected,
     targets: [],
     options: { authTest: false, authMaxPerAccount: null, inventory: null, concurrency: null, payloadVersion: '0.1.0' },
-  };
-  writeFileSync(join(dir, 'sweep.json'), JSON.stringify(meta));
-  const finished = new Date(Date.parse(created) + 60_000).toISOString();
+  } satisfies SweepMetaInput);
+  writeFileSync(join(dir, SWEEP_FILE), storeJson(meta));
   for (const r of results) {
-    const common = `"schema":"smtp-fleet/host-result","schema_version":1,"sweepId":${JSON.stringify(id)},"host":${JSON.stringify(r.host)},"transport":"ssh","jobId":null,"jobAttempts":1,"startedAt":"${created}","finishedAt":"${finished}","durationMs":1500`;
-    const body =
-      r.outcome === 'unreachable'
-        ? `{${common},"status":"unreachable","code":"timeout","message":${JSON.stringify(r.evidence)}}`
-        : `{${common},"status":"probed","verdict":{"class":"${r.outcome}","exitCode":${EXIT[r.outcome] ?? 17},"partial":false,"hintId":"${r.outcome}-x","summary":"s","evidence":${JSON.stringify(r.evidence)},"nextStep":"n"},` +
-          `"attempts":{"ok":${r.outcome === 'ok' ? 2 : 0},"total":2,"totalsMs":[120,130]},"server":"smtp.gmail.com","ports":[{"port":587,"mode":"starttls"}],"egressIps":["203.0.113.7"],"payloadVersion":"0.1.0",` +
-          `"zip":{"path":"sweeps/${id}/hosts/${r.host}/result.zip","sha256":"${'a'.repeat(64)}","bytes":12345},"transportStats":{"uploadedBytes":0,"cacheHit":true}}`;
     mkdirSync(join(dir, 'hosts', r.host), { recursive: true });
-    writeFileSync(join(dir, 'hosts', r.host, 'host_result.json'), body);
+    writeFileSync(join(dir, 'hosts', r.host, HOST_RESULT_FILE), storeJson(hostResultOf(id, created, r)));
   }
 }
 
@@ -56,4 +81,6 @@ export const EVIDENCE = {
   connect: (i: number) => `connect 142.250.1.${i % 250}:587: timeout after 5000 ms (SYN not answered)`,
   'rate-limit': (i: number) => `S: 421 4.7.0 Try again later, closing connection. (EHLO) ${i}sm${1000 + i}.12 - gsmtp`,
   unreachable: (i: number) => `ssh handshake with 10.0.${i % 250}.1 timed out after 10000 ms`,
+  proxy: (name: string) => `proxy http://${name}.corp.example:3128: CONNECT smtp.gmail.com:587: HTTP/1.1 403 Forbidden`,
+  dns: (i: number) => `resolver 10.0.${i % 250}.53: smtp.gmail.com A: SERVFAIL after 3 tries`,
 } as const;

@@ -117,7 +117,7 @@ function bounded<T>(title: string, items: T[], line: (x: T) => string): string[]
   return [`${title} (${items.length}):`, '', ...items.slice(0, MAX_HISTORY_LISTED).map(line), ...(more > 0 ? [`- ... and ${more} more`] : []), ''];
 }
 
-function historySection(h: ReportHistory | { error: string } | null): string[] {
+export function historySection(h: ReportHistory | { error: string } | null): string[] {
   if (!h) return [];
   if ('error' in h) return ['## History', '', `Not available: ${code(h.error, 300)}`, ''];
   const lines = [

@@ -17,21 +17,26 @@ import { HOST_RESULT_FILE, SWEEP_FILE } from './store.js';
 
 export const HISTORY_INDEX_FILE = 'history-index.sqlite';
 /** Bumped whenever the tables or what goes into them change: an older file is rebuilt. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE sweeps (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, valid INTEGER NOT NULL, created TEXT NOT NULL, t INTEGER NOT NULL, stamp TEXT NOT NULL);
 CREATE TABLE hosts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE signatures (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, outcome TEXT NOT NULL);
+-- chg and prev_t are kept at index time: whether the outcome differs from the host's result
+-- just before (in (t, sweep name) order), and that result's time, so flapping over any window
+-- is one sum over the window's rows, without ordering each host's rows.
 CREATE TABLE results (
   host INTEGER NOT NULL, t INTEGER NOT NULL, sweep INTEGER NOT NULL,
   outcome TEXT NOT NULL, failing INTEGER NOT NULL, sig INTEGER NOT NULL, detail TEXT NOT NULL,
+  chg INTEGER NOT NULL DEFAULT 0, prev_t INTEGER,
   PRIMARY KEY (host, t, sweep)
 ) WITHOUT ROWID;
 CREATE INDEX results_sweep ON results (sweep);
 -- Covering: the window scans (flapping, runner counts) never visit the table.
-CREATE INDEX results_t ON results (t, host, sweep, outcome, failing);
-CREATE INDEX results_sig ON results (sig, t, host);
+CREATE INDEX results_t ON results (t, host, sweep, outcome, failing, chg, prev_t);
+-- Covering for the signature queries (first seen, new signatures' runners and sweeps).
+CREATE INDEX results_sig ON results (sig, t, host, sweep, failing);
 `;
 
 /** What the index keeps of one host result. */
@@ -171,6 +176,7 @@ export class HistoryIndex {
       throw err;
     }
     this.db = db;
+    this.changeQueries = undefined;
     this.hostIds.clear();
     this.sigIds.clear();
   }
@@ -327,13 +333,21 @@ export class HistoryIndex {
     const created = meta?.created ?? '';
     const t = meta ? Date.parse(created) : 0;
     this.db.transaction(() => {
+      const oldId = this.db.prepare('SELECT id FROM sweeps WHERE name = ?').pluck().get(name) as number | undefined;
+      const old = oldId === undefined ? [] : (this.db.prepare('SELECT host, t FROM results WHERE sweep = ?').raw().all(oldId) as Array<[number, number]>);
       this.db
         .prepare('INSERT INTO sweeps (name, valid, created, t, stamp) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET valid = excluded.valid, created = excluded.created, t = excluded.t, stamp = excluded.stamp')
         .run(name, meta ? 1 : 0, created, t, stamp);
-      const id = this.db.prepare('SELECT id FROM sweeps WHERE name = ?').pluck().get(name) as number;
+      const id = oldId ?? (this.db.prepare('SELECT id FROM sweeps WHERE name = ?').pluck().get(name) as number);
       this.db.prepare('DELETE FROM results WHERE sweep = ?').run(id);
       const insert = this.db.prepare('INSERT INTO results (host, t, sweep, outcome, failing, sig, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const r of rows) insert.run(this.hostId(r.host), t, id, r.outcome, r.failing ? 1 : 0, this.sigId(r.signature, r.outcome), r.detail);
+      const added: Array<[number, number]> = [];
+      for (const r of rows) {
+        const host = this.hostId(r.host);
+        insert.run(host, t, id, r.outcome, r.failing ? 1 : 0, this.sigId(r.signature, r.outcome), r.detail);
+        added.push([host, t]);
+      }
+      for (const [host, at] of [...old, ...added]) this.refreshChanges(host, at, name);
     })();
   }
 
@@ -341,9 +355,43 @@ export class HistoryIndex {
     this.db.transaction(() => {
       const id = this.db.prepare('SELECT id FROM sweeps WHERE name = ?').pluck().get(name) as number | undefined;
       if (id === undefined) return;
+      const old = this.db.prepare('SELECT host, t FROM results WHERE sweep = ?').raw().all(id) as Array<[number, number]>;
       this.db.prepare('DELETE FROM results WHERE sweep = ?').run(id);
       this.db.prepare('DELETE FROM sweeps WHERE id = ?').run(id);
+      for (const [host, t] of old) this.refreshChanges(host, t, name);
     })();
+  }
+
+  /**
+   * A host's result at (t, sweep name) was added, replaced or removed: its own chg/prev_t and
+   * those of the host's next result are the only ones that can have changed.
+   */
+  private refreshChanges(host: number, t: number, name: string): void {
+    const q = this.changeStatements();
+    const here = q.at.get(host, t, name) as { sweep: number; outcome: string } | undefined;
+    const before = ((q.sameTBefore.get(host, t, name) ?? q.earlier.get(host, host, t)) as { t: number; outcome: string } | undefined);
+    if (here) q.update.run(before && before.outcome !== here.outcome ? 1 : 0, before?.t ?? null, host, t, here.sweep);
+    const next = (q.sameTAfter.get(host, t, name) ?? q.later.get(host, host, t)) as { t: number; sweep: number; outcome: string } | undefined;
+    if (!next) return;
+    const prev = here ? { t, outcome: here.outcome } : before;
+    q.update.run(prev && prev.outcome !== next.outcome ? 1 : 0, prev?.t ?? null, host, next.t, next.sweep);
+  }
+
+  private changeQueries?: Record<'at' | 'sameTBefore' | 'earlier' | 'sameTAfter' | 'later' | 'update', Database.Statement>;
+
+  private changeStatements(): Record<'at' | 'sameTBefore' | 'earlier' | 'sameTAfter' | 'later' | 'update', Database.Statement> {
+    // Ties in t are ordered by sweep name, not by sweep id: an index built in another order says
+    // the same. Each is a seek on the primary key (host, t): the neighbour at the same time,
+    // else the host's nearest time before or after and, among the sweeps there, the nearest name.
+    const row = 'SELECT r.t AS t, r.sweep AS sweep, r.outcome AS outcome FROM results r JOIN sweeps s ON s.id = r.sweep WHERE r.host = ?';
+    return (this.changeQueries ??= {
+      at: this.db.prepare(`${row} AND r.t = ? AND s.name = ?`),
+      sameTBefore: this.db.prepare(`${row} AND r.t = ? AND s.name < ? ORDER BY s.name DESC LIMIT 1`),
+      earlier: this.db.prepare(`${row} AND r.t = (SELECT MAX(t) FROM results WHERE host = ? AND t < ?) ORDER BY s.name DESC LIMIT 1`),
+      sameTAfter: this.db.prepare(`${row} AND r.t = ? AND s.name > ? ORDER BY s.name LIMIT 1`),
+      later: this.db.prepare(`${row} AND r.t = (SELECT MIN(t) FROM results WHERE host = ? AND t > ?) ORDER BY s.name LIMIT 1`),
+      update: this.db.prepare('UPDATE results SET chg = ?, prev_t = ? WHERE host = ? AND t = ? AND sweep = ?'),
+    });
   }
 
   /** Interned names: looked up in the file once per process (another process may have added them). */

@@ -67,20 +67,17 @@ export function hostHistory(ix: HistoryIndex, host: string, sinceT: number): Hos
 /** Runners whose outcome changed often between their consecutive sweeps in [sinceT, untilT]. */
 export function flapping(ix: HistoryIndex, sinceT: number, untilT: number): FleetHistory['flapping'] {
   const weeks = Math.max(untilT - sinceT, DAY) / (7 * DAY);
-  const rows = ix.query<{ host: string; changes: number; sweeps: number; current: string }>(
-    // One window, one sort: a change is an outcome unlike the one before; the last row has no next.
-    `SELECT h.name AS host, SUM(chg) AS changes, COUNT(*) AS sweeps, MAX(CASE WHEN last THEN outcome END) AS current
-     FROM (SELECT host, outcome,
-             CASE WHEN LAG(outcome) OVER w IS NOT NULL AND LAG(outcome) OVER w <> outcome THEN 1 ELSE 0 END AS chg,
-             LEAD(t) OVER w IS NULL AS last
-           FROM results WHERE t >= @sinceT AND t <= @untilT
-           WINDOW w AS (PARTITION BY host ORDER BY t, sweep)) x
-     JOIN hosts h ON h.id = x.host
-     GROUP BY x.host HAVING changes >= @min`,
+  const rows = ix.query<{ host: string; changes: number; sweeps: number; current: string; last: number }>(
+    // chg is kept at index time (a change from the host's result before); one counts only when
+    // that result is in the window too. `current` is the outcome of the row MAX(t) picked.
+    `SELECT h.name AS host, SUM(CASE WHEN r.prev_t >= @sinceT THEN r.chg ELSE 0 END) AS changes, COUNT(*) AS sweeps, MAX(r.t) AS last, r.outcome AS current
+     FROM results r JOIN hosts h ON h.id = r.host
+     WHERE r.t >= @sinceT AND r.t <= @untilT
+     GROUP BY r.host HAVING changes >= @min`,
     { sinceT, untilT, min: HISTORY_RULES.flapMinChanges },
   );
   return rows
-    .map((r) => ({ ...r, perWeek: Math.round((r.changes / weeks) * 10) / 10 }))
+    .map(({ last: _last, ...r }) => ({ ...r, perWeek: Math.round((r.changes / weeks) * 10) / 10 }))
     .filter((r) => r.changes / weeks >= HISTORY_RULES.flapMinPerWeek)
     .sort((a, b) => b.changes - a.changes || a.host.localeCompare(b.host));
 }
@@ -89,9 +86,12 @@ export function flapping(ix: HistoryIndex, sinceT: number, untilT: number): Flee
 export function newSignatures(ix: HistoryIndex, sinceT: number, untilT: number): FleetHistory['newSignatures'] {
   return ix
     .query<{ signature: string; outcome: string; first: number; last: number; sweeps: number; hosts: number }>(
-      `SELECT g.text AS signature, g.outcome AS outcome, MIN(r.t) AS first, MAX(r.t) AS last, COUNT(DISTINCT r.sweep) AS sweeps, COUNT(DISTINCT r.host) AS hosts
-       FROM results r JOIN signatures g ON g.id = r.sig
-       WHERE r.failing = 1 AND r.t <= @untilT GROUP BY r.sig HAVING first >= @sinceT`,
+      // A signature's first time is one seek in results_sig; the earliest overall is the earliest
+      // up to untilT whenever it is in the window. Only the signatures new in it are then counted.
+      `WITH f AS MATERIALIZED (SELECT g.id AS sig, g.text AS signature, g.outcome AS outcome, (SELECT MIN(r.t) FROM results r WHERE r.sig = g.id) AS first FROM signatures g)
+       SELECT f.signature AS signature, f.outcome AS outcome, f.first AS first, MAX(r.t) AS last, COUNT(DISTINCT r.sweep) AS sweeps, COUNT(DISTINCT r.host) AS hosts
+       FROM f CROSS JOIN results r ON r.sig = f.sig AND r.t <= @untilT
+       WHERE f.first >= @sinceT AND f.first <= @untilT AND r.failing = 1 GROUP BY f.sig`,
       { sinceT, untilT },
     )
     .sort((a, b) => b.first - a.first || b.hosts - a.hosts || a.signature.localeCompare(b.signature))
@@ -115,7 +115,7 @@ export function longStanding(ix: HistoryIndex, untilT: number, lastAtLeastT: num
          COALESCE((SELECT r.t FROM results r WHERE r.host = h.id AND r.t <= @untilT AND r.failing = 0 ORDER BY r.t DESC LIMIT 1), -1) AS ok_t
        FROM hosts h)
      SELECT lo.name AS host, MIN(r.t) AS since, COUNT(*) AS sweeps, MAX(r.t) AS last
-     FROM lo JOIN results r ON r.host = lo.host AND r.t > lo.ok_t AND r.t <= @untilT
+     FROM lo CROSS JOIN results r ON r.host = lo.host AND r.t > lo.ok_t AND r.t <= @untilT
      GROUP BY lo.host`,
     { untilT },
   );
@@ -169,6 +169,17 @@ export interface ReportHistory {
   newSignatures: FleetHistory['newSignatures'];
 }
 
+/** The failing streak a host ended at t: its results after its last ok one before t (one backward seek, one range). */
+function failingStreakBefore(ix: HistoryIndex, host: string, t: number): { since: number; sweeps: number } {
+  const r = ix.queryOne<{ since: number; sweeps: number }>(
+    `WITH h AS (SELECT id FROM hosts WHERE name = @host),
+          ok AS (SELECT COALESCE((SELECT r.t FROM results r, h WHERE r.host = h.id AND r.t < @t AND r.failing = 0 ORDER BY r.t DESC LIMIT 1), -1) AS t)
+     SELECT MIN(r.t) AS since, COUNT(*) AS sweeps FROM results r, h, ok WHERE r.host = h.id AND r.t < @t AND r.t > ok.t`,
+    { host, t },
+  );
+  return { since: r?.since ?? t, sweeps: r?.sweeps ?? 0 };
+}
+
 /** The history section of a sweep's report, as of that sweep; null when the index does not hold the sweep. */
 export function reportHistory(ix: HistoryIndex, sweepId: string, windowDays: number = HISTORY_RULES.reportWindowDays): ReportHistory | null {
   const sweeps = ix.sweeps();
@@ -182,7 +193,7 @@ export function reportHistory(ix: HistoryIndex, sweepId: string, windowDays: num
       .query<{ host: string; outcome: string; failing: number; t: number }>(
         // Materialised: one seek per host for its previous time, not one per row of the join.
         `WITH p AS MATERIALIZED (SELECT h.id AS host, h.name AS name, (SELECT MAX(r2.t) FROM results r2 WHERE r2.host = h.id AND r2.t < @t) AS pt FROM hosts h)
-         SELECT p.name AS host, r.outcome AS outcome, r.failing AS failing, r.t AS t FROM p JOIN results r ON r.host = p.host AND r.t = p.pt`,
+         SELECT p.name AS host, r.outcome AS outcome, r.failing AS failing, r.t AS t FROM p CROSS JOIN results r ON r.host = p.host AND r.t = p.pt`,
         { t },
       )
       .map((r) => [r.host, r]),
@@ -202,8 +213,8 @@ export function reportHistory(ix: HistoryIndex, sweepId: string, windowDays: num
       const f = seen(r.signature);
       newFailures.push({ host: r.host, from: p.outcome, outcome: r.outcome, signature: r.signature, signatureFirstSeen: iso(f), newToFleet: f >= t });
     } else if (!r.failing && p.failing) {
-      const streak = streakOf(ix.hostRows(r.host, t - 1))!;
-      recovered.push({ host: r.host, from: p.outcome, failingSince: streak.since, sweeps: streak.sweeps });
+      const streak = failingStreakBefore(ix, r.host, t);
+      recovered.push({ host: r.host, from: p.outcome, failingSince: iso(streak.since), sweeps: streak.sweeps });
     }
   }
   const failingNow = new Set(current.filter((r) => r.failing).map((r) => r.host));

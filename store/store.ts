@@ -90,7 +90,7 @@ export class Store {
       if (errorCode(err) === 'EEXIST') throw new StoreError(`sweep ${m.id} already exists in the store`);
       throw err;
     }
-    await atomicWrite(join(dir, SWEEP_FILE), json(m));
+    await atomicWrite(join(dir, SWEEP_FILE), storeJson(m));
     return m;
   }
 
@@ -98,7 +98,7 @@ export class Store {
   async updateSweep(meta: SweepMetaInput): Promise<SweepMeta> {
     const m = SweepMetaSchema.parse(meta);
     await this.readSweep(m.id);
-    await atomicWrite(join(this.sweepDir(m.id), SWEEP_FILE), json(m));
+    await atomicWrite(join(this.sweepDir(m.id), SWEEP_FILE), storeJson(m));
     return m;
   }
 
@@ -185,7 +185,7 @@ export class Store {
     await mkdir(dir, { recursive: true });
     // A result without a ZIP must not leave an older run's ZIP looking like its evidence.
     if (r.status !== 'probed') await rm(join(dir, RESULT_ZIP), { force: true });
-    await atomicWrite(join(dir, HOST_RESULT_FILE), json(r));
+    await atomicWrite(join(dir, HOST_RESULT_FILE), storeJson(r));
     // The rename changed only the host's folder: touching hosts/ is how the history index
     // (history-index.ts) sees, with one stat per sweep, that this sweep changed.
     const now = new Date();
@@ -236,7 +236,7 @@ export class Store {
     const dir = this.sweepDir(sweepId);
     const summaryPath = join(dir, FLEET_SUMMARY_FILE);
     const reportPath = join(dir, FLEET_REPORT_FILE);
-    await atomicWrite(summaryPath, json(s));
+    await atomicWrite(summaryPath, storeJson(s));
     await atomicWrite(reportPath, markdown);
     const htmlPath = extra.html === undefined ? null : join(dir, FLEET_REPORT_HTML_FILE);
     if (htmlPath) await atomicWrite(htmlPath, extra.html!);
@@ -314,6 +314,7 @@ function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data:
   throw new StoreError(`${file} does not match its schema: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
 }
 
-function json(v: unknown): string {
+/** How the store writes every JSON file (exported for the bench's stores made in this format). */
+export function storeJson(v: unknown): string {
   return `${JSON.stringify(v, null, 2)}\n`;
 }

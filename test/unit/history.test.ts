@@ -132,6 +132,51 @@ describe('history index: a cache of the files', () => {
     expect(hostHistory(ix, 'r4', 0)!.entries).toHaveLength(3);
   });
 
+  it('an index kept up to date sweep by sweep equals one rebuilt from the files, state changes included', async () => {
+    const root = makeStore(4);
+    const ix = indexOf(root);
+    ix.sync();
+    // The nightly case, six times: a sweep more each night.
+    for (let d = 4; d < 10; d++) {
+      const { id, created } = nightly(START, d);
+      writeSweep(root, id, created, plan(d));
+      expect(ix.sync().indexed).toBe(1);
+    }
+    // A re-probe in the middle of the history changes r3's outcome there.
+    const n5 = nightly(START, 5);
+    await (await Store.open(root)).writeHostResult(
+      transportFailureResult({ sweepId: n5.id, host: 'r3', transport: 'ssh', jobId: null, jobAttempts: 1, startedAt: n5.created, finishedAt: n5.created, durationMs: 1 }, { code: 'timeout', message: 'ssh timed out' }),
+    );
+    expect(ix.sync().indexed).toBe(1);
+    // A sweep deleted in the middle; one copied in later that was made between two others; one made at the same time as another.
+    rmSync(join(root, 'sweeps', nightly(START, 2).id), { recursive: true });
+    writeSweep(root, `${nightly(START, 6).id}b`, new Date(t(6.5)).toISOString(), [
+      { host: 'r1', outcome: 'ok', evidence: EVIDENCE.ok(6) },
+      { host: 'r3', outcome: 'rate-limit', evidence: EVIDENCE['rate-limit'](6) },
+    ]);
+    writeSweep(root, `${nightly(START, 8).id}a`, nightly(START, 8).created, [{ host: 'r4', outcome: 'tls', evidence: EVIDENCE.tls(8) }]);
+    expect(ix.sync()).toEqual({ indexed: 2, removed: 1, rebuilt: false });
+
+    const fresh = HistoryIndex.open(root, join(root, 'rebuilt.sqlite'));
+    opened.push(fresh);
+    expect(fresh.sync()).toMatchObject({ indexed: 11, rebuilt: true });
+    const dump = (x: HistoryIndex) =>
+      x.query<{ host: string; sweep: string; t: number; outcome: string; chg: number; prev_t: number | null }>(
+        `SELECT h.name AS host, s.name AS sweep, r.t AS t, r.outcome AS outcome, r.failing AS failing, g.text AS signature, r.detail AS detail, r.chg AS chg, r.prev_t AS prev_t
+         FROM results r JOIN hosts h ON h.id = r.host JOIN sweeps s ON s.id = r.sweep JOIN signatures g ON g.id = r.sig ORDER BY h.name, r.t, s.name`,
+      );
+    const rows = dump(ix);
+    expect(rows).toEqual(dump(fresh));
+    // And both say what the rows say: a change is an outcome unlike the host's result before.
+    rows.forEach((r, i) => {
+      const prev = rows[i - 1]?.host === r.host ? rows[i - 1] : undefined;
+      expect([r.host, r.sweep, r.chg, r.prev_t]).toEqual([r.host, r.sweep, prev && prev.outcome !== r.outcome ? 1 : 0, prev?.t ?? null]);
+    });
+    expect(rows.filter((r) => r.host === 'r4').map((r) => r.outcome)).toEqual(['ok', 'ok', 'connect', 'ok', 'ok', 'ok', 'ok', 'ok', 'tls', 'ok']);
+    expect(fleetHistory(ix, t(-20))).toEqual(fleetHistory(fresh, t(-20)));
+    expect(fleetHistory(ix, t(-20)).flapping.map((f) => [f.host, f.changes])).toEqual([['r3', 8]]);
+  });
+
   it('deletes and rebuilds a corrupt index file, and one of another version', () => {
     const root = makeStore(3);
     const file = join(root, HISTORY_INDEX_FILE);
