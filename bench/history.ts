@@ -113,13 +113,13 @@ export async function historyFigures(): Promise<Row[]> {
     const mem = (what: string, s: { rssMb: number }, ref?: { name: string; value: number }): Row => ({ metric: `${what}: peak RSS`, value: s.rssMb, unit: 'MB', ...(ref ? { reference: ref } : {}) });
     return [
       ...(made === null ? [] : [{ metric: `history: store made in the store's format (${size})`, value: made / 1000, unit: 's' }]),
-      { metric: `history: index built from the files, cold (${size})`, value: build.ms / 1000, unit: 's', reference: { name: 'read + JSON.parse every file', value: scan.ms / 1000 }, target: { text: '< 60 s', ok: build.ms < 60_000 } },
+      { metric: `history: index built from the files, cold (${size})`, value: build.ms / 1000, unit: 's', reference: { name: 'read + JSON.parse every file', value: scan.ms / 1000 } },
       mem('history: index build', build, { name: 'read + parse every file', value: scan.rssMb }),
       { metric: `history: index file size (${size})`, value: mb, unit: 'MB' },
       { metric: 'history: nightly update, one sweep more (incremental sync)', value: inc.ms / 1000, unit: 's', reference: { name: 'cold build', value: build.ms / 1000 }, target: { text: '< 5 s', ok: inc.ms < 5000 } },
       mem('history: nightly update', inc),
       { metric: 'history HOST: in process (open, staleness check, query)', value: inProcess.ms, unit: 'ms', reference: { name: "read + parse the runner's files", value: hostFiles.ms }, target: target(inProcess.ms, 100, '< 100 ms') },
-      { metric: 'history HOST: whole `smtp-fleet history HOST` process', value: cli.ms, unit: 'ms', reference: { name: 'node -e 0', value: bare.ms }, target: target(cli.ms, 100, '< 100 ms') },
+      { metric: 'history HOST: whole `smtp-fleet history HOST` process', value: cli.ms, unit: 'ms', reference: { name: 'node -e 0', value: bare.ms } },
       mem('history HOST: whole CLI process', cli, { name: 'node -e 0', value: bare.rssMb }),
       { metric: `report history section: sync, queries, markdown (latest of ${SWEEPS + 1} sweeps)`, value: report.ms, unit: 'ms', reference: { name: `read + parse the 30-day window's files`, value: window.ms }, target: target(report.ms, 2000, '< 2 s') },
       mem('report history section', report, { name: 'read + parse the window', value: window.rssMb }),
