@@ -64,6 +64,9 @@ function addProbeOptions(cmd: Command): Command {
     .option('--proxy-password-env <var>', 'environment variable holding the proxy password (for a user in --proxy)')
     .option('--proxy-password-file <file>', 'file holding the proxy password (first line)')
     .option('--tls-matrix', 'also find which TLS versions (1.0-1.3) and suites each TLS port accepts, next to what this runtime offers (bounded: 60 handshakes, 60 s per port)')
+    .option('--sender-domain <domain>', 'also audit the domain the bot sends as (MX, SPF, DMARC, MTA-STS, TLS-RPT, DANE) and the egress IP against the DNSBLs, alongside the probe; does not change the exit code')
+    .option('--dkim-selector <selector>', 'with --sender-domain: also check the DKIM key at <selector>._domainkey.<domain>')
+    .option('--egress-ip <ip>', 'with --sender-domain: check this public address against the DNSBLs (default: the one the server\'s EHLO greeting names, as Gmail\'s does)')
     .option('--pcap', 'capture the probe\'s own packets (tcpdump, dumpcap on Windows) into capture.pcap in the run folder and ZIP; needs capture rights')
     .addOption(new Option('--proxy-password <secret>').hideHelp().argParser(() => {
       throw new UsageError('proxy passwords are never taken on the command line: use --proxy-password-env VAR or --proxy-password-file FILE');
@@ -199,12 +202,13 @@ function buildProgram(): Command {
 
   program
     .command('domain')
-    .description('Audit a sender domain (MX, SPF with its lookup count, DMARC) and, with --egress-ip, the runner\'s address against the common DNSBLs.')
+    .description('Audit a sender domain (MX, SPF with its lookup count, DMARC, MTA-STS, TLS-RPT, DANE) and, with --egress-ip, the runner\'s address against the common DNSBLs.')
     .argument('<domain>', 'the domain the bot sends as, e.g. example.com')
     .option('--resolver <server[:port]>', 'ask this DNS server instead of the system resolver')
     .option('--egress-ip <ip>', 'check this address against the DNSBL zones')
     .option('--dkim-selector <selector>', 'also check the DKIM key at <selector>._domainkey.<domain>')
-    .option('--timeout <duration>', 'time limit of each DNS query', '5s')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM) for the MTA-STS policy\'s HTTPS server, added to the bundled roots; repeatable', collect)
+    .option('--timeout <duration>', 'time limit of each DNS query and of the MTA-STS policy fetch', '5s')
     .option('--json', 'print the findings as JSON')
     .addHelpText('after', '\nExit codes: 0 no failing finding, 3 at least one failing finding, 2 bad input.')
     .action(async (domain: string, opts) => {

@@ -138,7 +138,7 @@ function historySection(h: ReportHistory | { error: string } | null): string[] {
 
 function findingGroups(s: FleetSummary): string[] {
   if (!s.findingGroups?.length) return [];
-  return ['## ESMTP and timing findings', '', ...s.findingGroups.map((g) => `- \`${g.finding}\`: ${g.hosts.length} runner(s): ${g.hosts.join(', ')}`), ''];
+  return ['## ESMTP, timing and sender-domain findings', '', ...s.findingGroups.map((g) => `- \`${g.finding}\`: ${g.hosts.length} runner(s): ${g.hosts.join(', ')}`), ''];
 }
 
 function failureGroups(s: FleetSummary): string[] {

@@ -78,7 +78,7 @@ export const ProbedResultSchema = z.object({
   server: z.string(),
   ports: z.array(z.object({ port: z.number().int(), mode: ModeSchema })),
   egressIps: z.array(z.string()),
-  findings: z.array(z.string()).optional().describe('the probe\'s ESMTP/timing findings as id:port, e.g. starttls-not-required:587, tarpit:25'),
+  findings: z.array(z.string()).optional().describe('the probe\'s ESMTP/timing findings as id:port (starttls-not-required:587, tarpit:25) and its failing or warning sender-domain findings as id:domain (spf-too-many-lookups:example.com, dnsbl-listed:example.com)'),
   payloadVersion: z.string(),
   zip: z.object({ path: z.string().describe('relative to the store root'), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() }),
   transportStats: z.object({ uploadedBytes: z.number().int().nonnegative(), cacheHit: z.boolean() }),
@@ -159,11 +159,17 @@ export function probedResult(
     server: capText(s.settings.host),
     ports: s.settings.ports,
     egressIps: s.egress_ips.map((ip) => capText(ip)),
-    findings: [...new Set((s.esmtp?.findings ?? []).map((f) => `${f.id}:${f.port}`))],
+    findings: [...new Set([...(s.esmtp?.findings ?? []).map((f) => `${f.id}:${f.port}`), ...senderFindings(s)])],
     payloadVersion: capText(s.tool.version),
     zip: { path: zipPath, sha256: zip.sha256, bytes: zip.bytes },
     transportStats,
   });
+}
+
+/** --sender-domain's problems (not its "ok" notes) as id:domain, so the fleet report groups runners by them. */
+function senderFindings(s: CheckedZip['summary']): string[] {
+  const a = s.sender;
+  return a ? a.findings.filter((f) => f.severity !== 'info').map((f) => capText(`${f.id}:${a.domain}`, 256)) : [];
 }
 
 /** The result of a host whose job ended in a transport error: 'unreachable' or 'failed' by its code. */

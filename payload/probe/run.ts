@@ -21,6 +21,10 @@ import { paint, terminalStyle, verdictTone } from '../util/terminal.js';
 import { TlsMatrixSchema } from '../schema/tls-matrix.js';
 import { PCAP_FILE, startCapture, type Capture, type Endpoint } from './pcap.js';
 import { matrixLine, runTlsMatrix } from './tls-matrix.js';
+import { isIP } from 'node:net';
+import { startSenderAudit, type RunnerFacts } from './sender/audit.js';
+import { normHex } from './sender/tlsa.js';
+import { senderLine } from '../report/sender-report.js';
 
 export interface ProbeFlags extends RawProbeFlags {
   out: string;
@@ -65,6 +69,8 @@ export interface ProbeRun {
  */
 export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder, started: Date, progress: Progress, command = 'probe', extraFiles: () => string[] = () => []): Promise<ProbeRun> {
   let capture: Capture | null = null;
+  // The domain's DNS checks run alongside the sweep; the runner's (egress IP, TLSA of the host) after it.
+  const sender = settings.sender ? startSenderAudit({ domain: settings.sender.domain, resolver: settings.resolver, timeoutMs: settings.timeouts.dns, dkimSelector: settings.sender.dkimSelector, ca: settings.ca }) : null;
   const out = await runSweep(settings, {
     onDns: (d, jobs) => progress.note(`${settings.host}: ${d.targets.length} address(es) in ${formatMs(d.ms)}; ${jobs} attempt(s)`),
     onAttempt: (done, total, a) => progress.tick(done, total, a.classification.class),
@@ -82,6 +88,9 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   progress.clear();
   const pcap = capture ? await (capture as Capture).stop() : null;
   if (pcap?.data) folder.add(PCAP_FILE, pcap.data);
+  if (sender) progress.note(`${settings.sender!.domain}: sender-domain audit`);
+  const senderAudit = sender ? await sender.finish(runnerFacts(settings, out.attempts, out.egressIps)) : undefined;
+  progress.clear();
 
   const tlsFiles = new Map<string, Attempt[]>();
   for (const a of out.attempts) {
@@ -109,6 +118,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     ...(tlsMatrix ? { tls_matrix: tlsMatrix } : {}),
     ...(pcap ? { pcap: pcap.record } : {}),
     esmtp: esmtpMatrix(out.attempts, thresholds(settings.tarpitMs)),
+    ...(senderAudit ? { sender: senderAudit } : {}),
     files: [...names, ...extraFiles(), ZIP_PATH],
   } satisfies ProbeSummary);
 
@@ -129,6 +139,17 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   const kept = new Map(folder.entries().map((e) => [e.name, e.data]));
   folder.add('report.html', renderHtmlReport(summary, dns, env, transcripts.map((t) => ({ name: t.name, text: kept.get(t.name)?.toString('utf8') ?? t.text }))));
   return { summary, dns, env, report: renderReport(summary, dns, env) };
+}
+
+/** --egress-ip, else what the server's greeting named; the served chain of each port of a named host. */
+function runnerFacts(s: ProbeSettings, attempts: Attempt[], seen: string[]): RunnerFacts {
+  const given = s.sender?.egressIp;
+  const egress = [...(given ? [{ ip: given, source: '--egress-ip' as const }] : []), ...seen.filter((ip) => ip !== given).map((ip) => ({ ip, source: 'ehlo-greeting' as const }))];
+  const submission = isIP(s.host) ? [] : s.ports.map((p) => {
+    const a = attempts.find((x) => x.port === p.port && x.tls?.chain.length);
+    return { host: s.host.replace(/\.$/, ''), port: p.port, chain: (a?.tls?.chain ?? []).map((c) => ({ cert_sha256: normHex(c.fingerprint_sha256), spki_sha256: c.spki_sha256 ?? null })) };
+  });
+  return { egress, submission };
 }
 
 /** Every address and port the probe connects to: the targets, or the proxy when one is in the path. */
@@ -172,6 +193,7 @@ function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): stri
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
     ...(s.tls_matrix ? [`tls matrix: ${matrixLine(s.tls_matrix)}`] : []),
     ...(s.pcap ? [`pcap:       ${s.pcap.message}`] : []),
+    ...(s.sender ? [`sender:     ${senderLine(s.sender)}`] : []),
     ...extraLines,
     `report:     ${shown}/report.md (and report.html)`,
     `zip:        ${shown}/${ZIP_PATH}`,

@@ -8,6 +8,7 @@ import { formatMs } from '../util/duration.js';
 import { BASE_CSS, esc, htmlPage, tok } from './html-page.js';
 import { NO_ADDRESS } from './markdown.js';
 import { matrixHtml, pcapHtml } from './tls-matrix-report.js';
+import { senderHtml } from './sender-report.js';
 
 export interface TranscriptText {
   name: string;
@@ -33,6 +34,7 @@ export function renderHtmlReport(s: ProbeSummary, dns: DnsResolution, env: EnvSn
     verdictCard(s, env),
     comparison(s),
     dnsSection(s, dns),
+    senderHtml(s),
     gridSection(s),
     waterfallSection(s),
     tlsSection(s),
