@@ -47,6 +47,8 @@ describe('MTA-STS', () => {
     const down = await checkMtaSts('d.test', [], txt, () => Promise.reject(new Error('HTTP 301 redirect to https://x.test/: senders must not follow redirects')));
     expect(ids(down.findings)).toEqual(['mta-sts-policy-unavailable']);
     expect(down.findings[0]!.evidence).toContain('GET https://mta-sts.d.test/.well-known/mta-sts.txt: HTTP 301');
+    const timeout = await checkMtaSts('d.test', [], txt, () => Promise.reject(Object.assign(new Error('timed out after 5000 ms'), { code: 'ETIMEDOUT' })));
+    expect(timeout.findings).toMatchObject([{ id: 'mta-sts-policy-unreachable', severity: 'warn' }]);
     const two = await checkMtaSts('d.test', ['a.mail.d.test'], zone({ '_mta-sts.d.test': ['v=STSv1; id=1', 'v=STSv1; id=2'] }), policy);
     expect(ids(two.findings)).toEqual(['mta-sts-txt-multiple']);
     expect(ids((await checkMtaSts('d.test', [], zone({}), policy)).findings)).toEqual(['mta-sts-missing']);

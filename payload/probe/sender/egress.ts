@@ -25,7 +25,7 @@ export async function checkEgress(ip: string, source: Egress['source'], lookup: 
   if (!isPublicIp(ip)) {
     return {
       egress: { ip, source, public: false, dnsbl: [] },
-      findings: [{ id: 'egress-not-public', severity: 'info', summary: `egress IP ${ip} is not a public address: the DNSBLs were not asked`, evidence: `${ip} (${source}) is private, loopback, link-local or shared address space`, next_step: 'The server saw a private address, so a NAT or proxy is between; check the public address with --egress-ip if receivers reject the mail.' }],
+      findings: [{ id: 'egress-not-public', severity: 'info', summary: `egress IP ${ip} is not a public address: the DNSBLs were not asked`, evidence: `${ip} (${source}) is private, loopback, link-local or shared address space`, next_step: source === 'ehlo-greeting' ? 'The server saw a private address (the path to it stays inside a private network); if mail is rejected elsewhere, check the public address with --egress-ip.' : 'Give the public address the runner\'s traffic leaves from (what Gmail\'s EHLO greeting names), not an internal one.' }],
     };
   }
   const r = await checkDnsbl(ip, lookup, undefined, { concurrency: 8, timeoutMs });

@@ -115,11 +115,13 @@ export function fetchPolicy(domain: string, o: FetchOptions): Promise<string> {
       res.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
       res.on('error', (err) => done(err));
     });
-    const timer = setTimeout(() => done(new Error(`timed out after ${o.timeoutMs} ms`)), o.timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => done(new Error(err.code ? `${err.code}: ${err.message}` : err.message)));
+    const timer = setTimeout(() => done(Object.assign(new Error(`timed out after ${o.timeoutMs} ms`), { code: 'ETIMEDOUT' })), o.timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => done(Object.assign(new Error(err.code ? `${err.code}: ${err.message}` : err.message), { code: err.code })));
     req.end();
   });
 }
+
+const NETWORK_ERRORS = new Set(['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENETUNREACH', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 type MtaSts = NonNullable<SenderAudit['mta_sts']>;
 
@@ -140,6 +142,11 @@ export async function checkMtaSts(domain: string, mxHosts: string[], txt: TxtLoo
     text = await fetch();
   } catch (err) {
     out.fetch_error = err instanceof Error ? err.message : String(err);
+    // This runner's own network may be what stops the fetch (no direct HTTPS out): not proof that the domain is wrong.
+    if (NETWORK_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) {
+      findings.push({ id: 'mta-sts-policy-unreachable', severity: 'warn', summary: `the MTA-STS policy of ${domain} could not be reached from here: ${out.fetch_error}`, evidence: `GET ${url}: ${out.fetch_error}`, next_step: `Fetch ${url} from a machine with direct HTTPS access; if it fails there too, senders cannot fetch it either.` });
+      return { mta_sts: out, findings };
+    }
     findings.push({ id: 'mta-sts-policy-unavailable', severity: 'fail', summary: `the MTA-STS policy of ${domain} cannot be fetched as senders fetch it: ${out.fetch_error}`, evidence: `GET ${url}: ${out.fetch_error}`, next_step: `Serve the policy at ${url} over HTTPS with a certificate valid for mta-sts.${domain}, as text/plain, without redirects; or remove the ${name} record.` });
     return { mta_sts: out, findings };
   }
