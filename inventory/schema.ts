@@ -2,7 +2,7 @@
 // once defaults are merged in (ResolvedHostSchema). The resolved host travels in Redis job
 // data as-is, so it names secrets (env var names, key paths) and never holds one.
 import { z } from 'zod';
-import { parseDnsServer, parseHost, parsePorts, parseTimeouts } from '../payload/probe/options.js';
+import { parseDnsServer, parseEgressIp, parseHost, parsePorts, parseSenderDomain, parseTimeouts } from '../payload/probe/options.js';
 import { errorMessage } from '../payload/util/errors.js';
 
 export const INVENTORY_VERSION = 1 as const;
@@ -75,7 +75,7 @@ const WinrmInput = z.strictObject({
 });
 
 /** Probe flags a host may add beyond the named settings; anything else (--out, --password...) is refused. */
-export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech'] as const;
+export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech', 'sender-domain', 'dkim-selector', 'egress-ip'] as const;
 const Count = (max: number) => z.number().int().min(1).max(max);
 const ProbeFlagFields = {
   attempts: Count(100).optional(),
@@ -88,6 +88,10 @@ const ProbeFlagFields = {
   ca: z.array(PathSchema).optional(),
   'auth-max': Count(10).optional(),
   'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional(),
+  // The sender-domain audit (probe --sender-domain); the fleet report groups runners by its findings.
+  'sender-domain': z.string().superRefine(accepts((v: string) => parseSenderDomain(v, 'sender-domain'))).optional(),
+  'dkim-selector': z.string().superRefine(accepts((v: string) => parseHost(v, 'dkim-selector'))).optional(),
+  'egress-ip': z.string().superRefine(accepts((v: string) => parseEgressIp(v))).optional(),
 };
 export const ProbeFlagsSchema = z.strictObject(ProbeFlagFields, {
   error: (iss) =>

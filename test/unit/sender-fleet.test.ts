@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregate } from '../../store/aggregate.js';
 import { renderFleetReport } from '../../store/fleet-report.js';
 import { probedResult, type SweepMeta } from '../../store/fleet-schema.js';
-import { parseInventory } from '../../inventory/load.js';
+import { InventoryError, parseInventory, probeArgsFor } from '../../inventory/load.js';
 import { ProbeSummarySchema } from '../../payload/schema/summary.js';
 import type { SenderAudit } from '../../payload/schema/sender.js';
 
@@ -39,5 +39,25 @@ describe('sender-domain findings in the fleet', () => {
     const md = renderFleetReport(s);
     expect(md).toContain('## ESMTP, timing and sender-domain findings');
     expect(md).toContain('- `spf-too-many-lookups:example.com`: 2 runner(s): r1, r2');
+  });
+});
+
+describe('--sender-domain from the inventory', () => {
+  const text = (probe: string) => `version: 1\ndefaults: { os: linux, transport: ssh, user: u, auth: { agent: true } }\nhosts:\n  - name: a\n    address: 10.0.0.1\n    probe: ${probe}\n`;
+  it('passes sender-domain, dkim-selector and egress-ip to the payload', () => {
+    const a = parseInventory(text('{ sender-domain: example.com, dkim-selector: google, egress-ip: "203.0.113.7" }'), 'inventory.yml').hosts[0]!;
+    expect(probeArgsFor(a)).toEqual(expect.arrayContaining(['--sender-domain', 'example.com', '--dkim-selector', 'google', '--egress-ip', '203.0.113.7']));
+  });
+  it('refuses what the payload would refuse, with the payload\'s message', () => {
+    const error = (probe: string) => {
+      try {
+        parseInventory(text(probe), 'inventory.yml');
+        return '';
+      } catch (err) {
+        return err instanceof InventoryError ? err.message : String(err);
+      }
+    };
+    expect(error('{ egress-ip: nowhere }')).toMatch(/hosts\[0\]\.probe\.egress-ip: invalid --egress-ip "nowhere": expected an IP address/);
+    expect(error('{ sender-domain: "192.0.2.1" }')).toMatch(/invalid sender-domain "192\.0\.2\.1": expected a domain name/);
   });
 });
