@@ -43,9 +43,11 @@ export function senderMarkdown(s: ProbeSummary): string[] {
   const a = s.sender;
   if (!a) return [];
   const L = [`## Sender domain: ${a.domain}`, '', `**${senderLine(a)}**`, ''];
-  for (const f of facts(a)) L.push(`- ${f.replace(/\|/g, '\\|')}`);
+  // Record texts are the domain owner's: outside code spans, < and > are escaped so no viewer renders them as HTML.
+  for (const f of facts(a)) L.push(`- ${f.replace(/[|<>]/g, (c) => `\\${c}`)}`);
   L.push('');
-  for (const f of sorted(a)) L.push(`- ${MARK[f.severity]} **${f.id}** (${f.severity}): ${f.summary}`, `  - evidence: \`${f.evidence.replace(/`/g, "'")}\``, `  - next step: ${f.next_step}`);
+  const text = (x: string) => x.replace(/[<>]/g, (c) => `\\${c}`);
+  for (const f of sorted(a)) L.push(`- ${MARK[f.severity]} **${f.id}** (${f.severity}): ${text(f.summary)}`, `  - evidence: \`${f.evidence.replace(/`/g, "'")}\``, `  - next step: ${text(f.next_step)}`);
   L.push('');
   return L;
 }

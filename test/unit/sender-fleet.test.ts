@@ -8,6 +8,7 @@ import { probedResult, type SweepMeta } from '../../store/fleet-schema.js';
 import { InventoryError, parseInventory, probeArgsFor } from '../../inventory/load.js';
 import { ProbeSummarySchema } from '../../payload/schema/summary.js';
 import type { SenderAudit } from '../../payload/schema/sender.js';
+import { senderHtml, senderLine, senderMarkdown } from '../../payload/report/sender-report.js';
 
 const base = JSON.parse(readFileSync(new URL('../fixtures/probe-summary-refused.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const finding = (id: string, severity: 'info' | 'warn' | 'fail') => ({ id, severity, summary: id, evidence: 'e', next_step: 'n' });
@@ -59,5 +60,25 @@ describe('--sender-domain from the inventory', () => {
     };
     expect(error('{ egress-ip: nowhere }')).toMatch(/hosts\[0\]\.probe\.egress-ip: invalid --egress-ip "nowhere": expected an IP address/);
     expect(error('{ sender-domain: "192.0.2.1" }')).toMatch(/invalid sender-domain "192\.0\.2\.1": expected a domain name/);
+  });
+});
+
+describe('the sender section of report.md and report.html', () => {
+  it('escapes what DNS supplied and puts failures first', () => {
+    const a = audit([['mx-ok', 'info'], ['dmarc-p-none', 'warn'], ['spf-multiple', 'fail']]);
+    a.findings[2]!.evidence = 'v=spf1 <script>alert(1)</script> | `x`';
+    a.dmarc = 'v=DMARC1; p=none; rua=mailto:"><img src=x>';
+    const s = ProbeSummarySchema.parse({ ...base, sender: a });
+    const html = senderHtml(s);
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;');
+    const md = senderMarkdown(s).join('\n');
+    expect(md.indexOf('spf-multiple')).toBeLessThan(md.indexOf('dmarc-p-none'));
+    expect(md.indexOf('dmarc-p-none')).toBeLessThan(md.indexOf('mx-ok'));
+    expect(md).toContain("evidence: `v=spf1 <script>alert(1)</script> | 'x'`");
+    expect(md).toContain('- DMARC: v=DMARC1; p=none; rua=mailto:"\\>\\<img src=x\\>');
+    expect(senderLine(a)).toBe('example.com: 1 fail, 1 warn (spf-multiple, dmarc-p-none)');
+    expect(senderLine(audit([['mx-ok', 'info']]))).toBe('example.com: no problem found (1 checks)');
   });
 });
