@@ -210,7 +210,7 @@ function buildProgram(): Command {
     .option('--ca <file>', 'extra trusted CA certificates (PEM) for the MTA-STS policy\'s HTTPS server, added to the bundled roots; repeatable', collect)
     .option('--timeout <duration>', 'time limit of each DNS query and of the MTA-STS policy fetch', '5s')
     .option('--json', 'print the findings as JSON')
-    .addHelpText('after', '\nExit codes: 0 no failing finding, 3 at least one failing finding, 2 bad input.')
+    .addHelpText('after', '\nExit codes: 0 no failing finding, 3 at least one failing finding, 4 none failing but some check could not be made (resolver silent or failing, audit over its time limit), 2 bad input.')
     .action(async (domain: string, opts) => {
       const { domainCommand } = await import('./probe/sender/audit.js');
       process.exitCode = await domainCommand(domain, opts);

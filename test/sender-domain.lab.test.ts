@@ -138,6 +138,16 @@ describe('smtp-probe domain (scripted lab DNS server)', () => {
     expect(r.stdout).toContain('no MX record');
     expect(r.stdout).toContain('no DKIM key at s1._domainkey.bad.test');
   });
+  it('a silent resolver: every check says it could not be made, within the per-query timeout, exit 4', async () => {
+    // A server that reads every query and answers none.
+    const silent = await startDns(new Proxy({}, { get: () => ({ drop: true }) }));
+    const t0 = Date.now();
+    const { code, audit } = await domain(['good.test', '--resolver', `127.0.0.1:${silent.port}`, '--timeout', '300ms', '--dkim-selector', 's1']).finally(() => silent.close());
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(ids(audit)).toEqual(['mx-error', 'spf-error', 'dmarc-error', 'dkim-error', 'mta-sts-error', 'tls-rpt-error']);
+    expect(audit.findings[0]!.summary).toMatch(/^MX could not be checked: .*ETIMEOUT/);
+    expect(code).toBe(4);
+  });
   it('AD bit (stand-in: the scripted server sets AD as a validating resolver would; dnsmasq cannot for its own data), one answer only over TCP after TC', async () => {
     const { audit } = await domain(['signed.test', '--resolver', `127.0.0.1:${scripted.port}`, '--timeout', '2s']);
     expect(audit.dane.validated).toBe(true);

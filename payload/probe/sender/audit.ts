@@ -84,8 +84,7 @@ export interface DomainPart {
 }
 
 /** What depends on the domain only; runs alongside the probe. */
-export async function domainChecks(o: SenderAuditOptions): Promise<DomainPart> {
-  const d = resolverFor(o);
+export async function domainChecks(o: SenderAuditOptions, d: Dns = resolverFor(o)): Promise<DomainPart> {
   const p: DomainPart = { domain: o.domain, dns: d, started: performance.now(), mx: [], mxHosts: [], sections: {}, findings: { mx: [], spf: [], dmarc: [], dkim: [], mta_sts: [], tls_rpt: [], dane_mx: [] }, dane: { lookups: [], validated: null } };
   const fail = (id: string, what: string) => (err: unknown): Finding[] => [{ id, severity: 'warn', summary: `${what} could not be checked: ${err instanceof Error ? err.message : String(err)}`, evidence: `resolver ${d.label}`, next_step: 'Retry; check that the resolver answers (--resolver).' }];
   const mxList = await d.resolver.resolveMx(o.domain).then((m) => m.filter((x) => x.exchange).sort((a, b) => a.priority - b.priority), (err: unknown) => (ABSENT.has((err as NodeJS.ErrnoException).code ?? '') ? [] : Promise.reject(err))).catch((err: unknown) => {
@@ -170,11 +169,14 @@ export function startSenderAudit(o: SenderAuditOptions, limitMs = AUDIT_LIMIT_MS
   const started = performance.now();
   let failure: string | null = null;
   const failed = (err: unknown) => ((failure = err instanceof Error ? err.message : String(err)), null);
-  const part = withLimit(domainChecks(o), limitMs).catch(failed);
+  const d = resolverFor(o);
+  // Past the limit, queries still in flight are cancelled: an SPF walk must not go on holding the process.
+  const part = withLimit(domainChecks(o, d), limitMs).catch(failed);
   return {
     async finish(facts) {
       const p = await part;
       const a = p && (await withLimit(finishAudit(p, facts, o.timeoutMs), limitMs).catch(failed));
+      if (!a) d.resolver.cancel();
       return a ? { ...a, dkim_selector: o.dkimSelector } : timedOut(o, failure ?? `the sender-domain audit did not finish within ${Math.round(limitMs / 1000)} s`, performance.now() - started);
     },
   };
@@ -212,8 +214,16 @@ export async function domainCommand(domain: string, f: DomainFlags): Promise<num
   const a = await senderAudit(o, { egress, submission: [] });
   if (f.json) process.stdout.write(JSON.stringify(a, null, 2) + '\n');
   else for (const x of a.findings) process.stdout.write(`${x.severity.padEnd(4)} ${x.summary}\n     evidence:  ${x.evidence}\n     next step: ${x.next_step}\n`);
-  // 0 clean, 3 when a finding fails: a script can gate on it.
-  return a.findings.some((x) => x.severity === 'fail') ? 3 : 0;
+  return domainExitCode(a);
+}
+
+/** Checks that could not be made at all (the resolver failed, the audit ran out of time). */
+const INCOMPLETE = new Set(['mx-error', 'spf-error', 'dmarc-error', 'dkim-error', 'mta-sts-error', 'tls-rpt-error', 'sender-audit-incomplete']);
+
+/** 0 clean, 3 when a finding fails, 4 when nothing failed but some check could not be made: a script can gate on it. */
+export function domainExitCode(a: SenderAudit): number {
+  if (a.findings.some((x) => x.severity === 'fail')) return 3;
+  return a.findings.some((x) => INCOMPLETE.has(x.id)) ? 4 : 0;
 }
 
 /** The selector's key record: present, v=DKIM1 when tagged, and a key that is not revoked (empty p=). */
