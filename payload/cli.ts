@@ -232,7 +232,7 @@ function buildProgram(): Command {
   program
     .command('schema')
     .description('Print the JSON Schema of an output file (default: probe_summary.json).')
-    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary', 'mailread_summary']).default('probe_summary'))
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary', 'mailread_summary', 'sender_audit']).default('probe_summary'))
     .action(async (opts: { file: string }) => {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');

@@ -172,6 +172,10 @@ describe('smtp-probe domain (dnsmasq on loopback, MTA-STS over HTTPS on 443)', (
     expect(ids(audit)).toEqual(['mx-ok', 'spf-ok', 'dmarc-ok', 'mta-sts-ok', 'tls-rpt-ok', 'dane-not-validated']);
     expect(sts.hits).toContain('mta-sts.secure.test/.well-known/mta-sts.txt');
     expect(code).toBe(0);
+    // `smtp-probe schema --file sender_audit` describes what --json printed.
+    const schema = JSON.parse((await runCli(['schema', '--file', 'sender_audit'])).stdout) as { required: string[]; properties: Record<string, unknown> };
+    expect(schema.required).toEqual(expect.arrayContaining(Object.keys(audit)));
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(audit).sort());
   });
   it('without the lab CA the policy certificate is not trusted, so the policy is unavailable', async () => {
     const { code, audit } = await domain(['secure.test', ...resolver()]);

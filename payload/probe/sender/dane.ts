@@ -1,6 +1,7 @@
 // DANE (RFC 7672 for MX, RFC 7673-style for the submission host): the TLSA records of each
 // MX on port 25 and of the probed host on its ports, whether the resolver validated them
 // (AD), and, for the submission host, whether they match the chain the probe was served.
+import { performance } from 'node:perf_hooks';
 import type { TlsaLookup, SenderAudit } from '../../schema/sender.js';
 import { mapPool } from '../../util/pool.js';
 import type { Finding } from './spf.js';
@@ -29,12 +30,13 @@ export async function checkDane(i: DaneInput): Promise<{ dane: SenderAudit['dane
     ...i.submission.map((s) => ({ name: `_${s.port}._tcp.${s.host}`, role: 'submission' as const, chain: s.chain })),
   ];
   const lookups = await mapPool(jobs, 8, async (j): Promise<TlsaLookup> => {
+    const t0 = performance.now();
     try {
       const a = await queryTlsa(j.name, i.server, i.timeoutMs);
       const m = j.chain && a.records.length ? (j.chain.length ? matchTlsa(a.records, j.chain) : { match: 'not-checked' as const, matched: null }) : null;
       return { name: j.name, role: j.role, records: a.records, ad: a.ad, rcode: a.rcode, error: null, ms: a.ms, match: m?.match ?? null, matched: m?.matched ?? null };
     } catch (err) {
-      return { name: j.name, role: j.role, records: [], ad: false, rcode: null, error: err instanceof Error ? err.message : String(err), ms: i.timeoutMs, match: null, matched: null };
+      return { name: j.name, role: j.role, records: [], ad: false, rcode: null, error: err instanceof Error ? err.message : String(err), ms: performance.now() - t0, match: null, matched: null };
     }
   });
   const withTlsa = lookups.filter((l) => l.records.length);
