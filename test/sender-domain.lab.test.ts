@@ -94,9 +94,11 @@ beforeAll(async () => {
     ],
     tlsa: [
       ['_25._tcp.mx.secure.test', 3, 1, 1, await sha256(spki(mxCert.cert))],
-      // The submission host: the STARTTLS port pins the lab Postfix's key, the implicit one a key it does not have.
+      // The submission host: the STARTTLS port pins the lab Postfix's key as DANE-EE; the implicit
+      // one pins a key Postfix does not have (DANE-EE) and its real key as PKIX-EE, which also needs a validating chain.
       [`_${lab.postfix.starttlsPort}._tcp.lab.smtp-probe.test`, 3, 1, 1, pfSpki],
       [`_${lab.postfix.implicitPort}._tcp.lab.smtp-probe.test`, 3, 1, 1, 'ab'.repeat(32)],
+      [`_${lab.postfix.implicitPort}._tcp.lab.smtp-probe.test`, 1, 1, 1, pfSpki],
     ],
   }, DNSMASQ_ADDR);
 
@@ -202,7 +204,8 @@ describe('smtp-probe domain (dnsmasq on loopback, MTA-STS over HTTPS on 443)', (
 describe('probe --sender-domain (lab Postfix, dnsmasq)', () => {
   it('runs the audit with the probe: TLSA of the submission host matched against the served chain, egress IP from --egress-ip, sections in report.md and report.html', async () => {
     const out = tempDir();
-    const r = await runCli(['probe', '--json', '--out', out, '--ehlo-name', 'probe.lab.test', '--host', 'lab.smtp-probe.test', '--resolver', dnsmasq.spec, '--port', `${lab.postfix.starttlsPort}:starttls`, '--port', `${lab.postfix.implicitPort}:implicit`, '--ca', lab.caFile, '--sender-domain', 'secure.test', '--egress-ip', '203.0.113.5']);
+    const args = ['probe', '--json', '--ehlo-name', 'probe.lab.test', '--host', 'lab.smtp-probe.test', '--resolver', dnsmasq.spec, '--port', `${lab.postfix.starttlsPort}:starttls`, '--port', `${lab.postfix.implicitPort}:implicit`, '--sender-domain', 'secure.test', '--egress-ip', '203.0.113.5'];
+    const r = await runCli([...args, '--out', out, '--ca', lab.caFile]);
     expect(r.stderr).toBe('');
     const s = ProbeSummarySchema.parse(JSON.parse(r.stdout));
     // The probe's verdict and exit code stay the SMTP ones; the audit's findings do not change them.
@@ -212,21 +215,28 @@ describe('probe --sender-domain (lab Postfix, dnsmasq)', () => {
     const sub = a.dane.lookups.filter((l) => l.role === 'submission');
     expect(sub.map((l) => [l.name, l.match, l.matched])).toEqual([
       [`_${lab.postfix.starttlsPort}._tcp.lab.smtp-probe.test`, 'match', '3 1 1 (DANE-EE) on the leaf'],
-      [`_${lab.postfix.implicitPort}._tcp.lab.smtp-probe.test`, 'mismatch', null],
+      [`_${lab.postfix.implicitPort}._tcp.lab.smtp-probe.test`, 'match', '1 1 1 (PKIX-EE) on the leaf'],
     ]);
     expect(a.egress).toMatchObject([{ ip: '203.0.113.5', source: '--egress-ip', public: true }]);
     expect(a.egress[0]!.dnsbl.find((d) => d.zone === 'zen.spamhaus.org')).toMatchObject({ status: 'listed', answers: ['127.0.0.4'] });
     expect(a.egress[0]!.dnsbl.filter((d) => d.zone !== 'zen.spamhaus.org').every((d) => d.status === 'clean')).toBe(true);
-    expect(ids(a)).toEqual(expect.arrayContaining(['mta-sts-ok', 'dane-match', 'dane-mismatch', 'dnsbl-listed']));
+    expect(ids(a)).toEqual(expect.arrayContaining(['mta-sts-ok', 'dane-match', 'dnsbl-listed']));
+    expect(ids(a)).not.toContain('dane-mismatch');
     const folder = runFolder(out);
     const md = readFileSync(join(folder, 'report.md'), 'utf8');
     expect(md).toContain('## Sender domain: secure.test');
-    expect(md).toMatch(/\*\*dane-mismatch\*\* \(fail\): no TLSA record at _\d+\._tcp\.lab\.smtp-probe\.test matches/);
+    expect(md).toMatch(/\*\*dane-match\*\* \(info\): _\d+\._tcp\.lab\.smtp-probe\.test: TLSA 3 1 1 \(DANE-EE\) on the leaf matches/);
     expect(md.indexOf('## Sender domain')).toBeGreaterThan(md.indexOf('## DNS'));
     expect(md.indexOf('## Sender domain')).toBeLessThan(md.indexOf('## Connections'));
     const html = readFileSync(join(folder, 'report.html'), 'utf8');
     expect(html).toContain('<section id="sender"><h2>Sender domain: <span class="mono">secure.test</span></h2>');
     expect(html).toContain('dnsbl-listed');
+
+    // Without the lab CA the chain does not validate: the DANE-EE pin still holds, the PKIX-EE one does not.
+    const untrusted = ProbeSummarySchema.parse(JSON.parse((await runCli([...args, '--out', tempDir()])).stdout));
+    expect(untrusted.sender!.dane.lookups.filter((l) => l.role === 'submission').map((l) => l.match)).toEqual(['match', 'mismatch']);
+    const mismatch = untrusted.sender!.findings.find((f) => f.id === 'dane-mismatch')!;
+    expect(mismatch.summary).toBe(`_${lab.postfix.implicitPort}._tcp.lab.smtp-probe.test: TLSA 1 1 1 (PKIX-EE) on the leaf, but the chain does not validate (PKIX usages need both): DANE clients refuse it`);
   });
 
   it('takes the egress IP from a Gmail-like EHLO greeting (IPv4 and IPv6), and does not query DNSBLs for a loopback one', async () => {

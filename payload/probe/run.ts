@@ -147,7 +147,7 @@ function runnerFacts(s: ProbeSettings, attempts: Attempt[], seen: string[]): Run
   const egress = [...(given ? [{ ip: given, source: '--egress-ip' as const }] : []), ...seen.filter((ip) => ip !== given).map((ip) => ({ ip, source: 'ehlo-greeting' as const }))];
   const submission = isIP(s.host) ? [] : s.ports.map((p) => {
     const a = attempts.find((x) => x.port === p.port && x.tls?.chain.length);
-    return { host: s.host.replace(/\.$/, ''), port: p.port, chain: (a?.tls?.chain ?? []).map((c) => ({ cert_sha256: normHex(c.fingerprint_sha256), spki_sha256: c.spki_sha256 ?? null })) };
+    return { host: s.host.replace(/\.$/, ''), port: p.port, chain: (a?.tls?.chain ?? []).map((c) => ({ cert_sha256: normHex(c.fingerprint_sha256), spki_sha256: c.spki_sha256 ?? null })), pkixValid: a?.tls?.authorized === true };
   });
   return { egress, submission };
 }

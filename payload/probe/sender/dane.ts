@@ -15,6 +15,8 @@ export interface SubmissionTarget {
   port: number;
   /** The chain the probe was served on that port, leaf first; empty when it got none. */
   chain: CertDigest[];
+  /** The chain verified (PKIX) for the host name: what TLSA usages 0 and 1 require on top of the match. */
+  pkixValid: boolean;
 }
 
 export interface DaneInput {
@@ -26,14 +28,16 @@ export interface DaneInput {
 
 export async function checkDane(i: DaneInput): Promise<{ dane: SenderAudit['dane']; findings: Finding[] }> {
   const jobs = [
-    ...i.mx.slice(0, MAX_MX).map((h) => ({ name: `_25._tcp.${h}`, role: 'mx' as const, chain: null })),
-    ...i.submission.map((s) => ({ name: `_${s.port}._tcp.${s.host}`, role: 'submission' as const, chain: s.chain })),
+    ...i.mx.slice(0, MAX_MX).map((h) => ({ name: `_25._tcp.${h}`, role: 'mx' as const, chain: null, pkixValid: false })),
+    ...i.submission.map((s) => ({ name: `_${s.port}._tcp.${s.host}`, role: 'submission' as const, chain: s.chain, pkixValid: s.pkixValid })),
   ];
   const lookups = await mapPool(jobs, 8, async (j): Promise<TlsaLookup> => {
     const t0 = performance.now();
     try {
       const a = await queryTlsa(j.name, i.server, i.timeoutMs);
-      const m = j.chain && a.records.length ? (j.chain.length ? matchTlsa(a.records, j.chain) : { match: 'not-checked' as const, matched: null }) : null;
+      let m = j.chain && a.records.length ? (j.chain.length ? matchTlsa(a.records, j.chain) : { match: 'not-checked' as const, matched: null, usage: null }) : null;
+      // RFC 6698 2.1.1: a PKIX-TA/PKIX-EE record holds only for a chain that also validates.
+      if (m?.match === 'match' && (m.usage ?? 3) < 2 && !j.pkixValid) m = { ...m, match: 'mismatch', matched: `${m.matched}, but the chain does not validate (PKIX usages need both)` };
       return { name: j.name, role: j.role, records: a.records, ad: a.ad, rcode: a.rcode, error: null, ms: a.ms, match: m?.match ?? null, matched: m?.matched ?? null };
     } catch (err) {
       return { name: j.name, role: j.role, records: [], ad: false, rcode: null, error: err instanceof Error ? err.message : String(err), ms: performance.now() - t0, match: null, matched: null };
@@ -50,7 +54,7 @@ export async function checkDane(i: DaneInput): Promise<{ dane: SenderAudit['dane
     findings.push({ id: 'dane-not-validated', severity: 'warn', summary: `${l.name} has TLSA records but the resolver did not validate them (no AD bit): they prove nothing here`, evidence: rec(l), next_step: 'Ask through a DNSSEC-validating resolver (--resolver), or sign the zone if it is not signed; senders ignore TLSA records without DNSSEC.' });
   }
   for (const l of withTlsa.filter((x) => x.match === 'mismatch')) {
-    findings.push({ id: 'dane-mismatch', severity: 'fail', summary: `no TLSA record at ${l.name} matches the certificate chain the server presented: DANE clients refuse it`, evidence: rec(l), next_step: 'Publish TLSA records for the current certificate (3 1 1 of its key) before or with every certificate change, then retire the old ones.' });
+    findings.push({ id: 'dane-mismatch', severity: 'fail', summary: l.matched ? `${l.name}: TLSA ${l.matched}: DANE clients refuse it` : `no TLSA record at ${l.name} matches the certificate chain the server presented: DANE clients refuse it`, evidence: rec(l), next_step: 'Publish TLSA records for the current certificate (3 1 1 of its key) before or with every certificate change, then retire the old ones.' });
   }
   for (const l of withTlsa.filter((x) => x.match === 'match')) {
     findings.push({ id: 'dane-match', severity: 'info', summary: `${l.name}: TLSA ${l.matched} matches the served certificate${l.ad ? '' : ' (but the answer was not DNSSEC-validated)'}`, evidence: rec(l), next_step: 'None.' });

@@ -156,6 +156,8 @@ export const TLSA_USAGE = ['PKIX-TA', 'PKIX-EE', 'DANE-TA', 'DANE-EE'];
 export interface TlsaMatch {
   match: 'match' | 'mismatch' | 'not-checked';
   matched: string | null;
+  /** The usage of the record that matched: 0 and 1 (PKIX-TA/EE) also need the chain to validate. */
+  usage: number | null;
   /** Records whose form could not be computed from the chain known here. */
   unchecked: number;
 }
@@ -177,11 +179,11 @@ export function matchTlsa(records: readonly TlsaRecord[], chain: readonly CertDi
       any = true;
       if (v === r.data.toLowerCase()) {
         const at = r.usage === 3 || r.usage === 1 ? 'the leaf' : `chain certificate ${i + 1}`;
-        return { match: 'match', matched: `${r.usage} ${r.selector} ${r.matching_type} (${TLSA_USAGE[r.usage] ?? r.usage}) on ${at}`, unchecked };
+        return { match: 'match', matched: `${r.usage} ${r.selector} ${r.matching_type} (${TLSA_USAGE[r.usage] ?? r.usage}) on ${at}`, usage: r.usage, unchecked };
       }
     }
     if (any) checked++;
     else unchecked++;
   }
-  return { match: checked ? 'mismatch' : 'not-checked', matched: null, unchecked };
+  return { match: checked ? 'mismatch' : 'not-checked', matched: null, usage: null, unchecked };
 }
