@@ -2,7 +2,7 @@
 // once defaults are merged in (ResolvedHostSchema). The resolved host travels in Redis job
 // data as-is, so it names secrets (env var names, key paths) and never holds one.
 import { z } from 'zod';
-import { parseDnsServer, parseHost, parsePorts, parseTimeouts } from '../payload/probe/options.js';
+import { parseDnsServer, parseEgressIp, parseHost, parsePorts, parseSenderDomain, parseTimeouts } from '../payload/probe/options.js';
 import { errorMessage } from '../payload/util/errors.js';
 import { resolvePreset } from '../payload/probe/presets.js';
 
@@ -83,7 +83,7 @@ const WinrmInput = z.strictObject({
 }).describe('WinRM settings (docs/winrm.md)');
 
 /** Probe flags a host may add beyond the named settings; anything else (--out, --password...) is refused. */
-export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech', 'provider', 'tls-matrix'] as const;
+export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech', 'provider', 'tls-matrix', 'sender-domain', 'dkim-selector', 'egress-ip'] as const;
 const Count = (max: number) => z.number().int().min(1).max(max);
 const ProbeFlagFields = {
   attempts: Count(100).optional().describe('--attempts: tries per address and port'),
@@ -99,6 +99,10 @@ const ProbeFlagFields = {
   // The personality the fleet compares with (preset-* findings) and the TLS matrix (tls-* findings), both grouped in the fleet report.
   provider: z.string().superRefine(accepts((v: string) => resolvePreset(v))).optional().describe('--provider: a provider preset (gmail, microsoft365...): the fleet report groups runners by preset-* findings'),
   'tls-matrix': z.boolean().optional().describe('--tls-matrix: also map TLS versions and ciphers per address (tls-* findings)'),
+  // The sender-domain audit (probe --sender-domain); the fleet report groups runners by its findings.
+  'sender-domain': z.string().superRefine(accepts((v: string) => parseSenderDomain(v, 'sender-domain'))).optional().describe('--sender-domain: the domain the bot sends as, audited from the runner (SPF, DMARC, MTA-STS, TLS-RPT, DANE, DNSBL)'),
+  'dkim-selector': z.string().superRefine(accepts((v: string) => parseHost(v, 'dkim-selector'))).optional().describe('--dkim-selector: the DKIM selector to look up (with sender-domain)'),
+  'egress-ip': z.string().superRefine(accepts((v: string) => parseEgressIp(v))).optional().describe('--egress-ip: the runner\'s public address, checked against DNSBLs (default: from the EHLO greeting)'),
 };
 export const ProbeFlagsSchema = z.strictObject(ProbeFlagFields, {
   error: (iss) =>

@@ -11,6 +11,11 @@ export interface ZoneEntry {
   /** Each record's strings (one TXT record may hold several). */
   TXT?: string[][];
   MX?: { preference: number; exchange: string }[];
+  TLSA?: { usage: number; selector: number; matchingType: number; certificate: Buffer }[];
+  /** Set the AD bit, as a DNSSEC-validating resolver does for a signed, valid answer (dnsmasq cannot for its own data). */
+  ad?: boolean;
+  /** Answer UDP with the TC bit and no records, so the client has to retry over TCP. */
+  truncateUdp?: boolean;
   ttl?: number;
   rcode?: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED';
   /** Never answer (resolver timeout). */
@@ -27,7 +32,7 @@ export interface LabDns {
 
 const RCODES = { SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
-function answer(zone: Zone, query: Packet): Buffer | null {
+function answer(zone: Zone, query: Packet, udp = false): Buffer | null {
   const q = query.questions?.[0];
   const name = q?.name.toLowerCase().replace(/\.$/, '') ?? '';
   const entry = zone[name];
@@ -37,7 +42,10 @@ function answer(zone: Zone, query: Packet): Buffer | null {
     // dns-packet carries the RCODE in the low four bits of the flags.
     return dnsPacket.encode({ ...base, flags: base.flags | RCODES[entry?.rcode ?? 'NXDOMAIN'] });
   }
+  if (udp && entry.truncateUdp) return dnsPacket.encode({ ...base, flags: base.flags | dnsPacket.TRUNCATED_RESPONSE });
+  if (entry.ad) base.flags |= dnsPacket.AUTHENTIC_DATA;
   const answers: Answer[] = [];
+  if (q?.type === 'TLSA') for (const data of entry.TLSA ?? []) answers.push({ type: 'TLSA', class: 'IN', name: q.name, ttl: entry.ttl ?? 300, data });
   if (q && (q.type === 'A' || q.type === 'AAAA')) {
     for (const data of entry[q.type] ?? []) answers.push({ type: q.type, class: 'IN', name: q.name, ttl: entry.ttl ?? 300, data });
   }
@@ -54,7 +62,7 @@ export async function startDns(zone: Zone, address = '127.0.0.1', fixedPort = 0)
     udp.on('message', (msg, rinfo) => {
       state.queries++;
       try {
-        const reply = answer(zone, dnsPacket.decode(msg));
+        const reply = answer(zone, dnsPacket.decode(msg), true);
         if (reply) udp.send(reply, rinfo.port, rinfo.address);
       } catch {
         /* malformed query: ignore, as a real server would */

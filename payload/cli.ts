@@ -65,6 +65,9 @@ function addProbeOptions(cmd: Command): Command {
     .option('--proxy-password-env <var>', 'environment variable holding the proxy password (for a user in --proxy)')
     .option('--proxy-password-file <file>', 'file holding the proxy password (first line)')
     .option('--tls-matrix', 'also find which TLS versions (1.0-1.3) and suites each TLS port accepts, next to what this runtime offers (bounded: 60 handshakes, 60 s per port)')
+    .option('--sender-domain <domain>', 'also audit the domain the bot sends as (MX, SPF, DMARC, MTA-STS, TLS-RPT, DANE) and the egress IP against the DNSBLs, alongside the probe; does not change the exit code')
+    .option('--dkim-selector <selector>', 'with --sender-domain: also check the DKIM key at <selector>._domainkey.<domain>')
+    .option('--egress-ip <ip>', 'with --sender-domain: check this public address against the DNSBLs (default: the one the server\'s EHLO greeting names, as Gmail\'s does)')
     .option('--pcap', 'capture the probe\'s own packets (tcpdump, dumpcap on Windows) into capture.pcap in the run folder and ZIP; needs capture rights')
     .addOption(new Option('--proxy-password <secret>').hideHelp().argParser(() => {
       throw new UsageError('proxy passwords are never taken on the command line: use --proxy-password-env VAR or --proxy-password-file FILE');
@@ -200,14 +203,15 @@ function buildProgram(): Command {
 
   program
     .command('domain')
-    .description('Audit a sender domain (MX, SPF with its lookup count, DMARC) and, with --egress-ip, the runner\'s address against the common DNSBLs.')
+    .description('Audit a sender domain (MX, SPF with its lookup count, DMARC, MTA-STS, TLS-RPT, DANE) and, with --egress-ip, the runner\'s address against the common DNSBLs.')
     .argument('<domain>', 'the domain the bot sends as, e.g. example.com')
     .option('--resolver <server[:port]>', 'ask this DNS server instead of the system resolver')
     .option('--egress-ip <ip>', 'check this address against the DNSBL zones')
     .option('--dkim-selector <selector>', 'also check the DKIM key at <selector>._domainkey.<domain>')
-    .option('--timeout <duration>', 'time limit of each DNS query', '5s')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM) for the MTA-STS policy\'s HTTPS server, added to the bundled roots; repeatable', collect)
+    .option('--timeout <duration>', 'time limit of each DNS query and of the MTA-STS policy fetch', '5s')
     .option('--json', 'print the findings as JSON')
-    .addHelpText('after', '\nExit codes: 0 no failing finding, 3 at least one failing finding, 2 bad input.')
+    .addHelpText('after', '\nExit codes: 0 no failing finding, 3 at least one failing finding, 4 none failing but some check could not be made (resolver silent or failing, audit over its time limit), 2 bad input.')
     .action(async (domain: string, opts) => {
       const { domainCommand } = await import('./probe/sender/audit.js');
       process.exitCode = await domainCommand(domain, opts);
@@ -229,7 +233,7 @@ function buildProgram(): Command {
   program
     .command('schema')
     .description('Print the JSON Schema of an output file (default: probe_summary.json).')
-    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary', 'mailread_summary']).default('probe_summary'))
+    .addOption(new Option('--file <name>', 'which file').choices(['probe_summary', 'dns_resolution', 'env_snapshot', 'tee_summary', 'dns_snapshot', 'network_snapshot', 'clock', 'proxy', 'os_tls', 'aa_context', 'manifest', 'health_summary', 'mailread_summary', 'sender_audit']).default('probe_summary'))
     .action(async (opts: { file: string }) => {
       const { jsonSchemaOf } = await import('./schema/json-schema.js');
       process.stdout.write(JSON.stringify(jsonSchemaOf(opts.file), null, 2) + '\n');

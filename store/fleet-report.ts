@@ -136,7 +136,7 @@ export function historySection(h: ReportHistory | { error: string } | null): str
   return [`## History (last ${h.windowDays} days, ${plural(h.windowSweeps, 'sweep')})`, '', ...(lines.length ? lines : ['Nothing new: no new failure, recovery, flapping or long-standing failure.', ''])];
 }
 
-/** Runners by finding (ESMTP/timing, TLS matrix, provider preset...): the id as a code span, its label, next step and runners. */
+/** Runners by finding (ESMTP/timing, TLS matrix, provider preset, sender domain): the id as a code span, its label, next step and runners. */
 function findingGroups(s: FleetSummary): string[] {
   if (!s.findingGroups?.length) return [];
   const L = ['## Runners by finding', ''];

@@ -79,7 +79,7 @@ export const ProbedResultSchema = z.object({
   server: z.string(),
   ports: z.array(z.object({ port: z.number().int(), mode: ModeSchema })),
   egressIps: z.array(z.string()),
-  findings: z.array(z.string()).optional().describe('the run\'s findings (payload/report/run-findings.ts: ESMTP/timing, TLS matrix, provider preset) as id:port, e.g. starttls-not-required:587, tls-version-mismatch:465'),
+  findings: z.array(z.string()).optional().describe('the run\'s findings (payload/report/run-findings.ts: ESMTP/timing, TLS matrix, provider preset as id:port, e.g. starttls-not-required:587, tls-version-mismatch:465; sender-domain problems as id:domain, e.g. spf-too-many-lookups:example.com)'),
   payloadVersion: z.string(),
   zip: z.object({ path: z.string().describe('relative to the store root'), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() }),
   transportStats: z.object({ uploadedBytes: z.number().int().nonnegative(), cacheHit: z.boolean() }),

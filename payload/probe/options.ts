@@ -77,6 +77,14 @@ export interface ProbeSettings {
   greylistWaitS: number;
   /** --tarpit-threshold in ms; null: the data file's. */
   tarpitMs: number | null;
+  /** --sender-domain (with --dkim-selector, --egress-ip): the domain audit run alongside the probe. */
+  sender?: SenderSettings | null;
+}
+
+export interface SenderSettings {
+  domain: string;
+  dkimSelector: string | null;
+  egressIp: string | null;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { dns: 5000, connect: 5000, tls: 5000, smtp: 10_000 };
@@ -222,6 +230,9 @@ export interface RawProbeFlags extends ProxyFlags {
   starttlsCheck?: boolean;
   greylistWait?: string;
   tarpitThreshold?: string;
+  senderDomain?: string;
+  dkimSelector?: string;
+  egressIp?: string;
 }
 
 const MAILBOX = /^[^\s<>@]+@[^\s<>@]+$/;
@@ -315,5 +326,27 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
     starttlsCheck: f.starttlsCheck !== false,
     greylistWaitS: Math.ceil(parseDuration(f.greylistWait ?? '6m', '--greylist-wait') / 1000),
     tarpitMs: f.tarpitThreshold !== undefined ? parseDuration(f.tarpitThreshold, '--tarpit-threshold') : null,
+    sender: senderSettings(f),
   };
+}
+
+function senderSettings(f: RawProbeFlags): SenderSettings | null {
+  if (f.senderDomain === undefined) {
+    if (f.dkimSelector !== undefined || f.egressIp !== undefined) throw new UsageError('--dkim-selector and --egress-ip only apply with --sender-domain');
+    return null;
+  }
+  return { domain: parseSenderDomain(f.senderDomain, '--sender-domain'), dkimSelector: f.dkimSelector !== undefined ? parseHost(f.dkimSelector, '--dkim-selector') : null, egressIp: f.egressIp !== undefined ? parseEgressIp(f.egressIp) : null };
+}
+
+/** A domain name (not an IP) or a one-line usage error naming `flag`. */
+export function parseSenderDomain(text: string, flag: string): string {
+  const d = parseHost(text, flag);
+  if (isIP(d)) throw new UsageError(`invalid ${flag} "${text}": expected a domain name like example.com`);
+  return d.toLowerCase().replace(/\.$/, '');
+}
+
+export function parseEgressIp(text: string): string {
+  const t = text.trim().replace(/^\[(.*)\]$/, '$1');
+  if (!isIP(t)) throw new UsageError(`invalid --egress-ip "${text}": expected an IP address`);
+  return t;
 }

@@ -22,6 +22,9 @@ import { fileSafe, hostPort, runSweep, settingsRecord } from './sweep.js';
 import { paint, terminalStyle, verdictTone } from '../util/terminal.js';
 import type { Capture, Endpoint } from './pcap.js';
 import { matrixLine, runTlsMatrix } from './tls-matrix.js';
+import { isIP } from 'node:net';
+import type { RunnerFacts } from './sender/audit.js';
+import { senderLine } from '../report/sender-report.js';
 
 export interface ProbeFlags extends RawProbeFlags {
   out: string;
@@ -68,6 +71,10 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   let capture: Capture | null = null;
   // Only with --pcap: the capture module spawns tcpdump, and child_process costs a plain probe's start.
   const pcapTool = settings.pcap ? await import('./pcap.js') : null;
+  // The domain's DNS checks run alongside the sweep; the runner's (egress IP, TLSA of the host) after it.
+  // Loaded only with --sender-domain (dns-packet, the audit's schema).
+  const senderTool = settings.sender ? await import('./sender/audit.js') : null;
+  const sender = senderTool && settings.sender ? senderTool.startSenderAudit({ domain: settings.sender.domain, resolver: settings.resolver, timeoutMs: settings.timeouts.dns, dkimSelector: settings.sender.dkimSelector, ca: settings.ca }) : null;
   const out = await runSweep(settings, {
     onDns: (d, jobs) => progress.note(`${settings.host}: ${d.targets.length} address(es) in ${formatMs(d.ms)}; ${jobs} attempt(s)`),
     onAttempt: (done, total, a) => progress.tick(done, total, a.classification.class),
@@ -85,6 +92,9 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   progress.clear();
   const pcap = capture ? await (capture as Capture).stop() : null;
   if (pcap?.data && pcapTool) folder.add(pcapTool.PCAP_FILE, pcap.data);
+  if (sender) progress.note(`${settings.sender!.domain}: sender-domain audit`);
+  const senderAudit = sender ? await sender.finish(runnerFacts(settings, out.attempts, out.egressIps, senderTool!.normHex)) : undefined;
+  progress.clear();
 
   const tlsFiles = new Map<string, Attempt[]>();
   for (const a of out.attempts) {
@@ -112,6 +122,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     ...(tlsMatrix ? { tls_matrix: tlsMatrix } : {}),
     ...(pcap ? { pcap: pcap.record } : {}),
     esmtp: esmtpMatrix(out.attempts, thresholds(settings.tarpitMs)),
+    ...(senderAudit ? { sender: senderAudit } : {}),
     files: [...names, ...extraFiles(), ZIP_PATH],
   } satisfies ProbeSummary);
 
@@ -132,6 +143,17 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
   const kept = new Map(folder.entries().map((e) => [e.name, e.data]));
   folder.add('report.html', renderHtmlReport(summary, dns, env, transcripts.map((t) => ({ name: t.name, text: kept.get(t.name)?.toString('utf8') ?? t.text }))));
   return { summary, dns, env, report: renderReport(summary, dns, env) };
+}
+
+/** --egress-ip, else what the server's greeting named; the served chain of each port of a named host. */
+function runnerFacts(s: ProbeSettings, attempts: Attempt[], seen: string[], normHex: (hex: string) => string): RunnerFacts {
+  const given = s.sender?.egressIp;
+  const egress = [...(given ? [{ ip: given, source: '--egress-ip' as const }] : []), ...seen.filter((ip) => ip !== given).map((ip) => ({ ip, source: 'ehlo-greeting' as const }))];
+  const submission = isIP(s.host) ? [] : s.ports.map((p) => {
+    const a = attempts.find((x) => x.port === p.port && x.tls?.chain.length);
+    return { host: s.host.replace(/\.$/, ''), port: p.port, chain: (a?.tls?.chain ?? []).map((c) => ({ cert_sha256: normHex(c.fingerprint_sha256), spki_sha256: c.spki_sha256 ?? null })), pkixValid: a?.tls?.authorized === true };
+  });
+  return { egress, submission };
 }
 
 /** Every address and port the probe connects to: the targets, or the proxy when one is in the path. */
@@ -175,6 +197,7 @@ function humanSummary(s: ProbeSummary, path: string, extraLines: string[]): stri
     ...(s.egress_ips.length ? [`egress IP:  ${s.egress_ips.join(', ')}`] : []),
     ...(s.tls_matrix ? [`tls matrix: ${matrixLine(s.tls_matrix)}`] : []),
     ...(s.pcap ? [`pcap:       ${s.pcap.message}`] : []),
+    ...(s.sender ? [`sender:     ${senderLine(s.sender)}`] : []),
     ...extraLines,
     `report:     ${shown}/report.md (and report.html)`,
     `zip:        ${shown}/${ZIP_PATH}`,

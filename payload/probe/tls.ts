@@ -3,6 +3,7 @@
 // captured even when it is distrusted: that chain is the evidence.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
+import { createHash } from 'node:crypto';
 import { checkServerIdentity, connect, createSecureContext, rootCertificates, type DetailedPeerCertificate, type SecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
 import type { Certificate, ErrorInfo, TlsResult } from '../schema/summary.js';
 import { errorCode, errorMessage } from '../util/errors.js';
@@ -52,6 +53,7 @@ export function chainOf(socket: TLSSocket): Certificate[] {
       valid_to: new Date(cert.valid_to).toISOString(),
       serial: cert.serialNumber,
       fingerprint_sha256: cert.fingerprint256,
+      ...(cert.pubkey ? { spki_sha256: createHash('sha256').update(cert.pubkey).digest('hex') } : {}),
       self_signed: cert.issuerCertificate === cert || dn(cert.subject as unknown as Record<string, string>) === dn(cert.issuer as unknown as Record<string, string>),
     });
     cert = cert.issuerCertificate;

@@ -9,6 +9,7 @@ import { BASE_CSS, esc, htmlPage, tok } from './html-page.js';
 import { NO_ADDRESS } from './markdown.js';
 import { matrixHtml, pcapHtml } from './tls-matrix-report.js';
 import { presetHtml } from './preset-section.js';
+import { senderHtml } from './sender-report.js';
 
 export interface TranscriptText {
   name: string;
@@ -35,6 +36,7 @@ export function renderHtmlReport(s: ProbeSummary, dns: DnsResolution, env: EnvSn
     presetHtml(s),
     proxySection(s),
     dnsSection(s, dns),
+    senderHtml(s),
     gridSection(s),
     waterfallSection(s),
     tlsSection(s),

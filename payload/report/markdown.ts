@@ -2,6 +2,7 @@
 // verdict, then DNS -> TCP -> TLS -> SMTP -> sweep, so a fact is found where it happened.
 import { matrixMarkdown, pcapMarkdown } from './tls-matrix-report.js';
 import { presetSection } from './preset-section.js';
+import { senderMarkdown } from './sender-report.js';
 import type { DnsResolution, EnvSnapshot, ProbeSummary } from '../schema/summary.js';
 import { formatMs } from '../util/duration.js';
 import { ESMTP_HEADERS, esmtpRows, findingLines } from './esmtp-table.js';
@@ -19,7 +20,7 @@ function cell(s: string | number | null | undefined): string {
 }
 
 export function renderReport(s: ProbeSummary, dns: DnsResolution, env: EnvSnapshot): string {
-  return [...verdictSection(s, env), ...presetSection(s), ...proxySection(s), ...dnsSection(s, dns), ...connectionsSection(s), ...tlsSection(s), ...matrixMarkdown(s), ...smtpSection(s), ...esmtpSection(s), ...sweepSection(s), ...pcapMarkdown(s), ...filesSection(s)].join('\n');
+  return [...verdictSection(s, env), ...presetSection(s), ...proxySection(s), ...dnsSection(s, dns), ...senderMarkdown(s), ...connectionsSection(s), ...tlsSection(s), ...matrixMarkdown(s), ...smtpSection(s), ...esmtpSection(s), ...sweepSection(s), ...pcapMarkdown(s), ...filesSection(s)].join('\n');
 }
 
 /** The answer first: the verdict, the evidence, what to do, and the run it came from. */

@@ -1,7 +1,7 @@
 // Every finding of a run as one list, from a list of sources over probe_summary.json: the
-// ESMTP/timing findings, the TLS matrix's, the provider preset's mismatches. The fleet groups
-// runners by them (store/fleet-schema.ts keys them as id:where), the reports label them.
-// One more source (the sender domain's findings) is one more entry in FINDING_SOURCES.
+// ESMTP/timing findings, the TLS matrix's, the provider preset's mismatches, the sender
+// domain's problems. The fleet groups runners by them (store/fleet-schema.ts keys them as
+// id:where), the reports label them. One more source is one more entry in FINDING_SOURCES.
 import findingsFile from '../classify/data/findings.json' with { type: 'json' };
 import type { FindingsFile } from '../classify/knowledge-schema.js';
 import type { ProbeSummary } from '../schema/summary.js';
@@ -25,7 +25,14 @@ const esmtpFindings: FindingSource = (s) => (s.esmtp?.findings ?? []).map((f) =>
 // Grouped by port, not address: runners of a fleet meet different addresses of the same service.
 const tlsMatrixFindings: FindingSource = (s) => [...(s.tls_matrix?.ports ?? []).flatMap((p) => p.findings.map((f) => ({ id: f.id, where: String(p.port), severity: f.severity, text: f.text }))), ...(s.tls_matrix?.findings ?? []).map((f) => ({ id: f.id, where: f.where, severity: f.severity, text: f.text }))];
 
-export const FINDING_SOURCES: readonly FindingSource[] = [esmtpFindings, tlsMatrixFindings, presetFindings];
+// --sender-domain's problems (not its "ok" notes), keyed by domain: runners sending as one domain share them.
+const SENDER_SEVERITY = { fail: 'error', warn: 'warning', info: 'info' } as const;
+const senderFindings: FindingSource = (s) => {
+  const a = s.sender;
+  return a ? a.findings.filter((f) => f.severity !== 'info').map((f) => ({ id: f.id, where: a.domain, severity: SENDER_SEVERITY[f.severity], text: f.summary })) : [];
+};
+
+export const FINDING_SOURCES: readonly FindingSource[] = [esmtpFindings, tlsMatrixFindings, presetFindings, senderFindings];
 
 export function runFindings(s: ProbeSummary): RunFinding[] {
   return FINDING_SOURCES.flatMap((source) => source(s));

@@ -4,8 +4,9 @@ import { DnsResolutionSchema, EnvSnapshotSchema, ProbeSummarySchema } from './su
 import { MailreadSummarySchema } from './mailread.js';
 import { TeeSummarySchema } from './tee.js';
 import { HealthSummarySchema } from './health.js';
+import { SenderAuditSchema } from './sender.js';
 
-const SCHEMAS = { probe_summary: ProbeSummarySchema, dns_resolution: DnsResolutionSchema, env_snapshot: EnvSnapshotSchema, tee_summary: TeeSummarySchema, health_summary: HealthSummarySchema, mailread_summary: MailreadSummarySchema, ...DIAGNOSE_SCHEMAS };
+const SCHEMAS = { probe_summary: ProbeSummarySchema, dns_resolution: DnsResolutionSchema, env_snapshot: EnvSnapshotSchema, tee_summary: TeeSummarySchema, health_summary: HealthSummarySchema, mailread_summary: MailreadSummarySchema, sender_audit: SenderAuditSchema, ...DIAGNOSE_SCHEMAS };
 
 export function jsonSchemaOf(file: string): unknown {
   const schema = SCHEMAS[file as keyof typeof SCHEMAS];

@@ -6,6 +6,7 @@ import { z } from 'zod';
 z.config({ jitless: true });
 import { CLASSES } from '../classify/classes.js';
 import { PcapSchema, TlsMatrixSchema } from './tls-matrix.js';
+import { SenderAuditSchema } from './sender.js';
 
 // v2 (proxy support): attempts may go through a proxy (attempt.path, attempt.proxy), a
 // target may be a name the proxy resolves (family null, dns.source "proxy"), and the summary
@@ -88,6 +89,7 @@ export const CertificateSchema = z.object({
   valid_to: z.string(),
   serial: z.string(),
   fingerprint_sha256: z.string(),
+  spki_sha256: z.string().optional().describe('SHA-256 of the SubjectPublicKeyInfo (hex): what TLSA 3 1 1 / 2 1 1 records pin'),
   self_signed: z.boolean(),
 });
 export type Certificate = z.infer<typeof CertificateSchema>;
@@ -392,6 +394,7 @@ export const ProbeSummarySchema = z.object({
   tls_matrix: TlsMatrixSchema.optional().describe('--tls-matrix: TLS versions and suites per port, and what this runtime offers'),
   pcap: PcapSchema.optional().describe('--pcap: the capture of the probe\'s own traffic, or why there is none'),
   esmtp: EsmtpSchema.optional().describe('the ESMTP feature matrix per port and the timing/greylisting findings'),
+  sender: SenderAuditSchema.optional().describe('--sender-domain: MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT and DANE of the domain, and the egress IP against the DNSBLs'),
   files: z.array(z.string()),
 });
 export type ProbeSummary = z.infer<typeof ProbeSummarySchema>;

@@ -54,7 +54,7 @@ describe('run findings', () => {
   });
 
   it('has a label and a next step for every finding id a source can produce', () => {
-    const src = ['payload/probe/tls-matrix.ts', 'payload/report/preset-findings.ts'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')).join('\n');
+    const src = ['payload/probe/tls-matrix.ts', 'payload/report/preset-findings.ts', 'payload/probe/sender/spf.ts', 'payload/probe/sender/dmarc.ts', 'payload/probe/sender/dnsbl.ts', 'payload/probe/sender/audit.ts', 'payload/probe/sender/mta-sts.ts', 'payload/probe/sender/tls-rpt.ts', 'payload/probe/sender/dane.ts', 'payload/probe/sender/egress.ts'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')).join('\n');
     const ids = [...FINDING_IDS, ...[...src.matchAll(/id: '([a-z0-9-]+)'/g)].map((m) => m[1]!)];
     expect(ids.length).toBeGreaterThan(FINDING_IDS.length + 6);
     for (const id of ids) expect(findingLabel(id), id).not.toBeNull();

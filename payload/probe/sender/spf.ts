@@ -1,15 +1,10 @@
 // SPF (RFC 7208) as a receiver evaluates it: the record parsed, include/redirect followed,
 // and the DNS-querying terms counted against the 10-lookup and 2-void-lookup limits, since
 // a domain over them fails SPF (permerror) at every receiver however right its hosts are.
-export type Severity = 'info' | 'warn' | 'fail';
+import type { SenderFinding } from '../../schema/sender.js';
 
-export interface Finding {
-  id: string;
-  severity: Severity;
-  summary: string;
-  evidence: string;
-  next_step: string;
-}
+export type { Severity } from '../../schema/sender.js';
+export type Finding = SenderFinding;
 
 /** TXT strings of a name; null when the name does not exist or has no TXT (a void lookup). */
 export type TxtLookup = (name: string) => Promise<string[][] | null>;
