@@ -30,6 +30,7 @@ import { terminalStyle } from '../payload/util/terminal.js';
 import type { FleetSummary, SweepMeta } from '../store/fleet-schema.js';
 import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
+import { jsonText } from '../payload/report/json-text.js';
 
 export interface Globals {
   redis?: string;
@@ -183,7 +184,7 @@ async function writeSweepFiles(store: Store, s: FleetSummary, f: Pick<SweepFlags
 }
 
 function printOutcome(s: FleetSummary, reportPath: string, json: boolean | undefined): number {
-  if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  if (json) process.stdout.write(jsonText(s));
   else process.stdout.write(outcomeLines(s, reportPath, terminalStyle(process.stdout.isTTY, process.env)));
   return exitCodeOf(s);
 }
@@ -356,7 +357,7 @@ export async function reportCommand(g: Globals, sweepId: string | undefined, f: 
   const summary = (await store.readFleetSummary(id))!;
   await writeSweepFiles(store, summary, f);
   if (f.jsonl === STDOUT) return exitCodeOf(summary);
-  if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(summary));
   else process.stdout.write(readFileSync(path, 'utf8'));
   return exitCodeOf(summary);
 }
@@ -368,7 +369,7 @@ export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<
     const s = await store.readFleetSummary(m.id);
     rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timedOut : null, done: s !== null && s.counts.pending === 0 });
   }
-  if (f.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(rows));
   else if (rows.length === 0) process.stdout.write(`no sweeps in ${store.root}\n`);
   else for (const r of rows) process.stdout.write(`${r.id}  ${r.kind.padEnd(9)} ${String(r.hosts).padStart(4)} hosts  ${r.ok === null ? 'running or not aggregated' : `${r.ok} ok, ${r.smtpFailing} failing, ${r.notReached} not reached`}\n`);
   return FLEET_EXIT.ok;
@@ -377,7 +378,7 @@ export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<
 export async function statusCommand(g: Globals, f: { json?: boolean }): Promise<number> {
   return withRedis(g, async (redis) => {
     const [q, schedules] = await Promise.all([queueStatus(redis, g.prefix), listSchedules(redis, g.prefix)]);
-    if (f.json) process.stdout.write(JSON.stringify({ ...q, schedules }, null, 2) + '\n');
+    if (f.json) process.stdout.write(jsonText({ ...q, schedules }));
     else {
       const fmt = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
       process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.everyMs} ms`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
@@ -422,7 +423,7 @@ export async function unscheduleCommand(g: Globals, f: { name: string }): Promis
 
 export async function schedulesCommand(g: Globals, f: { json?: boolean }): Promise<number> {
   const list = await withRedis(g, (redis) => listSchedules(redis, g.prefix));
-  if (f.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(list));
   else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.everyMs} ms`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
   return FLEET_EXIT.ok;
 }

@@ -29,6 +29,7 @@ import {
 } from './fleet-schema.js';
 import { ZipRejectedError, validateResultZip, type CheckedZip, type ZipLimits } from './zip-check.js';
 import { SmtpProbeError } from '../payload/util/errors.js';
+import { jsonText } from '../payload/report/json-text.js';
 
 export const SWEEP_FILE = 'sweep.json';
 export const RESULT_ZIP = 'result.zip';
@@ -314,6 +315,4 @@ function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data:
   throw new StoreError(`${file} does not match its schema: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
 }
 
-function json(v: unknown): string {
-  return `${JSON.stringify(v, null, 2)}\n`;
-}
+const json = jsonText;

@@ -9,6 +9,7 @@ import { parseDuration } from '../../util/duration.js';
 import { checkDnsbl } from './dnsbl.js';
 import { checkDmarc } from './dmarc.js';
 import { checkSpf, type Finding, type TxtLookup } from './spf.js';
+import { jsonText } from '../../report/json-text.js';
 
 const ABSENT = new Set(['ENOTFOUND', 'ENODATA']);
 
@@ -46,7 +47,7 @@ export async function domainAudit(domain: string, f: DomainFlags): Promise<{ dom
 
 export async function domainCommand(domain: string, f: DomainFlags): Promise<number> {
   const a = await domainAudit(domain, f);
-  if (f.json) process.stdout.write(JSON.stringify(a, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(a));
   else for (const x of a.findings) process.stdout.write(`${x.severity.padEnd(4)} ${x.summary}\n     evidence:  ${x.evidence}\n     next step: ${x.next_step}\n`);
   // 0 clean, 3 when a finding fails: a script can gate on it.
   return a.findings.some((x) => x.severity === 'fail') ? 3 : 0;
