@@ -154,9 +154,9 @@ function progressPrinter(store: Store, sweepId: string, total: number) {
 }
 
 function exitCodeOf(s: FleetSummary): number {
-  if (s.counts.timedOut > 0) return FLEET_EXIT.deadline;
+  if (s.counts.timed_out > 0) return FLEET_EXIT.deadline;
   if (s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.pending > 0) return FLEET_EXIT.runnerProblems;
-  if (s.counts.smtpFailing > 0) return FLEET_EXIT.smtpFailures;
+  if (s.counts.smtp_failing > 0) return FLEET_EXIT.smtpFailures;
   return FLEET_EXIT.ok;
 }
 
@@ -367,7 +367,7 @@ export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<
   const rows = [];
   for (const m of await store.listSweeps()) {
     const s = await store.readFleetSummary(m.id);
-    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timedOut : null, done: s !== null && s.counts.pending === 0 });
+    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtp_failing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timed_out : null, done: s !== null && s.counts.pending === 0 });
   }
   if (f.json) process.stdout.write(jsonText(rows));
   else if (rows.length === 0) process.stdout.write(`no sweeps in ${store.root}\n`);

@@ -40,7 +40,7 @@ export async function createSweep(
     selection: { hosts: args.selection.hosts ?? [], tags: args.selection.tags ?? [], groups: args.selection.groups ?? [], limit: args.selection.limit ?? null },
     hosts: hosts.map((h) => h.name),
     targets: hosts,
-    options: { authTest: args.options.authTest, authMaxPerAccount: args.options.authTest ? args.options.authMaxPerAccount : null, inventory: args.inventory, payloadVersion: args.payloadVersion, concurrency: args.concurrency ?? null, deadline },
+    options: { auth_test: args.options.authTest, auth_max_per_account: args.options.authTest ? args.options.authMaxPerAccount : null, inventory: args.inventory, payload_version: args.payloadVersion, concurrency: args.concurrency ?? null, deadline },
   });
   return { meta, jobs: jobsFor(id, hosts, options) };
 }

@@ -3,6 +3,7 @@
 // nightly sweeps of 1,000 runners. What is written parses with the store's own schemas.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FLEET_SCHEMA_VERSION } from '../store/fleet-schema.js';
 
 export interface PlannedResult {
   host: string;
@@ -19,25 +20,25 @@ export function writeSweep(root: string, id: string, created: string, results: P
   mkdirSync(join(dir, 'hosts'), { recursive: true });
   const meta = {
     schema: 'smtp-fleet/sweep',
-    schema_version: 1,
+    schema_version: FLEET_SCHEMA_VERSION,
     id,
     created,
     kind: 'scheduled',
     selection: { hosts: [], tags: [], groups: [], limit: null },
     hosts: hostsSelected,
     targets: [],
-    options: { authTest: false, authMaxPerAccount: null, inventory: null, concurrency: null, payloadVersion: '0.1.0' },
+    options: { auth_test: false, auth_max_per_account: null, inventory: null, concurrency: null, payload_version: '0.1.0' },
   };
   writeFileSync(join(dir, 'sweep.json'), JSON.stringify(meta));
   const finished = new Date(Date.parse(created) + 60_000).toISOString();
   for (const r of results) {
-    const common = `"schema":"smtp-fleet/host-result","schema_version":1,"sweepId":${JSON.stringify(id)},"host":${JSON.stringify(r.host)},"transport":"ssh","jobId":null,"jobAttempts":1,"startedAt":"${created}","finishedAt":"${finished}","durationMs":1500`;
+    const common = `"schema":"smtp-fleet/host-result","schema_version":${FLEET_SCHEMA_VERSION},"sweep_id":${JSON.stringify(id)},"host":${JSON.stringify(r.host)},"transport":"ssh","job_id":null,"job_attempts":1,"started_at":"${created}","finished_at":"${finished}","duration_ms":1500`;
     const body =
       r.outcome === 'unreachable'
         ? `{${common},"status":"unreachable","code":"timeout","message":${JSON.stringify(r.evidence)}}`
-        : `{${common},"status":"probed","verdict":{"class":"${r.outcome}","exitCode":${EXIT[r.outcome] ?? 17},"partial":false,"hintId":"${r.outcome}-x","summary":"s","evidence":${JSON.stringify(r.evidence)},"nextStep":"n"},` +
-          `"attempts":{"ok":${r.outcome === 'ok' ? 2 : 0},"total":2,"totalsMs":[120,130]},"server":"smtp.gmail.com","ports":[{"port":587,"mode":"starttls"}],"egressIps":["203.0.113.7"],"payloadVersion":"0.1.0",` +
-          `"zip":{"path":"sweeps/${id}/hosts/${r.host}/result.zip","sha256":"${'a'.repeat(64)}","bytes":12345},"transportStats":{"uploadedBytes":0,"cacheHit":true}}`;
+        : `{${common},"status":"probed","verdict":{"class":"${r.outcome}","exit_code":${EXIT[r.outcome] ?? 17},"partial":false,"hint_id":"${r.outcome}-x","summary":"s","evidence":${JSON.stringify(r.evidence)},"next_step":"n"},` +
+          `"attempts":{"ok":${r.outcome === 'ok' ? 2 : 0},"total":2,"totals_ms":[120,130]},"server":"smtp.gmail.com","ports":[{"port":587,"mode":"starttls"}],"egress_ips":["203.0.113.7"],"payload_version":"0.1.0",` +
+          `"zip":{"path":"sweeps/${id}/hosts/${r.host}/result.zip","sha256":"${'a'.repeat(64)}","bytes":12345},"transport_stats":{"uploaded_bytes":0,"cache_hit":true}}`;
     mkdirSync(join(dir, 'hosts', r.host), { recursive: true });
     writeFileSync(join(dir, 'hosts', r.host, 'host_result.json'), body);
   }

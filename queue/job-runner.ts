@@ -145,10 +145,10 @@ export class FleetJobRunner implements JobRunner {
       let result: HostResult;
       try {
         const { checked, zipPath } = await this.cfg.store.acceptZip(job.sweepId, host.name, localZip, { maxZipBytes: options.maxZipBytes });
-        result = probedResult(common, checked, zipPath, { uploadedBytes: res.uploadedBytes, cacheHit: res.cacheHits.runtime && res.cacheHits.bundle });
+        result = probedResult(common, checked, zipPath, { uploaded_bytes: res.uploadedBytes, cache_hit: res.cacheHits.runtime && res.cacheHits.bundle });
       } catch (err) {
         if (!(err instanceof ZipRejectedError)) throw err;
-        result = rejectedResult(common, err.message, res);
+        result = rejectedResult(common, err.message, { zip_bytes: res.zipBytes, zip_sha256: res.zipSha256 });
       }
       if (signal.aborted || !(await this.cfg.store.writeHostResult(result))) {
         ctx.log(`late result dropped: ${result.status} came after the sweep's deadline, the host stays timed out`);
@@ -166,7 +166,7 @@ export class FleetJobRunner implements JobRunner {
     const common = this.common(job, ctx, new Date());
     if (job.options.deadline && Date.now() >= Date.parse(job.options.deadline)) {
       const last = (await this.stages.all(job.sweepId).catch(() => new Map<string, HostStage>())).get(job.host.name);
-      return this.recordTimedOut(job, ctx, new Date(common.startedAt), last ?? 'connect', job.options.deadline);
+      return this.recordTimedOut(job, ctx, new Date(common.started_at), last ?? 'connect', job.options.deadline);
     }
     const result: HostResult =
       err instanceof TransportError
@@ -203,14 +203,14 @@ export class FleetJobRunner implements JobRunner {
   private common(job: ProbeJob, ctx: JobContext, started: Date): HostResultCommon {
     const finished = new Date();
     return {
-      sweepId: job.sweepId,
+      sweep_id: job.sweepId,
       host: job.host.name,
       transport: job.host.transport,
-      jobId: ctx.jobId,
-      jobAttempts: ctx.attempt,
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
+      job_id: ctx.jobId,
+      job_attempts: ctx.attempt,
+      started_at: started.toISOString(),
+      finished_at: finished.toISOString(),
+      duration_ms: finished.getTime() - started.getTime(),
     };
   }
 }

@@ -85,15 +85,15 @@ describe('smtp-fleet without Redis (--local)', () => {
       const r = hostResult(f, s.sweep.id, h);
       expect(r.status).toBe('probed');
       // Sent gzip-compressed: about a third of the runtime's bytes.
-      if (r.status === 'probed') expect(r.transportStats.uploadedBytes).toBeGreaterThan(runtimeBytes / 4);
-      if (r.status === 'probed') expect(r.transportStats.uploadedBytes).toBeLessThan(runtimeBytes / 2);
+      if (r.status === 'probed') expect(r.transport_stats.uploaded_bytes).toBeGreaterThan(runtimeBytes / 4);
+      if (r.status === 'probed') expect(r.transport_stats.uploaded_bytes).toBeLessThan(runtimeBytes / 2);
     }
     const warm = summaryOf(await fleet(f, ['sweep', '--local', '--tag', 'good', '--json']));
     for (const h of ['r1', 'r2', 'r3']) {
       const r = hostResult(f, warm.sweep.id, h);
-      expect(r.status === 'probed' && r.transportStats).toEqual({ uploadedBytes: 0, cacheHit: true });
+      expect(r.status === 'probed' && r.transport_stats).toEqual({ uploadedBytes: 0, cacheHit: true });
     }
-    expect(warm.changes?.previousSweepId).toBe(s.sweep.id);
+    expect(warm.changes?.previous_sweep_id).toBe(s.sweep.id);
   }, 120_000);
 
   it('shows live progress on a terminal (stderr), and only there', async () => {
@@ -180,7 +180,7 @@ describe('smtp-fleet through BullMQ', () => {
     expect(changed).toMatchObject({ status: 'failed', code: 'host-key-mismatch', jobAttempts: 1 });
     expect(changed.status === 'failed' && changed.message).toMatch(/SHA256:/);
     expect(hostResult(f, s.sweep.id, 'wrong-key')).toMatchObject({ status: 'failed', code: 'auth', jobAttempts: 1 });
-    expect(s.unreachableGroups.map((g) => g.hosts)).toEqual([['down']]);
+    expect(s.unreachable_groups.map((g) => g.hosts)).toEqual([['down']]);
     const report = readFileSync(join(f.store, 'sweeps', s.sweep.id, 'fleet_report.md'), 'utf8');
     expect(report).toContain('down');
     expect(report).toContain('host-key-mismatch');
@@ -201,8 +201,8 @@ describe('smtp-fleet through BullMQ', () => {
     expect(s.counts).toMatchObject({ selected: 3, ok: 2, smtpFailing: 1 });
     expect(s.hosts.find((h) => h.name === 'r2')?.outcome).toBe('connect');
     const after = hostResult(f, first.sweep.id, 'r2');
-    expect(after.jobId).toMatch(/\.re\d+$/);
-    expect(after.finishedAt > before.finishedAt).toBe(true);
+    expect(after.job_id).toMatch(/\.re\d+$/);
+    expect(after.finished_at > before.finished_at).toBe(true);
     expect(readdirSync(join(f.store, 'sweeps', first.sweep.id, 'hosts')).sort()).toEqual(['r1', 'r2', 'r3']);
   }, 120_000);
 
@@ -210,7 +210,7 @@ describe('smtp-fleet through BullMQ', () => {
     const r = await fleet(f, ['sweep', '--tag', 'auth', '--auth-test', '--auth-max-per-account', '2', '--json']);
     const s = summaryOf(r);
     expect(r.code, JSON.stringify(s.hosts.map((h) => [h.name, h.status, h.detail]))).toBe(0);
-    const hints = s.hosts.map((h) => h.hintId).sort();
+    const hints = s.hosts.map((h) => h.hint_id).sort();
     expect(hints).toEqual(['ok', 'ok-auth', 'ok-auth']);
     // The password went over stdin only: it is in no job, no store file.
     for (const h of ['auth1', 'auth2', 'auth3']) expect(readFileSync(join(f.store, 'sweeps', s.sweep.id, 'hosts', h, 'result.zip')).includes(LAB_PASSWORD)).toBe(false);
@@ -328,7 +328,7 @@ if(v==='oversize'){const fd=fs.openSync(z,'w');fs.writeSync(fd,Buffer.alloc(1024
     expect(hostResult(f, s.sweep.id, 'evil-oversize')).toMatchObject({ status: 'failed', code: 'too-large' });
     expect(readdirSync(dir).sort()).toEqual(outside);
     for (const h of ['evil-traversal', 'evil-badjson', 'evil-oversize']) expect(existsSync(join(f.store, 'sweeps', s.sweep.id, 'hosts', h, 'result.zip'))).toBe(false);
-    expect(s.runnerProblems.length).toBeGreaterThan(0);
+    expect(s.runner_problems.length).toBeGreaterThan(0);
   }, 120_000);
 });
 

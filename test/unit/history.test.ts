@@ -119,7 +119,7 @@ describe('history index: a cache of the files', () => {
     // A re-probe replaces r4's result in that sweep through the store: its folder changes, hosts/ is touched.
     const store = await Store.open(root);
     await store.writeHostResult(
-      transportFailureResult({ sweepId: n3.id, host: 'r4', transport: 'ssh', jobId: null, jobAttempts: 1, startedAt: n3.created, finishedAt: n3.created, durationMs: 1 }, { code: 'timeout', message: 'ssh timed out' }),
+      transportFailureResult({ sweep_id: n3.id, host: 'r4', transport: 'ssh', job_id: null, job_attempts: 1, started_at: n3.created, finished_at: n3.created, duration_ms: 1 }, { code: 'timeout', message: 'ssh timed out' }),
     );
     expect(ix.sync().indexed).toBe(1);
     expect(hostHistory(ix, 'r4', 0)!.entries.at(-1)).toMatchObject({ outcome: 'unreachable', evidence: 'timeout: ssh timed out' });
