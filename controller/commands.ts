@@ -12,7 +12,7 @@ import { DEFAULT_AUTH_PER_ACCOUNT, MemoryAuthBudget, RedisAuthBudget } from '../
 import { FleetError, openRedis, redisTargetFrom, RedisStateReporter, safeRedisUrl } from '../queue/connection.js';
 import { loadJobKey } from '../queue/job-auth.js';
 import { enqueueReprobe, enqueueSweep, listSchedules, queueStatus, removeSchedule, upsertSchedule, waitForSweep } from '../queue/enqueue.js';
-import { RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type SweepOptions } from '../queue/jobs.js';
+import { JOB_VERSION, RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type RetryPolicyInput, type SweepOptions, type SweepOptionsInput } from '../queue/jobs.js';
 import { runLocalSweep } from '../queue/local.js';
 import { defaultDeadlineMs, expireSweep, RedisStageBook } from '../queue/deadline.js';
 import { startWorkers } from '../queue/workers.js';
@@ -97,23 +97,23 @@ export function selectionOf(f: SweepFlags): Selection {
 export function optionsOf(f: SweepFlags): SweepOptions {
   if (f.ntp !== undefined && !f.diagnose) throw new FleetError('usage', '--ntp goes with --diagnose');
   return SweepOptionsSchema.parse({
-    authTest: f.authTest ?? false,
-    authMaxPerAccount: positiveInt(f.authMaxPerAccount, '--auth-max-per-account', DEFAULT_AUTH_PER_ACCOUNT),
-    acceptNew: f.acceptNew ?? false,
+    auth_test: f.authTest ?? false,
+    auth_max_per_account: positiveInt(f.authMaxPerAccount, '--auth-max-per-account', DEFAULT_AUTH_PER_ACCOUNT),
+    accept_new: f.acceptNew ?? false,
     diagnose: f.diagnose ?? false,
     ...(f.ntp === undefined ? {} : { ntp: f.ntp === 'off' ? null : f.ntp }),
-    commandTimeoutMs: ms(f.timeout, '--timeout', 180_000),
-  });
+    command_timeout_ms: ms(f.timeout, '--timeout', 180_000),
+  } satisfies SweepOptionsInput);
 }
 
 /** --deadline, or the default from the sweep's size and limits (queue/deadline.ts). */
 export function deadlineOf(f: Pick<SweepFlags, 'deadline'>, a: { hosts: number; concurrency: number; options: SweepOptions; retry: RetryPolicy }): number {
   if (f.deadline !== undefined) return ms(f.deadline, '--deadline', 0, 7 * 86_400_000);
-  return defaultDeadlineMs({ hosts: a.hosts, concurrency: a.concurrency, commandTimeoutMs: a.options.commandTimeoutMs, attempts: a.retry.attempts });
+  return defaultDeadlineMs({ hosts: a.hosts, concurrency: a.concurrency, commandTimeoutMs: a.options.command_timeout_ms, attempts: a.retry.attempts });
 }
 
 export function retryOf(f: SweepFlags): RetryPolicy {
-  return RetryPolicySchema.parse({ attempts: positiveInt(f.attempts, '--attempts', 4), backoffMs: ms(f.backoff, '--backoff', 2000) });
+  return RetryPolicySchema.parse({ attempts: positiveInt(f.attempts, '--attempts', 4), backoff_ms: ms(f.backoff, '--backoff', 2000) } satisfies RetryPolicyInput);
 }
 
 function loadManifest(dir: string): Manifest {
@@ -394,7 +394,7 @@ export async function scheduleCommand(g: Globals, f: ScheduleFlags): Promise<num
   if (!f.cron && !f.every) throw new FleetError('usage', 'schedule needs --cron PATTERN (or --every DURATION)');
   const inventory = resolve(g.inventory);
   if (!existsSync(inventory)) throw new FleetError('usage', `inventory ${inventory} not found`);
-  const data = { v: 1 as const, inventory, selection: SelectionSchema.parse(selectionOf(f)), options: optionsOf(f), retry: retryOf(f) };
+  const data = { v: JOB_VERSION, inventory, selection: SelectionSchema.parse(selectionOf(f)), options: optionsOf(f), retry: retryOf(f) };
   const everyMs = f.every ? ms(f.every, '--every', 0, 366 * 86_400_000) : undefined;
   if (f.cron) checkCron(f.cron, f.tz);
   const jobKey = jobKeyOf(g);
