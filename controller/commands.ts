@@ -30,7 +30,7 @@ import { terminalStyle } from '../payload/util/terminal.js';
 import type { FleetSummary, SweepMeta } from '../store/fleet-schema.js';
 import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
-import { jsonText } from '../payload/report/json-text.js';
+import { jsonLine, jsonText } from '../payload/report/json-text.js';
 
 export interface Globals {
   redis?: string;
@@ -232,7 +232,7 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
     const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version, deadlineMs });
     const parent = await enqueueSweep(redis, g.prefix, jobKey!, meta.id, jobs, retry);
     if (f.detach) {
-      process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length, deadline: meta.options.deadline }) + '\n' : `${meta.id}\n`);
+      process.stdout.write(f.json ? jsonLine({ sweep_id: meta.id, job: parent, hosts: jobs.length, deadline: meta.options.deadline }) + '\n' : `${meta.id}\n`);
       return FLEET_EXIT.ok;
     }
     return waitAndReport(redis, state, g, store, meta.id, parent, jobs.length, f, meta);
@@ -367,11 +367,11 @@ export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<
   const rows = [];
   for (const m of await store.listSweeps()) {
     const s = await store.readFleetSummary(m.id);
-    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtp_failing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timed_out : null, done: s !== null && s.counts.pending === 0 });
+    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtp_failing: s?.counts.smtp_failing ?? null, not_reached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timed_out : null, done: s !== null && s.counts.pending === 0 });
   }
   if (f.json) process.stdout.write(jsonText(rows));
   else if (rows.length === 0) process.stdout.write(`no sweeps in ${store.root}\n`);
-  else for (const r of rows) process.stdout.write(`${r.id}  ${r.kind.padEnd(9)} ${String(r.hosts).padStart(4)} hosts  ${r.ok === null ? 'running or not aggregated' : `${r.ok} ok, ${r.smtpFailing} failing, ${r.notReached} not reached`}\n`);
+  else for (const r of rows) process.stdout.write(`${r.id}  ${r.kind.padEnd(9)} ${String(r.hosts).padStart(4)} hosts  ${r.ok === null ? 'running or not aggregated' : `${r.ok} ok, ${r.smtp_failing} failing, ${r.not_reached} not reached`}\n`);
   return FLEET_EXIT.ok;
 }
 
@@ -381,7 +381,7 @@ export async function statusCommand(g: Globals, f: { json?: boolean }): Promise<
     if (f.json) process.stdout.write(jsonText({ ...q, schedules }));
     else {
       const fmt = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
-      process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.everyMs} ms`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
+      process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.every_ms} ms`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
     }
     return FLEET_EXIT.ok;
   });
@@ -424,6 +424,6 @@ export async function unscheduleCommand(g: Globals, f: { name: string }): Promis
 export async function schedulesCommand(g: Globals, f: { json?: boolean }): Promise<number> {
   const list = await withRedis(g, (redis) => listSchedules(redis, g.prefix));
   if (f.json) process.stdout.write(jsonText(list));
-  else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.everyMs} ms`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
+  else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.every_ms} ms`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
   return FLEET_EXIT.ok;
 }

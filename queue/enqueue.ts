@@ -125,7 +125,7 @@ export async function removeSchedule(redis: Redis, prefix: string, name: string)
 export interface ScheduleInfo {
   name: string;
   pattern: string | null;
-  everyMs: number | null;
+  every_ms: number | null;
   tz: string | null;
   next: string | null;
 }
@@ -137,7 +137,7 @@ export async function listSchedules(redis: Redis, prefix: string): Promise<Sched
     return list.map((s) => ({
       name: s.key,
       pattern: s.pattern ?? null,
-      everyMs: s.every != null ? Number(s.every) : null,
+      every_ms: s.every != null ? Number(s.every) : null,
       tz: s.tz ?? null,
       next: s.next ? new Date(s.next).toISOString() : null,
     }));

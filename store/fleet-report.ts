@@ -126,10 +126,10 @@ function historySection(h: ReportHistory | { error: string } | null): string[] {
     ),
     ...bounded('Recovered', h.recovered, (x) => `- ${code(x.host)} ${x.from} → ok, after failing for ${plural(x.sweeps, 'sweep')} since ${day(x.failingSince)}`),
     ...bounded(`Flapping runners (outcome changed ${HISTORY_RULES.flapMinChanges} times or more in ${h.windowDays} days)`, h.flapping, (x) =>
-      `- ${code(x.host)}: ${plural(x.changes, 'change')} in ${plural(x.sweeps, 'sweep')} (${x.perWeek}/week), now ${x.current}`,
+      `- ${code(x.host)}: ${plural(x.changes, 'change')} in ${plural(x.sweeps, 'sweep')} (${x.per_week}/week), now ${x.current}`,
     ),
     ...bounded('Long-standing failures', h.longStanding, (x) =>
-      `- ${code(x.host)}: failing for ${plural(x.sweeps, 'sweep')} since ${day(x.since)} (${plural(x.days, 'day')}): ${code(x.signature, 200)} (first seen ${day(x.signatureFirstSeen)})`,
+      `- ${code(x.host)}: failing for ${plural(x.sweeps, 'sweep')} since ${day(x.since)} (${plural(x.days, 'day')}): ${code(x.signature, 200)} (first seen ${day(x.signature_first_seen)})`,
     ),
     ...bounded('Failure signatures new to the fleet in this sweep', h.newSignatures, (x) => `- ${plural(x.hosts, 'runner')}: ${code(x.signature, 200)}`),
   ];

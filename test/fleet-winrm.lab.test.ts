@@ -133,7 +133,7 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     expect(w.counts).toMatchObject({ selected: 3, ok: 3 });
     for (const h of ['win1', 'winssh1', 'lin1']) {
       const r = hostResult(f, w.sweep.id, h);
-      expect(r.status === 'probed' && r.transport_stats, h).toEqual({ uploadedBytes: 0, cacheHit: true });
+      expect(r.status === 'probed' && r.transport_stats, h).toEqual({ uploaded_bytes: 0, cache_hit: true });
     }
 
     // A cached bundle changed on the runner (same size, newer than its stamp) is noticed by
