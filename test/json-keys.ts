@@ -1,7 +1,7 @@
 // The naming convention of every JSON the project writes, as a test sees it: keys snake_case
 // (lower-case letters, digits, "_"), durations with at most two decimals (json-text.ts).
 /** Object keys whose children are data (a class name, a header, a file name), not field names. */
-export const DATA_KEYED = new Set(['verdicts', 'classes', 'env', 'headers', 'counts_by_class', 'by_class', 'properties', '$defs']);
+export const DATA_KEYED = new Set(['verdicts', 'classes', 'env', 'proxy_env', 'headers', 'counts_by_class', 'by_class', 'properties', '$defs']);
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const DURATION_KEY = /(^|_)(ms|s|days)$/;
 

@@ -6,7 +6,7 @@ import { FailureClassSchema, ModeSchema, StageSchema } from './summary.js';
 
 export const ATTEMPT_LINE_SCHEMA_VERSION = 1 as const;
 
-const Ms = z.number().nonnegative().describe('milliseconds');
+const Ms = z.number().nonnegative().describe('milliseconds, rounded to 0.01 when written');
 
 export const AttemptLineSchema = z.object({
   schema: z.literal('smtp-probe/attempt'),
