@@ -9,7 +9,7 @@
 // what it makes changes, so the bench's kept store is made again.
 import { EVIDENCE, type PlannedResult } from '../lab/history-store.js';
 
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4; // 4: store files at version 2 (snake_case)
 
 /** mulberry32: small, fast, good enough to decide profiles. */
 function rng(seed: number): () => number {

@@ -158,7 +158,7 @@ export async function startLabFleet(opts: LabFleetOptions): Promise<LabFleet> {
       let uploaded = 0;
       for (const h of summary.hosts) {
         const res = HostResultSchema.parse(JSON.parse(readFileSync(join(store, 'sweeps', summary.sweep.id, 'hosts', h.name, 'host_result.json'), 'utf8')));
-        if (res.status === 'probed') uploaded += res.transportStats.uploadedBytes;
+        if (res.status === 'probed') uploaded += res.transport_stats.uploaded_bytes;
       }
       return { ms: r.ms, summary, uploaded, controllerRssMb: r.rssMb };
     };

@@ -12,7 +12,7 @@ import { DEFAULT_AUTH_PER_ACCOUNT, MemoryAuthBudget, RedisAuthBudget } from '../
 import { FleetError, openRedis, redisTargetFrom, RedisStateReporter, safeRedisUrl } from '../queue/connection.js';
 import { loadJobKey } from '../queue/job-auth.js';
 import { enqueueReprobe, enqueueSweep, listSchedules, queueStatus, removeSchedule, upsertSchedule, waitForSweep } from '../queue/enqueue.js';
-import { RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type SweepOptions } from '../queue/jobs.js';
+import { JOB_VERSION, RetryPolicySchema, SweepOptionsSchema, type RetryPolicy, type RetryPolicyInput, type SweepOptions, type SweepOptionsInput } from '../queue/jobs.js';
 import { runLocalSweep } from '../queue/local.js';
 import { defaultDeadlineMs, expireSweep, RedisStageBook } from '../queue/deadline.js';
 import { startWorkers } from '../queue/workers.js';
@@ -30,6 +30,7 @@ import { terminalStyle } from '../payload/util/terminal.js';
 import type { FleetSummary, SweepMeta } from '../store/fleet-schema.js';
 import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
+import { jsonLine, jsonText } from '../payload/report/json-text.js';
 
 export interface Globals {
   redis?: string;
@@ -96,23 +97,23 @@ export function selectionOf(f: SweepFlags): Selection {
 export function optionsOf(f: SweepFlags): SweepOptions {
   if (f.ntp !== undefined && !f.diagnose) throw new FleetError('usage', '--ntp goes with --diagnose');
   return SweepOptionsSchema.parse({
-    authTest: f.authTest ?? false,
-    authMaxPerAccount: positiveInt(f.authMaxPerAccount, '--auth-max-per-account', DEFAULT_AUTH_PER_ACCOUNT),
-    acceptNew: f.acceptNew ?? false,
+    auth_test: f.authTest ?? false,
+    auth_max_per_account: positiveInt(f.authMaxPerAccount, '--auth-max-per-account', DEFAULT_AUTH_PER_ACCOUNT),
+    accept_new: f.acceptNew ?? false,
     diagnose: f.diagnose ?? false,
     ...(f.ntp === undefined ? {} : { ntp: f.ntp === 'off' ? null : f.ntp }),
-    commandTimeoutMs: ms(f.timeout, '--timeout', 180_000),
-  });
+    command_timeout_ms: ms(f.timeout, '--timeout', 180_000),
+  } satisfies SweepOptionsInput);
 }
 
 /** --deadline, or the default from the sweep's size and limits (queue/deadline.ts). */
 export function deadlineOf(f: Pick<SweepFlags, 'deadline'>, a: { hosts: number; concurrency: number; options: SweepOptions; retry: RetryPolicy }): number {
   if (f.deadline !== undefined) return ms(f.deadline, '--deadline', 0, 7 * 86_400_000);
-  return defaultDeadlineMs({ hosts: a.hosts, concurrency: a.concurrency, commandTimeoutMs: a.options.commandTimeoutMs, attempts: a.retry.attempts });
+  return defaultDeadlineMs({ hosts: a.hosts, concurrency: a.concurrency, commandTimeoutMs: a.options.command_timeout_ms, attempts: a.retry.attempts });
 }
 
 export function retryOf(f: SweepFlags): RetryPolicy {
-  return RetryPolicySchema.parse({ attempts: positiveInt(f.attempts, '--attempts', 4), backoffMs: ms(f.backoff, '--backoff', 2000) });
+  return RetryPolicySchema.parse({ attempts: positiveInt(f.attempts, '--attempts', 4), backoff_ms: ms(f.backoff, '--backoff', 2000) } satisfies RetryPolicyInput);
 }
 
 function loadManifest(dir: string): Manifest {
@@ -153,9 +154,9 @@ function progressPrinter(store: Store, sweepId: string, total: number) {
 }
 
 function exitCodeOf(s: FleetSummary): number {
-  if (s.counts.timedOut > 0) return FLEET_EXIT.deadline;
+  if (s.counts.timed_out > 0) return FLEET_EXIT.deadline;
   if (s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.pending > 0) return FLEET_EXIT.runnerProblems;
-  if (s.counts.smtpFailing > 0) return FLEET_EXIT.smtpFailures;
+  if (s.counts.smtp_failing > 0) return FLEET_EXIT.smtpFailures;
   return FLEET_EXIT.ok;
 }
 
@@ -183,7 +184,7 @@ async function writeSweepFiles(store: Store, s: FleetSummary, f: Pick<SweepFlags
 }
 
 function printOutcome(s: FleetSummary, reportPath: string, json: boolean | undefined): number {
-  if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  if (json) process.stdout.write(jsonText(s));
   else process.stdout.write(outcomeLines(s, reportPath, terminalStyle(process.stdout.isTTY, process.env)));
   return exitCodeOf(s);
 }
@@ -231,7 +232,7 @@ export async function sweepCommand(g: Globals, f: SweepFlags): Promise<number> {
     const { meta, jobs } = await createSweep(store, { inventory, selection, hosts, options, kind: 'sweep', payloadVersion: manifest.version, deadlineMs });
     const parent = await enqueueSweep(redis, g.prefix, jobKey!, meta.id, jobs, retry);
     if (f.detach) {
-      process.stdout.write(f.json ? JSON.stringify({ sweepId: meta.id, job: parent, hosts: jobs.length, deadline: meta.options.deadline }) + '\n' : `${meta.id}\n`);
+      process.stdout.write(f.json ? jsonLine({ sweep_id: meta.id, job: parent, hosts: jobs.length, deadline: meta.options.deadline }) + '\n' : `${meta.id}\n`);
       return FLEET_EXIT.ok;
     }
     return waitAndReport(redis, state, g, store, meta.id, parent, jobs.length, f, meta);
@@ -356,7 +357,7 @@ export async function reportCommand(g: Globals, sweepId: string | undefined, f: 
   const summary = (await store.readFleetSummary(id))!;
   await writeSweepFiles(store, summary, f);
   if (f.jsonl === STDOUT) return exitCodeOf(summary);
-  if (f.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(summary));
   else process.stdout.write(readFileSync(path, 'utf8'));
   return exitCodeOf(summary);
 }
@@ -366,21 +367,21 @@ export async function sweepsCommand(g: Globals, f: { json?: boolean }): Promise<
   const rows = [];
   for (const m of await store.listSweeps()) {
     const s = await store.readFleetSummary(m.id);
-    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtpFailing: s?.counts.smtpFailing ?? null, notReached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timedOut : null, done: s !== null && s.counts.pending === 0 });
+    rows.push({ id: m.id, created: m.created, kind: m.kind, hosts: m.hosts.length, ok: s?.counts.ok ?? null, smtp_failing: s?.counts.smtp_failing ?? null, not_reached: s ? s.counts.unreachable + s.counts.failed + s.counts.rejected + s.counts.timed_out : null, done: s !== null && s.counts.pending === 0 });
   }
-  if (f.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(rows));
   else if (rows.length === 0) process.stdout.write(`no sweeps in ${store.root}\n`);
-  else for (const r of rows) process.stdout.write(`${r.id}  ${r.kind.padEnd(9)} ${String(r.hosts).padStart(4)} hosts  ${r.ok === null ? 'running or not aggregated' : `${r.ok} ok, ${r.smtpFailing} failing, ${r.notReached} not reached`}\n`);
+  else for (const r of rows) process.stdout.write(`${r.id}  ${r.kind.padEnd(9)} ${String(r.hosts).padStart(4)} hosts  ${r.ok === null ? 'running or not aggregated' : `${r.ok} ok, ${r.smtp_failing} failing, ${r.not_reached} not reached`}\n`);
   return FLEET_EXIT.ok;
 }
 
 export async function statusCommand(g: Globals, f: { json?: boolean }): Promise<number> {
   return withRedis(g, async (redis) => {
     const [q, schedules] = await Promise.all([queueStatus(redis, g.prefix), listSchedules(redis, g.prefix)]);
-    if (f.json) process.stdout.write(JSON.stringify({ ...q, schedules }, null, 2) + '\n');
+    if (f.json) process.stdout.write(jsonText({ ...q, schedules }));
     else {
       const fmt = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
-      process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.everyMs === null ? '?' : spanText(s.everyMs)}`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
+      process.stdout.write(`workers:   ${q.workers}\nprobes:    ${fmt(q.probes)}\nsweeps:    ${fmt(q.sweeps)}\nschedules: ${schedules.map((s) => `${s.name} (${s.pattern ?? `every ${s.every_ms === null ? '?' : spanText(s.every_ms)}`}, next ${s.next ?? '-'})`).join('; ') || 'none'}\n`);
     }
     return FLEET_EXIT.ok;
   });
@@ -393,7 +394,7 @@ export async function scheduleCommand(g: Globals, f: ScheduleFlags): Promise<num
   if (!f.cron && !f.every) throw new FleetError('usage', 'schedule needs --cron PATTERN (or --every DURATION)');
   const inventory = resolve(g.inventory);
   if (!existsSync(inventory)) throw new FleetError('usage', `inventory ${inventory} not found`);
-  const data = { v: 1 as const, inventory, selection: SelectionSchema.parse(selectionOf(f)), options: optionsOf(f), retry: retryOf(f) };
+  const data = { v: JOB_VERSION, inventory, selection: SelectionSchema.parse(selectionOf(f)), options: optionsOf(f), retry: retryOf(f) };
   const everyMs = f.every ? ms(f.every, '--every', 0, 366 * 86_400_000) : undefined;
   if (f.cron) checkCron(f.cron, f.tz);
   const jobKey = jobKeyOf(g);
@@ -422,7 +423,7 @@ export async function unscheduleCommand(g: Globals, f: { name: string }): Promis
 
 export async function schedulesCommand(g: Globals, f: { json?: boolean }): Promise<number> {
   const list = await withRedis(g, (redis) => listSchedules(redis, g.prefix));
-  if (f.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-  else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.everyMs === null ? '?' : spanText(s.everyMs)}`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
+  if (f.json) process.stdout.write(jsonText(list));
+  else process.stdout.write(list.length ? list.map((s) => `${s.name}  ${s.pattern ?? `every ${s.every_ms === null ? '?' : spanText(s.every_ms)}`}${s.tz ? ` (${s.tz})` : ''}  next ${s.next ?? '-'}\n`).join('') : 'no schedules\n');
   return FLEET_EXIT.ok;
 }

@@ -106,7 +106,7 @@ async function indexPage(store: Store): Promise<string> {
     for (const f of [FLEET_REPORT_HTML, FLEET_REPORT_FILE, FLEET_SUMMARY_FILE]) {
       if (await isFile(join(store.sweepDir(m.id), f))) links.push(`<a href="/reports/${encodeURIComponent(m.id)}/${f}">${f}</a>`);
     }
-    const counts = s ? `${s.counts.ok} ok, ${s.counts.smtpFailing} failing, ${s.counts.unreachable + s.counts.failed + s.counts.rejected} not reached` : 'running or not aggregated';
+    const counts = s ? `${s.counts.ok} ok, ${s.counts.smtp_failing} failing, ${s.counts.unreachable + s.counts.failed + s.counts.rejected} not reached` : 'running or not aggregated';
     rows.push(`<tr><td>${esc(m.id)}</td><td>${esc(m.created)}</td><td>${esc(m.kind)}</td><td>${m.hosts.length}</td><td>${esc(counts)}</td><td>${links.join(' ') || '-'}</td></tr>`);
   }
   const table = rows.length ? `<table><thead><tr><th>sweep</th><th>created</th><th>kind</th><th>hosts</th><th>result</th><th>reports</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : '<p>no sweeps in the store yet</p>';

@@ -7,6 +7,7 @@ import { FleetError } from '../queue/errors.js';
 import { Store } from '../store/store.js';
 import type { Globals } from './commands.js';
 import { FLEET_EXIT } from './exit-codes.js';
+import { jsonText } from '../payload/report/json-text.js';
 
 export interface HistoryFlags {
   since: string;
@@ -37,12 +38,12 @@ export async function historyCommand(g: Globals, host: string | undefined, f: Hi
     ix.sync();
     if (host === undefined) {
       const h = fleetHistory(ix, sinceT);
-      process.stdout.write(f.json ? JSON.stringify(h, null, 2) + '\n' : fleetHistoryText(h));
+      process.stdout.write(f.json ? jsonText(h) : fleetHistoryText(h));
       return FLEET_EXIT.ok;
     }
     const h = hostHistory(ix, host, sinceT);
     if (!h) throw new FleetError('not-found', `no result of host ${host} in the store ${store.root}`);
-    process.stdout.write(f.json ? JSON.stringify(h, null, 2) + '\n' : hostHistoryText(h));
+    process.stdout.write(f.json ? jsonText(h) : hostHistoryText(h));
     return FLEET_EXIT.ok;
   } finally {
     ix.close();

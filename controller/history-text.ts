@@ -31,9 +31,9 @@ export function hostHistoryText(h: HostHistory): string {
     `history of ${h.host} since ${day(h.since)} (${plural(h.entries.length, 'result')} in ${plural(h.sweeps, 'sweep')})`,
     `now: ${streakText(h.streak)}`,
     '',
-    ...(h.entries.length ? h.entries.map((e) => `${day(e.created)}  ${e.sweepId}  ${e.outcome.padEnd(width)}  ${clean(e.evidence)}`) : ['no result in the window']),
+    ...(h.entries.length ? h.entries.map((e) => `${day(e.created)}  ${e.sweep_id}  ${e.outcome.padEnd(width)}  ${clean(e.evidence)}`) : ['no result in the window']),
     '',
-    ...bounded('failure signatures', h.signatures, (s) => `${clean(s.signature, 120)}\n    first seen ${day(s.firstSeen)}, last seen ${day(s.lastSeen)}, ${plural(s.sweeps, 'sweep')}`, 'none in the window'),
+    ...bounded('failure signatures', h.signatures, (s) => `${clean(s.signature, 120)}\n    first seen ${day(s.first_seen)}, last seen ${day(s.last_seen)}, ${plural(s.sweeps, 'sweep')}`, 'none in the window'),
     '',
   ].join('\n');
 }
@@ -42,11 +42,11 @@ export function fleetHistoryText(f: FleetHistory): string {
   return [
     `fleet history since ${day(f.since)} (${plural(f.sweeps, 'sweep')}, ${plural(f.runners, 'runner')}, latest ${day(f.until)})`,
     '',
-    ...bounded('flapping runners', f.flapping, (x) => `${x.host}  ${x.perWeek} changes/week (${x.changes} in ${plural(x.sweeps, 'sweep')}), now ${x.current}`, 'none'),
+    ...bounded('flapping runners', f.flapping, (x) => `${x.host}  ${x.per_week} changes/week (${x.changes} in ${plural(x.sweeps, 'sweep')}), now ${x.current}`, 'none'),
     '',
-    ...bounded('failure signatures new in the window', f.newSignatures, (x) => `${day(x.firstSeen)}  ${plural(x.hosts, 'runner')}, last seen ${day(x.lastSeen)}: ${clean(x.signature, 120)}`, 'none'),
+    ...bounded('failure signatures new in the window', f.new_signatures, (x) => `${day(x.first_seen)}  ${plural(x.hosts, 'runner')}, last seen ${day(x.last_seen)}: ${clean(x.signature, 120)}`, 'none'),
     '',
-    ...bounded('long-standing failures', f.longStanding, (x) => `${x.host}  failing for ${plural(x.sweeps, 'sweep')} since ${day(x.since)} (${plural(x.days, 'day')}): ${clean(x.signature, 100)} (first seen ${day(x.signatureFirstSeen)})`, 'none'),
+    ...bounded('long-standing failures', f.long_standing, (x) => `${x.host}  failing for ${plural(x.sweeps, 'sweep')} since ${day(x.since)} (${plural(x.days, 'day')}): ${clean(x.signature, 100)} (first seen ${day(x.signature_first_seen)})`, 'none'),
     '',
   ].join('\n');
 }

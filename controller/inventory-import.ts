@@ -8,6 +8,7 @@ import { DISCONNECTED_TAG, mergeDevices, type ImportPlan } from '../inventory/aa
 import { parseInventory, readInventoryText } from '../inventory/load.js';
 import { errorCode, errorMessage } from '../payload/util/errors.js';
 import { FLEET_EXIT } from './exit-codes.js';
+import { jsonText } from '../payload/report/json-text.js';
 
 export interface ImportFlags {
   aaDevices: string;
@@ -24,7 +25,7 @@ export async function inventoryImportCommand(inventory: string, f: ImportFlags):
 
   const write = changed || !existing;
   if (write && !f.dryRun) await writeAtomically(inventory, text);
-  if (f.json) process.stdout.write(`${JSON.stringify({ inventory, format: devices.format, devices: devices.devices.length, dryRun: Boolean(f.dryRun), written: write && !f.dryRun, ...plan }, null, 2)}\n`);
+  if (f.json) process.stdout.write(jsonText({ inventory, format: devices.format, devices: devices.devices.length, dry_run: Boolean(f.dryRun), written: write && !f.dryRun, ...plan }));
   else process.stdout.write(planLines(plan, { inventory, dryRun: Boolean(f.dryRun), written: write && !f.dryRun, created: !existing, devices: devices.devices.length }).join('\n') + '\n');
 
   // The import may add hosts the inventory cannot resolve yet (no user or auth in defaults):
@@ -64,7 +65,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 export function planLines(plan: ImportPlan, o: { inventory: string; dryRun: boolean; written: boolean; created: boolean; devices: number }): string[] {
   const L: string[] = [];
   for (const a of plan.added) {
-    const how = [a.os ? `${a.os}${a.osAssumed ? ' (assumed: the export gives no OS)' : ''}` : 'os from defaults', a.transport ?? 'transport from defaults'].join(', ');
+    const how = [a.os ? `${a.os}${a.os_assumed ? ' (assumed: the export gives no OS)' : ''}` : 'os from defaults', a.transport ?? 'transport from defaults'].join(', ');
     L.push(`+ ${a.name}  ${a.address}  ${how}  ${a.status}`);
   }
   for (const u of plan.updated) L.push(`~ ${u.name}  ${u.changes.join('; ')}`);

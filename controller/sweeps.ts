@@ -3,7 +3,7 @@
 import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { selectHosts, type Selection } from '../inventory/select.js';
-import type { ProbeJob, SweepOptions } from '../queue/jobs.js';
+import { JOB_VERSION, type ProbeJob, type SweepOptions } from '../queue/jobs.js';
 import { FLEET_SCHEMA_VERSION, type SweepMeta } from '../store/fleet-schema.js';
 import { newSweepId, type Store } from '../store/store.js';
 
@@ -13,7 +13,7 @@ export interface NewSweep {
 }
 
 export function jobsFor(sweepId: string, hosts: ResolvedHost[], options: SweepOptions): ProbeJob[] {
-  return hosts.map((host) => ({ v: 1 as const, sweepId, host, options }));
+  return hosts.map((host) => ({ v: JOB_VERSION, sweep_id: sweepId, host, options }));
 }
 
 /** The hosts a selection picks from an inventory file: all the checking, none of the writing. */
@@ -40,7 +40,7 @@ export async function createSweep(
     selection: { hosts: args.selection.hosts ?? [], tags: args.selection.tags ?? [], groups: args.selection.groups ?? [], limit: args.selection.limit ?? null },
     hosts: hosts.map((h) => h.name),
     targets: hosts,
-    options: { authTest: args.options.authTest, authMaxPerAccount: args.options.authTest ? args.options.authMaxPerAccount : null, inventory: args.inventory, payloadVersion: args.payloadVersion, concurrency: args.concurrency ?? null, deadline },
+    options: { auth_test: args.options.auth_test, auth_max_per_account: args.options.auth_test ? args.options.auth_max_per_account : null, inventory: args.inventory, payload_version: args.payloadVersion, concurrency: args.concurrency ?? null, deadline },
   });
   return { meta, jobs: jobsFor(id, hosts, options) };
 }

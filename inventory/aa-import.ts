@@ -19,7 +19,7 @@ import {
 export const DISCONNECTED_TAG = 'aa-disconnected';
 
 export interface ImportPlan {
-  added: Array<{ name: string; address: string; os: 'windows' | 'linux' | null; osAssumed: boolean; transport: 'ssh' | 'winrm' | null; status: ControlRoomStatus }>;
+  added: Array<{ name: string; address: string; os: 'windows' | 'linux' | null; os_assumed: boolean; transport: 'ssh' | 'winrm' | null; status: ControlRoomStatus }>;
   updated: Array<{ name: string; changes: string[] }>;
   disconnected: Array<{ name: string; status: ControlRoomStatus }>;
   /** Inventory hosts the export does not list: kept in the file. */
@@ -265,7 +265,7 @@ function newHost(doc: Document, hostsNode: YAMLSeq, name: string, d: AaDevice, d
   const node = doc.createNode(entry) as YAMLMap;
   node.flow = true;
   hostsNode.add(node);
-  return { entry: { name, address: d.address, os: os ?? defaults.os ?? null, osAssumed, transport: transport ?? defaults.transport ?? null, status: d.status }, node };
+  return { entry: { name, address: d.address, os: os ?? defaults.os ?? null, os_assumed: osAssumed, transport: transport ?? defaults.transport ?? null, status: d.status }, node };
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;

@@ -19,14 +19,14 @@ export interface PlannedResult {
 /** The host_result.json the store would hold for a planned result. */
 export function hostResultOf(id: string, created: string, r: PlannedResult): HostResult {
   const common: HostResultCommon = {
-    sweepId: id,
+    sweep_id: id,
     host: r.host,
     transport: 'ssh',
-    jobId: null,
-    jobAttempts: 1,
-    startedAt: created,
-    finishedAt: new Date(Date.parse(created) + 60_000).toISOString(),
-    durationMs: 1500,
+    job_id: null,
+    job_attempts: 1,
+    started_at: created,
+    finished_at: new Date(Date.parse(created) + 60_000).toISOString(),
+    duration_ms: 1500,
   };
   if (r.outcome === 'unreachable') return HostResultSchema.parse(transportFailureResult(common, { code: 'timeout', message: r.evidence }));
   const ok = r.outcome === 'ok';
@@ -35,14 +35,14 @@ export function hostResultOf(id: string, created: string, r: PlannedResult): Hos
     schema_version: FLEET_SCHEMA_VERSION,
     ...common,
     status: 'probed',
-    verdict: { class: r.outcome as FailureClass, exitCode: EXIT_CODES[r.outcome as FailureClass], partial: false, hintId: `${r.outcome}-x`, summary: 's', evidence: r.evidence, nextStep: 'n' },
-    attempts: { ok: ok ? 2 : 0, total: 2, totalsMs: [120, 130] },
+    verdict: { class: r.outcome as FailureClass, exit_code: EXIT_CODES[r.outcome as FailureClass], partial: false, hint_id: `${r.outcome}-x`, summary: 's', evidence: r.evidence, next_step: 'n' },
+    attempts: { ok: ok ? 2 : 0, total: 2, totals_ms: [120, 130] },
     server: 'smtp.gmail.com',
     ports: [{ port: 587, mode: 'starttls' }],
-    egressIps: ['203.0.113.7'],
-    payloadVersion: '0.1.0',
+    egress_ips: ['203.0.113.7'],
+    payload_version: '0.1.0',
     zip: { path: `sweeps/${id}/hosts/${r.host}/result.zip`, sha256: 'a'.repeat(64), bytes: 12345 },
-    transportStats: { uploadedBytes: 0, cacheHit: true },
+    transport_stats: { uploaded_bytes: 0, cache_hit: true },
   } satisfies HostResult);
 }
 
@@ -59,7 +59,7 @@ export function writeSweep(root: string, id: string, created: string, results: P
     selection: { hosts: [], tags: [], groups: [], limit: null },
     hosts: hostsSelected,
     targets: [],
-    options: { authTest: false, authMaxPerAccount: null, inventory: null, concurrency: null, payloadVersion: '0.1.0' },
+    options: { auth_test: false, auth_max_per_account: null, inventory: null, concurrency: null, payload_version: '0.1.0' },
   } satisfies SweepMetaInput);
   writeFileSync(join(dir, SWEEP_FILE), storeJson(meta));
   for (const r of results) {

@@ -3,6 +3,7 @@ import { readError } from './classify/client-errors.js';
 import { providerIds, STAGES, type Provider, type ReplyStage } from './classify/replies.js';
 import { readStdin, stdinIsTerminal } from './probe/secrets.js';
 import { UsageError } from './util/errors.js';
+import { jsonText } from './report/json-text.js';
 
 export interface ExplainFlags {
   provider?: string;
@@ -58,7 +59,7 @@ export async function explainCommand(words: string[], f: ExplainFlags): Promise<
   const text = fromStdin ? await readStdin() : words.join(' ');
   if (!text.trim()) throw new UsageError('nothing to explain: pass the reply as an argument or on standard input');
   const out = explainText(text, f);
-  if (f.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(out));
   else {
     process.stdout.write(
       [

@@ -85,7 +85,7 @@ export async function expireSweep(args: { store: Store; sweepId: string; hosts: 
         }
       }
       const now = new Date().toISOString();
-      const common = { sweepId: args.sweepId, host, transport: args.transports.get(host) ?? 'ssh', jobId: queue ? jobId : null, jobAttempts: attempts, startedAt: now, finishedAt: now, durationMs: 0 };
+      const common = { sweep_id: args.sweepId, host, transport: args.transports.get(host) ?? 'ssh', job_id: queue ? jobId : null, job_attempts: attempts, started_at: now, finished_at: now, duration_ms: 0 };
       await args.store.writeHostResult(timedOutResult(common, stages.get(host) ?? 'queued', args.deadline));
     }
   } finally {

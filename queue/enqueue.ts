@@ -3,7 +3,7 @@
 import { FlowProducer, Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FleetError } from './connection.js';
-import { QUEUES, probeJobId, reprobeJobId, sweepJobId, type ProbeJob, type RetryPolicy, type ScheduledSweepJob } from './jobs.js';
+import { JOB_VERSION, QUEUES, probeJobId, reprobeJobId, sweepJobId, type ProbeJob, type RetryPolicy, type ScheduledSweepJob } from './jobs.js';
 import { schedulerBinding, signJob } from './job-auth.js';
 import { bullBackoff } from './runner.js';
 
@@ -29,7 +29,7 @@ export async function enqueueSweep(redis: Redis, prefix: string, jobKey: Buffer,
     await flows.add({
       name: 'sweep',
       queueName: QUEUES.sweeps,
-      data: signJob(jobKey, QUEUES.sweeps, parentId, { v: 1, sweepId }),
+      data: signJob(jobKey, QUEUES.sweeps, parentId, { v: JOB_VERSION, sweep_id: sweepId }),
       opts: { jobId: parentId, ...KEEP },
       children: jobs.map((job) => {
         const id = probeJobId(sweepId, job.host.name);
@@ -46,12 +46,12 @@ export async function enqueueSweep(redis: Redis, prefix: string, jobKey: Buffer,
 export async function enqueueReprobe(redis: Redis, prefix: string, jobKey: Buffer, job: ProbeJob, retry: RetryPolicy, now = Date.now()): Promise<string> {
   const flows = new FlowProducer({ connection: redis, prefix });
   try {
-    const parentId = sweepJobId(job.sweepId, `.re${now}`);
-    const childId = reprobeJobId(job.sweepId, job.host.name, now);
+    const parentId = sweepJobId(job.sweep_id, `.re${now}`);
+    const childId = reprobeJobId(job.sweep_id, job.host.name, now);
     await flows.add({
       name: 'reprobe',
       queueName: QUEUES.sweeps,
-      data: signJob(jobKey, QUEUES.sweeps, parentId, { v: 1, sweepId: job.sweepId }, now),
+      data: signJob(jobKey, QUEUES.sweeps, parentId, { v: JOB_VERSION, sweep_id: job.sweep_id }, now),
       opts: { jobId: parentId, ...KEEP },
       children: [{ name: 'probe', queueName: QUEUES.probes, data: signJob(jobKey, QUEUES.probes, childId, job, now), opts: childOpts(childId, retry) }],
     });
@@ -125,7 +125,7 @@ export async function removeSchedule(redis: Redis, prefix: string, name: string)
 export interface ScheduleInfo {
   name: string;
   pattern: string | null;
-  everyMs: number | null;
+  every_ms: number | null;
   tz: string | null;
   next: string | null;
 }
@@ -137,7 +137,7 @@ export async function listSchedules(redis: Redis, prefix: string): Promise<Sched
     return list.map((s) => ({
       name: s.key,
       pattern: s.pattern ?? null,
-      everyMs: s.every != null ? Number(s.every) : null,
+      every_ms: s.every != null ? Number(s.every) : null,
       tz: s.tz ?? null,
       next: s.next ? new Date(s.next).toISOString() : null,
     }));

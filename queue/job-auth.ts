@@ -19,9 +19,9 @@ export const DEFAULT_JOB_TTL_MS = 24 * 3600 * 1000;
 
 export const JobSignatureSchema = z.strictObject({
   alg: z.literal('hmac-sha256'),
-  issuedAt: z.number().int().nonnegative(),
+  issued_at: z.number().int().nonnegative().describe('ms since the epoch'),
   /** null for a schedule's template: BullMQ fires it for as long as the schedule exists. */
-  expiresAt: z.number().int().nonnegative().nullable(),
+  expires_at: z.number().int().nonnegative().nullable(),
   mac: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type JobSignature = z.infer<typeof JobSignatureSchema>;
@@ -68,7 +68,7 @@ export const schedulerBinding = (name: string) => `scheduler:${name}`;
 export function signJob<T extends object>(key: Buffer, queue: string, boundTo: string, data: T, now = Date.now(), ttlMs: number | null = DEFAULT_JOB_TTL_MS): T & { sig: JobSignature } {
   const plain = JSON.parse(JSON.stringify(data)) as T;
   const expiresAt = ttlMs === null ? null : now + ttlMs;
-  return { ...plain, sig: { alg: 'hmac-sha256', issuedAt: now, expiresAt, mac: macOf(key, queue, boundTo, now, expiresAt, plain) } };
+  return { ...plain, sig: { alg: 'hmac-sha256', issued_at: now, expires_at: expiresAt, mac: macOf(key, queue, boundTo, now, expiresAt, plain) } };
 }
 
 export class JobAuthError extends SmtpProbeError {
@@ -86,8 +86,8 @@ export function verifyJob(key: Buffer, queue: string, boundTo: string, raw: unkn
   const parsed = JobSignatureSchema.safeParse(sig);
   if (!parsed.success) throw new JobAuthError('job signature is malformed');
   const s = parsed.data;
-  const want = Buffer.from(macOf(key, queue, boundTo, s.issuedAt, s.expiresAt, data), 'hex');
+  const want = Buffer.from(macOf(key, queue, boundTo, s.issued_at, s.expires_at, data), 'hex');
   if (!timingSafeEqual(want, Buffer.from(s.mac, 'hex'))) throw new JobAuthError('job signature does not match (not made by this fleet\'s controller, or altered, or moved to another job id)');
-  if (s.expiresAt !== null && now > s.expiresAt) throw new JobAuthError(`job expired at ${new Date(s.expiresAt).toISOString()}`);
+  if (s.expires_at !== null && now > s.expires_at) throw new JobAuthError(`job expired at ${new Date(s.expires_at).toISOString()}`);
   return data;
 }

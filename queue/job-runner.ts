@@ -68,7 +68,7 @@ export class FleetJobRunner implements JobRunner {
     const started = new Date();
     const left = Date.parse(deadline) - started.getTime();
     if (left <= 0) {
-      const last = (await this.stages.all(job.sweepId).catch(() => new Map<string, HostStage>())).get(job.host.name);
+      const last = (await this.stages.all(job.sweep_id).catch(() => new Map<string, HostStage>())).get(job.host.name);
       ctx.log(`the sweep's deadline ${deadline} passed before this try started: not started`);
       return this.recordTimedOut(job, ctx, started, last ?? 'queued', deadline);
     }
@@ -77,9 +77,9 @@ export class FleetJobRunner implements JobRunner {
     const setStage = (s: HostStage) => {
       if (abort.signal.aborted || s === stage) return;
       stage = s;
-      void this.stages.set(job.sweepId, job.host.name, s).catch(() => {});
+      void this.stages.set(job.sweep_id, job.host.name, s).catch(() => {});
     };
-    void this.stages.set(job.sweepId, job.host.name, stage).catch(() => {});
+    void this.stages.set(job.sweep_id, job.host.name, stage).catch(() => {});
     const timer = setTimeout(() => abort.abort(), left);
     const overtaken = new Promise<'deadline'>((r) => abort.signal.addEventListener('abort', () => r('deadline'), { once: true }));
     const work = this.work(job, ctx, abort.signal, setStage);
@@ -133,8 +133,8 @@ export class FleetJobRunner implements JobRunner {
           probeArgs: [...probeArgsFor(host), ...auth.args, ...(options.diagnose ? diagnoseArgs(host, options) : [])],
           command: options.diagnose ? 'diagnose' : 'probe',
           ...(auth.stdin === undefined ? {} : { stdin: auth.stdin }),
-          commandTimeoutMs: options.commandTimeoutMs,
-          maxZipBytes: options.maxZipBytes,
+          commandTimeoutMs: options.command_timeout_ms,
+          maxZipBytes: options.max_zip_bytes,
           localZipPath: localZip,
           ...(this.cfg.gzipCacheDir === undefined ? {} : { gzipCacheDir: this.cfg.gzipCacheDir }),
         },
@@ -144,11 +144,11 @@ export class FleetJobRunner implements JobRunner {
       const common = this.common(job, ctx, started);
       let result: HostResult;
       try {
-        const { checked, zipPath } = await this.cfg.store.acceptZip(job.sweepId, host.name, localZip, { maxZipBytes: options.maxZipBytes });
-        result = probedResult(common, checked, zipPath, { uploadedBytes: res.uploadedBytes, cacheHit: res.cacheHits.runtime && res.cacheHits.bundle });
+        const { checked, zipPath } = await this.cfg.store.acceptZip(job.sweep_id, host.name, localZip, { maxZipBytes: options.max_zip_bytes });
+        result = probedResult(common, checked, zipPath, { uploaded_bytes: res.uploadedBytes, cache_hit: res.cacheHits.runtime && res.cacheHits.bundle });
       } catch (err) {
         if (!(err instanceof ZipRejectedError)) throw err;
-        result = rejectedResult(common, err.message, res);
+        result = rejectedResult(common, err.message, { zip_bytes: res.zipBytes, zip_sha256: res.zipSha256 });
       }
       if (signal.aborted || !(await this.cfg.store.writeHostResult(result))) {
         ctx.log(`late result dropped: ${result.status} came after the sweep's deadline, the host stays timed out`);
@@ -165,8 +165,8 @@ export class FleetJobRunner implements JobRunner {
   async recordFailure(job: ProbeJob, ctx: JobContext, err: unknown): Promise<Outcome> {
     const common = this.common(job, ctx, new Date());
     if (job.options.deadline && Date.now() >= Date.parse(job.options.deadline)) {
-      const last = (await this.stages.all(job.sweepId).catch(() => new Map<string, HostStage>())).get(job.host.name);
-      return this.recordTimedOut(job, ctx, new Date(common.startedAt), last ?? 'connect', job.options.deadline);
+      const last = (await this.stages.all(job.sweep_id).catch(() => new Map<string, HostStage>())).get(job.host.name);
+      return this.recordTimedOut(job, ctx, new Date(common.started_at), last ?? 'connect', job.options.deadline);
     }
     const result: HostResult =
       err instanceof TransportError
@@ -183,7 +183,7 @@ export class FleetJobRunner implements JobRunner {
   /** The --auth-test password from the worker's environment, checked before anything is started. */
   private smtpPassword(host: ResolvedHost, options: SweepOptions): string | undefined {
     const a = host.probe.smtpAuth;
-    if (!options.authTest || !a) return undefined;
+    if (!options.auth_test || !a) return undefined;
     const password = this.env[a.passwordEnv];
     if (!password) throw new ConfigError(`--auth-test: the worker has no ${a.passwordEnv} in its environment (the inventory names it for ${host.name}'s mail account)`);
     return password;
@@ -193,7 +193,7 @@ export class FleetJobRunner implements JobRunner {
   private async smtpAuth(host: ResolvedHost, options: SweepOptions, ctx: JobContext, password: string | undefined): Promise<{ args: string[]; stdin?: string }> {
     const a = host.probe.smtpAuth;
     if (password === undefined || !a) return { args: [] };
-    if (!(await this.cfg.authBudget.take(a.user, options.authMaxPerAccount))) {
+    if (!(await this.cfg.authBudget.take(a.user, options.auth_max_per_account))) {
       ctx.log(`AUTH skipped: the fleet-wide login budget for ${a.user} is used up in this window`);
       return { args: [] };
     }
@@ -203,14 +203,14 @@ export class FleetJobRunner implements JobRunner {
   private common(job: ProbeJob, ctx: JobContext, started: Date): HostResultCommon {
     const finished = new Date();
     return {
-      sweepId: job.sweepId,
+      sweep_id: job.sweep_id,
       host: job.host.name,
       transport: job.host.transport,
-      jobId: ctx.jobId,
-      jobAttempts: ctx.attempt,
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
+      job_id: ctx.jobId,
+      job_attempts: ctx.attempt,
+      started_at: started.toISOString(),
+      finished_at: finished.toISOString(),
+      duration_ms: finished.getTime() - started.getTime(),
     };
   }
 }
@@ -260,7 +260,7 @@ function defaultConnect(cfg: RunnerConfig) {
       os: host.os,
       auth: sshAuth(host, env),
       knownHostsPath: host.ssh?.knownHosts ?? cfg.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
-      acceptNew: options.acceptNew,
+      acceptNew: options.accept_new,
       connectTimeoutMs: cfg.connectTimeoutMs ?? 10_000,
       keepaliveIntervalMs: 10_000,
       label: `${host.name} (${host.user}@${host.address}:${host.port})`,

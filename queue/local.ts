@@ -22,7 +22,7 @@ export async function runLocalSweep(sweepId: string, jobs: ProbeJob[], runner: J
 }
 
 async function runWithRetries(job: ProbeJob, runner: JobRunner, policy: RetryPolicy, log: (line: string) => void): Promise<{ status: string; outcome: string }> {
-  const jobId = `local.${job.sweepId}.${job.host.name}`;
+  const jobId = `local.${job.sweep_id}.${job.host.name}`;
   for (let attempt = 1; ; attempt++) {
     const ctx = { jobId, attempt, log };
     try {

@@ -29,11 +29,11 @@ export function shouldRetry(err: unknown, attempt: number, policy: RetryPolicy):
 
 /** Exponential backoff with up to 50 % jitter, so a fleet of retries does not stampede. */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random = Math.random): number {
-  const full = policy.backoffMs * 2 ** Math.max(0, attempt - 1);
+  const full = policy.backoff_ms * 2 ** Math.max(0, attempt - 1);
   return Math.round(full * (0.5 + 0.5 * random()));
 }
 
 /** BullMQ's equivalent of backoffDelay (its jitter takes the same share off the delay). */
 export function bullBackoff(policy: RetryPolicy): { type: 'exponential'; delay: number; jitter: number } {
-  return { type: 'exponential', delay: policy.backoffMs, jitter: 0.5 };
+  return { type: 'exponential', delay: policy.backoff_ms, jitter: 0.5 };
 }

@@ -5,7 +5,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobAuthError, schedulerBinding, verifyJob } from './job-auth.js';
-import { ProbeJobSchema, QUEUES, RetryPolicySchema, ScheduledSweepJobSchema, SweepJobSchema, type ScheduledSweepJob } from './jobs.js';
+import { JOB_VERSION, ProbeJobSchema, QUEUES, RetryPolicySchema, ScheduledSweepJobSchema, SweepJobSchema, type ScheduledSweepJob } from './jobs.js';
 import { shouldRetry, type JobRunner } from './runner.js';
 import type { z } from 'zod';
 
@@ -21,6 +21,17 @@ export interface WorkerOptions {
   /** Connection errors of any of the workers' connections (reported once per state change). */
   onRedisError?: (err: Error) => void;
   log?: (line: string) => void;
+}
+
+/**
+ * A job of another data version was enqueued by a controller of another release (version 1:
+ * camelCase keys): refused with that said, before its signature is even read, rather than as a
+ * malformed job. Its version number is unauthenticated, but it only chooses the refusal's words.
+ */
+function checkVersion(data: unknown): void {
+  const v = data !== null && typeof data === 'object' ? (data as { v?: unknown }).v : undefined;
+  if (typeof v === 'number' && v !== JOB_VERSION)
+    throw new JobAuthError(`job data version ${v} is from a controller of another release (this worker reads version ${JOB_VERSION}): run controller and workers of the same smtp-fleet version, then sweep again`);
 }
 
 export interface FleetWorkers {
@@ -46,6 +57,7 @@ export function startWorkers(redis: Redis, runner: JobRunner, opts: WorkerOption
   const trusted = <S extends z.ZodType>(queue: string, job: Job, schema: S): z.infer<S> => {
     const boundTo = queue === QUEUES.control ? (job.repeatJobKey ? schedulerBinding(job.repeatJobKey) : '') : String(job.id ?? '');
     try {
+      checkVersion(job.data);
       const parsed = schema.safeParse(verifyJob(opts.jobKey, queue, boundTo, job.data));
       if (!parsed.success) throw new JobAuthError(`signed but not a valid job (${parsed.error.issues[0]?.message ?? 'bad shape'})`);
       return parsed.data;
@@ -77,7 +89,7 @@ export function startWorkers(redis: Redis, runner: JobRunner, opts: WorkerOption
   const sweeps = new Worker(
     QUEUES.sweeps,
     async (job: Job) => {
-      const { sweepId } = trusted(QUEUES.sweeps, job, SweepJobSchema);
+      const { sweep_id: sweepId } = trusted(QUEUES.sweeps, job, SweepJobSchema);
       const path = await runner.aggregate(sweepId);
       log(`sweep ${sweepId}: report ${path}`);
       return { report: path };

@@ -9,16 +9,16 @@ import { percentiles as percentilesOf } from '../payload/util/stats.js';
 import { findingLabel } from '../payload/report/run-findings.js';
 
 type Row = FleetSummary['hosts'][number];
-type Breakdown = FleetSummary['byTag'][number];
+type Breakdown = FleetSummary['by_tag'][number];
 type Change = { host: string; from: string; to: string };
 
 export function aggregate(meta: SweepMeta, results: HostResult[], hosts: ResolvedHost[], previous?: FleetSummary | null, now = new Date()): FleetSummary {
   const byHost = new Map<string, HostResult>();
   for (const r of results) {
-    if (r.sweepId !== meta.id) continue;
+    if (r.sweep_id !== meta.id) continue;
     const prior = byHost.get(r.host);
     // One result per host: the latest finished one (a re-probe replaces).
-    if (!prior || prior.finishedAt <= r.finishedAt) byHost.set(r.host, r);
+    if (!prior || prior.finished_at <= r.finished_at) byHost.set(r.host, r);
   }
   const info = new Map(hosts.map((h) => [h.name, h]));
   const names = [...meta.hosts, ...[...byHost.keys()].filter((n) => !meta.hosts.includes(n)).sort()];
@@ -34,41 +34,41 @@ export function aggregate(meta: SweepMeta, results: HostResult[], hosts: Resolve
   const summary: FleetSummary = {
     schema: 'smtp-fleet/fleet-summary',
     schema_version: FLEET_SCHEMA_VERSION,
-    sweep: { id: meta.id, created: meta.created, kind: meta.kind, selection: meta.selection, authTest: meta.options.authTest },
-    generatedAt: now.toISOString(),
+    sweep: { id: meta.id, created: meta.created, kind: meta.kind, selection: meta.selection, auth_test: meta.options.auth_test },
+    generated_at: now.toISOString(),
     counts: {
       selected: rows.length,
       probed: probed.length,
       ok,
-      smtpFailing: probed.length - ok,
+      smtp_failing: probed.length - ok,
       unreachable: count((r) => r.status === 'unreachable'),
       failed: count((r) => r.status === 'failed'),
       rejected: count((r) => r.status === 'rejected'),
       pending: count((r) => r.status === 'pending'),
-      timedOut: count((r) => r.status === 'timed-out'),
+      timed_out: count((r) => r.status === 'timed-out'),
     },
     verdicts,
-    successRate: probed.length ? ok / probed.length : null,
-    attemptSuccessRate: attemptsTotal ? attemptsOk / attemptsTotal : null,
-    timingsMs: percentiles(probed.flatMap((r) => r.attempts.totalsMs)),
+    success_rate: probed.length ? ok / probed.length : null,
+    attempt_success_rate: attemptsTotal ? attemptsOk / attemptsTotal : null,
+    timings_ms: percentiles(probed.flatMap((r) => r.attempts.totals_ms)),
     hosts: rows,
-    failureGroups: groupBy(
+    failure_groups: groupBy(
       rows.filter((r) => r.status === 'probed' && r.outcome !== 'ok'),
-      (r) => [r.outcome, r.hintId ?? '', normaliseEvidence(r.detail, [r.name, r.address])],
-    ).map(([[outcome, hintId, evidence], hs]) => ({ outcome: outcome!, hintId: hintId || null, evidence: evidence!, nextStep: nextStepOf(byHost.get(hs[0]!)), hosts: hs })),
-    findingGroups: findingGroups(probed),
-    unreachableGroups: groupBy(
+      (r) => [r.outcome, r.hint_id ?? '', normaliseEvidence(r.detail, [r.name, r.address])],
+    ).map(([[outcome, hint_id, evidence], hs]) => ({ outcome: outcome!, hint_id: hint_id || null, evidence: evidence!, next_step: nextStepOf(byHost.get(hs[0]!)), hosts: hs })),
+    finding_groups: findingGroups(probed),
+    unreachable_groups: groupBy(
       rows.filter((r) => r.status === 'unreachable'),
       (r) => [codeOf(byHost.get(r.name)), normaliseEvidence(r.detail, [r.name, r.address])],
     ).map(([[code, message], hs]) => ({ code: code!, message: message!, hosts: hs })),
-    runnerProblems: groupBy(
+    runner_problems: groupBy(
       rows.filter((r) => r.status === 'failed' || r.status === 'rejected'),
       (r) => [r.status, codeOf(byHost.get(r.name)), normaliseEvidence(r.detail, [r.name, r.address])],
     ).map(([[status, code, message], hs]) => ({ status: status as 'failed' | 'rejected', code: code!, message: message!, hosts: hs })),
-    byTag: breakdown(rows, (r) => r.tags),
-    byGroup: breakdown(rows, (r) => r.groups),
+    by_tag: breakdown(rows, (r) => r.tags),
+    by_group: breakdown(rows, (r) => r.groups),
     pending: rows.filter((r) => r.status === 'pending').map((r) => r.name),
-    timedOut: rows.flatMap((r) => (r.status === 'timed-out' && r.stage ? [{ host: r.name, stage: r.stage }] : [])),
+    timed_out: rows.flatMap((r) => (r.status === 'timed-out' && r.stage ? [{ host: r.name, stage: r.stage }] : [])),
     deadline: meta.options.deadline,
     changes: previous ? diff(rows, previous) : null,
   };
@@ -83,12 +83,12 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
     transport: host?.transport ?? r?.transport ?? '?',
     tags: host?.tags ?? [],
     groups: host?.groups ?? [],
-    aa: host && (host.probe.aa.activity || host.probe.aa.runId || host.probe.aa.host) ? host.probe.aa : null,
-    finishedAt: r?.finishedAt ?? null,
-    hintId: null,
-    exitCode: null,
+    aa: host && (host.probe.aa.activity || host.probe.aa.runId || host.probe.aa.host) ? { activity: host.probe.aa.activity, run_id: host.probe.aa.runId, host: host.probe.aa.host } : null,
+    finished_at: r?.finished_at ?? null,
+    hint_id: null,
+    exit_code: null,
     attempts: null,
-    medianMs: null,
+    median_ms: null,
     zip: null,
     stage: null,
   };
@@ -100,17 +100,17 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
         ...base,
         status: 'probed',
         outcome: r.verdict.class,
-        hintId: capText(r.verdict.hintId),
-        exitCode: r.verdict.exitCode,
+        hint_id: capText(r.verdict.hint_id),
+        exit_code: r.verdict.exit_code,
         detail: capText(r.verdict.evidence),
         attempts: { ok: r.attempts.ok, total: r.attempts.total },
-        medianMs: percentiles(r.attempts.totalsMs)?.p50 ?? null,
+        median_ms: percentiles(r.attempts.totals_ms)?.p50 ?? null,
         zip: r.zip.path,
       };
     case 'unreachable':
       return { ...base, status: 'unreachable', outcome: 'unreachable', detail: capText(`${r.code}: ${r.message}`) };
     case 'failed':
-      return { ...base, status: 'failed', outcome: 'failed', exitCode: r.exitCode, detail: capText(`${r.code}: ${r.message}`) };
+      return { ...base, status: 'failed', outcome: 'failed', exit_code: r.exit_code, detail: capText(`${r.code}: ${r.message}`) };
     case 'rejected':
       return { ...base, status: 'rejected', outcome: 'rejected', detail: capText(r.reason) };
     case 'timed-out':
@@ -119,7 +119,7 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
 }
 
 /** Runners by finding: "port 587 takes MAIL FROM before STARTTLS on these 12", with the id's label and next step. */
-function findingGroups(probed: HostResult[]): NonNullable<FleetSummary['findingGroups']> {
+function findingGroups(probed: HostResult[]): NonNullable<FleetSummary['finding_groups']> {
   const by = new Map<string, string[]>();
   for (const r of probed) if (r.status === 'probed') for (const f of r.findings ?? []) by.set(f, [...(by.get(f) ?? []), r.host]);
   return [...by]
@@ -195,19 +195,19 @@ function breakdown(rows: Row[], labels: (r: Row) => string[]): Breakdown[] {
       name,
       hosts: rs.length,
       ok,
-      smtpFailing: probed - ok,
+      smtp_failing: probed - ok,
       unreachable: n((r) => r.status === 'unreachable'),
       failed: n((r) => r.status === 'failed'),
       rejected: n((r) => r.status === 'rejected'),
       pending: n((r) => r.status === 'pending'),
-      timedOut: n((r) => r.status === 'timed-out'),
-      successRate: probed ? ok / probed : null,
+      timed_out: n((r) => r.status === 'timed-out'),
+      success_rate: probed ? ok / probed : null,
     };
   });
 }
 
 /** Nearest-rank percentiles: with few hosts the figures stay real observed values. */
-export const percentiles = (values: readonly number[]): FleetSummary['timingsMs'] => percentilesOf(values);
+export const percentiles = (values: readonly number[]): FleetSummary['timings_ms'] => percentilesOf(values);
 
 const SMTP_FAILURES: ReadonlySet<string> = new Set(CLASSES.filter((c) => c !== 'ok'));
 
@@ -226,17 +226,17 @@ function diff(rows: Row[], previous: FleetSummary): NonNullable<FleetSummary['ch
     else changed.push(c);
   }
   return {
-    previousSweepId: previous.sweep.id,
-    previousCreated: previous.sweep.created,
-    newFailures,
+    previous_sweep_id: previous.sweep.id,
+    previous_created: previous.sweep.created,
+    new_failures: newFailures,
     recovered,
     changed,
-    newHosts: rows.filter((r) => !before.has(r.name)).map((r) => r.name),
-    missingHosts: previous.hosts.filter((h) => !now.has(h.name)).map((h) => h.name),
+    new_hosts: rows.filter((r) => !before.has(r.name)).map((r) => r.name),
+    missing_hosts: previous.hosts.filter((h) => !now.has(h.name)).map((h) => h.name),
   };
 }
 
 /** What the probe said to do about a verdict; the same hint gives the same advice on every host. */
 function nextStepOf(r: HostResult | undefined): string | null {
-  return r?.status === 'probed' ? capText(r.verdict.nextStep) : null;
+  return r?.status === 'probed' ? capText(r.verdict.next_step) : null;
 }

@@ -62,13 +62,13 @@ function header(s: FleetSummary): string {
     sel.limit ? `limit ${sel.limit}` : '',
   ].filter(Boolean);
   return `<h1>Fleet report: sweep <span class="mono">${esc(s.sweep.id)}</span></h1>
-<p id="headline"><strong>${c.ok} of ${plural(c.probed, 'probed runner')} can send (${pct(s.successRate)})</strong>; ${plural(c.smtpFailing, 'runner')} failing SMTP; ${c.unreachable} not reached; attempts ${pct(s.attemptSuccessRate)} ok.</p>
-<p class="muted">${esc(s.sweep.kind)} started ${esc(s.sweep.created)}${s.sweep.authTest ? ', with --auth-test' : ''}; selection: ${selText.join('; ') || 'all hosts'} (${plural(c.selected, 'host')}); generated ${esc(s.generatedAt)}.</p>`;
+<p id="headline"><strong>${c.ok} of ${plural(c.probed, 'probed runner')} can send (${pct(s.success_rate)})</strong>; ${plural(c.smtp_failing, 'runner')} failing SMTP; ${c.unreachable} not reached; attempts ${pct(s.attempt_success_rate)} ok.</p>
+<p class="muted">${esc(s.sweep.kind)} started ${esc(s.sweep.created)}${s.sweep.auth_test ? ', with --auth-test' : ''}; selection: ${selText.join('; ') || 'all hosts'} (${plural(c.selected, 'host')}); generated ${esc(s.generated_at)}.</p>`;
 }
 
 function tiles(s: FleetSummary): string {
   const c = s.counts;
-  const items: Array<[string, number]> = [...Object.entries(s.verdicts).filter(([, n]) => n > 0), ['unreachable', c.unreachable], ['failed', c.failed], ['rejected', c.rejected], ['timed-out', c.timedOut], ['pending', c.pending]];
+  const items: Array<[string, number]> = [...Object.entries(s.verdicts).filter(([, n]) => n > 0), ['unreachable', c.unreachable], ['failed', c.failed], ['rejected', c.rejected], ['timed-out', c.timed_out], ['pending', c.pending]];
   const shown = items.filter(([k, n]) => n > 0 || k === 'unreachable');
   return `<section id="counts"><h2>Runners by class</h2><div class="tiles">${shown.map(([k, n]) => `<div class="tile c-${tok(k)}"><b>${n}</b>${esc(k)}</div>`).join('')}</div></section>`;
 }
@@ -77,21 +77,21 @@ function changes(s: FleetSummary): string {
   const ch = s.changes;
   if (!ch) return '<section id="changes"><h2>Changes since the previous sweep</h2><p class="muted">No earlier sweep with a summary in this store.</p></section>';
   const li = [
-    ...ch.newFailures.map((x) => `<li><strong>New failure:</strong> <code>${esc(x.host)}</code> ${esc(x.from)} → ${badge(x.to)}</li>`),
+    ...ch.new_failures.map((x) => `<li><strong>New failure:</strong> <code>${esc(x.host)}</code> ${esc(x.from)} → ${badge(x.to)}</li>`),
     ...ch.recovered.map((x) => `<li><strong>Recovered:</strong> <code>${esc(x.host)}</code> ${esc(x.from)} → ${badge('ok')}</li>`),
     ...ch.changed.map((x) => `<li>Changed: <code>${esc(x.host)}</code> ${esc(x.from)} → ${badge(x.to)}</li>`),
-    ...(ch.newHosts.length ? [`<li>New in this sweep: ${hostList(ch.newHosts)}</li>`] : []),
-    ...(ch.missingHosts.length ? [`<li>Not in this sweep: ${hostList(ch.missingHosts)}</li>`] : []),
+    ...(ch.new_hosts.length ? [`<li>New in this sweep: ${hostList(ch.new_hosts)}</li>`] : []),
+    ...(ch.missing_hosts.length ? [`<li>Not in this sweep: ${hostList(ch.missing_hosts)}</li>`] : []),
   ];
-  return `<section id="changes"><h2>Changes since sweep <span class="mono">${esc(ch.previousSweepId)}</span> (${esc(ch.previousCreated)})</h2>${li.length ? `<ul>${li.join('')}</ul>` : '<p>No change.</p>'}</section>`;
+  return `<section id="changes"><h2>Changes since sweep <span class="mono">${esc(ch.previous_sweep_id)}</span> (${esc(ch.previous_created)})</h2>${li.length ? `<ul>${li.join('')}</ul>` : '<p>No change.</p>'}</section>`;
 }
 
 function failureGroups(s: FleetSummary): string {
   const L = ['<section id="failures"><h2>SMTP failures by evidence</h2>'];
-  if (!s.failureGroups.length) L.push('<p>None.</p>');
-  for (const g of s.failureGroups) {
-    L.push(`<div class="group c-${tok(g.outcome)}"><p>${badge(g.outcome)} <strong>${plural(g.hosts.length, 'runner')}</strong>${g.hintId ? ` <span class="muted">(${esc(g.hintId)})</span>` : ''}</p>
-<p>Evidence: <code>${esc(g.evidence)}</code></p>${g.nextStep ? `<p><strong>Next step:</strong> ${esc(g.nextStep)}</p>` : ''}<p>${hostList(g.hosts)}</p></div>`);
+  if (!s.failure_groups.length) L.push('<p>None.</p>');
+  for (const g of s.failure_groups) {
+    L.push(`<div class="group c-${tok(g.outcome)}"><p>${badge(g.outcome)} <strong>${plural(g.hosts.length, 'runner')}</strong>${g.hint_id ? ` <span class="muted">(${esc(g.hint_id)})</span>` : ''}</p>
+<p>Evidence: <code>${esc(g.evidence)}</code></p>${g.next_step ? `<p><strong>Next step:</strong> ${esc(g.next_step)}</p>` : ''}<p>${hostList(g.hosts)}</p></div>`);
   }
   L.push('</section>');
   return L.join('\n');
@@ -99,8 +99,8 @@ function failureGroups(s: FleetSummary): string {
 
 /** Runners by finding (ESMTP/timing, TLS matrix, provider preset...), largest group first. */
 function findingGroups(s: FleetSummary): string {
-  if (!s.findingGroups?.length) return '';
-  const items = s.findingGroups.map(
+  if (!s.finding_groups?.length) return '';
+  const items = s.finding_groups.map(
     (g) => `<div class="group c-_"><p><code>${esc(g.finding)}</code>${g.label ? ` ${esc(g.label)}` : ''}: <strong>${plural(g.hosts.length, 'runner')}</strong></p>${g.next_step ? `<p><strong>Next step:</strong> ${esc(g.next_step)}</p>` : ''}<p>${hostList(g.hosts)}</p></div>`,
   );
   return `<section id="findings"><h2>Runners by finding</h2><p class="muted">What the probe found besides the verdict (ESMTP and timing, TLS matrix, provider preset), per port.</p>${items.join('')}</section>`;
@@ -108,23 +108,23 @@ function findingGroups(s: FleetSummary): string {
 
 function notReached(s: FleetSummary): string {
   const L = ['<section id="unreachable"><h2>Runners not reached</h2><p class="muted">The probe did not run on these: the transport could not reach the runner. Not SMTP verdicts.</p>'];
-  if (!s.unreachableGroups.length) L.push('<p>None.</p>');
-  for (const g of s.unreachableGroups) L.push(`<div class="group c-unreachable"><p><strong>${plural(g.hosts.length, 'runner')}</strong>: <code>${esc(g.code)}</code> ${esc(g.message)}</p><p>${hostList(g.hosts)}</p></div>`);
+  if (!s.unreachable_groups.length) L.push('<p>None.</p>');
+  for (const g of s.unreachable_groups) L.push(`<div class="group c-unreachable"><p><strong>${plural(g.hosts.length, 'runner')}</strong>: <code>${esc(g.code)}</code> ${esc(g.message)}</p><p>${hostList(g.hosts)}</p></div>`);
   L.push('</section>');
   return L.join('\n');
 }
 
 function runnerProblems(s: FleetSummary): string {
-  if (!s.runnerProblems.length) return '';
-  return `<section id="problems"><h2>Runners reached without a usable result</h2>${s.runnerProblems
+  if (!s.runner_problems.length) return '';
+  return `<section id="problems"><h2>Runners reached without a usable result</h2>${s.runner_problems
     .map((g) => `<div class="group c-${tok(g.status)}"><p><strong>${plural(g.hosts.length, 'runner')}</strong>: ${esc(g.status)}${g.code ? ` <code>${esc(g.code)}</code>` : ''} ${esc(g.message)}</p><p>${hostList(g.hosts)}</p></div>`)
     .join('')}</section>`;
 }
 
 function timedOut(s: FleetSummary): string {
-  if (!s.timedOut.length) return '';
-  const items = s.timedOut.map((t) => `<li><code>${esc(t.host)}</code> at ${esc(t.stage)}</li>`).join('');
-  return `<section id="timed-out"><h2>Timed out</h2><p>The sweep's deadline passed before ${plural(s.timedOut.length, 'runner')} finished; the stage is where each job was.</p><ul>${items}</ul></section>`;
+  if (!s.timed_out.length) return '';
+  const items = s.timed_out.map((t) => `<li><code>${esc(t.host)}</code> at ${esc(t.stage)}</li>`).join('');
+  return `<section id="timed-out"><h2>Timed out</h2><p>The sweep's deadline passed before ${plural(s.timed_out.length, 'runner')} finished; the stage is where each job was.</p><ul>${items}</ul></section>`;
 }
 
 function pending(s: FleetSummary): string {
@@ -136,7 +136,7 @@ function runnerTable(s: FleetSummary): string {
   const rows = s.hosts.map((h) => {
     const ok = h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-';
     const okV = h.attempts && h.attempts.total ? h.attempts.ok / h.attempts.total : -1;
-    return `<tr data-outcome="${esc(h.outcome)}"><td class="mono">${esc(h.name)}</td><td>${badge(h.outcome)}</td><td>${esc(h.tags.join(', '))}</td><td>${esc(h.groups.join(', '))}</td><td class="mono">${esc(h.address)}</td><td>${esc(h.os)}</td><td>${esc(h.transport)}</td><td class="num" data-v="${okV}">${ok}</td><td class="num" data-v="${h.medianMs ?? LAST}">${esc(formatMs(h.medianMs))}</td><td><code>${esc(h.detail.length > 240 ? `${h.detail.slice(0, 237)}...` : h.detail)}</code></td></tr>`;
+    return `<tr data-outcome="${esc(h.outcome)}"><td class="mono">${esc(h.name)}</td><td>${badge(h.outcome)}</td><td>${esc(h.tags.join(', '))}</td><td>${esc(h.groups.join(', '))}</td><td class="mono">${esc(h.address)}</td><td>${esc(h.os)}</td><td>${esc(h.transport)}</td><td class="num" data-v="${okV}">${ok}</td><td class="num" data-v="${h.median_ms ?? LAST}">${esc(formatMs(h.median_ms))}</td><td><code>${esc(h.detail.length > 240 ? `${h.detail.slice(0, 237)}...` : h.detail)}</code></td></tr>`;
   });
   return `<section id="runners-section"><h2>Runners</h2>
 <div id="filter" hidden><label>Filter <input id="q" type="search" placeholder="name, tag, evidence…" autocomplete="off"></label> <label>Class <select id="cls"><option value="">all</option>${outcomes.map((o) => `<option value="${esc(o)}">${esc(o)}</option>`).join('')}</select></label> <span id="shown" class="muted"></span></div>
@@ -155,8 +155,8 @@ export function histogramBins(values: number[], bins = 12): Array<{ from: number
 }
 
 function timings(s: FleetSummary): string {
-  const t = s.timingsMs;
-  const medians = s.hosts.map((h) => h.medianMs).filter((x): x is number => x !== null);
+  const t = s.timings_ms;
+  const medians = s.hosts.map((h) => h.median_ms).filter((x): x is number => x !== null);
   const L = ['<section id="timings"><h2>Attempt times</h2>'];
   L.push(`<p>${t ? `Every attempt of every probed runner: p50 ${esc(formatMs(t.p50))}, p90 ${esc(formatMs(t.p90))}, p99 ${esc(formatMs(t.p99))} (min ${esc(formatMs(t.min))}, max ${esc(formatMs(t.max))}, ${t.n} attempts).` : 'No attempt timings.'}</p>`);
   const bins = histogramBins(medians);
@@ -182,12 +182,12 @@ function timings(s: FleetSummary): string {
 function breakdowns(s: FleetSummary): string {
   const L: string[] = [];
   for (const [title, rows] of [
-    ['By group', s.byGroup],
-    ['By tag', s.byTag],
+    ['By group', s.by_group],
+    ['By tag', s.by_tag],
   ] as const) {
     if (!rows.length) continue;
     L.push(`<h2>${title}</h2><table><tr><th>name</th><th>runners</th><th>ok</th><th>SMTP failing</th><th>not reached</th><th>failed/rejected</th><th>pending</th><th>success</th></tr>`);
-    for (const b of rows) L.push(`<tr><td><code>${esc(b.name)}</code></td><td>${b.hosts}</td><td>${b.ok}</td><td>${b.smtpFailing}</td><td>${b.unreachable}</td><td>${b.failed + b.rejected}</td><td>${b.pending}</td><td>${pct(b.successRate)}</td></tr>`);
+    for (const b of rows) L.push(`<tr><td><code>${esc(b.name)}</code></td><td>${b.hosts}</td><td>${b.ok}</td><td>${b.smtp_failing}</td><td>${b.unreachable}</td><td>${b.failed + b.rejected}</td><td>${b.pending}</td><td>${pct(b.success_rate)}</td></tr>`);
     L.push('</table>');
   }
   return L.length ? `<section id="breakdowns">${L.join('\n')}</section>` : '';

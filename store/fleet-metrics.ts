@@ -39,7 +39,7 @@ function renderFamily(f: Family): string {
 export function renderFleetMetrics(summary: FleetSummary, results: readonly HostResult[]): string {
   const c = summary.counts;
   const durationsMs: number[] = [];
-  for (const r of latestByHost(summary, results).values()) if (r.status === 'probed') durationsMs.push(...r.attempts.totalsMs);
+  for (const r of latestByHost(summary, results).values()) if (r.status === 'probed') durationsMs.push(...r.attempts.totals_ms);
   // In milliseconds first: the percentiles round to 0.01, which in seconds would be 10 ms.
   const q = percentiles(durationsMs);
   const seconds = (ms: number | undefined) => (ms === undefined ? NaN : ms / 1000);
@@ -74,25 +74,25 @@ export function renderFleetMetrics(summary: FleetSummary, results: readonly Host
       name: 'smtp_fleet_runners_not_reached',
       help: 'Runners without a usable probe result, by status (unreachable, failed, rejected, pending, timed-out); never counted as SMTP failures.',
       type: 'gauge',
-      samples: [...(['unreachable', 'failed', 'rejected', 'pending'] as const).map((st) => ({ labels: { status: st }, value: c[st] })), { labels: { status: 'timed-out' }, value: c.timedOut }],
+      samples: [...(['unreachable', 'failed', 'rejected', 'pending'] as const).map((st) => ({ labels: { status: st }, value: c[st] })), { labels: { status: 'timed-out' }, value: c.timed_out }],
     },
     {
       name: 'smtp_fleet_success_ratio',
       help: 'Probed runners whose verdict is ok, over probed runners (absent when none was probed).',
       type: 'gauge',
-      samples: ratio(summary.successRate),
+      samples: ratio(summary.success_rate),
     },
     {
       name: 'smtp_fleet_attempt_success_ratio',
       help: 'SMTP attempts that succeeded, over all attempts of probed runners (absent when there were none).',
       type: 'gauge',
-      samples: ratio(summary.attemptSuccessRate),
+      samples: ratio(summary.attempt_success_rate),
     },
     {
       name: 'smtp_fleet_group_success_ratio',
       help: 'Per inventory group: probed runners whose verdict is ok, over probed runners.',
       type: 'gauge',
-      samples: summary.byGroup.filter((g) => g.successRate !== null).map((g) => ({ labels: { group: g.name }, value: g.successRate! })),
+      samples: summary.by_group.filter((g) => g.success_rate !== null).map((g) => ({ labels: { group: g.name }, value: g.success_rate! })),
     },
     {
       name: 'smtp_fleet_attempt_duration_seconds',

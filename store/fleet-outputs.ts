@@ -18,34 +18,34 @@ const NOT_REACHED_NEXT_STEP: Record<Exclude<Row['status'], 'probed'>, string> = 
 export function latestByHost(summary: FleetSummary, results: readonly HostResult[]): Map<string, HostResult> {
   const m = new Map<string, HostResult>();
   for (const r of results) {
-    if (r.sweepId !== summary.sweep.id) continue;
+    if (r.sweep_id !== summary.sweep.id) continue;
     const prior = m.get(r.host);
-    if (!prior || prior.finishedAt <= r.finishedAt) m.set(r.host, r);
+    if (!prior || prior.finished_at <= r.finished_at) m.set(r.host, r);
   }
   return m;
 }
 
 /** From the sweep's creation to its last result: what a sweep cost, re-probes included. */
 export function sweepSeconds(summary: FleetSummary): number {
-  const ends = summary.hosts.map((h) => h.finishedAt).filter((t): t is string => t !== null).map((t) => Date.parse(t));
+  const ends = summary.hosts.map((h) => h.finished_at).filter((t): t is string => t !== null).map((t) => Date.parse(t));
   if (ends.length === 0) return 0;
   return Math.max(0, (Math.max(...ends) - Date.parse(summary.sweep.created)) / 1000);
 }
 
 function nextStepOf(row: Row, r: HostResult | undefined): string | null {
   if (row.status !== 'probed') return NOT_REACHED_NEXT_STEP[row.status];
-  return r?.status === 'probed' ? r.verdict.nextStep : null;
+  return r?.status === 'probed' ? r.verdict.next_step : null;
 }
 
 function runnerCase(row: Row, r: HostResult | undefined): JunitCase {
-  const base = { classname: `smtp-fleet.${row.groups[0] ?? 'runners'}`, name: row.name, seconds: (r?.durationMs ?? 0) / 1000 };
+  const base = { classname: `smtp-fleet.${row.groups[0] ?? 'runners'}`, name: row.name, seconds: (r?.duration_ms ?? 0) / 1000 };
   const where = `${row.name} (${row.address}, ${row.os}, ${row.transport})`;
   const next = nextStepOf(row, r);
   if (row.status === 'probed') {
     const out = `${where}: ${row.outcome}${row.attempts ? `, ${row.attempts.ok}/${row.attempts.total} attempts ok` : ''}${row.zip ? `\nzip: ${row.zip}` : ''}`;
     if (row.outcome === 'ok') return { ...base, outcome: null, systemOut: out };
     const summary = r?.status === 'probed' ? r.verdict.summary : row.outcome;
-    return { ...base, outcome: { kind: 'failure', type: row.outcome, message: row.detail, body: `${summary}\nnext step: ${next ?? '-'}\nhint: ${row.hintId ?? '-'}` }, systemOut: out };
+    return { ...base, outcome: { kind: 'failure', type: row.outcome, message: row.detail, body: `${summary}\nnext step: ${next ?? '-'}\nhint: ${row.hint_id ?? '-'}` }, systemOut: out };
   }
   return { ...base, outcome: { kind: 'error', type: row.status, message: row.detail, body: `${where} was not probed (${row.status}${row.stage ? `, at ${row.stage}` : ''}).\nnext step: ${next}` } };
 }
@@ -63,11 +63,11 @@ export function fleetJunit(summary: FleetSummary, results: readonly HostResult[]
       properties: [
         ['sweep', summary.sweep.id],
         ['kind', summary.sweep.kind],
-        ['success_ratio', rate(summary.successRate)],
-        ['attempt_success_ratio', rate(summary.attemptSuccessRate)],
+        ['success_ratio', rate(summary.success_rate)],
+        ['attempt_success_ratio', rate(summary.attempt_success_rate)],
       ],
       cases: summary.hosts.map((h) => runnerCase(h, byHost.get(h.name))),
-      systemOut: `${c.selected} runners: ${c.ok} ok, ${c.smtpFailing} with SMTP failures, ${c.unreachable + c.failed + c.rejected + c.pending} not reached, ${c.timedOut} timed out\n`,
+      systemOut: `${c.selected} runners: ${c.ok} ok, ${c.smtp_failing} with SMTP failures, ${c.unreachable + c.failed + c.rejected + c.pending} not reached, ${c.timed_out} timed out\n`,
     },
   ]);
 }
@@ -91,16 +91,16 @@ export function runnerLines(summary: FleetSummary, results: readonly HostResult[
       stage: h.stage,
       reached: h.status === 'probed',
       class: h.outcome,
-      hint_id: h.hintId,
+      hint_id: h.hint_id,
       partial: r?.status === 'probed' ? r.verdict.partial : null,
       evidence: h.detail,
       next_step: nextStepOf(h, r),
-      exit_code: h.exitCode,
+      exit_code: h.exit_code,
       attempts_ok: h.attempts?.ok ?? null,
       attempts_total: h.attempts?.total ?? null,
-      median_attempt_ms: h.medianMs,
-      job_duration_ms: r?.durationMs ?? null,
-      finished_at: h.finishedAt,
+      median_attempt_ms: h.median_ms,
+      job_duration_ms: r?.duration_ms ?? null,
+      finished_at: h.finished_at,
       zip: h.zip,
     } satisfies RunnerLine);
   });

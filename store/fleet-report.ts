@@ -75,14 +75,14 @@ function header(s: FleetSummary): string[] {
     sel.tags.length ? `tags ${sel.tags.map((x) => code(x)).join(' + ')}` : '',
     sel.limit ? `limit ${sel.limit}` : '',
   ].filter(Boolean);
-  const t = s.timingsMs;
+  const t = s.timings_ms;
   return [
     `# Fleet report: sweep ${s.sweep.id}`,
     '',
-    `- Sweep: ${s.sweep.kind}, started ${s.sweep.created}${s.sweep.authTest ? ', with --auth-test' : ''}; report generated ${s.generatedAt}`,
+    `- Sweep: ${s.sweep.kind}, started ${s.sweep.created}${s.sweep.auth_test ? ', with --auth-test' : ''}; report generated ${s.generated_at}`,
     `- Selection: ${selText.join('; ') || 'all hosts'} (${plural(c.selected, 'host')})`,
-    `- SMTP: ${c.ok} of ${plural(c.probed, 'probed runner')} can send (${pct(s.successRate)}); ${plural(c.smtpFailing, 'runner')} failing; attempts ${pct(s.attemptSuccessRate)} ok`,
-    `- Runners not reached: ${c.unreachable}; reached without a usable result: ${c.failed + c.rejected}; pending: ${c.pending}; timed out: ${c.timedOut}`,
+    `- SMTP: ${c.ok} of ${plural(c.probed, 'probed runner')} can send (${pct(s.success_rate)}); ${plural(c.smtp_failing, 'runner')} failing; attempts ${pct(s.attempt_success_rate)} ok`,
+    `- Runners not reached: ${c.unreachable}; reached without a usable result: ${c.failed + c.rejected}; pending: ${c.pending}; timed out: ${c.timed_out}`,
     ...(s.deadline ? [`- Deadline: ${s.deadline}`] : []),
     `- Attempt time: ${t ? `p50 ${formatMs(t.p50)}, p90 ${formatMs(t.p90)}, p99 ${formatMs(t.p99)} (min ${formatMs(t.min)}, max ${formatMs(t.max)}, ${t.n} attempts)` : '-'}`,
     '',
@@ -99,13 +99,13 @@ function changes(s: FleetSummary): string[] {
   const ch = s.changes;
   if (!ch) return [];
   const lines = [
-    ...ch.newFailures.map((x) => `- New failure: ${code(x.host)} ${x.from} → **${x.to}**`),
+    ...ch.new_failures.map((x) => `- New failure: ${code(x.host)} ${x.from} → **${x.to}**`),
     ...ch.recovered.map((x) => `- Recovered: ${code(x.host)} ${x.from} → ok`),
     ...ch.changed.map((x) => `- Changed: ${code(x.host)} ${x.from} → ${x.to}`),
-    ...(ch.newHosts.length ? [`- New in this sweep: ${hostList(ch.newHosts)}`] : []),
-    ...(ch.missingHosts.length ? [`- Not in this sweep: ${hostList(ch.missingHosts)}`] : []),
+    ...(ch.new_hosts.length ? [`- New in this sweep: ${hostList(ch.new_hosts)}`] : []),
+    ...(ch.missing_hosts.length ? [`- Not in this sweep: ${hostList(ch.missing_hosts)}`] : []),
   ];
-  return [`## Changes since sweep ${ch.previousSweepId} (${ch.previousCreated})`, '', ...(lines.length ? lines : ['No change.']), ''];
+  return [`## Changes since sweep ${ch.previous_sweep_id} (${ch.previous_created})`, '', ...(lines.length ? lines : ['No change.']), ''];
 }
 
 const day = (isoTime: string) => isoTime.slice(0, 10);
@@ -126,10 +126,10 @@ export function historySection(h: ReportHistory | { error: string } | null): str
     ),
     ...bounded('Recovered', h.recovered, (x) => `- ${code(x.host)} ${x.from} → ok, after failing for ${plural(x.sweeps, 'sweep')} since ${day(x.failingSince)}`),
     ...bounded(`Flapping runners (outcome changed ${HISTORY_RULES.flapMinChanges} times or more in ${h.windowDays} days)`, h.flapping, (x) =>
-      `- ${code(x.host)}: ${plural(x.changes, 'change')} in ${plural(x.sweeps, 'sweep')} (${x.perWeek}/week), now ${x.current}`,
+      `- ${code(x.host)}: ${plural(x.changes, 'change')} in ${plural(x.sweeps, 'sweep')} (${x.per_week}/week), now ${x.current}`,
     ),
     ...bounded('Long-standing failures', h.longStanding, (x) =>
-      `- ${code(x.host)}: failing for ${plural(x.sweeps, 'sweep')} since ${day(x.since)} (${plural(x.days, 'day')}): ${code(x.signature, 200)} (first seen ${day(x.signatureFirstSeen)})`,
+      `- ${code(x.host)}: failing for ${plural(x.sweeps, 'sweep')} since ${day(x.since)} (${plural(x.days, 'day')}): ${code(x.signature, 200)} (first seen ${day(x.signature_first_seen)})`,
     ),
     ...bounded('Failure signatures new to the fleet in this sweep', h.newSignatures, (x) => `- ${plural(x.hosts, 'runner')}: ${code(x.signature, 200)}`),
   ];
@@ -138,9 +138,9 @@ export function historySection(h: ReportHistory | { error: string } | null): str
 
 /** Runners by finding (ESMTP/timing, TLS matrix, provider preset, sender domain): the id as a code span, its label, next step and runners. */
 function findingGroups(s: FleetSummary): string[] {
-  if (!s.findingGroups?.length) return [];
+  if (!s.finding_groups?.length) return [];
   const L = ['## Runners by finding', ''];
-  for (const g of s.findingGroups) {
+  for (const g of s.finding_groups) {
     L.push(`- ${code(g.finding)}${g.label ? ` ${g.label}` : ''}: ${plural(g.hosts.length, 'runner')}: ${hostList(g.hosts)}`);
     if (g.next_step) L.push(`  - next step: ${g.next_step}`);
   }
@@ -148,11 +148,11 @@ function findingGroups(s: FleetSummary): string[] {
 }
 
 function failureGroups(s: FleetSummary): string[] {
-  if (!s.failureGroups.length) return ['## SMTP failures by evidence', '', 'None.', ''];
+  if (!s.failure_groups.length) return ['## SMTP failures by evidence', '', 'None.', ''];
   const L = ['## SMTP failures by evidence', ''];
-  for (const g of s.failureGroups) {
-    L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.outcome}**${g.hintId ? ` (${code(g.hintId)})` : ''}: ${code(g.evidence, 300)}`);
-    if (g.nextStep) L.push(`  - next step: ${code(g.nextStep, 400)}`);
+  for (const g of s.failure_groups) {
+    L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.outcome}**${g.hint_id ? ` (${code(g.hint_id)})` : ''}: ${code(g.evidence, 300)}`);
+    if (g.next_step) L.push(`  - next step: ${code(g.next_step, 400)}`);
     L.push(`  - ${hostList(g.hosts)}`);
   }
   return [...L, ''];
@@ -160,21 +160,21 @@ function failureGroups(s: FleetSummary): string[] {
 
 function notReached(s: FleetSummary): string[] {
   const L = ['## Runners not reached', '', 'The probe did not run on these: the transport could not reach the runner. Not SMTP verdicts.', ''];
-  if (!s.unreachableGroups.length) return [...L, 'None.', ''];
-  for (const g of s.unreachableGroups) L.push(`- **${plural(g.hosts.length, 'runner')}: ${code(g.code)}**: ${code(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
+  if (!s.unreachable_groups.length) return [...L, 'None.', ''];
+  for (const g of s.unreachable_groups) L.push(`- **${plural(g.hosts.length, 'runner')}: ${code(g.code)}**: ${code(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
   return [...L, ''];
 }
 
 function runnerProblems(s: FleetSummary): string[] {
-  if (!s.runnerProblems.length) return [];
+  if (!s.runner_problems.length) return [];
   const L = ['## Runners reached without a usable result', ''];
-  for (const g of s.runnerProblems) L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.status}${g.code ? `, ${code(g.code)}` : ''}**: ${code(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
+  for (const g of s.runner_problems) L.push(`- **${plural(g.hosts.length, 'runner')}: ${g.status}${g.code ? `, ${code(g.code)}` : ''}**: ${code(g.message, 300)}`, `  - ${hostList(g.hosts)}`);
   return [...L, ''];
 }
 
 function timedOut(s: FleetSummary): string[] {
-  if (!s.timedOut.length) return [];
-  return ['## Timed out', '', `The sweep's deadline passed before these runners finished; the stage is where each job was.`, '', ...s.timedOut.map((t) => `- ${code(t.host)}: at ${t.stage}`), ''];
+  if (!s.timed_out.length) return [];
+  return ['## Timed out', '', `The sweep's deadline passed before these runners finished; the stage is where each job was.`, '', ...s.timed_out.map((t) => `- ${code(t.host)}: at ${t.stage}`), ''];
 }
 
 function pending(s: FleetSummary): string[] {
@@ -184,12 +184,12 @@ function pending(s: FleetSummary): string[] {
 function breakdowns(s: FleetSummary): string[] {
   const L: string[] = [];
   for (const [title, rows] of [
-    ['By group', s.byGroup],
-    ['By tag', s.byTag],
+    ['By group', s.by_group],
+    ['By tag', s.by_tag],
   ] as const) {
     if (!rows.length) continue;
     L.push(`## ${title}`, '', '| name | runners | ok | SMTP failing | not reached | failed/rejected | pending | success |', '|---|---|---|---|---|---|---|---|');
-    for (const b of rows) L.push(`| ${cell(b.name)} | ${b.hosts} | ${b.ok} | ${b.smtpFailing} | ${b.unreachable} | ${b.failed + b.rejected} | ${b.pending} | ${pct(b.successRate)} |`);
+    for (const b of rows) L.push(`| ${cell(b.name)} | ${b.hosts} | ${b.ok} | ${b.smtp_failing} | ${b.unreachable} | ${b.failed + b.rejected} | ${b.pending} | ${pct(b.success_rate)} |`);
     L.push('');
   }
   return L;
@@ -197,7 +197,7 @@ function breakdowns(s: FleetSummary): string[] {
 
 function runnerTable(s: FleetSummary): string[] {
   const rows = s.hosts.map(
-    (h) => `| ${cell(h.name)} | ${cell(h.address)} | ${h.os} / ${h.transport} | ${h.outcome} | ${h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-'} | ${formatMs(h.medianMs)} | ${cell(h.detail, 160)} |`,
+    (h) => `| ${cell(h.name)} | ${cell(h.address)} | ${h.os} / ${h.transport} | ${h.outcome} | ${h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-'} | ${formatMs(h.median_ms)} | ${cell(h.detail, 160)} |`,
   );
   return ['## Runners', '', '| runner | address | os / transport | outcome | attempts ok | p50 | detail |', '|---|---|---|---|---|---|---|', ...rows, ''];
 }

@@ -1,6 +1,8 @@
 // The fleet's on-disk formats in the store: a sweep's metadata, one result per host, and the
 // aggregated summary. Each schema is the single source of its type; bump FLEET_SCHEMA_VERSION
-// when a change is not backwards compatible.
+// when a change is not backwards compatible, freeze the old schemas (fleet-schema-v1.ts) and
+// convert them on read (fleet-migrate.ts), so an upgraded controller keeps its history.
+// Keys are snake_case like every JSON the project writes (version 2; version 1 was camelCase).
 import { z } from 'zod';
 import { ResolvedHostSchema } from '../inventory/schema.js';
 import { SelectionSchema } from '../inventory/select.js';
@@ -9,10 +11,10 @@ import { TRANSPORT_ERROR_CODES, type TransportErrorCode } from '../transport/typ
 import type { CheckedZip } from './zip-check.js';
 import { findingKey, runFindings } from '../payload/report/run-findings.js';
 
-export const FLEET_SCHEMA_VERSION = 1 as const;
+export const FLEET_SCHEMA_VERSION = 2 as const;
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
-const Ms = z.number().nonnegative().describe('milliseconds');
+const Ms = z.number().nonnegative().describe('milliseconds, rounded to 0.01 when written');
 /** Store ids: folder names under sweeps/, never a path. */
 export const SweepIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" or "-"');
 
@@ -29,11 +31,11 @@ export const SweepMetaSchema = z.object({
   hosts: z.array(z.string()).describe('names of the selected hosts, in inventory order'),
   targets: z.array(ResolvedHostSchema).default([]).describe('the selected hosts as resolved when the sweep began (no secrets): what re-probes and the report use'),
   options: z.object({
-    authTest: z.boolean().default(false),
-    authMaxPerAccount: z.number().int().positive().nullable().default(null).describe('fleet-wide AUTH attempts per mail account (--auth-test)'),
+    auth_test: z.boolean().default(false),
+    auth_max_per_account: z.number().int().positive().nullable().default(null).describe('fleet-wide AUTH attempts per mail account (--auth-test)'),
     inventory: z.string().nullable().default(null).describe('inventory file the hosts came from'),
     concurrency: z.number().int().positive().nullable().default(null),
-    payloadVersion: z.string().nullable().default(null),
+    payload_version: z.string().nullable().default(null),
     deadline: Iso.nullable().default(null).describe('when the sweep ends whatever is unfinished (--deadline)'),
   }),
 });
@@ -49,14 +51,14 @@ export const FailedCodeSchema = z.enum([...TRANSPORT_ERROR_CODES, 'payload-exit'
 const HostResultBase = {
   schema: z.literal('smtp-fleet/host-result'),
   schema_version: z.literal(FLEET_SCHEMA_VERSION),
-  sweepId: SweepIdSchema,
+  sweep_id: SweepIdSchema,
   host: z.string(),
   transport: z.enum(['ssh', 'winrm']),
-  jobId: z.string().nullable().describe('queue job that produced this result'),
-  jobAttempts: z.number().int().nonnegative().describe('tries the queue made, this one included'),
-  startedAt: Iso,
-  finishedAt: Iso,
-  durationMs: Ms.describe('the whole job: connect, push, run, fetch'),
+  job_id: z.string().nullable().describe('queue job that produced this result'),
+  job_attempts: z.number().int().nonnegative().describe('tries the queue made, this one included'),
+  started_at: Iso,
+  finished_at: Iso,
+  duration_ms: Ms.describe('the whole job: connect, push, run, fetch'),
 };
 
 export const ProbedResultSchema = z.object({
@@ -64,25 +66,25 @@ export const ProbedResultSchema = z.object({
   status: z.literal('probed'),
   verdict: z.object({
     class: FailureClassSchema,
-    exitCode: z.number().int(),
+    exit_code: z.number().int(),
     partial: z.boolean(),
-    hintId: z.string(),
+    hint_id: z.string(),
     summary: z.string(),
     evidence: z.string().describe('the line the verdict rests on'),
-    nextStep: z.string(),
+    next_step: z.string(),
   }),
   attempts: z.object({
     ok: z.number().int().nonnegative(),
     total: z.number().int().nonnegative(),
-    totalsMs: z.array(Ms).describe('duration of every SMTP attempt, in run order'),
+    totals_ms: z.array(Ms).describe('duration of every SMTP attempt, in run order'),
   }),
   server: z.string(),
   ports: z.array(z.object({ port: z.number().int(), mode: ModeSchema })),
-  egressIps: z.array(z.string()),
+  egress_ips: z.array(z.string()),
   findings: z.array(z.string()).optional().describe('the run\'s findings (payload/report/run-findings.ts: ESMTP/timing, TLS matrix, provider preset as id:port, e.g. starttls-not-required:587, tls-version-mismatch:465; sender-domain problems as id:domain, e.g. spf-too-many-lookups:example.com)'),
-  payloadVersion: z.string(),
+  payload_version: z.string(),
   zip: z.object({ path: z.string().describe('relative to the store root'), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() }),
-  transportStats: z.object({ uploadedBytes: z.number().int().nonnegative(), cacheHit: z.boolean() }),
+  transport_stats: z.object({ uploaded_bytes: z.number().int().nonnegative(), cache_hit: z.boolean() }),
 });
 
 export const UnreachableResultSchema = z.object({
@@ -97,15 +99,15 @@ export const FailedResultSchema = z.object({
   status: z.literal('failed'),
   code: FailedCodeSchema,
   message: z.string(),
-  exitCode: z.number().int().nullable().describe('the remote command exit code, when it ran'),
+  exit_code: z.number().int().nullable().describe('the remote command exit code, when it ran'),
 });
 
 export const RejectedResultSchema = z.object({
   ...HostResultBase,
   status: z.literal('rejected'),
   reason: z.string().describe('why the ZIP was refused, one line'),
-  zipBytes: z.number().int().nonnegative().nullable(),
-  zipSha256: z.string().nullable(),
+  zip_bytes: z.number().int().nonnegative().nullable(),
+  zip_sha256: z.string().nullable(),
 });
 
 /** Where a host's job was when the sweep's deadline passed. */
@@ -132,14 +134,14 @@ export function isUnreachableCode(code: TransportErrorCode): code is z.infer<typ
   return UNREACHABLE_CODES.has(code);
 }
 
-export type HostResultCommon = Pick<HostResult, 'sweepId' | 'host' | 'transport' | 'jobId' | 'jobAttempts' | 'startedAt' | 'finishedAt' | 'durationMs'>;
+export type HostResultCommon = Pick<HostResult, 'sweep_id' | 'host' | 'transport' | 'job_id' | 'job_attempts' | 'started_at' | 'finished_at' | 'duration_ms'>;
 
 /** The 'probed' result of a host from its validated ZIP. `zipPath` is relative to the store root. */
 export function probedResult(
   common: HostResultCommon,
   zip: CheckedZip,
   zipPath: string,
-  transportStats: { uploadedBytes: number; cacheHit: boolean },
+  transport_stats: { uploaded_bytes: number; cache_hit: boolean },
 ): ProbedResult {
   const s = zip.summary;
   return ProbedResultSchema.parse({
@@ -149,21 +151,21 @@ export function probedResult(
     status: 'probed',
     verdict: {
       class: s.verdict.class,
-      exitCode: s.verdict.exit_code,
+      exit_code: s.verdict.exit_code,
       partial: s.verdict.partial,
-      hintId: capText(s.verdict.hint_id),
+      hint_id: capText(s.verdict.hint_id),
       summary: capText(s.verdict.summary),
       evidence: capText(s.verdict.evidence),
-      nextStep: capText(s.verdict.next_step),
+      next_step: capText(s.verdict.next_step),
     },
-    attempts: { ok: s.sweep.ok, total: s.sweep.total, totalsMs: s.attempts.map((a) => a.duration_ms) },
+    attempts: { ok: s.sweep.ok, total: s.sweep.total, totals_ms: s.attempts.map((a) => a.duration_ms) },
     server: capText(s.settings.host),
     ports: s.settings.ports,
-    egressIps: s.egress_ips.map((ip) => capText(ip)),
+    egress_ips: s.egress_ips.map((ip) => capText(ip)),
     findings: [...new Set(runFindings(s).map(findingKey))],
-    payloadVersion: capText(s.tool.version),
+    payload_version: capText(s.tool.version),
     zip: { path: zipPath, sha256: zip.sha256, bytes: zip.bytes },
-    transportStats,
+    transport_stats,
   });
 }
 
@@ -171,17 +173,17 @@ export function probedResult(
 export function transportFailureResult(common: HostResultCommon, err: { code: TransportErrorCode; message: string }): HostResult {
   const base = { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common } as const;
   if (isUnreachableCode(err.code)) return { ...base, status: 'unreachable', code: err.code, message: oneLine(err.message) };
-  return { ...base, status: 'failed', code: err.code, message: oneLine(err.message), exitCode: null };
+  return { ...base, status: 'failed', code: err.code, message: oneLine(err.message), exit_code: null };
 }
 
 /** The result of a host whose ZIP the store refused (see zip-check.ts). */
-export function rejectedResult(common: HostResultCommon, reason: string, zip: { zipBytes: number | null; zipSha256: string | null }): HostResult {
-  return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'rejected', reason: oneLine(reason), zipBytes: zip.zipBytes, zipSha256: zip.zipSha256 };
+export function rejectedResult(common: HostResultCommon, reason: string, zip: { zip_bytes: number | null; zip_sha256: string | null }): HostResult {
+  return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'rejected', reason: oneLine(reason), zip_bytes: zip.zip_bytes, zip_sha256: zip.zip_sha256 };
 }
 
 /** The result of a host whose job failed in the worker, not in the transport: its set-up ('config') or our own code. */
 export function internalFailureResult(common: HostResultCommon, message: string, code: 'config' | 'internal' = 'internal'): HostResult {
-  return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'failed', code, message: oneLine(message), exitCode: null };
+  return { schema: 'smtp-fleet/host-result', schema_version: FLEET_SCHEMA_VERSION, ...common, status: 'failed', code, message: oneLine(message), exit_code: null };
 }
 
 /** The result of a host the sweep's deadline overtook, at `stage`. */
@@ -218,36 +220,36 @@ const Percentiles = z.object({ n: z.number().int(), min: Ms, p50: Ms, p90: Ms, p
 /** How many runners ended which way: shared by the fleet's counts and each tag/group breakdown. */
 const Tally = {
   ok: z.number().int(),
-  smtpFailing: z.number().int(),
+  smtp_failing: z.number().int(),
   unreachable: z.number().int(),
   failed: z.number().int(),
   rejected: z.number().int(),
   pending: z.number().int(),
   /** Added with --deadline: summaries written before it have none, read as 0. */
-  timedOut: z.number().int().default(0),
+  timed_out: z.number().int().default(0),
 };
 const Breakdown = z.object({
   name: z.string(),
   hosts: z.number().int(),
   ...Tally,
-  successRate: z.number().min(0).max(1).nullable(),
+  success_rate: z.number().min(0).max(1).nullable(),
 });
 const HostChange = z.object({ host: z.string(), from: Outcome, to: Outcome });
 
 export const FleetSummarySchema = z.object({
   schema: z.literal('smtp-fleet/fleet-summary'),
   schema_version: z.literal(FLEET_SCHEMA_VERSION),
-  sweep: z.object({ id: SweepIdSchema, created: Iso, kind: SweepKindSchema, selection: SelectionSchema, authTest: z.boolean() }),
-  generatedAt: Iso,
+  sweep: z.object({ id: SweepIdSchema, created: Iso, kind: SweepKindSchema, selection: SelectionSchema, auth_test: z.boolean() }),
+  generated_at: Iso,
   counts: z.object({
     selected: z.number().int(),
     probed: z.number().int(),
     ...Tally,
   }),
   verdicts: z.record(z.string(), z.number().int()).describe('probed hosts by verdict class'),
-  successRate: z.number().min(0).max(1).nullable().describe('probed hosts whose verdict is ok, over probed hosts; runners not reached are left out'),
-  attemptSuccessRate: z.number().min(0).max(1).nullable().describe('SMTP attempts that succeeded over all attempts of probed hosts'),
-  timingsMs: Percentiles.describe('durations of every SMTP attempt of every probed host'),
+  success_rate: z.number().min(0).max(1).nullable().describe('probed hosts whose verdict is ok, over probed hosts; runners not reached are left out'),
+  attempt_success_rate: z.number().min(0).max(1).nullable().describe('SMTP attempts that succeeded over all attempts of probed hosts'),
+  timings_ms: Percentiles.describe('durations of every SMTP attempt of every probed host'),
   hosts: z.array(
     z.object({
       name: z.string(),
@@ -259,56 +261,56 @@ export const FleetSummarySchema = z.object({
       status: RowStatus,
       outcome: Outcome,
       stage: HostStageSchema.nullable().default(null).describe('timed-out: where its job was at the deadline'),
-      hintId: z.string().nullable(),
-      exitCode: z.number().int().nullable(),
+      hint_id: z.string().nullable(),
+      exit_code: z.number().int().nullable(),
       detail: z.string().describe('evidence line, transport message or rejection reason'),
       attempts: z.object({ ok: z.number().int(), total: z.number().int() }).nullable(),
-      medianMs: Ms.nullable(),
-      aa: z.object({ activity: z.string().nullable(), runId: z.string().nullable(), host: z.string().nullable() }).nullable(),
-      finishedAt: Iso.nullable(),
+      median_ms: Ms.nullable(),
+      aa: z.object({ activity: z.string().nullable(), run_id: z.string().nullable(), host: z.string().nullable() }).nullable(),
+      finished_at: Iso.nullable(),
       zip: z.string().nullable(),
     }),
   ),
-  findingGroups: z
+  finding_groups: z
     .array(
       z.object({
-        finding: z.string().describe('id:port'),
+        finding: z.string().describe('id:port or id:domain'),
         hosts: z.array(z.string()),
         label: z.string().optional().describe('short human label of the finding id (data/findings.json)'),
         next_step: z.string().optional().describe('the usual next step for the finding id'),
       }),
     )
     .optional()
-    .describe('probed runners grouped by finding: ESMTP/timing (starttls-not-required, tarpit, greylisted...), TLS matrix (tls-version-mismatch...), provider preset (preset-issuer-unexpected...)'),
-  failureGroups: z
+    .describe('probed runners grouped by finding: ESMTP/timing (starttls-not-required, tarpit, greylisted...), TLS matrix (tls-version-mismatch...), provider preset (preset-issuer-unexpected...), sender domain (spf-too-many-lookups...)'),
+  failure_groups: z
     .array(
       z.object({
         outcome: Outcome,
-        hintId: z.string().nullable(),
+        hint_id: z.string().nullable(),
         evidence: z.string().describe('normalised'),
-        nextStep: z.string().nullable().default(null).describe("the probe's next step for this verdict"),
+        next_step: z.string().nullable().default(null).describe("the probe's next step for this verdict"),
         hosts: z.array(z.string()),
       }),
     )
     .describe('SMTP failures grouped by identical normalised evidence, largest first'),
-  unreachableGroups: z.array(z.object({ code: z.string(), message: z.string().describe('normalised'), hosts: z.array(z.string()) })),
-  runnerProblems: z
+  unreachable_groups: z.array(z.object({ code: z.string(), message: z.string().describe('normalised'), hosts: z.array(z.string()) })),
+  runner_problems: z
     .array(z.object({ status: z.enum(['failed', 'rejected']), code: z.string(), message: z.string(), hosts: z.array(z.string()) }))
     .describe('runners reached but without a usable probe result'),
-  byTag: z.array(Breakdown),
-  byGroup: z.array(Breakdown),
+  by_tag: z.array(Breakdown),
+  by_group: z.array(Breakdown),
   pending: z.array(z.string()),
-  timedOut: z.array(z.object({ host: z.string(), stage: HostStageSchema })).default([]).describe('hosts the deadline overtook, with the stage each was in'),
+  timed_out: z.array(z.object({ host: z.string(), stage: HostStageSchema })).default([]).describe('hosts the deadline overtook, with the stage each was in'),
   deadline: Iso.nullable().default(null).describe("the sweep's deadline, when it had one"),
   changes: z
     .object({
-      previousSweepId: SweepIdSchema,
-      previousCreated: Iso,
-      newFailures: z.array(HostChange).describe('ok before, an SMTP failure now'),
+      previous_sweep_id: SweepIdSchema,
+      previous_created: Iso,
+      new_failures: z.array(HostChange).describe('ok before, an SMTP failure now'),
       recovered: z.array(HostChange).describe('anything but ok before, ok now'),
       changed: z.array(HostChange).describe('every other change of outcome'),
-      newHosts: z.array(z.string()),
-      missingHosts: z.array(z.string()).describe('in the previous sweep, not selected now'),
+      new_hosts: z.array(z.string()),
+      missing_hosts: z.array(z.string()).describe('in the previous sweep, not selected now'),
     })
     .nullable(),
 });

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { HostNameSchema } from '../inventory/schema.js';
 import { errorCode } from '../payload/util/errors.js';
 import { normaliseEvidence } from './aggregate.js';
-import { HostResultSchema, SweepIdSchema, SweepMetaSchema, oneLine, type HostResult } from './fleet-schema.js';
+import { SweepIdSchema, oneLine, type HostResult } from './fleet-schema.js';
+import { StoredHostResult, StoredSweepMeta } from './fleet-migrate.js';
 import { HOST_RESULT_FILE, SWEEP_FILE } from './store.js';
 
 export const HISTORY_INDEX_FILE = 'history-index.sqlite';
@@ -302,7 +303,7 @@ export class HistoryIndex {
     const dir = join(this.storeRoot, 'sweeps', name);
     let meta = null;
     try {
-      const parsed = SweepMetaSchema.safeParse(JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')));
+      const parsed = StoredSweepMeta.safeParse(JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')));
       if (parsed.success && parsed.data.id === name) meta = parsed.data;
     } catch {
       /* no readable sweep.json: not a sweep (yet), recorded so it is not read again until it changes */
@@ -324,9 +325,9 @@ export class HistoryIndex {
         } catch {
           continue;
         }
-        const r = HostResultSchema.safeParse(data);
+        const r = StoredHostResult.safeParse(data);
         // A result claiming another sweep or host is not this folder's: the report refuses it too.
-        if (!r.success || r.data.sweepId !== name || r.data.host !== host) continue;
+        if (!r.success || r.data.sweep_id !== name || r.data.host !== host) continue;
         rows.push(indexedResult(r.data, addresses.get(host)));
       }
     }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SweepIdSchema } from './fleet-schema.js';
 
-export const HISTORY_SCHEMA_VERSION = 1 as const;
+export const HISTORY_SCHEMA_VERSION = 2 as const;
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
 const Outcome = z.string().describe("a verdict class for probed hosts, else 'unreachable', 'failed', 'rejected' or 'timed-out'");
@@ -16,7 +16,7 @@ export const StreakSchema = z
     state: z.enum(['ok', 'failing']),
     sweeps: z.number().int().positive().describe('consecutive sweeps of the host in this state, the latest included'),
     since: Iso.describe('creation time of the first sweep of the streak'),
-    sweepId: SweepIdSchema.describe('the first sweep of the streak'),
+    sweep_id: SweepIdSchema.describe('the first sweep of the streak'),
     outcomes: z.array(Outcome).describe('outcomes seen during the streak, most frequent first'),
   })
   .describe('the state of the host in its latest sweeps');
@@ -24,8 +24,8 @@ export const StreakSchema = z
 export const SignatureSpanSchema = z.object({
   signature: Signature,
   outcome: Outcome,
-  firstSeen: Iso,
-  lastSeen: Iso,
+  first_seen: Iso,
+  last_seen: Iso,
   sweeps: z.number().int().positive().describe('sweeps in which it was seen (on this host, or fleet-wide)'),
   hosts: z.number().int().positive().describe('runners it was seen on'),
 });
@@ -34,7 +34,7 @@ export const FlappingSchema = z.object({
   host: z.string(),
   changes: z.number().int().positive().describe('changes of outcome between consecutive sweeps of the host in the window'),
   sweeps: z.number().int().positive().describe("the host's sweeps in the window"),
-  perWeek: z.number().nonnegative().describe('changes per 7 days of window'),
+  per_week: z.number().nonnegative().describe('changes per 7 days of window'),
   current: Outcome,
 });
 
@@ -45,7 +45,7 @@ export const LongStandingSchema = z.object({
   days: z.number().nonnegative(),
   outcome: Outcome.describe('the latest outcome'),
   signature: Signature.describe('the latest signature'),
-  signatureFirstSeen: Iso.describe('when the fleet first saw that signature'),
+  signature_first_seen: Iso.describe('when the fleet first saw that signature'),
 });
 
 const Window = {
@@ -63,7 +63,7 @@ export const HostHistorySchema = z.object({
   entries: z
     .array(
       z.object({
-        sweepId: SweepIdSchema,
+        sweep_id: SweepIdSchema,
         created: Iso,
         outcome: Outcome,
         failing: z.boolean(),
@@ -84,8 +84,8 @@ export const FleetHistorySchema = z.object({
   ...Window,
   runners: z.number().int().nonnegative().describe('runners with a result in the window'),
   flapping: z.array(FlappingSchema).describe('most changes first'),
-  newSignatures: z.array(SignatureSpanSchema).describe('failure signatures the fleet first saw in the window, newest first'),
-  longStanding: z.array(LongStandingSchema).describe('runners failing for the long-standing span or more, longest first'),
+  new_signatures: z.array(SignatureSpanSchema).describe('failure signatures the fleet first saw in the window, newest first'),
+  long_standing: z.array(LongStandingSchema).describe('runners failing for the long-standing span or more, longest first'),
 });
 export type FleetHistory = z.infer<typeof FleetHistorySchema>;
 

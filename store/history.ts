@@ -30,7 +30,7 @@ export function streakOf(rows: HistoryRow[]): HostHistory['streak'] {
   const counts = new Map<string, number>();
   for (const r of run) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
   const outcomes = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([o]) => o);
-  return { state: last.failing ? 'failing' : 'ok', sweeps: run.length, since: run[0]!.created, sweepId: run[0]!.sweepId, outcomes };
+  return { state: last.failing ? 'failing' : 'ok', sweeps: run.length, since: run[0]!.created, sweep_id: run[0]!.sweepId, outcomes };
 }
 
 /** One host's history; null when the index has no result of it. */
@@ -45,9 +45,9 @@ export function hostHistory(ix: HistoryIndex, host: string, sinceT: number): Hos
     if (!r.failing) continue;
     const s = spans.get(r.signature);
     if (s) {
-      s.lastSeen = r.created;
+      s.last_seen = r.created;
       s.sweeps++;
-    } else spans.set(r.signature, { signature: r.signature, outcome: r.outcome, firstSeen: r.created, lastSeen: r.created, sweeps: 1, hosts: 1 });
+    } else spans.set(r.signature, { signature: r.signature, outcome: r.outcome, first_seen: r.created, last_seen: r.created, sweeps: 1, hosts: 1 });
   }
   const seenInWindow = new Set(inWindow.filter((r) => r.failing).map((r) => r.signature));
   return {
@@ -58,8 +58,8 @@ export function hostHistory(ix: HistoryIndex, host: string, sinceT: number): Hos
     since: iso(sinceT),
     until: iso(untilT),
     sweeps: sweeps.filter((s) => s.t >= sinceT).length,
-    entries: inWindow.map((r) => ({ sweepId: r.sweepId, created: r.created, outcome: r.outcome, failing: r.failing, evidence: r.detail, signature: r.signature })),
-    signatures: [...spans.values()].filter((s) => seenInWindow.has(s.signature)).sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || a.signature.localeCompare(b.signature)),
+    entries: inWindow.map((r) => ({ sweep_id: r.sweepId, created: r.created, outcome: r.outcome, failing: r.failing, evidence: r.detail, signature: r.signature })),
+    signatures: [...spans.values()].filter((s) => seenInWindow.has(s.signature)).sort((a, b) => b.last_seen.localeCompare(a.last_seen) || a.signature.localeCompare(b.signature)),
     streak: streakOf(rows),
   };
 }
@@ -77,13 +77,13 @@ export function flapping(ix: HistoryIndex, sinceT: number, untilT: number): Flee
     { sinceT, untilT, min: HISTORY_RULES.flapMinChanges },
   );
   return rows
-    .map(({ last: _last, ...r }) => ({ ...r, perWeek: Math.round((r.changes / weeks) * 10) / 10 }))
+    .map(({ last: _last, ...r }) => ({ ...r, per_week: Math.round((r.changes / weeks) * 10) / 10 }))
     .filter((r) => r.changes / weeks >= HISTORY_RULES.flapMinPerWeek)
     .sort((a, b) => b.changes - a.changes || a.host.localeCompare(b.host));
 }
 
 /** Failure signatures the fleet first saw in [sinceT, untilT], newest first. */
-export function newSignatures(ix: HistoryIndex, sinceT: number, untilT: number): FleetHistory['newSignatures'] {
+export function newSignatures(ix: HistoryIndex, sinceT: number, untilT: number): FleetHistory['new_signatures'] {
   return ix
     .query<{ signature: string; outcome: string; first: number; last: number; sweeps: number; hosts: number }>(
       // A signature's first time is one seek in results_sig; the earliest overall is the earliest
@@ -95,7 +95,7 @@ export function newSignatures(ix: HistoryIndex, sinceT: number, untilT: number):
       { sinceT, untilT },
     )
     .sort((a, b) => b.first - a.first || b.hosts - a.hosts || a.signature.localeCompare(b.signature))
-    .map((r) => ({ signature: r.signature, outcome: r.outcome, firstSeen: iso(r.first), lastSeen: iso(r.last), sweeps: r.sweeps, hosts: r.hosts }));
+    .map((r) => ({ signature: r.signature, outcome: r.outcome, first_seen: iso(r.first), last_seen: iso(r.last), sweeps: r.sweeps, hosts: r.hosts }));
 }
 
 /** When the fleet first saw a signature (up to untilT). */
@@ -108,7 +108,7 @@ function firstSeen(ix: HistoryIndex, signature: string, untilT: number): number 
  * Runners failing without an ok sweep for longStandingDays or more as of untilT, whose latest
  * result is at or after `lastAtLeastT` (a runner gone from the fleet a year ago is not news).
  */
-export function longStanding(ix: HistoryIndex, untilT: number, lastAtLeastT: number): FleetHistory['longStanding'] {
+export function longStanding(ix: HistoryIndex, untilT: number, lastAtLeastT: number): FleetHistory['long_standing'] {
   const streaks = ix.query<{ host: string; since: number; sweeps: number; last: number }>(
     `WITH lo AS MATERIALIZED (
        SELECT h.id AS host, h.name AS name,
@@ -119,7 +119,7 @@ export function longStanding(ix: HistoryIndex, untilT: number, lastAtLeastT: num
      GROUP BY lo.host`,
     { untilT },
   );
-  const out: FleetHistory['longStanding'] = [];
+  const out: FleetHistory['long_standing'] = [];
   for (const s of streaks) {
     if (s.last < lastAtLeastT || s.last - s.since < HISTORY_RULES.longStandingDays * DAY) continue;
     const latest = ix.latestRow(s.host, untilT)!;
@@ -130,7 +130,7 @@ export function longStanding(ix: HistoryIndex, untilT: number, lastAtLeastT: num
       days: Math.floor((s.last - s.since) / DAY),
       outcome: latest.outcome,
       signature: latest.signature,
-      signatureFirstSeen: iso(firstSeen(ix, latest.signature, untilT) ?? s.since),
+      signature_first_seen: iso(firstSeen(ix, latest.signature, untilT) ?? s.since),
     });
   }
   return out.sort((a, b) => a.since.localeCompare(b.since) || a.host.localeCompare(b.host));
@@ -150,8 +150,8 @@ export function fleetHistory(ix: HistoryIndex, sinceT: number): FleetHistory {
     sweeps: sweeps.filter((s) => s.t >= sinceT).length,
     runners,
     flapping: flapping(ix, sinceT, untilT),
-    newSignatures: newSignatures(ix, sinceT, untilT),
-    longStanding: longStanding(ix, untilT, sinceT),
+    new_signatures: newSignatures(ix, sinceT, untilT),
+    long_standing: longStanding(ix, untilT, sinceT),
   };
 }
 
@@ -165,8 +165,8 @@ export interface ReportHistory {
   newFailures: Array<{ host: string; from: string; outcome: string; signature: string; signatureFirstSeen: string; newToFleet: boolean }>;
   recovered: Array<{ host: string; from: string; failingSince: string; sweeps: number }>;
   flapping: FleetHistory['flapping'];
-  longStanding: FleetHistory['longStanding'];
-  newSignatures: FleetHistory['newSignatures'];
+  longStanding: FleetHistory['long_standing'];
+  newSignatures: FleetHistory['new_signatures'];
 }
 
 /** The failing streak a host ended at t: its results after its last ok one before t (one backward seek, one range). */

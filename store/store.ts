@@ -27,8 +27,10 @@ import {
   type SweepMeta,
   type SweepMetaInput,
 } from './fleet-schema.js';
+import { StoredFleetSummary, StoredHostResult, StoredSweepMeta } from './fleet-migrate.js';
 import { ZipRejectedError, validateResultZip, type CheckedZip, type ZipLimits } from './zip-check.js';
 import { SmtpProbeError } from '../payload/util/errors.js';
+import { jsonText } from '../payload/report/json-text.js';
 
 export const SWEEP_FILE = 'sweep.json';
 export const RESULT_ZIP = 'result.zip';
@@ -106,7 +108,7 @@ export class Store {
     const file = join(this.sweepDir(sweepId), SWEEP_FILE);
     const data = await readJsonFile(file);
     if (data === null) throw new StoreError(`no sweep ${sweepId} in the store ${this.root}`);
-    return parseOrThrow(SweepMetaSchema, data, file);
+    return parseOrThrow(StoredSweepMeta, data, file);
   }
 
   /** Every sweep, newest first. Folders without a readable sweep.json are skipped. */
@@ -122,7 +124,7 @@ export class Store {
     for (const n of names) {
       if (!SweepIdSchema.safeParse(n).success) continue;
       const data = await readJsonFile(join(this.root, 'sweeps', n, SWEEP_FILE)).catch(() => null);
-      const parsed = SweepMetaSchema.safeParse(data);
+      const parsed = StoredSweepMeta.safeParse(data);
       if (parsed.success && parsed.data.id === n) metas.push(parsed.data);
     }
     return metas.sort((a, b) => b.created.localeCompare(a.created) || b.id.localeCompare(a.id));
@@ -176,11 +178,11 @@ export class Store {
    */
   async writeHostResult(result: HostResult): Promise<boolean> {
     const r = HostResultSchema.parse(result);
-    await this.readSweep(r.sweepId);
-    const dir = this.hostDir(r.sweepId, r.host);
+    await this.readSweep(r.sweep_id);
+    const dir = this.hostDir(r.sweep_id, r.host);
     if (r.status !== 'timed-out') {
-      const prior = await this.readHostResult(r.sweepId, r.host).catch(() => null);
-      if (prior?.status === 'timed-out' && r.startedAt < prior.deadline) return false;
+      const prior = await this.readHostResult(r.sweep_id, r.host).catch(() => null);
+      if (prior?.status === 'timed-out' && r.started_at < prior.deadline) return false;
     }
     await mkdir(dir, { recursive: true });
     // A result without a ZIP must not leave an older run's ZIP looking like its evidence.
@@ -189,14 +191,14 @@ export class Store {
     // The rename changed only the host's folder: touching hosts/ is how the history index
     // (history-index.ts) sees, with one stat per sweep, that this sweep changed.
     const now = new Date();
-    await utimes(join(this.sweepDir(r.sweepId), 'hosts'), now, now).catch(() => undefined);
+    await utimes(join(this.sweepDir(r.sweep_id), 'hosts'), now, now).catch(() => undefined);
     return true;
   }
 
   async readHostResult(sweepId: string, host: string): Promise<HostResult | null> {
     const file = join(this.hostDir(sweepId, host), HOST_RESULT_FILE);
     const data = await readJsonFile(file);
-    return data === null ? null : parseOrThrow(HostResultSchema, data, file);
+    return data === null ? null : parseOrThrow(StoredHostResult, data, file);
   }
 
   /** Every host result of a sweep, sorted by host name. */
@@ -247,7 +249,7 @@ export class Store {
   async readFleetSummary(sweepId: string): Promise<FleetSummary | null> {
     const file = join(this.sweepDir(sweepId), FLEET_SUMMARY_FILE);
     const data = await readJsonFile(file);
-    return data === null ? null : parseOrThrow(FleetSummarySchema, data, file);
+    return data === null ? null : parseOrThrow(StoredFleetSummary, data, file);
   }
 
   private inside(...parts: string[]): string {
@@ -316,5 +318,5 @@ function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data:
 
 /** How the store writes every JSON file (exported for the bench's stores made in this format). */
 export function storeJson(v: unknown): string {
-  return `${JSON.stringify(v, null, 2)}\n`;
+  return jsonText(v);
 }

@@ -264,7 +264,7 @@ describe('store: accepting ZIPs', () => {
     writeFileSync(join(outside, 'keep.txt'), 'untouched');
     const store = await Store.open(root);
     const id = newSweepId();
-    await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 1, id, created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: ['r1', 'r2'], options: {} });
+    await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 2, id, created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: ['r1', 'r2'], options: {} });
 
     const incoming = (src: Buffer | string) => {
       const p = join(base, `incoming-${++n}.zip`);
@@ -316,26 +316,26 @@ describe('store: accepting ZIPs', () => {
       'version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true }, tags: [lab] }\nhosts:\n  - { name: good, address: 127.0.0.2 }\n  - { name: blocked, address: 127.0.0.3 }\n  - { name: bad, address: 127.0.0.4 }\n',
       'lab.yml',
     );
-    const meta = await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 1, id: 'LAB', created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: inv.hosts.map((h) => h.name), options: {} });
-    const common = (host: string) => ({ sweepId: 'LAB', host, transport: 'ssh' as const, jobId: `LAB:${host}`, jobAttempts: 1, startedAt: meta.created, finishedAt: new Date().toISOString(), durationMs: 900 });
+    const meta = await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 2, id: 'LAB', created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: inv.hosts.map((h) => h.name), options: {} });
+    const common = (host: string) => ({ sweep_id: 'LAB', host, transport: 'ssh' as const, job_id: `LAB:${host}`, job_attempts: 1, started_at: meta.created, finished_at: new Date().toISOString(), duration_ms: 900 });
     for (const [host, src] of [['good', okZip], ['blocked', refusedZip]] as const) {
       const tmp = join(store.root, `..`, `${host}.download`);
       writeFileSync(tmp, readFileSync(src));
       const { checked, zipPath } = await store.acceptZip('LAB', host, tmp);
-      await store.writeHostResult(probedResult(common(host), checked, zipPath, { uploadedBytes: 1024, cacheHit: false }));
+      await store.writeHostResult(probedResult(common(host), checked, zipPath, { uploaded_bytes: 1024, cache_hit: false }));
     }
     const tmp = join(store.root, '..', 'bad.download');
     writeFileSync(tmp, buildZip([summary(), { name: '../../evil', data: 'x' }]));
     const err = await store.acceptZip('LAB', 'bad', tmp).catch((e: unknown) => e as ZipRejectedError);
-    await store.writeHostResult({ schema: 'smtp-fleet/host-result', schema_version: 1, ...common('bad'), status: 'rejected', reason: (err as Error).message, zipBytes: null, zipSha256: null });
+    await store.writeHostResult({ schema: 'smtp-fleet/host-result', schema_version: 2, ...common('bad'), status: 'rejected', reason: (err as Error).message, zip_bytes: null, zip_sha256: null });
 
     const results = await store.readHostResults('LAB');
     const good = results.find((r) => r.host === 'good')!;
-    expect(good).toMatchObject({ status: 'probed', verdict: { class: 'ok', exitCode: 0 }, attempts: { ok: 1, total: 1 }, payloadVersion: expect.any(String) });
+    expect(good).toMatchObject({ status: 'probed', verdict: { class: 'ok', exit_code: 0 }, attempts: { ok: 1, total: 1 }, payload_version: expect.any(String) });
     if (good.status === 'probed') expect(good.zip.sha256).toBe((await validateResultZip(join(store.root, good.zip.path))).sha256);
     const s = aggregate(meta, results, inv.hosts);
-    expect(s.counts).toMatchObject({ selected: 3, probed: 2, ok: 1, smtpFailing: 1, rejected: 1, unreachable: 0 });
-    expect(s.failureGroups).toEqual([{ outcome: 'connect', hintId: 'connect-refused', evidence: expect.stringContaining('<ip>'), nextStep: expect.stringMatching(/\S/), hosts: ['blocked'] }]);
+    expect(s.counts).toMatchObject({ selected: 3, probed: 2, ok: 1, smtp_failing: 1, rejected: 1, unreachable: 0 });
+    expect(s.failure_groups).toEqual([{ outcome: 'connect', hint_id: 'connect-refused', evidence: expect.stringContaining('<ip>'), next_step: expect.stringMatching(/\S/), hosts: ['blocked'] }]);
     const md = renderFleetReport(s);
     expect(md).toContain('climbs out of its folder');
     expect(md).toMatch(/\| `good` \| `127\.0\.0\.2` \| linux \/ ssh \| ok \| 1\/1 \|/);

@@ -59,7 +59,7 @@ function expectTimedOut(run: Awaited<ReturnType<typeof fleet>>, endedAt: number)
   console.log(`deadline ${DEADLINE_S} s: sweep ended ${elapsed} ms after it was created`);
   expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_S * 1000);
   expect(elapsed).toBeLessThan(DEADLINE_S * 1000 + SLACK_MS);
-  expect(s.counts).toMatchObject({ selected: 3, ok: 1, timedOut: 2, pending: 0 });
+  expect(s.counts).toMatchObject({ selected: 3, ok: 1, timed_out: 2, pending: 0 });
   expect(s.deadline).not.toBeNull();
   const byName = new Map(s.hosts.map((h) => [h.name, h]));
   expect(byName.get('good')).toMatchObject({ status: 'probed', outcome: 'ok' });

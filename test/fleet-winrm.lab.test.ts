@@ -100,10 +100,10 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     const win = hostResult(f, s.sweep.id, 'win1');
     expect(win).toMatchObject({ status: 'probed', transport: 'winrm' });
     if (win.status === 'probed') {
-      expect(win.transportStats.cacheHit).toBe(false);
+      expect(win.transport_stats.cache_hit).toBe(false);
       // Sent gzip-compressed: well under half of node.exe's bytes.
-      expect(win.transportStats.uploadedBytes).toBeGreaterThan(winRuntime.bytes / 4);
-      expect(win.transportStats.uploadedBytes).toBeLessThan(winRuntime.bytes / 2);
+      expect(win.transport_stats.uploaded_bytes).toBeGreaterThan(winRuntime.bytes / 4);
+      expect(win.transport_stats.uploaded_bytes).toBeLessThan(winRuntime.bytes / 2);
     }
     expect(hostResult(f, s.sweep.id, 'lin1')).toMatchObject({ status: 'probed', transport: 'ssh' });
     // One report for the sweep, naming both runners; the WinRM ZIP came from node.exe on "Windows".
@@ -133,7 +133,7 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     expect(w.counts).toMatchObject({ selected: 3, ok: 3 });
     for (const h of ['win1', 'winssh1', 'lin1']) {
       const r = hostResult(f, w.sweep.id, h);
-      expect(r.status === 'probed' && r.transportStats, h).toEqual({ uploadedBytes: 0, cacheHit: true });
+      expect(r.status === 'probed' && r.transport_stats, h).toEqual({ uploaded_bytes: 0, cache_hit: true });
     }
 
     // A cached bundle changed on the runner (same size, newer than its stamp) is noticed by
@@ -149,10 +149,10 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     expect(a.counts).toMatchObject({ selected: 3, ok: 3 });
     for (const h of ['win1', 'winssh1']) {
       const r = hostResult(f, a.sweep.id, h);
-      expect(r.status === 'probed' && r.transportStats.cacheHit, h).toBe(false);
+      expect(r.status === 'probed' && r.transport_stats.cache_hit, h).toBe(false);
       // The bundle alone, gzip-compressed.
-      expect(r.status === 'probed' && r.transportStats.uploadedBytes, h).toBeGreaterThan(0);
-      expect(r.status === 'probed' && r.transportStats.uploadedBytes, h).toBeLessThan(bundle.bytes / 2);
+      expect(r.status === 'probed' && r.transport_stats.uploaded_bytes, h).toBeGreaterThan(0);
+      expect(r.status === 'probed' && r.transport_stats.uploaded_bytes, h).toBeLessThan(bundle.bytes / 2);
     }
     console.log(`mixed sweep: cold ${coldMs} ms, warm ${warmMs} ms; WinRM endpoint ${ep.stats.requests} HTTP requests, ${ep.stats.commands} commands`);
   }, 400_000);
@@ -161,7 +161,7 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
     const r = await fleet(f, ['sweep', '--tag', 'auth', '--auth-test', '--json'], {}, 180_000);
     expect(r.code, r.stderr + worker.logText().slice(-3000)).toBe(0);
     const s = summaryOf(r);
-    expect(s.hosts.map((h) => `${h.name}:${h.hintId}`).sort()).toEqual(['lin-auth:ok-auth', 'win-auth:ok-auth', 'winssh-auth:ok-auth']);
+    expect(s.hosts.map((h) => `${h.name}:${h.hint_id}`).sort()).toEqual(['lin-auth:ok-auth', 'win-auth:ok-auth', 'winssh-auth:ok-auth']);
     for (const file of [...filesUnder(f.store), ...filesUnder(ep.localAppData), ...filesUnder(winSsh.dir)]) expect(readFileSync(file).includes(LAB_PASSWORD), file).toBe(false);
     expect(await redisDump(f.redisUrl, f.prefix)).not.toContain(LAB_PASSWORD);
   }, 240_000);

@@ -85,15 +85,15 @@ describe('smtp-fleet without Redis (--local)', () => {
       const r = hostResult(f, s.sweep.id, h);
       expect(r.status).toBe('probed');
       // Sent gzip-compressed: about a third of the runtime's bytes.
-      if (r.status === 'probed') expect(r.transportStats.uploadedBytes).toBeGreaterThan(runtimeBytes / 4);
-      if (r.status === 'probed') expect(r.transportStats.uploadedBytes).toBeLessThan(runtimeBytes / 2);
+      if (r.status === 'probed') expect(r.transport_stats.uploaded_bytes).toBeGreaterThan(runtimeBytes / 4);
+      if (r.status === 'probed') expect(r.transport_stats.uploaded_bytes).toBeLessThan(runtimeBytes / 2);
     }
     const warm = summaryOf(await fleet(f, ['sweep', '--local', '--tag', 'good', '--json']));
     for (const h of ['r1', 'r2', 'r3']) {
       const r = hostResult(f, warm.sweep.id, h);
-      expect(r.status === 'probed' && r.transportStats).toEqual({ uploadedBytes: 0, cacheHit: true });
+      expect(r.status === 'probed' && r.transport_stats).toEqual({ uploaded_bytes: 0, cache_hit: true });
     }
-    expect(warm.changes?.previousSweepId).toBe(s.sweep.id);
+    expect(warm.changes?.previous_sweep_id).toBe(s.sweep.id);
   }, 120_000);
 
   it('shows live progress on a terminal (stderr), and only there', async () => {
@@ -135,7 +135,7 @@ describe('smtp-fleet without Redis (--local)', () => {
     const r = await fleet(f, ['sweep', '--local', '--host', 'auth1', '--auth-test', '--json', '--attempts', '3', '--backoff', '10ms']);
     expect(r.code, r.stderr).toBe(4);
     const s = summaryOf(r);
-    expect(hostResult(f, s.sweep.id, 'auth1')).toMatchObject({ status: 'failed', code: 'config', jobAttempts: 1, message: expect.stringMatching(/the worker has no FLEET_SMTP_PASSWORD in its environment/) });
+    expect(hostResult(f, s.sweep.id, 'auth1')).toMatchObject({ status: 'failed', code: 'config', job_attempts: 1, message: expect.stringMatching(/the worker has no FLEET_SMTP_PASSWORD in its environment/) });
   });
 
   it('says in one line that Redis is down and how to start one (exit 5)', async () => {
@@ -175,12 +175,12 @@ describe('smtp-fleet through BullMQ', () => {
     const s = summaryOf(r);
     expect(s.counts).toMatchObject({ selected: 4, probed: 1, ok: 1, unreachable: 1, failed: 2, pending: 0 });
     const down = hostResult(f, s.sweep.id, 'down');
-    expect(down).toMatchObject({ status: 'unreachable', code: 'unreachable', jobAttempts: 2 });
+    expect(down).toMatchObject({ status: 'unreachable', code: 'unreachable', job_attempts: 2 });
     const changed = hostResult(f, s.sweep.id, 'changed-key');
-    expect(changed).toMatchObject({ status: 'failed', code: 'host-key-mismatch', jobAttempts: 1 });
+    expect(changed).toMatchObject({ status: 'failed', code: 'host-key-mismatch', job_attempts: 1 });
     expect(changed.status === 'failed' && changed.message).toMatch(/SHA256:/);
-    expect(hostResult(f, s.sweep.id, 'wrong-key')).toMatchObject({ status: 'failed', code: 'auth', jobAttempts: 1 });
-    expect(s.unreachableGroups.map((g) => g.hosts)).toEqual([['down']]);
+    expect(hostResult(f, s.sweep.id, 'wrong-key')).toMatchObject({ status: 'failed', code: 'auth', job_attempts: 1 });
+    expect(s.unreachable_groups.map((g) => g.hosts)).toEqual([['down']]);
     const report = readFileSync(join(f.store, 'sweeps', s.sweep.id, 'fleet_report.md'), 'utf8');
     expect(report).toContain('down');
     expect(report).toContain('host-key-mismatch');
@@ -198,11 +198,11 @@ describe('smtp-fleet through BullMQ', () => {
     expect(again.code, again.stderr).toBe(3);
     const s = summaryOf(again);
     expect(s.sweep.id).toBe(first.sweep.id);
-    expect(s.counts).toMatchObject({ selected: 3, ok: 2, smtpFailing: 1 });
+    expect(s.counts).toMatchObject({ selected: 3, ok: 2, smtp_failing: 1 });
     expect(s.hosts.find((h) => h.name === 'r2')?.outcome).toBe('connect');
     const after = hostResult(f, first.sweep.id, 'r2');
-    expect(after.jobId).toMatch(/\.re\d+$/);
-    expect(after.finishedAt > before.finishedAt).toBe(true);
+    expect(after.job_id).toMatch(/\.re\d+$/);
+    expect(after.finished_at > before.finished_at).toBe(true);
     expect(readdirSync(join(f.store, 'sweeps', first.sweep.id, 'hosts')).sort()).toEqual(['r1', 'r2', 'r3']);
   }, 120_000);
 
@@ -210,7 +210,7 @@ describe('smtp-fleet through BullMQ', () => {
     const r = await fleet(f, ['sweep', '--tag', 'auth', '--auth-test', '--auth-max-per-account', '2', '--json']);
     const s = summaryOf(r);
     expect(r.code, JSON.stringify(s.hosts.map((h) => [h.name, h.status, h.detail]))).toBe(0);
-    const hints = s.hosts.map((h) => h.hintId).sort();
+    const hints = s.hosts.map((h) => h.hint_id).sort();
     expect(hints).toEqual(['ok', 'ok-auth', 'ok-auth']);
     // The password went over stdin only: it is in no job, no store file.
     for (const h of ['auth1', 'auth2', 'auth3']) expect(readFileSync(join(f.store, 'sweeps', s.sweep.id, 'hosts', h, 'result.zip')).includes(LAB_PASSWORD)).toBe(false);
@@ -221,8 +221,8 @@ describe('smtp-fleet through BullMQ', () => {
 
   it('registers the nightly schedule idempotently, fires it, and removes it', async () => {
     for (let i = 0; i < 2; i++) expect((await fleet(f, ['schedule', '--every', '1s', '--tag', 'good', '--name', 'fast-test'])).code).toBe(0);
-    const list = JSON.parse((await fleet(f, ['schedules', '--json'])).stdout) as Array<{ name: string; everyMs: number }>;
-    expect(list).toEqual([expect.objectContaining({ name: 'fast-test', everyMs: 1000 })]);
+    const list = JSON.parse((await fleet(f, ['schedules', '--json'])).stdout) as Array<{ name: string; every_ms: number }>;
+    expect(list).toEqual([expect.objectContaining({ name: 'fast-test', every_ms: 1000 })]);
     const scheduled = await waitFor('a scheduled sweep with its report', async () => {
       const rows = JSON.parse((await fleet(f, ['sweeps', '--json'])).stdout) as Array<{ id: string; kind: string; done: boolean }>;
       return rows.find((x) => x.kind === 'scheduled' && x.done);
@@ -236,7 +236,7 @@ describe('smtp-fleet through BullMQ', () => {
     await stopWorker(worker);
     const a = startWorker(f, ['--concurrency', '3', '--lock-duration', '2s']);
     const started = await fleet(f, ['sweep', '--tag', 'slow', '--detach', '--json']);
-    const { sweepId } = JSON.parse(started.stdout) as { sweepId: string };
+    const { sweep_id: sweepId } = JSON.parse(started.stdout) as { sweep_id: string };
     await waitFor('jobs active on worker A', async () => (JSON.parse((await fleet(f, ['status', '--json'])).stdout) as { probes: { active: number } }).probes.active >= 2);
     await new Promise((r) => setTimeout(r, 700)); // the probes are now running on the runners
     await stopWorker(a, 'SIGKILL');
@@ -244,7 +244,7 @@ describe('smtp-fleet through BullMQ', () => {
     const summaryFile = join(f.store, 'sweeps', sweepId, 'fleet_summary.json');
     await waitFor('the sweep report', async () => existsSync(summaryFile), 90_000, 250);
     const s = summaryOf({ code: 0, stdout: readFileSync(summaryFile, 'utf8'), stderr: '' });
-    expect(s.counts).toMatchObject({ selected: 3, probed: 3, pending: 0, smtpFailing: 3 });
+    expect(s.counts).toMatchObject({ selected: 3, probed: 3, pending: 0, smtp_failing: 3 });
     expect(s.hosts.map((h) => `${h.name}:${h.outcome}`).sort()).toEqual(['slow1:connect', 'slow2:connect', 'slow3:connect']);
     expect(worker.logText()).toMatch(/sweep .*: report/);
   }, 150_000);
@@ -328,7 +328,7 @@ if(v==='oversize'){const fd=fs.openSync(z,'w');fs.writeSync(fd,Buffer.alloc(1024
     expect(hostResult(f, s.sweep.id, 'evil-oversize')).toMatchObject({ status: 'failed', code: 'too-large' });
     expect(readdirSync(dir).sort()).toEqual(outside);
     for (const h of ['evil-traversal', 'evil-badjson', 'evil-oversize']) expect(existsSync(join(f.store, 'sweeps', s.sweep.id, 'hosts', h, 'result.zip'))).toBe(false);
-    expect(s.runnerProblems.length).toBeGreaterThan(0);
+    expect(s.runner_problems.length).toBeGreaterThan(0);
   }, 120_000);
 });
 

@@ -148,8 +148,8 @@ describe('report.html of a --provider run with --tls-matrix', () => {
     expect(run.summary.tls_matrix!.addresses!.probed).toEqual(lab.gmail.healthy);
     // The run's ZIP as the store takes it in: the host result carries the preset finding for the fleet's grouping.
     const zip = await validateResultZip(join(run.folder, 'attachments/all_files.zip'));
-    const common = { sweepId: 'S9', host: 'r1', transport: 'ssh' as const, jobId: null, jobAttempts: 1, startedAt: run.summary.run.started_at, finishedAt: run.summary.run.finished_at, durationMs: 1 };
-    expect(probedResult(common, zip, 'z', { uploadedBytes: 0, cacheHit: true }).findings).toContain(`preset-issuer-unexpected:${lab.gmail.starttlsPort}`);
+    const common = { sweep_id: 'S9', host: 'r1', transport: 'ssh' as const, job_id: null, job_attempts: 1, started_at: run.summary.run.started_at, finished_at: run.summary.run.finished_at, duration_ms: 1 };
+    expect(probedResult(common, zip, 'z', { uploaded_bytes: 0, cache_hit: true }).findings).toContain(`preset-issuer-unexpected:${lab.gmail.starttlsPort}`);
     const { page, requests, errors, close } = await open(run.html);
     try {
       const order = await page.locator('section[id]').evaluateAll((els) => els.map((e) => e.id));
@@ -337,14 +337,14 @@ hosts:
 `,
     'fleet.yml',
   );
-  const common = (sweepId: string, host: string) => ({ sweepId, host, transport: 'ssh' as const, jobId: `${sweepId}:${host}`, jobAttempts: 1, startedAt: '2026-11-22T02:00:00.000Z', finishedAt: '2026-11-22T02:01:00.000Z', durationMs: 1500 });
-  const probed = (sweepId: string, host: string, cls: FailureClass, evidence: string, totalsMs: number[], nextStep = 'n', findings: string[] = []): HostResult =>
+  const common = (sweep_id: string, host: string) => ({ sweep_id, host, transport: 'ssh' as const, job_id: `${sweep_id}:${host}`, job_attempts: 1, started_at: '2026-11-22T02:00:00.000Z', finished_at: '2026-11-22T02:01:00.000Z', duration_ms: 1500 });
+  const probed = (sweep_id: string, host: string, cls: FailureClass, evidence: string, totals_ms: number[], next_step = 'n', findings: string[] = []): HostResult =>
     HostResultSchema.parse({
       findings,
-      schema: 'smtp-fleet/host-result', schema_version: 1, ...common(sweepId, host), status: 'probed',
-      verdict: { class: cls, exitCode: EXIT_CODES[cls], partial: false, hintId: cls === 'ok' ? 'ok' : `${cls}-x`, summary: 's', evidence, nextStep },
-      attempts: { ok: cls === 'ok' ? totalsMs.length : 0, total: totalsMs.length, totalsMs }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egressIps: ['203.0.113.7'], payloadVersion: '0.1.0',
-      zip: { path: `sweeps/${sweepId}/hosts/${host}/result.zip`, sha256: 'a'.repeat(64), bytes: 12345 }, transportStats: { uploadedBytes: 0, cacheHit: true },
+      schema: 'smtp-fleet/host-result', schema_version: 2, ...common(sweep_id, host), status: 'probed',
+      verdict: { class: cls, exit_code: EXIT_CODES[cls], partial: false, hint_id: cls === 'ok' ? 'ok' : `${cls}-x`, summary: 's', evidence, next_step },
+      attempts: { ok: cls === 'ok' ? totals_ms.length : 0, total: totals_ms.length, totals_ms }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egress_ips: ['203.0.113.7'], payload_version: '0.1.0',
+      zip: { path: `sweeps/${sweep_id}/hosts/${host}/result.zip`, sha256: 'a'.repeat(64), bytes: 12345 }, transport_stats: { uploaded_bytes: 0, cache_hit: true },
     });
   const tls = (ip: string) => `TLS ${ip}:587 (SNI smtp.gmail.com): SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain; issuer CN=Fortinet_CA_SSL`;
   const names = inv.hosts.map((h) => h.name);
@@ -353,7 +353,7 @@ hosts:
   beforeAll(async () => {
     const store = await Store.open(tempDir('fleet-html-'));
     const sweep = (id: string, created: string) =>
-      store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 1, id, created, kind: 'sweep', selection: {}, hosts: names, targets: inv.hosts, options: { authTest: false } });
+      store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 2, id, created, kind: 'sweep', selection: {}, hosts: names, targets: inv.hosts, options: { auth_test: false } });
     await sweep('S1', '2026-11-21T02:00:00.000Z');
     for (const h of ['p1', 'p3', 't1', 't2', 't3', 'a1', 'u1', 'u2', 'w1']) await store.writeHostResult(probed('S1', h, 'ok', 'S: 250 2.0.0 OK', [100]));
     await store.writeHostResult(probed('S1', 'p2', 'tls', tls('142.250.1.108'), [300]));

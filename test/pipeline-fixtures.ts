@@ -40,30 +40,30 @@ hosts:
 export const SWEEP = '20261122-020000-abcd';
 export const meta: SweepMeta = {
   schema: 'smtp-fleet/sweep',
-  schema_version: 1,
+  schema_version: 2,
   id: SWEEP,
   created: '2026-11-22T02:00:00.000Z',
   kind: 'sweep',
   selection: { hosts: [], tags: [], groups: [], limit: null },
   hosts: inv.hosts.map((h) => h.name),
   targets: inv.hosts,
-  options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null, deadline: null },
+  options: { auth_test: false, auth_max_per_account: null, inventory: 'fleet.yml', concurrency: null, payload_version: null, deadline: null },
 };
-const common = (host: string, finishedAt = '2026-11-22T02:01:30.000Z') => ({ sweepId: SWEEP, host, transport: 'ssh' as const, jobId: null, jobAttempts: 1, startedAt: '2026-11-22T02:00:01.000Z', finishedAt, durationMs: 2500 });
-function probed(host: string, cls: 'ok' | 'tls', evidence: string, totalsMs: number[]): HostResult {
+const common = (host: string, finished_at = '2026-11-22T02:01:30.000Z') => ({ sweep_id: SWEEP, host, transport: 'ssh' as const, job_id: null, job_attempts: 1, started_at: '2026-11-22T02:00:01.000Z', finished_at, duration_ms: 2500 });
+function probed(host: string, cls: 'ok' | 'tls', evidence: string, totals_ms: number[]): HostResult {
   return HostResultSchema.parse({
     schema: 'smtp-fleet/host-result',
-    schema_version: 1,
+    schema_version: 2,
     ...common(host),
     status: 'probed',
-    verdict: { class: cls, exitCode: EXIT_CODES[cls], partial: false, hintId: cls === 'ok' ? 'ok' : 'tls-untrusted', summary: `summary of ${cls}`, evidence, nextStep: `fix ${cls}` },
-    attempts: { ok: cls === 'ok' ? totalsMs.length : 0, total: totalsMs.length, totalsMs },
+    verdict: { class: cls, exit_code: EXIT_CODES[cls], partial: false, hint_id: cls === 'ok' ? 'ok' : 'tls-untrusted', summary: `summary of ${cls}`, evidence, next_step: `fix ${cls}` },
+    attempts: { ok: cls === 'ok' ? totals_ms.length : 0, total: totals_ms.length, totals_ms },
     server: 'smtp.gmail.com',
     ports: [{ port: 587, mode: 'starttls' }],
-    egressIps: [],
-    payloadVersion: '0.1.0',
+    egress_ips: [],
+    payload_version: '0.1.0',
     zip: { path: `sweeps/${SWEEP}/hosts/${host}/result.zip`, sha256: 'a'.repeat(64), bytes: 10 },
-    transportStats: { uploadedBytes: 0, cacheHit: true },
+    transport_stats: { uploaded_bytes: 0, cache_hit: true },
   });
 }
 export const results: HostResult[] = [

@@ -98,7 +98,7 @@ describe('the writers on hostile input, checked by xmllint and promtool', () => 
   it('fleet_metrics.prom passes promtool check metrics: a sweep, hostile label values, an empty sweep', () => {
     expect(promtool(renderFleetMetrics(fleetSummary(), results))).toEqual({ status: 0, out: '' });
     const s = fleetSummary();
-    s.byGroup = [{ ...s.byGroup[0]!, name: 'evil"} 1\nsmtp_fleet_fake 9 \\' }];
+    s.by_group = [{ ...s.by_group[0]!, name: 'evil"} 1\nsmtp_fleet_fake 9 \\' }];
     expect(promtool(renderFleetMetrics(s, results))).toEqual({ status: 0, out: '' });
     expect(promtool(renderFleetMetrics(aggregate({ ...meta, hosts: [] }, [], [], null), []))).toEqual({ status: 0, out: '' });
     // promtool does read: an unescaped quote in a label value is refused.

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobsFor } from '../controller/sweeps.js';
 import { parseInventory } from '../inventory/load.js';
 import { signJob } from '../queue/job-auth.js';
-import { QUEUES, SweepOptionsSchema } from '../queue/jobs.js';
+import { JOB_VERSION, QUEUES, SweepOptionsSchema } from '../queue/jobs.js';
 import { makePki, type LabPki } from '../lab/ca.js';
 import { freePort } from '../lab/ports.js';
 import { tempDir } from './helpers.js';
@@ -144,7 +144,7 @@ describe('a worker refuses every job the controller did not sign', () => {
       await waitFor('worker ready', async () => /worker: ready/.test(w.logText()));
       // The job an attacker wants: another secret, to the trap, with any host key accepted.
       const inv = parseInventory(`version: 1\nhosts:\n  - { name: evil, os: linux, transport: ssh, address: 127.0.0.1, port: ${trapPort}, user: root, auth: { passwordEnv: AWS_SECRET_ACCESS_KEY } }\n`, 'evil.yml');
-      const [job] = jobsFor('20261202-000000-evil', inv.hosts, SweepOptionsSchema.parse({ acceptNew: true }));
+      const [job] = jobsFor('20261202-000000-evil', inv.hosts, SweepOptionsSchema.parse({ accept_new: true }));
       const theirKey = randomBytes(32).toString('hex');
       const ourKey = Buffer.from(f.env.SMTP_FLEET_JOB_KEY!);
       const signedOk = signJob(ourKey, QUEUES.probes, 'moved.id', { ...job!, host: { ...job!.host, auth: { kind: 'password' as const, env: 'TRAP_PASSWORD' } } });
@@ -154,11 +154,13 @@ describe('a worker refuses every job the controller did not sign', () => {
         ['altered', { ...signJob(ourKey, QUEUES.probes, 'altered', { ...job!, host: { ...job!.host, auth: { kind: 'password', env: 'TRAP_PASSWORD' } } }), host: job!.host }],
         ['moved', signedOk],
         ['expired', signJob(ourKey, QUEUES.probes, 'expired', job!, Date.now() - 3 * 86_400_000)],
-        ['junk', { sig: { alg: 'hmac-sha256', issuedAt: 1, expiresAt: null, mac: 'zz' }, host: 'x' }],
+        ['junk', { sig: { alg: 'hmac-sha256', issued_at: 1, expires_at: null, mac: 'zz' }, host: 'x' }],
+        // A job of the previous data version (camelCase), signed by this controller's key: refused by its version.
+        ['old-version', signJob(ourKey, QUEUES.probes, 'old-version', { v: 1, sweepId: job!.sweep_id, host: job!.host, options: { authTest: false, acceptNew: true } })],
       ];
       for (const [id, data] of forged) await probes.add('probe', data, { jobId: id, attempts: 1 });
-      await sweeps.add('sweep', { v: 1, sweepId: '../../etc' }, { jobId: 'forged-sweep' });
-      await control.add('scheduled-nightly', { v: 1, inventory: inventoryFile, selection: { hosts: [], tags: [], groups: [], limit: null }, options: SweepOptionsSchema.parse({}), retry: { attempts: 1, backoffMs: 0 } }, { jobId: 'forged-schedule' });
+      await sweeps.add('sweep', { v: JOB_VERSION, sweep_id: '../../etc' }, { jobId: 'forged-sweep' });
+      await control.add('scheduled-nightly', { v: JOB_VERSION, inventory: inventoryFile, selection: { hosts: [], tags: [], groups: [], limit: null }, options: SweepOptionsSchema.parse({}), retry: { attempts: 1, backoff_ms: 0 } }, { jobId: 'forged-schedule' });
 
       const failed = async (q: Queue, id: string) => ((await q.getJob(id))?.failedReason ? (await q.getJob(id))! : undefined);
       for (const [id] of forged) expect((await waitFor(`${id} failed`, () => failed(probes, id))).failedReason).toMatch(/^refused: /);
@@ -166,6 +168,7 @@ describe('a worker refuses every job the controller did not sign', () => {
       expect((await waitFor('schedule failed', () => failed(control, 'forged-schedule'))).failedReason).toMatch(/^refused: /);
       expect((await probes.getJob('moved'))!.failedReason).toMatch(/does not match/);
       expect((await probes.getJob('expired'))!.failedReason).toMatch(/expired/);
+      expect((await probes.getJob('old-version'))!.failedReason).toBe('refused: job data version 1 is from a controller of another release (this worker reads version 2): run controller and workers of the same smtp-fleet version, then sweep again');
       expect(trapHits).toBe(0);
       // The forged schedule started no sweep, the forged aggregate wrote nothing.
       expect(existsSync(join(f.store, 'sweeps')) ? readdirSync(join(f.store, 'sweeps')) : []).toEqual([]);

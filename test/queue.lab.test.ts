@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../inventory/load.js';
 import { RedisAuthBudget } from '../queue/auth-budget.js';
 import { enqueueSweep, listSchedules, removeSchedule, upsertSchedule } from '../queue/enqueue.js';
-import { QUEUES, RetryPolicySchema, SweepOptionsSchema } from '../queue/jobs.js';
+import { JOB_VERSION, QUEUES, RetryPolicySchema, SweepOptionsSchema } from '../queue/jobs.js';
 import { jobsFor } from '../controller/sweeps.js';
 import { dropPrefix } from './fleet/harness.js';
 
@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('queue on a real Redis', () => {
   it('schedule --every: the first sweep comes one interval from now, not at once, and re-registering keeps the slot', async () => {
     const everyMs = 30 * 60_000;
-    const data = { v: 1 as const, inventory: '/nowhere/inventory.yml', selection: { hosts: [], tags: [], groups: [], limit: null }, options: SweepOptionsSchema.parse({}), retry: RetryPolicySchema.parse({}) };
+    const data = { v: JOB_VERSION, inventory: '/nowhere/inventory.yml', selection: { hosts: [], tags: [], groups: [], limit: null }, options: SweepOptionsSchema.parse({}), retry: RetryPolicySchema.parse({}) };
     const before = Date.now();
     await upsertSchedule(redis, prefix, jobKey, { name: 'every-30m', everyMs }, data);
     const nextOf = async () => Date.parse((await listSchedules(redis, prefix)).find((x) => x.name === 'every-30m')!.next!);
@@ -58,7 +58,7 @@ describe('queue on a real Redis', () => {
       expect(await probes.getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 2, active: 0, delayed: 0 });
       expect((await sweeps.getJobCounts('waiting-children'))['waiting-children']).toBe(1);
       const job = await probes.getJob('20261122-010203-abcd.a');
-      expect(job?.data).toMatchObject({ v: 1, sweepId: '20261122-010203-abcd', host: { name: 'a' }, sig: { alg: 'hmac-sha256', mac: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+      expect(job?.data).toMatchObject({ v: JOB_VERSION, sweep_id: '20261122-010203-abcd', host: { name: 'a' }, sig: { alg: 'hmac-sha256', mac: expect.stringMatching(/^[0-9a-f]{64}$/) } });
       expect(job?.opts.attempts).toBe(4);
     } finally {
       await Promise.all([probes.close(), sweeps.close()]);

@@ -19,6 +19,7 @@ import { buildManifest } from './manifest.js';
 import { buildDiagnoseSettings, type DiagnoseFlags } from './options.js';
 import { Redactor, secretEnvValues } from './redact.js';
 import { offlineBanner, renderDiagnose } from './report.js';
+import { jsonText } from '../report/json-text.js';
 
 export const COLLECTOR_LIST: ReadonlyArray<Collector<unknown>> = [dnsCollector, networkCollector, clockCollector, proxyCollector, osTlsCollector, aaCollector] as ReadonlyArray<Collector<unknown>>;
 
@@ -60,7 +61,7 @@ export async function diagnoseCommand(flags: DiagnoseFlags, fromCli: FromCli): P
 
     const owner = new Map<string, string>();
     for (const r of results) {
-      folder.add(r.file, JSON.stringify(r.json, null, 2) + '\n');
+      folder.add(r.file, jsonText(r.json));
       owner.set(r.file, r.name);
       for (const f of r.files) {
         if (owner.has(f.name)) continue; // a shared raw file kept by two collectors
@@ -76,7 +77,7 @@ export async function diagnoseCommand(flags: DiagnoseFlags, fromCli: FromCli): P
     const report = (top ? probe.report.replace(/^(# [^\n]*\n\n)/, `$1${top}\n\n`) : probe.report) + '\n' + renderDiagnose(results);
     folder.add('report.md', report);
     const manifest = buildManifest(folder.name, folder.entries(), results, (name) => owner.get(name) ?? (probeFiles.has(name) ? 'probe' : 'diagnose'));
-    folder.add('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+    folder.add('manifest.json', jsonText(manifest));
     const path = await folder.commit();
 
     const extra = [

@@ -12,6 +12,7 @@ import { presetIds, resolvePreset, type Endpoint, type Preset } from '../probe/p
 import { fileSafe, runSweep, type SweepOutput } from '../probe/sweep.js';
 import { healthVerdict, providerFinding, providerLine } from './verdict.js';
 import { renderHealthHtml, renderHealthReport } from './report.js';
+import { jsonText } from '../report/json-text.js';
 
 export interface HealthFlags extends Pick<RawProbeFlags, 'timeout' | 'resolver' | 'family' | 'ca' | 'ehloName' | 'region'> {
   provider?: string[];
@@ -105,7 +106,7 @@ export async function healthCommand(flags: HealthFlags): Promise<number> {
       verdict: healthVerdict(providers),
       files: ['health_summary.json', 'report.md', 'report.html', ...names, ZIP_PATH],
     } satisfies HealthSummary);
-    folder.add('health_summary.json', JSON.stringify(summary, null, 2) + '\n');
+    folder.add('health_summary.json', jsonText(summary));
     folder.add('report.md', renderHealthReport(summary));
     folder.add('report.html', renderHealthHtml(summary));
     const path = await folder.commit();

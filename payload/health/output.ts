@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { ZIP_PATH } from '../report/output.js';
 import type { HealthSummary } from '../schema/health.js';
 import { copyZip } from '../probe/run.js';
+import { jsonText } from '../report/json-text.js';
 
 export function healthText(s: HealthSummary, path: string): string {
   const rel = relative(process.cwd(), path) || '.';
@@ -12,6 +13,6 @@ export function healthText(s: HealthSummary, path: string): string {
 
 export function finishHealth(flags: { zipTo?: string; json?: boolean; quiet?: boolean }, s: HealthSummary, path: string): void {
   if (flags.zipTo) copyZip(join(path, ZIP_PATH), flags.zipTo);
-  if (flags.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  if (flags.json) process.stdout.write(jsonText(s));
   else if (!flags.quiet) process.stdout.write(healthText(s, path));
 }

@@ -18,6 +18,7 @@ import { mailSettings, type MailFlags, type MailProtocol } from './options.js';
 import { Pop3 } from './pop3.js';
 import { renderMailHtml, renderMailReport } from './report.js';
 import { runMailSession } from './session.js';
+import { jsonText } from '../report/json-text.js';
 
 const MAX_ADDRESSES = 8;
 const DNS_TIMEOUT_MS = 5000;
@@ -77,7 +78,7 @@ export async function mailCommand(protocol: MailProtocol, flags: MailFlags): Pro
       verdict: { class: verdict.class, summary: verdict.summary, evidence: verdict.evidence, next_step: verdict.next_step, exit_code: verdict.exit_code },
       files: [...names, 'attachments/all_files.zip'],
     } satisfies MailreadSummary);
-    folder.add('mailread_summary.json', JSON.stringify(summary, null, 2) + '\n');
+    folder.add('mailread_summary.json', jsonText(summary));
     for (const t of transcripts) folder.add(t.name, t.text);
     folder.add('report.md', renderMailReport(summary));
     folder.add('report.html', renderMailHtml(summary, transcripts));

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { ZIP_PATH } from '../report/output.js';
 import type { MailreadSummary } from '../schema/mailread.js';
 import { UsageError, errorCode } from '../util/errors.js';
+import { jsonText } from '../report/json-text.js';
 
 export function finishRunPaths(flags: { zipTo?: string; json?: boolean; quiet?: boolean }, s: MailreadSummary, path: string): void {
   if (flags.zipTo) {
@@ -15,7 +16,7 @@ export function finishRunPaths(flags: { zipTo?: string; json?: boolean; quiet?: 
       throw new UsageError(`cannot write --zip-to "${flags.zipTo}": ${errorCode(err) ?? 'not writable'}`);
     }
   }
-  if (flags.json) return void process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+  if (flags.json) return void process.stdout.write(jsonText(s));
   if (flags.quiet) return;
   const rel = relative(process.cwd(), path) || '.';
   const shown = rel.startsWith('..') ? path : `./${rel}`;

@@ -25,6 +25,7 @@ import { matrixLine, runTlsMatrix } from './tls-matrix.js';
 import { isIP } from 'node:net';
 import type { RunnerFacts } from './sender/audit.js';
 import { senderLine } from '../report/sender-report.js';
+import { jsonText } from '../report/json-text.js';
 
 export interface ProbeFlags extends RawProbeFlags {
   out: string;
@@ -126,9 +127,9 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
     files: [...names, ...extraFiles(), ZIP_PATH],
   } satisfies ProbeSummary);
 
-  folder.add('probe_summary.json', JSON.stringify(summary, null, 2) + '\n');
-  folder.add('dns_resolution.json', JSON.stringify(dns, null, 2) + '\n');
-  folder.add('env_snapshot.json', JSON.stringify(env, null, 2) + '\n');
+  folder.add('probe_summary.json', jsonText(summary));
+  folder.add('dns_resolution.json', jsonText(dns));
+  folder.add('env_snapshot.json', jsonText(env));
   const transcripts = out.attempts.map((a, i) => ({
     name: a.transcript_file,
     text: out.sessions[i]!.transcript.render([
@@ -179,7 +180,7 @@ async function writePipelineOutputs(flags: ProbeFlags, summary: ProbeSummary, ma
 /** After commit: --zip-to, then stdout as --json / --quiet / human ask. */
 export function finishRun(flags: Pick<ProbeFlags, 'zipTo' | 'json' | 'quiet'>, summary: ProbeSummary, path: string, extraLines: string[] = []): void {
   if (flags.zipTo) copyZip(join(path, ZIP_PATH), flags.zipTo);
-  if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  if (flags.json) process.stdout.write(jsonText(summary));
   else if (!flags.quiet) process.stdout.write(humanSummary(summary, path, extraLines));
 }
 

@@ -7,7 +7,7 @@ import { FailureClassSchema, ModeSchema, StageSchema } from './summary.js';
 import { ATTEMPT_LINE_SCHEMA_VERSION } from './constants.js';
 export { ATTEMPT_LINE_SCHEMA_VERSION };
 
-const Ms = z.number().nonnegative().describe('milliseconds');
+const Ms = z.number().nonnegative().describe('milliseconds, rounded to 0.01 when written');
 
 export const AttemptLineSchema = z.object({
   schema: z.literal('smtp-probe/attempt'),

@@ -9,7 +9,7 @@ export const DIAGNOSE_SCHEMA_VERSION = 2 as const;
 const VersionSchema = z.union([z.literal(1), z.literal(DIAGNOSE_SCHEMA_VERSION)]).describe('1: before the bot\'s own error (aa_context bot_error); 2: current');
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
-const Ms = z.number().nonnegative().describe('milliseconds');
+const Ms = z.number().nonnegative().describe('milliseconds, rounded to 0.01 when written');
 
 export const COLLECTORS = ['dns', 'network', 'clock', 'proxy', 'os-tls', 'aa'] as const;
 export const CollectorNameSchema = z.enum(COLLECTORS);

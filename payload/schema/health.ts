@@ -7,7 +7,7 @@ import { ModeSchema } from './summary.js';
 export const HEALTH_SCHEMA_VERSION = 1 as const;
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
-const Ms = z.number().nonnegative().describe('milliseconds');
+const Ms = z.number().nonnegative().describe('milliseconds, rounded to 0.01 when written');
 
 export const HEALTH_VERDICTS = ['ok', 'port-block', 'egress-block', 'dns-failure', 'provider-problem'] as const;
 

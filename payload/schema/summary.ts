@@ -18,7 +18,7 @@ export { FINDING_IDS, SUMMARY_SCHEMA_VERSION, TIMING_STAGES };
 const VersionSchema = z.union([z.literal(1), z.literal(2), z.literal(SUMMARY_SCHEMA_VERSION)]).describe('1: before proxy support; 2: proxies; 3: current (provider preset, ESMTP matrix and timing findings, TLS matrix, pcap)');
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
-const Ms = z.number().nonnegative().describe('milliseconds');
+const Ms = z.number().nonnegative().describe('milliseconds, rounded to 0.01 when written');
 /** How many of something: the fleet controller counts and divides with these, so no negatives. */
 const Count = z.number().int().nonnegative();
 

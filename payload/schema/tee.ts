@@ -9,7 +9,7 @@ import { AttemptSchema, ErrorInfoSchema, ProbeSummarySchema } from './summary.js
 export const TEE_SCHEMA_VERSION = 1 as const;
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
-const Ms = z.number().nonnegative().describe('milliseconds');
+const Ms = z.number().nonnegative().describe('milliseconds, rounded to 0.01 when written');
 const Count = z.number().int().nonnegative();
 export const BotTlsModeSchema = z.enum(['none', 'starttls', 'implicit']);
 

@@ -14,6 +14,7 @@ import { VERSION } from '../version.js';
 import { buildTeeSettings, isLoopback, type TeeFlags, type TeeSettings } from './options.js';
 import { recordSessions } from './record.js';
 import { startTee, type TeeServer } from './server.js';
+import { jsonText } from '../report/json-text.js';
 
 export const CA_FILE = 'tee_ca.pem';
 
@@ -69,7 +70,7 @@ export async function teeCommand(flags: TeeFlags): Promise<number> {
   try {
     const summary = writeRecord(settings, folder, started, endedBy, tee, run);
     const path = await folder.commit();
-    if (flags.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    if (flags.json) process.stdout.write(jsonText(summary));
     else if (!flags.quiet) {
       const rel = relative(process.cwd(), path) || '.';
       const shown = rel.startsWith('..') ? path : `./${rel}`;
@@ -133,8 +134,8 @@ function writeRecord(s: TeeSettings, folder: RunFolder, started: Date, endedBy: 
     files,
   } satisfies TeeSummary);
   folder.add('report.md', renderTeeReport(summary, env));
-  folder.add('tee_summary.json', JSON.stringify(summary, null, 2) + '\n');
-  folder.add('env_snapshot.json', JSON.stringify(env, null, 2) + '\n');
+  folder.add('tee_summary.json', jsonText(summary));
+  folder.add('env_snapshot.json', jsonText(env));
   folder.add(CA_FILE, tee.certs.caPem);
   for (const t of rec.transcripts) folder.add(t.name, t.text);
   for (const [name, list] of tlsFiles) folder.add(name, tlsText(list[0]!, list));

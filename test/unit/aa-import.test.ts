@@ -156,7 +156,7 @@ describe('merging into an inventory', () => {
     const win: AaDevice = { ...linux, hostName: 'win-1', address: 'win-1', os: 'windows' };
     const unknown: AaDevice = { ...linux, hostName: 'who-1', address: 'who-1', os: null };
     const { plan, text } = mergeDevices({ text: HAND, file: 'i.yml' }, [linux, win, unknown]);
-    expect(plan.added.map((a) => [a.name, a.os, a.transport, a.osAssumed])).toEqual([
+    expect(plan.added.map((a) => [a.name, a.os, a.transport, a.os_assumed])).toEqual([
       ['lnx-1', 'linux', 'ssh', false],
       ['win-1', 'windows', 'winrm', false],
       ['who-1', 'windows', 'winrm', false],
@@ -167,7 +167,7 @@ describe('merging into an inventory', () => {
 
   it('writes a new inventory when none exists, and says what it assumed', () => {
     const { plan, text } = mergeDevices(null, devices);
-    expect(plan.added.find((a) => a.name === 'rpa-lyo-02')).toMatchObject({ os: 'windows', osAssumed: true, transport: 'winrm' });
+    expect(plan.added.find((a) => a.name === 'rpa-lyo-02')).toMatchObject({ os: 'windows', os_assumed: true, transport: 'winrm' });
     expect(text).toMatch(/^# Runner inventory written by `smtp-fleet inventory import`/);
     // It lacks the login user and auth, which only the operator can give.
     expect(() => parseInventory(text, 'new.yml')).toThrow(/user: is required/);

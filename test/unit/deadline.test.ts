@@ -22,14 +22,14 @@ describe('defaultDeadlineMs', () => {
   });
 });
 
-const meta: SweepMeta = SweepMetaSchema.parse({ schema: 'smtp-fleet/sweep', schema_version: 1, id: 's1', created: '2026-12-02T02:00:00.000Z', kind: 'scheduled', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], options: { authTest: false, deadline: '2026-12-02T02:10:00.000Z' } });
-const common = (host: string, startedAt = '2026-12-02T02:00:00.000Z') => ({ sweepId: 's1', host, transport: 'ssh' as const, jobId: `s1.${host}`, jobAttempts: 1, startedAt, finishedAt: '2026-12-02T02:10:00.000Z', durationMs: 600_000 });
+const meta: SweepMeta = SweepMetaSchema.parse({ schema: 'smtp-fleet/sweep', schema_version: 2, id: 's1', created: '2026-12-02T02:00:00.000Z', kind: 'scheduled', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], options: { auth_test: false, deadline: '2026-12-02T02:10:00.000Z' } });
+const common = (host: string, started_at = '2026-12-02T02:00:00.000Z') => ({ sweep_id: 's1', host, transport: 'ssh' as const, job_id: `s1.${host}`, job_attempts: 1, started_at, finished_at: '2026-12-02T02:10:00.000Z', duration_ms: 600_000 });
 
 describe('timed-out hosts', () => {
   it('are counted apart, with their stage, in the summary, the report and the runner lines', () => {
     const s = aggregate(meta, [timedOutResult(common('a'), 'run', meta.options.deadline!)], []);
-    expect(s.counts).toMatchObject({ timedOut: 1, pending: 1, unreachable: 0, failed: 0 });
-    expect(s.timedOut).toEqual([{ host: 'a', stage: 'run' }]);
+    expect(s.counts).toMatchObject({ timed_out: 1, pending: 1, unreachable: 0, failed: 0 });
+    expect(s.timed_out).toEqual([{ host: 'a', stage: 'run' }]);
     expect(s.deadline).toBe(meta.options.deadline);
     expect(renderFleetReport(s)).toMatch(/## Timed out[\s\S]*`a`: at run/);
     expect(runnerLines(s, [])[0]).toMatchObject({ host: 'a', status: 'timed-out', stage: 'run', reached: false });
@@ -39,10 +39,10 @@ describe('timed-out hosts', () => {
     const store = await Store.open(tempDir('deadline-store-'));
     await store.createSweep(meta);
     await store.writeHostResult(timedOutResult(common('a'), 'push', meta.options.deadline!));
-    const failed = { schema: 'smtp-fleet/host-result', schema_version: 1, status: 'failed', code: 'internal', message: 'x', exitCode: null } as const;
+    const failed = { schema: 'smtp-fleet/host-result', schema_version: 2, status: 'failed', code: 'internal', message: 'x', exit_code: null } as const;
     expect(await store.writeHostResult({ ...failed, ...common('a') })).toBe(false);
     expect((await store.readHostResult('s1', 'a'))?.status).toBe('timed-out');
-    expect(await store.writeHostResult({ ...failed, ...common('a', '2026-12-02T03:00:00.000Z'), finishedAt: '2026-12-02T03:00:01.000Z' })).toBe(true);
+    expect(await store.writeHostResult({ ...failed, ...common('a', '2026-12-02T03:00:00.000Z'), finished_at: '2026-12-02T03:00:01.000Z' })).toBe(true);
     expect((await store.readHostResult('s1', 'a'))?.status).toBe('failed');
   });
 });
@@ -50,15 +50,15 @@ describe('timed-out hosts', () => {
 describe('a fleet summary written before --deadline', () => {
   it('reads, with no host timed out', () => {
     const now = aggregate(meta, [], []);
-    // What an older smtp-fleet wrote: no timedOut counts, list, deadline or row stage.
+    // What an older smtp-fleet wrote: no timed_out counts, list, deadline or row stage.
     const old = JSON.parse(JSON.stringify(now)) as Record<string, unknown> & { counts: Record<string, unknown>; hosts: Array<Record<string, unknown>> };
-    delete old.counts.timedOut;
-    delete old.timedOut;
+    delete old.counts.timed_out;
+    delete old.timed_out;
     delete old.deadline;
     for (const h of old.hosts) delete h.stage;
     const s = FleetSummarySchema.parse(old);
-    expect(s.counts.timedOut).toBe(0);
-    expect(s.timedOut).toEqual([]);
+    expect(s.counts.timed_out).toBe(0);
+    expect(s.timed_out).toEqual([]);
     expect(s.deadline).toBeNull();
     expect(s.hosts[0]!.stage).toBeNull();
   });

@@ -34,32 +34,32 @@ hosts:
 );
 
 function meta(id: string, created: string, hosts: string[]): SweepMeta {
-  return { schema: 'smtp-fleet/sweep', schema_version: 1, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null, deadline: null } };
+  return { schema: 'smtp-fleet/sweep', schema_version: 2, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { auth_test: false, auth_max_per_account: null, inventory: 'fleet.yml', concurrency: null, payload_version: null, deadline: null } };
 }
-const common = (sweepId: string, host: string, finishedAt = '2026-11-22T02:01:00.000Z') => ({
-  sweepId,
+const common = (sweep_id: string, host: string, finished_at = '2026-11-22T02:01:00.000Z') => ({
+  sweep_id,
   host,
   transport: 'ssh' as const,
-  jobId: `${sweepId}:${host}`,
-  jobAttempts: 1,
-  startedAt: '2026-11-22T02:00:00.000Z',
-  finishedAt,
-  durationMs: 1500,
+  job_id: `${sweep_id}:${host}`,
+  job_attempts: 1,
+  started_at: '2026-11-22T02:00:00.000Z',
+  finished_at,
+  duration_ms: 1500,
 });
-function probed(sweepId: string, host: string, cls: FailureClass, evidence: string, totalsMs: number[], ok = cls === 'ok' ? totalsMs.length : 0, hintId = cls === 'ok' ? 'ok' : `${cls}-x`): HostResult {
+function probed(sweep_id: string, host: string, cls: FailureClass, evidence: string, totals_ms: number[], ok = cls === 'ok' ? totals_ms.length : 0, hint_id = cls === 'ok' ? 'ok' : `${cls}-x`): HostResult {
   return HostResultSchema.parse({
     schema: 'smtp-fleet/host-result',
-    schema_version: 1,
-    ...common(sweepId, host),
+    schema_version: 2,
+    ...common(sweep_id, host),
     status: 'probed',
-    verdict: { class: cls, exitCode: EXIT_CODES[cls], partial: ok > 0 && ok < totalsMs.length, hintId, summary: 's', evidence, nextStep: 'n' },
-    attempts: { ok, total: totalsMs.length, totalsMs },
+    verdict: { class: cls, exit_code: EXIT_CODES[cls], partial: ok > 0 && ok < totals_ms.length, hint_id, summary: 's', evidence, next_step: 'n' },
+    attempts: { ok, total: totals_ms.length, totals_ms },
     server: 'smtp.gmail.com',
     ports: [{ port: 587, mode: 'starttls' }],
-    egressIps: ['203.0.113.7'],
-    payloadVersion: '0.1.0',
-    zip: { path: `sweeps/${sweepId}/hosts/${host}/result.zip`, sha256: 'a'.repeat(64), bytes: 12345 },
-    transportStats: { uploadedBytes: 0, cacheHit: true },
+    egress_ips: ['203.0.113.7'],
+    payload_version: '0.1.0',
+    zip: { path: `sweeps/${sweep_id}/hosts/${host}/result.zip`, sha256: 'a'.repeat(64), bytes: 12345 },
+    transport_stats: { uploaded_bytes: 0, cache_hit: true },
   });
 }
 // As the probe writes it: IPv6 in brackets before the port; a timestamp that differs per runner.
@@ -81,7 +81,7 @@ const current: HostResult[] = [
   transportFailureResult(common(NOW, 'u2'), { code: 'unreachable', message: 'connect ECONNREFUSED 10.0.3.2:22' }),
   transportFailureResult(common(NOW, 'u3'), { code: 'timeout', message: 'ssh handshake with u3 timed out after 10000 ms' }),
   transportFailureResult(common(NOW, 'f1'), { code: 'host-key-mismatch', message: 'host key of 10.0.4.1 changed: SHA256:abc' }),
-  { schema: 'smtp-fleet/host-result', schema_version: 1, ...common(NOW, 'r1'), status: 'rejected', reason: 'entry "../x" climbs out of its folder with ".."', zipBytes: 300, zipSha256: null },
+  { schema: 'smtp-fleet/host-result', schema_version: 2, ...common(NOW, 'r1'), status: 'rejected', reason: 'entry "../x" climbs out of its folder with ".."', zip_bytes: 300, zip_sha256: null },
   // A hostile runner's evidence: markdown, HTML and table breakers.
   probed(NOW, 'w1', 'unknown', 'S: 599 | <script>alert(1)</script> [click](http://evil.example) `x`\nsecond line', [50], 0, 'unknown-reply'),
 ];
@@ -108,31 +108,31 @@ describe('fleet aggregation', () => {
   const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), current, inv.hosts, previous, new Date('2026-11-22T02:10:00Z'));
 
   it('counts verdicts of probed runners apart from runners not reached', () => {
-    expect(s.counts).toEqual({ selected: 15, probed: 9, ok: 4, smtpFailing: 5, unreachable: 3, failed: 1, rejected: 1, pending: 1, timedOut: 0 });
+    expect(s.counts).toEqual({ selected: 15, probed: 9, ok: 4, smtp_failing: 5, unreachable: 3, failed: 1, rejected: 1, pending: 1, timed_out: 0 });
     expect(s.verdicts).toMatchObject({ ok: 4, tls: 3, auth: 1, unknown: 1, connect: 0 });
-    expect(s.successRate).toBeCloseTo(4 / 9);
-    expect(s.attemptSuccessRate).toBeCloseTo(8 / 17);
+    expect(s.success_rate).toBeCloseTo(4 / 9);
+    expect(s.attempt_success_rate).toBeCloseTo(8 / 17);
     expect(s.pending).toEqual(['q1']);
     expect(FleetSummarySchema.parse(JSON.parse(JSON.stringify(s)))).toEqual(s);
   });
 
   it('takes timing percentiles over every attempt of every probed runner', () => {
-    expect(s.timingsMs).toEqual({ n: 17, min: 50, p50: 170, p90: 900, p99: 2000, max: 2000 });
+    expect(s.timings_ms).toEqual({ n: 17, min: 50, p50: 170, p90: 900, p99: 2000, max: 2000 });
     expect(percentiles([])).toBeNull();
     expect(percentiles([5])).toEqual({ n: 1, min: 5, p50: 5, p90: 5, p99: 5, max: 5 });
-    expect(s.hosts.find((h) => h.name === 'p1')).toMatchObject({ medianMs: 100, attempts: { ok: 2, total: 2 }, aa: { activity: 'Mail invoices' } });
+    expect(s.hosts.find((h) => h.name === 'p1')).toMatchObject({ median_ms: 100, attempts: { ok: 2, total: 2 }, aa: { activity: 'Mail invoices' } });
   });
 
   it('groups identical failures across per-host IPs, timestamps and trace ids', () => {
-    expect(s.failureGroups[0]).toEqual({
+    expect(s.failure_groups[0]).toEqual({
       outcome: 'tls',
-      hintId: 'proxy-tls-interception',
+      hint_id: 'proxy-tls-interception',
       evidence: 'TLS <ip>:587 (SNI smtp.gmail.com): SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain; issuer CN=Fortinet_CA_SSL, O=Fortinet at <time>',
-      nextStep: 'n',
+      next_step: 'n',
       hosts: ['t1', 't2', 't3'],
     });
     expect(renderFleetReport(s)).toContain('  - next step: `n`\n');
-    expect(s.failureGroups.map((g) => [g.outcome, g.hosts])).toEqual([
+    expect(s.failure_groups.map((g) => [g.outcome, g.hosts])).toEqual([
       ['tls', ['t1', 't2', 't3']],
       ['auth', ['a1']],
       ['unknown', ['w1']],
@@ -142,46 +142,46 @@ describe('fleet aggregation', () => {
       probed('X', 'a1', 'auth', authEvidence('d2e1a72fcb4a3-42b3a7c1234sm5678901.23'), [1]),
       probed('X', 'p1', 'auth', authEvidence('a98c61e0f1b2-3c4d5e6f789sm1234567.45'), [1]),
     ], inv.hosts);
-    expect(two.failureGroups).toHaveLength(1);
-    expect(two.failureGroups[0]!.evidence).toBe('S: 535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials <id> - gsmtp (reply to AUTH PLAIN)');
+    expect(two.failure_groups).toHaveLength(1);
+    expect(two.failure_groups[0]!.evidence).toBe('S: 535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials <id> - gsmtp (reply to AUTH PLAIN)');
   });
 
   it('keeps runners not reached, and reached without a result, out of the SMTP verdicts', () => {
-    expect(s.unreachableGroups).toEqual([
+    expect(s.unreachable_groups).toEqual([
       { code: 'unreachable', message: 'connect ECONNREFUSED <runner>:22', hosts: ['u1', 'u2'] },
       { code: 'timeout', message: 'ssh handshake with <runner> timed out after <duration>', hosts: ['u3'] },
     ]);
-    expect(s.runnerProblems).toEqual([
+    expect(s.runner_problems).toEqual([
       { status: 'failed', code: 'host-key-mismatch', message: 'host key of <runner> changed: SHA256:abc', hosts: ['f1'] },
       { status: 'rejected', code: 'zip-rejected', message: 'entry "../x" climbs out of its folder with ".."', hosts: ['r1'] },
     ]);
-    expect(s.failureGroups.flatMap((g) => g.hosts)).not.toContain('u1');
+    expect(s.failure_groups.flatMap((g) => g.hosts)).not.toContain('u1');
   });
 
   it('breaks down by tag and group', () => {
-    expect(s.byGroup.find((b) => b.name === 'paris')).toEqual({ name: 'paris', hosts: 6, ok: 4, smtpFailing: 0, unreachable: 2, failed: 0, rejected: 0, pending: 0, timedOut: 0, successRate: 1 });
-    expect(s.byGroup.find((b) => b.name === 'lyon')).toMatchObject({ hosts: 4, ok: 0, smtpFailing: 4, successRate: 0 });
-    expect(s.byTag.find((b) => b.name === 'prod')).toMatchObject({ hosts: 4, ok: 2, smtpFailing: 2, successRate: 0.5 });
+    expect(s.by_group.find((b) => b.name === 'paris')).toEqual({ name: 'paris', hosts: 6, ok: 4, smtp_failing: 0, unreachable: 2, failed: 0, rejected: 0, pending: 0, timed_out: 0, success_rate: 1 });
+    expect(s.by_group.find((b) => b.name === 'lyon')).toMatchObject({ hosts: 4, ok: 0, smtp_failing: 4, success_rate: 0 });
+    expect(s.by_tag.find((b) => b.name === 'prod')).toMatchObject({ hosts: 4, ok: 2, smtp_failing: 2, success_rate: 0.5 });
   });
 
   it('reports what changed since the previous sweep', () => {
     expect(s.changes).toEqual({
-      previousSweepId: 'S1',
-      previousCreated: '2026-11-21T02:00:00.000Z',
-      newFailures: [{ host: 't1', from: 'ok', to: 'tls' }],
+      previous_sweep_id: 'S1',
+      previous_created: '2026-11-21T02:00:00.000Z',
+      new_failures: [{ host: 't1', from: 'ok', to: 'tls' }],
       recovered: [{ host: 'p2', from: 'tls', to: 'ok' }],
       changed: [
         { host: 'a1', from: 'tls', to: 'auth' },
         { host: 'u1', from: 'ok', to: 'unreachable' },
       ],
-      newHosts: ['p3', 'p4', 't2', 't3', 'u2', 'u3', 'f1', 'r1', 'w1'],
-      missingHosts: ['old1'],
+      new_hosts: ['p3', 'p4', 't2', 't3', 'u2', 'u3', 'f1', 'r1', 'w1'],
+      missing_hosts: ['old1'],
     });
     expect(aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), current, inv.hosts).changes).toBeNull();
   });
 
   it('keeps the latest result when a host was probed twice (a re-probe replaces)', () => {
-    const again = { ...probed(NOW, 't1', 'ok', 'ok', [90]), finishedAt: '2026-11-22T03:00:00.000Z' } as HostResult;
+    const again = { ...probed(NOW, 't1', 'ok', 'ok', [90]), finished_at: '2026-11-22T03:00:00.000Z' } as HostResult;
     const s2 = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', selected), [...current, again], inv.hosts);
     expect(s2.hosts.find((h) => h.name === 't1')!.outcome).toBe('ok');
     expect(s2.counts.ok).toBe(5);
@@ -271,8 +271,8 @@ describe('runner text carried into the fleet files', () => {
   it('caps a 7 MiB evidence string (and next step, reasons) at 2 KB with a truncation marker', () => {
     const huge = `S: 550 ${'é'.repeat(3.5 * 1024 * 1024)}`;
     const big = probed(NOW, 'p1', 'smtp-policy', huge, [100]) as ProbedResult;
-    big.verdict.nextStep = 'n'.repeat(1_000_000);
-    const bigReason: HostResult = { schema: 'smtp-fleet/host-result', schema_version: 1, ...common(NOW, 'r1'), status: 'rejected', reason: 'r'.repeat(100_000), zipBytes: null, zipSha256: null };
+    big.verdict.next_step = 'n'.repeat(1_000_000);
+    const bigReason: HostResult = { schema: 'smtp-fleet/host-result', schema_version: 2, ...common(NOW, 'r1'), status: 'rejected', reason: 'r'.repeat(100_000), zip_bytes: null, zip_sha256: null };
     const s = aggregate(meta(NOW, '2026-11-22T02:00:00.000Z', ['p1', 'r1']), [big, bigReason], inv.hosts);
     const json = JSON.stringify(s);
     expect(json.length).toBeLessThan(20_000);
@@ -282,8 +282,8 @@ describe('runner text carried into the fleet files', () => {
     expect(detail).not.toContain('\ufffd');
     expect(Buffer.byteLength(detail.split('…')[0]!)).toBeLessThanOrEqual(2048);
     // Normalised: the length is a number like any other, so two such runners share a group.
-    expect(s.failureGroups[0]!.evidence).toMatch(/… \[truncated, <n> bytes\]$/);
-    expect(s.failureGroups[0]!.nextStep).toMatch(/^n+… \[truncated, 1000000 bytes\]$/);
+    expect(s.failure_groups[0]!.evidence).toMatch(/… \[truncated, <n> bytes\]$/);
+    expect(s.failure_groups[0]!.next_step).toMatch(/^n+… \[truncated, 1000000 bytes\]$/);
     expect(s.hosts.find((h) => h.name === 'r1')!.detail).toMatch(/\[truncated, 100000 bytes\]$/);
     expect(renderFleetReport(s).length).toBeLessThan(20_000);
     // Short text is carried whole.
@@ -299,15 +299,15 @@ describe('fleet aggregation of findings', () => {
       [withFindings('p2', ['starttls-not-required:587', 'tarpit:25', 'tls-version-mismatch:465']), withFindings('p1', ['starttls-not-required:587', 'tls-version-mismatch:465', 'sender-new-source:x']), probed(NOW, 'p3', 'ok', 'ok', [1])],
       inv.hosts,
     );
-    expect(s.findingGroups!.map((g) => [g.finding, g.hosts])).toEqual([
+    expect(s.finding_groups!.map((g) => [g.finding, g.hosts])).toEqual([
       ['starttls-not-required:587', ['p1', 'p2']],
       ['tls-version-mismatch:465', ['p1', 'p2']],
       ['sender-new-source:x', ['p1']],
       ['tarpit:25', ['p2']],
     ]);
-    expect(s.findingGroups![1]).toMatchObject({ label: 'TLS: server allows only versions this runtime does not offer', next_step: expect.stringContaining('Enable TLS 1.2') });
+    expect(s.finding_groups![1]).toMatchObject({ label: 'TLS: server allows only versions this runtime does not offer', next_step: expect.stringContaining('Enable TLS 1.2') });
     // An id without a label (a source added later) is grouped all the same, without one.
-    expect(s.findingGroups![2]).toEqual({ finding: 'sender-new-source:x', hosts: ['p1'] });
+    expect(s.finding_groups![2]).toEqual({ finding: 'sender-new-source:x', hosts: ['p1'] });
     expect(FleetSummarySchema.parse(s)).toEqual(s);
     const md = renderFleetReport(s);
     expect(md).toContain('## Runners by finding');

@@ -11,23 +11,23 @@ import { filesUnder, tempDir } from '../helpers.js';
 
 const sweep = (id: string, created: string, hosts = ['r1', 'r2']): SweepMetaInput => ({
   schema: 'smtp-fleet/sweep',
-  schema_version: 1,
+  schema_version: 2,
   id,
   created,
   kind: 'sweep',
   selection: { tags: ['prod'] },
   hosts,
-  options: { authTest: true, authMaxPerAccount: 3 },
+  options: { auth_test: true, auth_max_per_account: 3 },
 });
-const common = (sweepId: string, host: string, finishedAt = '2026-11-22T02:00:05.000Z') => ({
-  sweepId,
+const common = (sweep_id: string, host: string, finished_at = '2026-11-22T02:00:05.000Z') => ({
+  sweep_id,
   host,
   transport: 'ssh' as const,
-  jobId: `${sweepId}:${host}`,
-  jobAttempts: 1,
-  startedAt: '2026-11-22T02:00:00.000Z',
-  finishedAt,
-  durationMs: 5000,
+  job_id: `${sweep_id}:${host}`,
+  job_attempts: 1,
+  started_at: '2026-11-22T02:00:00.000Z',
+  finished_at,
+  duration_ms: 5000,
 });
 
 describe('store: sweeps and host results', () => {
@@ -35,7 +35,7 @@ describe('store: sweeps and host results', () => {
     const store = await Store.open(join(tempDir('fleet-store-'), 'nested', 'store'));
     const a = await store.createSweep(sweep('20261120-020000-aaaa', '2026-11-20T02:00:00.000Z'));
     expect(a.selection).toEqual({ hosts: [], tags: ['prod'], groups: [], limit: null });
-    expect(a.options).toMatchObject({ authTest: true, authMaxPerAccount: 3, inventory: null });
+    expect(a.options).toMatchObject({ auth_test: true, auth_max_per_account: 3, inventory: null });
     await store.createSweep(sweep('20261122-020000-cccc', '2026-11-22T02:00:00.000Z'));
     await store.createSweep(sweep('20261121-020000-bbbb', '2026-11-21T02:00:00.000Z'));
     await expect(store.createSweep(sweep('20261120-020000-aaaa', '2026-11-20T02:00:00.000Z'))).rejects.toThrow(new StoreError('sweep 20261120-020000-aaaa already exists in the store'));
@@ -59,7 +59,7 @@ describe('store: sweeps and host results', () => {
     expect(second).toMatchObject({ status: 'failed', code: 'auth' });
     expect(first).toMatchObject({ status: 'unreachable', code: 'timeout' });
     // Concurrent writers (a stalled job and its rerun) leave one valid file and no temp files.
-    await Promise.all(Array.from({ length: 10 }, (_, i) => store.writeHostResult({ ...second, durationMs: i })));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.writeHostResult({ ...second, duration_ms: i })));
     expect(readdirSync(store.hostDir(id, 'r1'))).toEqual(['host_result.json']);
     expect((await store.readHostResult(id, 'r1'))!.status).toBe('failed');
     expect(await store.readHostResult(id, 'r2')).toBeNull();
@@ -69,7 +69,7 @@ describe('store: sweeps and host results', () => {
     const store = await Store.open(tempDir('fleet-store-'));
     await store.createSweep(sweep('S1', '2026-11-22T02:00:00.000Z'));
     const r = transportFailureResult(common('S1', 'r1'), { code: 'reset', message: 'x' });
-    await expect(store.writeHostResult({ ...r, sweepId: 'S9' })).rejects.toThrow(/no sweep S9 in the store/);
+    await expect(store.writeHostResult({ ...r, sweep_id: 'S9' })).rejects.toThrow(/no sweep S9 in the store/);
     await expect(store.writeHostResult({ ...r, host: '../../etc' })).rejects.toThrow(/invalid host name/);
     await expect(store.writeHostResult({ ...r, status: 'weird' } as never)).rejects.toThrow();
     // A corrupted file on disk is reported, naming it.
@@ -98,7 +98,7 @@ describe('store: sweeps and host results', () => {
 
     const sum3 = aggregate(s3, [], [], prev!.summary);
     expect(sum3.pending).toEqual(['r1', 'r2']);
-    expect(sum3.changes).toMatchObject({ previousSweepId: 'S1', newFailures: [], recovered: [], newHosts: [], missingHosts: [] });
+    expect(sum3.changes).toMatchObject({ previous_sweep_id: 'S1', new_failures: [], recovered: [], new_hosts: [], missing_hosts: [] });
     expect(filesUnder(join(store.root, 'sweeps', 'S1'))).toEqual(['fleet_report.md', 'fleet_summary.json', 'hosts/r1/host_result.json', 'sweep.json']);
   });
 });

@@ -68,19 +68,19 @@ describe('history: one runner', () => {
     const h = hostHistory(ix, 'r1', t(-30))!;
     HostHistorySchema.parse(h);
     expect(h.entries.map((e) => e.outcome)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'tls', 'tls', 'tls', 'tls']);
-    expect(h.streak).toEqual({ state: 'failing', sweeps: 4, since: nightly(START, 6).created, sweepId: nightly(START, 6).id, outcomes: ['tls'] });
+    expect(h.streak).toEqual({ state: 'failing', sweeps: 4, since: nightly(START, 6).created, sweep_id: nightly(START, 6).id, outcomes: ['tls'] });
     // Four nights, four addresses and times: one signature, masked.
     expect(h.signatures).toHaveLength(1);
-    expect(h.signatures[0]).toMatchObject({ outcome: 'tls', firstSeen: nightly(START, 6).created, lastSeen: nightly(START, 9).created, sweeps: 4 });
+    expect(h.signatures[0]).toMatchObject({ outcome: 'tls', first_seen: nightly(START, 6).created, last_seen: nightly(START, 9).created, sweeps: 4 });
     expect(h.signatures[0]!.signature).toMatch(/^tls: TLS <ip>:587 .*Fortinet_CA_SSL at <time>$/);
     expect(hostHistoryText(h)).toContain('now: failing for 4 sweeps since 2026-11-26 (tls)');
 
     expect(hostHistory(ix, 'r2', t(-30))!.streak).toMatchObject({ state: 'ok', sweeps: 10, since: START });
     // The window cuts the lines, not the streak or the first-seen date.
     const late = hostHistory(ix, 'r1', t(8))!;
-    expect(late.entries.map((e) => e.sweepId)).toEqual([nightly(START, 8).id, nightly(START, 9).id]);
+    expect(late.entries.map((e) => e.sweep_id)).toEqual([nightly(START, 8).id, nightly(START, 9).id]);
     expect(late.streak!.sweeps).toBe(4);
-    expect(late.signatures[0]!.firstSeen).toBe(nightly(START, 6).created);
+    expect(late.signatures[0]!.first_seen).toBe(nightly(START, 6).created);
     expect(hostHistory(ix, 'nobody', t(-30))).toBeNull();
   });
 });
@@ -93,14 +93,14 @@ describe('history: the fleet', () => {
     FleetHistorySchema.parse(f);
     expect(f).toMatchObject({ sweeps: 10, runners: 6 });
     // r3 changed 9 times; r4 (one failure, two changes) and r1 (one change) do not flap.
-    expect(f.flapping).toEqual([{ host: 'r3', changes: 9, sweeps: 10, perWeek: 2.2, current: 'tls' }]);
+    expect(f.flapping).toEqual([{ host: 'r3', changes: 9, sweeps: 10, per_week: 2.2, current: 'tls' }]);
     // r5 has been failing since day 0: long-standing; r1 (3 days) is not yet.
-    expect(f.longStanding.map((l) => [l.host, l.sweeps, l.days, l.outcome])).toEqual([['r5', 10, 9, 'auth']]);
-    expect(f.longStanding[0]!.signatureFirstSeen).toBe(START);
+    expect(f.long_standing.map((l) => [l.host, l.sweeps, l.days, l.outcome])).toEqual([['r5', 10, 9, 'auth']]);
+    expect(f.long_standing[0]!.signature_first_seen).toBe(START);
     // A window of the last two nights: only r6's unreachable signature is new in it.
     const recent = fleetHistory(ix, t(7.5));
-    expect(recent.newSignatures.map((s) => [s.outcome, s.firstSeen, s.hosts, s.sweeps])).toEqual([['unreachable', nightly(START, 8).created, 1, 2]]);
-    expect(recent.newSignatures[0]!.signature).toBe('unreachable: timeout: ssh handshake with <ip> timed out after <duration>');
+    expect(recent.new_signatures.map((s) => [s.outcome, s.first_seen, s.hosts, s.sweeps])).toEqual([['unreachable', nightly(START, 8).created, 1, 2]]);
+    expect(recent.new_signatures[0]!.signature).toBe('unreachable: timeout: ssh handshake with <ip> timed out after <duration>');
     expect(recent.flapping).toEqual([]);
   });
 });
@@ -119,7 +119,7 @@ describe('history index: a cache of the files', () => {
     // A re-probe replaces r4's result in that sweep through the store: its folder changes, hosts/ is touched.
     const store = await Store.open(root);
     await store.writeHostResult(
-      transportFailureResult({ sweepId: n3.id, host: 'r4', transport: 'ssh', jobId: null, jobAttempts: 1, startedAt: n3.created, finishedAt: n3.created, durationMs: 1 }, { code: 'timeout', message: 'ssh timed out' }),
+      transportFailureResult({ sweep_id: n3.id, host: 'r4', transport: 'ssh', job_id: null, job_attempts: 1, started_at: n3.created, finished_at: n3.created, duration_ms: 1 }, { code: 'timeout', message: 'ssh timed out' }),
     );
     expect(ix.sync().indexed).toBe(1);
     expect(hostHistory(ix, 'r4', 0)!.entries.at(-1)).toMatchObject({ outcome: 'unreachable', evidence: 'timeout: ssh timed out' });
@@ -145,7 +145,7 @@ describe('history index: a cache of the files', () => {
     // A re-probe in the middle of the history changes r3's outcome there.
     const n5 = nightly(START, 5);
     await (await Store.open(root)).writeHostResult(
-      transportFailureResult({ sweepId: n5.id, host: 'r3', transport: 'ssh', jobId: null, jobAttempts: 1, startedAt: n5.created, finishedAt: n5.created, durationMs: 1 }, { code: 'timeout', message: 'ssh timed out' }),
+      transportFailureResult({ sweep_id: n5.id, host: 'r3', transport: 'ssh', job_id: null, job_attempts: 1, started_at: n5.created, finished_at: n5.created, duration_ms: 1 }, { code: 'timeout', message: 'ssh timed out' }),
     );
     expect(ix.sync().indexed).toBe(1);
     // A sweep deleted in the middle; one copied in later that was made between two others; one made at the same time as another.

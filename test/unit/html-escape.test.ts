@@ -164,18 +164,18 @@ describe('HTML escaping', () => {
   });
 
   it('renders a fleet summary whose every free-text field is hostile as inert text', () => {
-    const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 1, id: 'S1', created: '2026-11-22T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], targets: [], options: { authTest: false, authMaxPerAccount: null, inventory: null, concurrency: null, payloadVersion: null, deadline: null } };
-    const common = (host: string) => ({ sweepId: 'S1', host, transport: 'ssh' as const, jobId: `S1:${host}`, jobAttempts: 1, startedAt: '2026-11-22T02:00:00.000Z', finishedAt: '2026-11-22T02:00:01.000Z', durationMs: 1000 });
+    const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 2, id: 'S1', created: '2026-11-22T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], targets: [], options: { auth_test: false, auth_max_per_account: null, inventory: null, concurrency: null, payload_version: null, deadline: null } };
+    const common = (host: string) => ({ sweep_id: 'S1', host, transport: 'ssh' as const, job_id: `S1:${host}`, job_attempts: 1, started_at: '2026-11-22T02:00:00.000Z', finished_at: '2026-11-22T02:00:01.000Z', duration_ms: 1000 });
     const probed = HostResultSchema.parse({
-      schema: 'smtp-fleet/host-result', schema_version: 1, ...common('a'), status: 'probed',
-      verdict: { class: 'tls', exitCode: 12, partial: false, hintId: 'h', summary: 's', evidence: 'e', nextStep: 'n' },
-      attempts: { ok: 0, total: 2, totalsMs: [100, 200] }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egressIps: [], payloadVersion: '0.1.0', findings: ['tls-version-mismatch:587', 'unknown-finding:25'],
-      zip: { path: 'sweeps/S1/hosts/a/result.zip', sha256: 'a'.repeat(64), bytes: 1 }, transportStats: { uploadedBytes: 0, cacheHit: true },
+      schema: 'smtp-fleet/host-result', schema_version: 2, ...common('a'), status: 'probed',
+      verdict: { class: 'tls', exit_code: 12, partial: false, hint_id: 'h', summary: 's', evidence: 'e', next_step: 'n' },
+      attempts: { ok: 0, total: 2, totals_ms: [100, 200] }, server: 'smtp.gmail.com', ports: [{ port: 587, mode: 'starttls' }], egress_ips: [], payload_version: '0.1.0', findings: ['tls-version-mismatch:587', 'unknown-finding:25'],
+      zip: { path: 'sweeps/S1/hosts/a/result.zip', sha256: 'a'.repeat(64), bytes: 1 }, transport_stats: { uploaded_bytes: 0, cache_hit: true },
     });
     const s = aggregate(meta, [probed, transportFailureResult(common('b'), { code: 'unreachable', message: 'no route' })], [], null);
     const f = poison(FleetSummarySchema, s);
     expect(f.poisoned).toBeGreaterThan(15);
-    expect(f.value.findingGroups![0]!.label).toContain(EVIL);
+    expect(f.value.finding_groups![0]!.label).toContain(EVIL);
     expectInert(renderFleetHtml(f.value), 1);
     expect(renderFleetHtml(f.value)).toContain('<section id="findings">');
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, loadJobKey, schedulerBinding, signJob, verifyJob } from '../../queue/job-auth.js';
 
 const key = Buffer.from('k'.repeat(64));
-const data = { v: 1, sweepId: 's1', host: { name: 'a', address: '10.0.0.1', auth: { kind: 'password', env: 'RUNNER_A' } } };
+const data = { v: 2, sweep_id: 's1', host: { name: 'a', address: '10.0.0.1', auth: { kind: 'password', env: 'RUNNER_A' } } };
 
 describe('job signatures', () => {
   it('accepts what the controller signed, whatever the key order', () => {
@@ -26,9 +26,9 @@ describe('job signatures', () => {
     expect(() => loadJobKey(undefined, { SMTP_FLEET_JOB_KEY: 'short' })).toThrow(/shorter/);
   });
   it('binds a schedule template to its name, without expiry', () => {
-    const tpl = signJob(key, 'fleet-control', schedulerBinding('nightly'), { v: 1, inventory: '/x.yml' }, 1000, null);
-    expect(tpl.sig.expiresAt).toBeNull();
-    expect(verifyJob(key, 'fleet-control', schedulerBinding('nightly'), tpl, 10 * 365 * 86_400_000)).toEqual({ v: 1, inventory: '/x.yml' });
+    const tpl = signJob(key, 'fleet-control', schedulerBinding('nightly'), { v: 2, inventory: '/x.yml' }, 1000, null);
+    expect(tpl.sig.expires_at).toBeNull();
+    expect(verifyJob(key, 'fleet-control', schedulerBinding('nightly'), tpl, 10 * 365 * 86_400_000)).toEqual({ v: 2, inventory: '/x.yml' });
     expect(() => verifyJob(key, 'fleet-control', schedulerBinding('hourly'), tpl, 2000)).toThrow(/does not match/);
     expect(() => verifyJob(key, 'fleet-probes', schedulerBinding('nightly'), tpl, 2000)).toThrow(/does not match/);
   });

@@ -114,7 +114,7 @@ describe('fleet_metrics.prom', () => {
     expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     expect(escapeHelp('a\\b\nc"')).toBe('a\\\\b\\nc"');
     const s = fleetSummary();
-    s.byGroup = [{ ...s.byGroup[0]!, name: 'evil"} 1\nsmtp_fleet_fake 9 \\' }];
+    s.by_group = [{ ...s.by_group[0]!, name: 'evil"} 1\nsmtp_fleet_fake 9 \\' }];
     const text = renderFleetMetrics(s, results);
     expect(text).not.toMatch(/^smtp_fleet_fake/m);
     expect(text).toContain('smtp_fleet_group_success_ratio{group="evil\\"} 1\\nsmtp_fleet_fake 9 \\\\"} 0.5');

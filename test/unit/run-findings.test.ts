@@ -49,8 +49,8 @@ describe('run findings', () => {
   it('a run without a preset, matrix or ESMTP findings has none; the fleet result carries the keys', () => {
     expect(runFindings(base)).toEqual([]);
     const zip = { summary: gmailWithoutStarttls(), entries: [], folders: [], sha256: 'a'.repeat(64), bytes: 1 };
-    const common = { sweepId: 'S1', host: 'h1', transport: 'ssh' as const, jobId: null, jobAttempts: 1, startedAt: base.run.started_at, finishedAt: base.run.finished_at, durationMs: 1 };
-    expect(probedResult(common, zip, 'z', { uploadedBytes: 0, cacheHit: true }).findings).toEqual(['preset-starttls-missing:587']);
+    const common = { sweep_id: 'S1', host: 'h1', transport: 'ssh' as const, job_id: null, job_attempts: 1, started_at: base.run.started_at, finished_at: base.run.finished_at, duration_ms: 1 };
+    expect(probedResult(common, zip, 'z', { uploaded_bytes: 0, cache_hit: true }).findings).toEqual(['preset-starttls-missing:587']);
   });
 
   it('has a label and a next step for every finding id a source can produce', () => {

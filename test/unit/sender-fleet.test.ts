@@ -17,12 +17,12 @@ const audit = (ids: Array<[string, 'info' | 'warn' | 'fail']>): SenderAudit => (
   dane: { lookups: [], validated: null }, egress: [], error: null, findings: ids.map(([id, s]) => finding(id, s)),
 });
 const inv = parseInventory('version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }\nhosts:\n  - { name: r1, address: 10.0.0.1 }\n  - { name: r2, address: 10.0.0.2 }\n', 'fleet.yml');
-const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 1, id: 'S1', created: '2026-12-03T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['r1', 'r2'], targets: inv.hosts, options: { authTest: false, authMaxPerAccount: null, inventory: 'fleet.yml', concurrency: null, payloadVersion: null, deadline: null } };
+const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 2, id: 'S1', created: '2026-12-03T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['r1', 'r2'], targets: inv.hosts, options: { auth_test: false, auth_max_per_account: null, inventory: 'fleet.yml', concurrency: null, payload_version: null, deadline: null } };
 
 function result(host: string, sender?: SenderAudit) {
   const summary = ProbeSummarySchema.parse({ ...base, ...(sender ? { sender } : {}) });
-  const common = { sweepId: 'S1', host, transport: 'ssh' as const, jobId: `S1:${host}`, jobAttempts: 1, startedAt: '2026-12-03T02:00:00.000Z', finishedAt: '2026-12-03T02:00:05.000Z', durationMs: 5000 };
-  return probedResult(common, { summary, entries: [], folders: [], sha256: 'a'.repeat(64), bytes: 100 }, `sweeps/S1/hosts/${host}/result.zip`, { uploadedBytes: 0, cacheHit: true });
+  const common = { sweep_id: 'S1', host, transport: 'ssh' as const, job_id: `S1:${host}`, job_attempts: 1, started_at: '2026-12-03T02:00:00.000Z', finished_at: '2026-12-03T02:00:05.000Z', duration_ms: 5000 };
+  return probedResult(common, { summary, entries: [], folders: [], sha256: 'a'.repeat(64), bytes: 100 }, `sweeps/S1/hosts/${host}/result.zip`, { uploaded_bytes: 0, cache_hit: true });
 }
 
 describe('sender-domain findings in the fleet', () => {
@@ -33,7 +33,7 @@ describe('sender-domain findings in the fleet', () => {
   });
   it('groups runners by those findings in fleet_report.md', () => {
     const s = aggregate(meta, [result('r1', audit([['spf-too-many-lookups', 'fail'], ['dnsbl-listed', 'fail']])), result('r2', audit([['spf-too-many-lookups', 'fail']]))], inv.hosts);
-    expect(s.findingGroups).toEqual([
+    expect(s.finding_groups).toEqual([
       { finding: 'spf-too-many-lookups:example.com', hosts: ['r1', 'r2'], label: expect.stringContaining('10 DNS lookups'), next_step: expect.stringContaining('Flatten') },
       { finding: 'dnsbl-listed:example.com', hosts: ['r1'], label: expect.stringContaining('blocklist'), next_step: expect.stringContaining('delisting') },
     ]);

@@ -47,8 +47,8 @@ describe('progress without cursor control', () => {
 describe('smtp-fleet sweep summary lines', () => {
   const summary = {
     sweep: { id: '20261202-010203-abcd', kind: 'sweep' },
-    counts: { selected: 4, ok: 1, smtpFailing: 1, unreachable: 1, failed: 0, rejected: 0, pending: 1 },
-    successRate: 0.5,
+    counts: { selected: 4, ok: 1, smtp_failing: 1, unreachable: 1, failed: 0, rejected: 0, pending: 1 },
+    success_rate: 0.5,
   } as unknown as FleetSummary;
 
   it('colour the non-zero counts on a colour terminal, nothing else', () => {

@@ -15,6 +15,7 @@ import { checkEgress } from './egress.js';
 import { checkMtaSts, fetchPolicy } from './mta-sts.js';
 import { checkSpf, type Finding, type TxtLookup } from './spf.js';
 import { checkTlsRpt } from './tls-rpt.js';
+import { jsonText } from '../../report/json-text.js';
 
 const ABSENT = new Set(['ENOTFOUND', 'ENODATA']);
 /** The whole audit's limit, on top of each query's: a resolver that trickles answers cannot hold the run. */
@@ -212,7 +213,7 @@ export async function domainCommand(domain: string, f: DomainFlags): Promise<num
   };
   const egress = f.egressIp !== undefined ? [{ ip: parseEgressIp(f.egressIp), source: '--egress-ip' as const }] : [];
   const a = await senderAudit(o, { egress, submission: [] });
-  if (f.json) process.stdout.write(JSON.stringify(a, null, 2) + '\n');
+  if (f.json) process.stdout.write(jsonText(a));
   else for (const x of a.findings) process.stdout.write(`${x.severity.padEnd(4)} ${x.summary}\n     evidence:  ${x.evidence}\n     next step: ${x.next_step}\n`);
   return domainExitCode(a);
 }

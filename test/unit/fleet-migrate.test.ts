@@ -1,0 +1,116 @@
+// An upgraded controller keeps its history: the store's version-1 files (camelCase, written by
+// the controller before every JSON moved to snake_case; test/fixtures/store-v1 is a real store
+// of two --local sweeps of the lab fleet) read as the current version, field for field, in the
+// store, the history index and the report of a sweep made next to them.
+import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FLEET_SCHEMA_VERSION, FleetSummarySchema, HostResultSchema, SweepMetaSchema } from '../../store/fleet-schema.js';
+import { StoredFleetSummary, StoredHostResult, StoredSweepMeta } from '../../store/fleet-migrate.js';
+import { HistoryIndex } from '../../store/history-index.js';
+import { aggregateSweep } from '../../store/report.js';
+import { Store } from '../../store/store.js';
+import { tempDir } from '../helpers.js';
+import { nonSnakeKeys } from '../json-keys.js';
+
+const FIXTURE = join(import.meta.dirname, '../fixtures/store-v1');
+const SWEEPS = readdirSync(join(FIXTURE, 'sweeps')).sort();
+const read = (...p: string[]) => JSON.parse(readFileSync(join(FIXTURE, 'sweeps', ...p), 'utf8')) as Record<string, unknown>;
+const hostsOf = (id: string) => readdirSync(join(FIXTURE, 'sweeps', id, 'hosts')).sort();
+/** Outside `targets` (the inventory's resolved hosts, in the inventory's own names). */
+const offending = (v: object) => nonSnakeKeys({ ...v, targets: [] });
+
+describe('store files of version 1 read as version 2', () => {
+  it('the fixtures are version 1 and camelCase (so the test can fail)', () => {
+    const r = read(SWEEPS[0]!, 'hosts', 'ok-1', 'host_result.json');
+    expect(r.schema_version).toBe(1);
+    expect(HostResultSchema.safeParse(r).success).toBe(false);
+    expect(offending(r)).toContain('sweepId');
+  });
+
+  for (const id of SWEEPS) {
+    it(`sweep ${id}: sweep.json, each host_result.json and fleet_summary.json migrate, snake_case, valid as the current schema`, () => {
+      const meta = StoredSweepMeta.safeParse(read(id, 'sweep.json'));
+      expect(meta.success).toBe(true);
+      if (!meta.success) return;
+      expect(SweepMetaSchema.parse(meta.data).schema_version).toBe(FLEET_SCHEMA_VERSION);
+      expect(offending(meta.data)).toEqual([]);
+      const oldOptions = read(id, 'sweep.json').options as Record<string, unknown>;
+      expect(meta.data.options).toEqual({ auth_test: oldOptions.authTest, auth_max_per_account: oldOptions.authMaxPerAccount, inventory: oldOptions.inventory, concurrency: oldOptions.concurrency, payload_version: oldOptions.payloadVersion, deadline: oldOptions.deadline });
+
+      for (const host of hostsOf(id)) {
+        const old = read(id, 'hosts', host, 'host_result.json');
+        const r = StoredHostResult.safeParse(old);
+        expect(r.success, host).toBe(true);
+        if (!r.success) continue;
+        expect(HostResultSchema.parse(r.data)).toEqual(r.data);
+        expect(offending(r.data), host).toEqual([]);
+        expect([r.data.sweep_id, r.data.job_id, r.data.job_attempts, r.data.started_at, r.data.finished_at, r.data.duration_ms]).toEqual([old.sweepId, old.jobId, old.jobAttempts, old.startedAt, old.finishedAt, old.durationMs]);
+        if (r.data.status === 'probed') {
+          const v = old.verdict as Record<string, unknown>;
+          expect(r.data.verdict).toEqual({ class: v.class, exit_code: v.exitCode, partial: v.partial, hint_id: v.hintId, summary: v.summary, evidence: v.evidence, next_step: v.nextStep });
+          expect(r.data.attempts.totals_ms).toEqual((old.attempts as { totalsMs: number[] }).totalsMs);
+          expect(r.data.transport_stats.uploaded_bytes).toBe((old.transportStats as { uploadedBytes: number }).uploadedBytes);
+        }
+        if (r.data.status === 'failed') expect(r.data.exit_code).toBe(old.exitCode);
+      }
+
+      const old = read(id, 'fleet_summary.json');
+      const s = StoredFleetSummary.safeParse(old);
+      expect(s.success).toBe(true);
+      if (!s.success) return;
+      expect(FleetSummarySchema.parse(s.data)).toEqual(s.data);
+      expect(offending(s.data)).toEqual([]);
+      const counts = old.counts as Record<string, number>;
+      expect(s.data.counts.smtp_failing).toBe(counts.smtpFailing);
+      expect(s.data.success_rate).toBe(old.successRate);
+      expect(s.data.timings_ms).toEqual(old.timingsMs);
+      expect(s.data.hosts.map((h) => [h.name, h.hint_id, h.exit_code, h.median_ms, h.finished_at, h.aa?.run_id ?? null])).toEqual(
+        (old.hosts as Array<Record<string, unknown>>).map((h) => [h.name, h.hintId, h.exitCode, h.medianMs, h.finishedAt, (h.aa as { runId?: string } | null)?.runId ?? null]),
+      );
+      if (old.changes) expect(s.data.changes?.previous_sweep_id).toBe((old.changes as { previousSweepId: string }).previousSweepId);
+    });
+  }
+
+  it('rejected and timed-out results of version 1 migrate too', () => {
+    const base = read(SWEEPS[0]!, 'hosts', 'down', 'host_result.json');
+    const { code: _c, message: _m, ...common } = base;
+    const rejected = StoredHostResult.safeParse({ ...common, status: 'rejected', reason: 'too big', zipBytes: 123, zipSha256: null });
+    expect(rejected.success && rejected.data).toMatchObject({ status: 'rejected', zip_bytes: 123, zip_sha256: null, sweep_id: base.sweepId });
+    const timedOut = StoredHostResult.safeParse({ ...common, status: 'timed-out', stage: 'run', deadline: '2026-12-03T08:00:00.000Z', message: 'the deadline passed during run' });
+    expect(timedOut.success && timedOut.data).toMatchObject({ status: 'timed-out', stage: 'run', duration_ms: base.durationMs });
+  });
+
+  it('a version-1 file with a wrong field is refused with its path, like a version-2 one', () => {
+    const bad = { ...read(SWEEPS[0]!, 'hosts', 'ok-1', 'host_result.json'), jobAttempts: 'many' };
+    const r = StoredHostResult.safeParse(bad);
+    expect(r.success).toBe(false);
+    if (!r.success) expect(r.error.issues[0]!.path).toEqual(['jobAttempts']);
+  });
+
+  it('a store of version-1 sweeps: listed, read, history indexed, and the next sweep compares with them', async () => {
+    const root = join(tempDir('migrate-'), 'store');
+    cpSync(FIXTURE, root, { recursive: true });
+    const store = await Store.open(root);
+    expect((await store.listSweeps()).map((m) => m.id).sort()).toEqual(SWEEPS);
+    const [first, second] = SWEEPS as [string, string];
+    expect((await store.readHostResults(second)).map((r) => r.host)).toEqual(hostsOf(second));
+    const prev = await store.previousSweep(second);
+    expect(prev?.meta.id).toBe(first);
+    expect(prev?.summary.schema_version).toBe(FLEET_SCHEMA_VERSION);
+
+    const ix = HistoryIndex.open(root);
+    try {
+      ix.sync();
+      for (const id of SWEEPS) expect(ix.sweepRows(id).map((r) => r.host)).toEqual(hostsOf(id));
+    } finally {
+      ix.close();
+    }
+
+    // Re-aggregating an old sweep writes a version-2 summary, made from the migrated files.
+    await aggregateSweep(store, second);
+    const written = JSON.parse(readFileSync(join(root, 'sweeps', second, 'fleet_summary.json'), 'utf8')) as object;
+    expect(FleetSummarySchema.parse(written).changes?.previous_sweep_id).toBe(first);
+    expect(offending(written)).toEqual([]);
+  });
+});
