@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFleet } from './lab-fleet.js';
-import { writeScaleSweep } from './scale-store.js';
+import { writeScaleSweep } from '../lab/scale-store.js';
 import type { Row } from './measure.js';
 
 const MB = 1024 * 1024;

@@ -299,6 +299,6 @@ describe('fleet aggregation of ESMTP findings', () => {
       { finding: 'starttls-not-required:587', hosts: ['p1', 'p2'] },
       { finding: 'tarpit:25', hosts: ['p2'] },
     ]);
-    expect(renderFleetReport(s)).toContain('- `starttls-not-required:587`: 2 runner(s): p1, p2');
+    expect(renderFleetReport(s)).toContain('- `starttls-not-required:587`: 2 runner(s): `p1`, `p2`');
   });
 });

@@ -1,6 +1,6 @@
 // A store of one sweep of N runners, written with the store's own writers (Store.createSweep,
-// Store.writeHostResult), for the aggregation figures at fleet scale: mostly ok, a few kinds of
-// SMTP failure whose evidence differs per runner only by noise (trace ids, addresses, times),
+// Store.writeHostResult), for the aggregation figures at fleet scale (bench/scale.ts) and the
+// tests of the streamed aggregate: mostly ok, a few kinds of SMTP failure whose evidence differs per runner only by noise (trace ids, addresses, times),
 // runners not reached, runners whose payload failed, 40 sites as groups and tags.
 import { parseInventory, resolveHosts } from '../inventory/load.js';
 import { Store } from '../store/store.js';
