@@ -73,6 +73,18 @@ describe('fleet report at scale', () => {
     expect(fewRows.map((l) => l.slice(3, 12))).toEqual(few.hosts.map((h) => h.name));
   });
 
+  it('lists timed-out runners one per line while few, then one line per stage with the runners counted', async () => {
+    const { store, id } = await storeOf(30);
+    const { summary } = await aggregateFromStore(store, await store.readSweep(id), null, NOW);
+    const hosts = summary.hosts.map((h) => h.name);
+    const few = renderFleetReport({ ...summary, timedOut: hosts.slice(0, 3).map((host) => ({ host, stage: 'run' as const })) });
+    expect(few).toContain('- `rpa-00000`: at run');
+    const many = renderFleetReport({ ...summary, timedOut: hosts.map((host, i) => ({ host, stage: i < 25 ? ('run' as const) : ('queued' as const) })) });
+    expect(many).toContain('- at run: 25 runners: `rpa-00000`, ');
+    expect(many).toContain('... (5 more)');
+    expect(many).toContain('- at queued: 5 runners: ');
+  });
+
   it('cappedRunners takes not ok ones first and counts what is left', () => {
     const hosts = ['ok', 'tls', 'ok', 'auth', 'ok'].map((outcome, i) => ({ outcome, i }));
     expect(cappedRunners(hosts, 3)).toEqual({ shown: [hosts[1], hosts[3], hosts[0]], notOk: 2, okLeft: 2 });
