@@ -14,6 +14,7 @@ import { median, sample, timeRun, type Row } from './measure.js';
 import { fleetFigures } from './fleet.js';
 import { ansibleFigures } from './ansible.js';
 import { historyFigures } from './history.js';
+import { aggregationFigures } from './scale.js';
 import { payloadFigures } from './payload.js';
 import { startupFigures } from './startup.js';
 import { coldPushFigures } from './cold-push.js';
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
     fleet: fleetFigures,
     ansible: ansibleFigures,
     history: historyFigures,
+    scale: aggregationFigures,
   };
   const at = process.argv.indexOf('--only');
   const only = at > 0 ? (process.argv[at + 1] ?? '').split(',') : Object.keys(sections);

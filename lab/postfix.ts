@@ -74,6 +74,9 @@ export async function startPostfix(dir: string, pki: LabPki, host: string, start
       `smtpd_tls_key_file = ${pki.serverKey}`,
       'smtpd_tls_security_level = may',
       'smtpd_peername_lookup = no',
+      // The fleet bench's runners all probe at once: past Postfix's default 100 smtpd
+      // processes, the rest wait and their probes time out on the banner.
+      'default_process_limit = 300',
       // Loopback is not a trusted network here, so relaying is refused as on a real submission port.
       'mynetworks = 127.0.0.254/32',
       'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination',

@@ -7,6 +7,12 @@ import type { FleetSummary } from './fleet-schema.js';
 import { HISTORY_RULES, type ReportHistory } from './history.js';
 
 const MAX_HOSTS_LISTED = 20;
+/**
+ * Rows of the markdown runner table. Past this the table lists the runners that need someone
+ * (not ok) first and counts the rest: every runner is in fleet_report.html (filtered and
+ * sorted there) and fleet_summary.json, and 10,000 markdown rows are read by nobody.
+ */
+export const MAX_RUNNER_ROWS = 200;
 /** Entries of each list in the history section; the rest are counted. */
 const MAX_HISTORY_LISTED = 10;
 
@@ -174,7 +180,19 @@ function runnerProblems(s: FleetSummary): string[] {
 
 function timedOut(s: FleetSummary): string[] {
   if (!s.timed_out.length) return [];
-  return ['## Timed out', '', `The sweep's deadline passed before these runners finished; the stage is where each job was.`, '', ...s.timed_out.map((t) => `- ${code(t.host)}: at ${t.stage}`), ''];
+  return ['## Timed out', '', `The sweep's deadline passed before these runners finished; the stage is where each job was.`, '', ...byStage(s.timed_out), ''];
+}
+
+/** A line per runner while few, else a line per stage with its runners (listed up to the cap). */
+function byStage(timedOut: FleetSummary['timed_out']): string[] {
+  if (timedOut.length <= MAX_HOSTS_LISTED) return timedOut.map((t) => `- ${code(t.host)}: at ${t.stage}`);
+  const by = new Map<string, string[]>();
+  for (const t of timedOut) {
+    const hosts = by.get(t.stage) ?? [];
+    hosts.push(t.host);
+    by.set(t.stage, hosts);
+  }
+  return [...by].map(([stage, hosts]) => `- at ${stage}: ${plural(hosts.length, 'runner')}: ${hostList(hosts)}`);
 }
 
 function pending(s: FleetSummary): string[] {
@@ -196,8 +214,29 @@ function breakdowns(s: FleetSummary): string[] {
 }
 
 function runnerTable(s: FleetSummary): string[] {
-  const rows = s.hosts.map(
-    (h) => `| ${cell(h.name)} | ${cell(h.address)} | ${h.os} / ${h.transport} | ${h.outcome} | ${h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-'} | ${formatMs(h.median_ms)} | ${cell(h.detail, 160)} |`,
-  );
-  return ['## Runners', '', '| runner | address | os / transport | outcome | attempts ok | p50 | detail |', '|---|---|---|---|---|---|---|', ...rows, ''];
+  const line = (h: FleetSummary['hosts'][number]) =>
+    `| ${cell(h.name)} | ${cell(h.address)} | ${h.os} / ${h.transport} | ${h.outcome} | ${h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-'} | ${formatMs(h.median_ms)} | ${cell(h.detail, 160)} |`;
+  const head = ['| runner | address | os / transport | outcome | attempts ok | p50 | detail |', '|---|---|---|---|---|---|---|'];
+  if (s.hosts.length <= MAX_RUNNER_ROWS) return ['## Runners', '', ...head, ...s.hosts.map(line), ''];
+  const { shown, notOk, okLeft } = cappedRunners(s.hosts, MAX_RUNNER_ROWS);
+  const left = s.hosts.length - shown.length;
+  return [
+    '## Runners',
+    '',
+    `${plural(s.hosts.length, 'runner')}: ${notOk > shown.length ? `the first ${shown.length} of ${notOk} not ok` : `the ${notOk} not ok first`}; every runner is in \`fleet_report.html\` (filter and sort there) and \`fleet_summary.json\`.`,
+    '',
+    ...head,
+    ...shown.map(line),
+    '',
+    `... and ${left} more (${okLeft} ok, ${left - okLeft} not ok): see \`fleet_report.html\` or \`fleet_summary.json\`.`,
+    '',
+  ];
+}
+
+/** At most `max` runners for a table: those not ok first (in their order), then ok ones. */
+export function cappedRunners<T extends { outcome: string }>(hosts: readonly T[], max: number): { shown: T[]; notOk: number; okLeft: number } {
+  const bad = hosts.filter((h) => h.outcome !== 'ok');
+  const good = hosts.filter((h) => h.outcome === 'ok');
+  const shown = [...bad.slice(0, max), ...good.slice(0, Math.max(0, max - bad.length))];
+  return { shown, notOk: bad.length, okLeft: good.length - Math.max(0, max - bad.length) };
 }

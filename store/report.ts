@@ -1,6 +1,6 @@
 // A sweep's fleet reports (fleet_report.md and .html), made from what the store holds (never from job return values),
 // so a re-probe or a late result simply makes it again.
-import { aggregate } from './aggregate.js';
+import { aggregateFromStore } from './aggregate-stream.js';
 import { renderFleetHtml } from './fleet-html.js';
 import { renderFleetMetrics } from './fleet-metrics.js';
 import { renderFleetReport } from './fleet-report.js';
@@ -10,9 +10,9 @@ import { errorMessage } from '../payload/util/errors.js';
 
 export async function aggregateSweep(store: Store, sweepId: string): Promise<string> {
   const meta = await store.readSweep(sweepId);
-  const results = await store.readHostResults(sweepId);
   const previous = await store.previousSweep(sweepId);
-  const summary = aggregate(meta, results, meta.targets, previous?.summary ?? null);
+  // Host results are read a few at a time and kept cut down: a sweep of 10,000 runners.
+  const { summary, results } = await aggregateFromStore(store, meta, previous?.summary ?? null);
   const history = await withHistory(store, sweepId);
   try {
     return (await store.writeFleetReport(sweepId, summary, renderFleetReport(summary, history.section), {

@@ -1,0 +1,56 @@
+// Scale figures (issue 16 part 3): the fleet report of 1,000 and 10,000 host results made by
+// the real `smtp-fleet report` (time to the report, controller peak RSS, report sizes), and
+// sweeps past one rack (bench/scale-sweep.ts). BENCH_SCALE_N sets the large store's size.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runFleet } from './lab-fleet.js';
+import { writeScaleSweep } from '../lab/scale-store.js';
+import type { Row } from './measure.js';
+
+const MB = 1024 * 1024;
+
+interface Aggregated {
+  ms: number;
+  rssMb: number;
+  mdBytes: number;
+  htmlBytes: number;
+  jsonBytes: number;
+}
+
+/** `smtp-fleet report` of a store holding one sweep of n runners, best of `runs`. */
+async function reportOf(n: number, runs = 2): Promise<Aggregated> {
+  // BENCH_SCALE_STORE=DIR keeps the stores (made there when missing) for another run.
+  const kept = process.env.BENCH_SCALE_STORE;
+  const dir = kept ? join(kept, String(n)) : mkdtempSync(join(tmpdir(), 'smtp-fleet-bench-scale-'));
+  const id = `20261201-020000-${String(n).padStart(5, '0')}`;
+  try {
+    const t0 = performance.now();
+    if (!kept || !existsSync(join(dir, 'sweeps', id, 'sweep.json'))) await writeScaleSweep(dir, id, n);
+    console.error(`bench: store of ${n} host results written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    let best: Aggregated | null = null;
+    for (let k = 0; k < runs; k++) {
+      const r = await runFleet(['--store', dir, 'report', id], { ...process.env });
+      if (r.code !== 0 && r.code !== 3 && r.code !== 4) throw new Error(`bench: smtp-fleet report exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`);
+      const size = (f: string) => statSync(join(dir, 'sweeps', id, f)).size;
+      const a = { ms: r.ms, rssMb: r.rssMb, mdBytes: size('fleet_report.md'), htmlBytes: size('fleet_report.html'), jsonBytes: size('fleet_summary.json') };
+      if (!best || a.ms < best.ms) best = a;
+    }
+    return best!;
+  } finally {
+    if (!kept) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function aggregationFigures(): Promise<Row[]> {
+  const n = Number(process.env.BENCH_SCALE_N ?? 10_000);
+  const small = await reportOf(1_000);
+  const large = await reportOf(n);
+  return [
+    { metric: `scale: smtp-fleet report of ${n} host results (whole process)`, value: large.ms, unit: 'ms', reference: { name: '1,000 host results', value: small.ms }, target: { text: '< 5 s', ok: large.ms < 5_000 } },
+    { metric: `scale: controller peak RSS, report of ${n}`, value: large.rssMb, unit: 'MB', reference: { name: '1,000 host results', value: small.rssMb }, target: { text: 'within 1.25x of 1,000', ok: large.rssMb <= 1.25 * small.rssMb } },
+    { metric: `scale: fleet_report.md of ${n}`, value: large.mdBytes / 1024, unit: 'KB', reference: { name: '1,000 host results', value: small.mdBytes / 1024 }, target: { text: '< 100 KB (groups in full, runner table capped)', ok: large.mdBytes < 100 * 1024 } },
+    { metric: `scale: fleet_report.html of ${n} (every runner, filterable)`, value: large.htmlBytes / MB, unit: 'MB', reference: { name: '1,000 host results', value: small.htmlBytes / MB } },
+    { metric: `scale: fleet_summary.json of ${n}`, value: large.jsonBytes / MB, unit: 'MB', reference: { name: '1,000 host results', value: small.jsonBytes / MB } },
+  ];
+}
