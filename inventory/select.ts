@@ -8,7 +8,8 @@
 //   --limit N keeps the first N of result.
 // No selector at all selects every host. Unknown names are errors naming the closest match.
 import { z } from 'zod';
-import { unknownName, type Inventory } from './load.js';
+import type { Inventory } from './load.js';
+import { unknownName } from './names.js';
 import type { ResolvedHost } from './schema.js';
 import { SmtpProbeError } from '../payload/util/errors.js';
 
