@@ -95,6 +95,9 @@ export async function bundleProbe(outfile: string): Promise<void> {
     format: 'cjs',
     minify: true,
     legalComments: 'eof',
+    // import() of a Node built-in becomes require(): the npm bin compiles the bundle as a vm
+    // Script on Node 20 (payload/bin.ts), where a dynamic import() has no loader to call.
+    supported: { 'dynamic-import': false },
     outfile,
     metafile: true,
     logLevel: 'silent',

@@ -2,7 +2,9 @@
 // bundle dist/payload/smtp-probe.cjs that `npm run build` makes (issue 16: start-up), and
 // must behave exactly as the module CLI does.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../payload/version.js';
@@ -39,5 +41,88 @@ describe('npm bin', () => {
     const trace = r.stderr;
     expect(trace).toMatch(/smtp-probe\.cjs/);
     expect(trace).not.toMatch(/payload\/cli\.js/);
+  });
+});
+
+// Node 20 has no compile cache of its own: the bin compiles the bundle with V8's code cache,
+// one file per command in this user's cache folder, made at the end of the first run.
+const nodeHasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+describe.skipIf(nodeHasCompileCache)('npm bin code cache (Node 20)', () => {
+  const home = () => mkdtempSync(join(tmpdir(), 'smtp-probe-bin-cache-'));
+  const envFor = (cacheHome: string) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cacheHome };
+    delete env.NODE_COMPILE_CACHE;
+    return env;
+  };
+  const cacheFiles = (cacheHome: string) => {
+    const dir = join(cacheHome, 'smtp-probe', 'code-cache');
+    return existsSync(dir) ? readdirSync(dir).sort() : [];
+  };
+
+  it('writes one private cache per command after its first run, and the next run uses it', () => {
+    const h = home();
+    try {
+      expect(run(BIN, ['--version'], envFor(h)).stdout.trim()).toBe(VERSION);
+      const explain = run(BIN, ['explain', '421 4.7.0 Try again later', '--json'], envFor(h));
+      expect(explain.status).toBe(0);
+      const files = cacheFiles(h);
+      expect(files).toHaveLength(2);
+      expect(files.some((f) => f.endsWith('-explain.v8cache'))).toBe(true);
+      expect(files.some((f) => f.endsWith('-other.v8cache'))).toBe(true);
+      const dir = join(h, 'smtp-probe', 'code-cache');
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      for (const f of files) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
+      // Accepted next time: V8 takes it, so the bin does not write it again.
+      const file = join(dir, files.find((f) => f.endsWith('-explain.v8cache'))!);
+      const before = statSync(file).mtimeMs;
+      const again = run(BIN, ['explain', '421 4.7.0 Try again later', '--json'], envFor(h));
+      expect(JSON.parse(again.stdout)).toEqual(JSON.parse(explain.stdout));
+      expect(statSync(file).mtimeMs).toBe(before);
+    } finally {
+      rmSync(h, { recursive: true, force: true });
+    }
+  });
+
+  it('a corrupt cache is refused by V8 and replaced; an unwritable cache folder costs only time', () => {
+    const h = home();
+    try {
+      run(BIN, ['--version'], envFor(h));
+      const dir = join(h, 'smtp-probe', 'code-cache');
+      const [f] = cacheFiles(h);
+      writeFileSync(join(dir, f!), Buffer.alloc(4096, 7));
+      expect(run(BIN, ['--version'], envFor(h)).stdout.trim()).toBe(VERSION);
+      expect(readFileSync(join(dir, f!)).equals(Buffer.alloc(4096, 7))).toBe(false);
+      // A file where the cache folder should be: the CLI still answers, exit 0, nothing on stderr.
+      const blocked = home();
+      writeFileSync(join(blocked, 'smtp-probe'), 'not a folder');
+      const r = run(BIN, ['--version'], envFor(blocked));
+      expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, VERSION, '']);
+      rmSync(blocked, { recursive: true, force: true });
+    } finally {
+      rmSync(h, { recursive: true, force: true });
+    }
+  });
+
+  it('keys the cache by the bundle\'s text: a changed bundle never runs an old cache', () => {
+    const h = home();
+    const copy = mkdtempSync(join(tmpdir(), 'smtp-probe-bin-copy-'));
+    try {
+      // A bin with a bundle of the same length but one different character.
+      cpSync(BIN, join(copy, 'bin.js'));
+      writeFileSync(join(copy, 'package.json'), '{"type":"module"}');
+      const text = readFileSync(join(ROOT, 'dist/payload/smtp-probe.cjs'), 'utf8');
+      writeFileSync(join(copy, 'smtp-probe.cjs'), text);
+      run(join(copy, 'bin.js'), ['--version'], envFor(h));
+      const first = cacheFiles(h);
+      const changed = text.replace(VERSION, VERSION.replace(/\d$/, (d) => String((Number(d) + 1) % 10)));
+      expect(changed.length).toBe(text.length);
+      writeFileSync(join(copy, 'smtp-probe.cjs'), changed);
+      const r = run(join(copy, 'bin.js'), ['--version'], envFor(h));
+      expect(r.stdout.trim()).not.toBe(VERSION);
+      expect(cacheFiles(h).length).toBe(first.length + 1);
+    } finally {
+      rmSync(h, { recursive: true, force: true });
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

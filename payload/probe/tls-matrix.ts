@@ -3,7 +3,7 @@
 // middlebox) that allows only versions the bot's runtime no longer sends. So each version
 // is pinned in its own handshake, and a ClientHello this runtime cannot even build is told
 // apart from one the server refused.
-import { DEFAULT_CIPHERS, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, createSecureContext, rootCertificates } from 'node:tls';
+import { DEFAULT_CIPHERS, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, createSecureContext } from 'node:tls';
 import type { Target } from '../schema/summary.js';
 import { TLS_VERSIONS } from '../schema/constants.js';
 import type { MatrixPort, MatrixVersion, RuntimeTls, TlsMatrix, TlsVersion } from '../schema/tls-matrix.js';
@@ -11,7 +11,7 @@ import { errorCode, errorMessage } from '../util/errors.js';
 import { mapPool } from '../util/pool.js';
 import type { PortSpec, ProbeSettings } from './options.js';
 import { tcpConnect } from './tcp.js';
-import { startTls, type TlsOutcome } from './tls.js';
+import { startTls, trustContext, type TlsOutcome } from './tls.js';
 import { Wire } from './wire.js';
 
 export const MATRIX_LIMITS = { max_handshakes_per_port: 60, budget_ms_per_port: 60_000, concurrency: 2 };
@@ -80,7 +80,7 @@ async function hello(s: ProbeSettings, ip: string, spec: PortSpec, version: TlsV
       timeoutMs: s.timeouts.tls,
       after: spec.mode === 'starttls' ? 'starttls' : 'connect',
       ticketWaitMs: 0,
-      offer: { minVersion: version, maxVersion: version, ciphers, ...(s.ca.length ? { ca: [...rootCertificates, ...s.ca] } : {}) },
+      offer: { minVersion: version, maxVersion: version, ciphers, ...(s.ca.length ? { secureContext: trustContext(s.ca, { minVersion: version, maxVersion: version, ciphers }) } : {}) },
     });
     outcome.socket?.destroy();
     const err = outcome.result.error;

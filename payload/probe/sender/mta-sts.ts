@@ -5,7 +5,7 @@
 // that honour it refuse delivery to that MX).
 import { request } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { trustContext } from '../tls.js';
 import type { MtaStsPolicy, SenderAudit } from '../../schema/sender.js';
 import type { Finding, TxtLookup } from './spf.js';
 
@@ -94,7 +94,7 @@ export function fetchPolicy(domain: string, o: FetchOptions): Promise<string> {
       path: '/.well-known/mta-sts.txt',
       method: 'GET',
       lookup: o.lookup,
-      ca: o.ca.length ? [...rootCertificates, ...o.ca] : undefined,
+      ...(o.ca.length ? { secureContext: trustContext(o.ca) } : {}),
       // Node checks the certificate against `host` here: RFC 8461 3.3 wants exactly that name.
       rejectUnauthorized: true,
       agent: false,
