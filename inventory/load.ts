@@ -10,15 +10,17 @@ import { errorCode } from '../payload/util/errors.js';
 import {
   INVENTORY_VERSION,
   InventoryFileSchema,
-  PROBE_FLAG_NAMES,
+  RESOLVED_FLAG_KEYS,
+  RESOLVED_HOST_VERSION,
   ResolvedHostSchema,
+  probeFlagName,
   SECRET_KEYS,
   type DefaultsInput,
   type HostInput,
   type InventoryFile,
-  type ProbeFlags,
   type ResolvedAuth,
   type ResolvedHost,
+  type ResolvedProbeFlags,
 } from './schema.js';
 import { SmtpProbeError } from '../payload/util/errors.js';
 import { unknownName } from './names.js';
@@ -151,26 +153,31 @@ export function probeArgsFor(host: ResolvedHost, opts: { authTest?: boolean } = 
   if (p.mode !== 'auto') args.push('--mode', p.mode);
   if (p.resolver) args.push('--resolver', p.resolver);
   for (const t of p.timeout) args.push('--timeout', t);
-  for (const [flag, value] of Object.entries(p.flags)) {
+  for (const key of RESOLVED_FLAG_KEYS) {
+    const value = p.flags[key];
     if (value === undefined) continue;
-    // A switch (tls-matrix: true) is the bare flag; false leaves it out.
+    const flag = `--${probeFlagName(key)}`;
+    // A switch (tls_matrix: true) is the bare flag; false leaves it out.
     if (typeof value === 'boolean') {
-      if (value) args.push(`--${flag}`);
+      if (value) args.push(flag);
       continue;
     }
-    for (const v of Array.isArray(value) ? value : [value]) args.push(`--${flag}`, String(v));
+    for (const v of Array.isArray(value) ? value : [value]) args.push(flag, String(v));
   }
-  if (opts.authTest && p.smtpAuth) args.push('--auth-test', '--user', p.smtpAuth.user, '--password-env', p.smtpAuth.passwordEnv);
+  if (opts.authTest && p.smtp_auth) args.push('--auth-test', '--user', p.smtp_auth.user, '--password-env', p.smtp_auth.password_env);
   return args;
 }
 
 // ---- merging ----
 
-/** The probe flags of one probe block: those under `flags:` and those written directly under `probe:` (these win). */
-function probeFlags(probe: HostInput['probe']): ProbeFlags {
+/**
+ * The probe flags of one probe block under their resolved keys: those under `flags:` and those
+ * written directly under `probe:` (these win).
+ */
+function probeFlags(probe: HostInput['probe']): ResolvedProbeFlags {
   if (!probe) return {};
-  const direct = Object.fromEntries(PROBE_FLAG_NAMES.filter((k) => probe[k] !== undefined).map((k) => [k, probe[k]]));
-  return { ...probe.flags, ...direct } as ProbeFlags;
+  const pick = (from: Partial<Record<string, unknown>>) => RESOLVED_FLAG_KEYS.filter((k) => from[probeFlagName(k)] !== undefined).map((k) => [k, from[probeFlagName(k)]]);
+  return Object.fromEntries([...pick(probe.flags ?? {}), ...pick(probe)]) as ResolvedProbeFlags;
 }
 
 function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHost | Issue {
@@ -193,7 +200,7 @@ function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHo
 
   const path = (p: string) => resolvePath(p, baseDir);
   let resolvedAuth: ResolvedAuth;
-  if (auth.key !== undefined) resolvedAuth = { kind: 'key', path: path(auth.key), passphraseEnv: auth.passphraseEnv ?? null };
+  if (auth.key !== undefined) resolvedAuth = { kind: 'key', path: path(auth.key), passphrase_env: auth.passphraseEnv ?? null };
   else if (auth.agent) resolvedAuth = { kind: 'agent' };
   else resolvedAuth = { kind: 'password', env: auth.passwordEnv! };
 
@@ -208,7 +215,7 @@ function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHo
 
   return {
     schema: 'smtp-fleet/resolved-host',
-    schema_version: INVENTORY_VERSION,
+    schema_version: RESOLVED_HOST_VERSION,
     name: h.name,
     address: h.address,
     port,
@@ -216,9 +223,9 @@ function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHo
     transport,
     user,
     auth: resolvedAuth,
-    ...(transport === 'ssh' ? { ssh: { knownHosts: ssh.knownHosts ? path(ssh.knownHosts) : null } } : {}),
+    ...(transport === 'ssh' ? { ssh: { known_hosts: ssh.knownHosts ? path(ssh.knownHosts) : null } } : {}),
     ...(transport === 'winrm'
-      ? { winrm: { https, auth: winrm.auth ?? 'ntlm', caFile: winrm.caFile ? path(winrm.caFile) : null, thumbprint: winrm.thumbprint ?? null } }
+      ? { winrm: { https, auth: winrm.auth ?? 'ntlm', ca_file: winrm.caFile ? path(winrm.caFile) : null, thumbprint: winrm.thumbprint ?? null } }
       : {}),
     tags: [...new Set([...(d.tags ?? []), ...(h.tags ?? [])])],
     groups: [],
@@ -229,8 +236,8 @@ function resolveHost(inv: InventoryFile, i: number, baseDir: string): ResolvedHo
       resolver: probe.resolver ?? null,
       timeout: probe.timeout ?? [],
       flags: { ...probeFlags(d.probe), ...probeFlags(h.probe) },
-      smtpAuth: probe.smtpAuth ?? null,
-      aa: { activity: aa.activity ?? null, runId: aa.runId ?? null, host: aa.host ?? null },
+      smtp_auth: probe.smtpAuth ? { user: probe.smtpAuth.user, password_env: probe.smtpAuth.passwordEnv } : null,
+      aa: { activity: aa.activity ?? null, run_id: aa.runId ?? null, host: aa.host ?? null },
     },
   };
 }

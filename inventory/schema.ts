@@ -82,33 +82,56 @@ const WinrmInput = z.strictObject({
     .describe("the host certificate's SHA-1 (as Windows shows it) or SHA-256 fingerprint, instead of caFile"),
 }).describe('WinRM settings (docs/winrm.md)');
 
-/** Probe flags a host may add beyond the named settings; anything else (--out, --password...) is refused. */
-export const PROBE_FLAG_NAMES = ['attempts', 'concurrency', 'family', 'sni', 'ehlo-name', 'dns', 'hosts-file', 'ca', 'auth-max', 'auth-mech', 'provider', 'tls-matrix', 'sender-domain', 'dkim-selector', 'egress-ip'] as const;
+/**
+ * The probe flags a host may add beyond the named settings (anything else, --out, --password...,
+ * is refused), keyed as the resolved host holds them (snake_case, like every JSON the project
+ * writes). The inventory's names and the probe's flags are these keys with "-" for "_"
+ * (probeFlagName): both schemas are built from this one table, so they cannot drift.
+ */
 const Count = (max: number) => z.number().int().min(1).max(max);
-const ProbeFlagFields = {
+const PROBE_FLAG_FIELDS = {
   attempts: Count(100).optional().describe('--attempts: tries per address and port'),
   concurrency: Count(64).optional().describe('--concurrency: attempts at once'),
   family: z.enum(['4', '6', 'any']).optional().describe('--family: IPv4, IPv6 or both'),
   sni: z.string().superRefine(accepts((v: string) => parseHost(v, 'sni'))).optional().describe('--sni: TLS server name (default: server)'),
-  'ehlo-name': z.string().superRefine(accepts((v: string) => parseHost(v, 'ehlo-name'))).optional().describe('--ehlo-name: the name said in EHLO'),
+  ehlo_name: z.string().superRefine(accepts((v: string) => parseHost(v, 'ehlo-name'))).optional().describe('--ehlo-name: the name said in EHLO'),
   dns: z.array(z.string().superRefine(accepts((v: string) => parseDnsServer(v, 'dns')))).optional().describe('--dns (each): resolvers to compare with, e.g. 8.8.8.8'),
-  'hosts-file': PathSchema.optional().describe('--hosts-file: a hosts file on the runner'),
+  hosts_file: PathSchema.optional().describe('--hosts-file: a hosts file on the runner'),
   ca: z.array(PathSchema).optional().describe('--ca (each): extra CA files on the runner'),
-  'auth-max': Count(10).optional().describe('--auth-max: AUTH attempts per run (with sweep --auth-test)'),
-  'auth-mech': z.enum(['auto', 'plain', 'login', 'xoauth2']).optional().describe('--auth-mech: SASL mechanism'),
+  auth_max: Count(10).optional().describe('--auth-max: AUTH attempts per run (with sweep --auth-test)'),
+  auth_mech: z.enum(['auto', 'plain', 'login', 'xoauth2']).optional().describe('--auth-mech: SASL mechanism'),
   // The personality the fleet compares with (preset-* findings) and the TLS matrix (tls-* findings), both grouped in the fleet report.
   provider: z.string().superRefine(accepts((v: string) => resolvePreset(v))).optional().describe('--provider: a provider preset (gmail, microsoft365...): the fleet report groups runners by preset-* findings'),
-  'tls-matrix': z.boolean().optional().describe('--tls-matrix: also map TLS versions and ciphers per address (tls-* findings)'),
+  tls_matrix: z.boolean().optional().describe('--tls-matrix: also map TLS versions and ciphers per address (tls-* findings)'),
   // The sender-domain audit (probe --sender-domain); the fleet report groups runners by its findings.
-  'sender-domain': z.string().superRefine(accepts((v: string) => parseSenderDomain(v, 'sender-domain'))).optional().describe('--sender-domain: the domain the bot sends as, audited from the runner (SPF, DMARC, MTA-STS, TLS-RPT, DANE, DNSBL)'),
-  'dkim-selector': z.string().superRefine(accepts((v: string) => parseHost(v, 'dkim-selector'))).optional().describe('--dkim-selector: the DKIM selector to look up (with sender-domain)'),
-  'egress-ip': z.string().superRefine(accepts((v: string) => parseEgressIp(v))).optional().describe('--egress-ip: the runner\'s public address, checked against DNSBLs (default: from the EHLO greeting)'),
+  sender_domain: z.string().superRefine(accepts((v: string) => parseSenderDomain(v, 'sender-domain'))).optional().describe('--sender-domain: the domain the bot sends as, audited from the runner (SPF, DMARC, MTA-STS, TLS-RPT, DANE, DNSBL)'),
+  dkim_selector: z.string().superRefine(accepts((v: string) => parseHost(v, 'dkim-selector'))).optional().describe('--dkim-selector: the DKIM selector to look up (with sender-domain)'),
+  egress_ip: z.string().superRefine(accepts((v: string) => parseEgressIp(v))).optional().describe('--egress-ip: the runner\'s public address, checked against DNSBLs (default: from the EHLO greeting)'),
 };
-export const ProbeFlagsSchema = z.strictObject(ProbeFlagFields, {
+type FlagFields = typeof PROBE_FLAG_FIELDS;
+/** A probe flag as the resolved host keys it: `ehlo_name`. */
+export type ResolvedFlagKey = keyof FlagFields;
+type Kebab<S extends string> = S extends `${infer A}_${infer B}` ? `${A}-${Kebab<B>}` : S;
+/** A probe flag as the inventory writes it and the probe takes it (after `--`): `ehlo-name`. */
+export type ProbeFlagName = Kebab<ResolvedFlagKey>;
+
+/** The one mapping from a resolved key to the probe's flag name: ehlo_name -> ehlo-name (`--ehlo-name`). */
+export const probeFlagName = <K extends ResolvedFlagKey>(key: K): Kebab<K> => key.replaceAll('_', '-') as Kebab<K>;
+export const RESOLVED_FLAG_KEYS = Object.keys(PROBE_FLAG_FIELDS) as ResolvedFlagKey[];
+export const PROBE_FLAG_NAMES: readonly ProbeFlagName[] = RESOLVED_FLAG_KEYS.map(probeFlagName);
+/** The inventory's name of each flag -> its resolved key: ehlo-name -> ehlo_name. */
+export const RESOLVED_FLAG_KEY = new Map<string, ResolvedFlagKey>(RESOLVED_FLAG_KEYS.map((k) => [probeFlagName(k), k]));
+
+const InventoryFlagFields = Object.fromEntries(RESOLVED_FLAG_KEYS.map((k) => [probeFlagName(k), PROBE_FLAG_FIELDS[k]])) as { [K in ResolvedFlagKey as Kebab<K>]: FlagFields[K] };
+/** The flags as the inventory writes them (`ehlo-name`). */
+export const ProbeFlagsSchema = z.strictObject(InventoryFlagFields, {
   error: (iss) =>
     iss.code === 'unrecognized_keys' ? `probe flag ${iss.keys.map((k) => `--${k}`).join(', ')} is not allowed here (allowed: ${PROBE_FLAG_NAMES.join(', ')})` : undefined,
 });
 export type ProbeFlags = z.infer<typeof ProbeFlagsSchema>;
+/** The flags as a resolved host holds them (`ehlo_name`): the same fields under their resolved keys. */
+export const ResolvedProbeFlagsSchema = z.strictObject(PROBE_FLAG_FIELDS);
+export type ResolvedProbeFlags = z.infer<typeof ResolvedProbeFlagsSchema>;
 
 // YAML users write `587`; the payload takes strings like `465:implicit`.
 const PortSpecInput = z.union([z.number().int(), z.string()]).transform(String).superRefine(accepts((v: string) => parsePorts([v], 'auto')));
@@ -140,7 +163,7 @@ const ProbeInput = z.strictObject({
     .optional()
     .describe('the mail account sweep --auth-test logs in with'),
   aa: AaContextSchema.optional(),
-  ...ProbeFlagFields,
+  ...InventoryFlagFields,
 }, {
   error: (iss) =>
     iss.code === 'unrecognized_keys' ? `probe setting ${iss.keys.join(', ')} is not allowed here (allowed: ${PROBE_SETTING_NAMES.join(', ')})` : undefined,
@@ -201,8 +224,16 @@ export type InventoryFile = z.infer<typeof InventoryFileSchema>;
 
 // ---- what a worker receives ----
 
+/**
+ * The resolved host's own version, apart from the inventory file's (users write that one, in
+ * its names). Version 2 moved its keys to snake_case like every JSON the project writes;
+ * version 1 (the inventory's names: passphraseEnv, knownHosts, ehlo-name...) is frozen in
+ * store/fleet-schema-v1.ts, for the sweep.json files that hold it.
+ */
+export const RESOLVED_HOST_VERSION = 2 as const;
+
 export const ResolvedAuthSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('key'), path: z.string().describe('absolute path of the private key on the worker'), passphraseEnv: z.string().nullable() }),
+  z.object({ kind: z.literal('key'), path: z.string().describe('absolute path of the private key on the worker'), passphrase_env: z.string().nullable() }),
   z.object({ kind: z.literal('agent') }),
   z.object({ kind: z.literal('password'), env: z.string().describe('name of the variable holding the password on the worker') }),
 ]);
@@ -210,7 +241,7 @@ export type ResolvedAuth = z.infer<typeof ResolvedAuthSchema>;
 
 export const ResolvedHostSchema = z.object({
   schema: z.literal('smtp-fleet/resolved-host'),
-  schema_version: z.literal(INVENTORY_VERSION),
+  schema_version: z.literal(RESOLVED_HOST_VERSION),
   name: HostNameSchema,
   address: z.string(),
   port: PortNumber.describe('effective transport port: host port, else ssh.port / winrm.port, else 22, 5986 (https) or 5985'),
@@ -218,9 +249,9 @@ export const ResolvedHostSchema = z.object({
   transport: TransportKindSchema,
   user: z.string(),
   auth: ResolvedAuthSchema,
-  ssh: z.object({ knownHosts: z.string().nullable().describe('absolute path; null: the worker default') }).optional(),
+  ssh: z.object({ known_hosts: z.string().nullable().describe('absolute path; null: the worker default') }).optional(),
   winrm: z
-    .object({ https: z.boolean(), auth: z.enum(['basic', 'ntlm']), caFile: z.string().nullable(), thumbprint: z.string().nullable() })
+    .object({ https: z.boolean(), auth: z.enum(['basic', 'ntlm']), ca_file: z.string().nullable(), thumbprint: z.string().nullable() })
     .optional(),
   tags: z.array(z.string()),
   groups: z.array(z.string()),
@@ -230,9 +261,9 @@ export const ResolvedHostSchema = z.object({
     mode: z.enum(['auto', 'starttls', 'implicit', 'plain']),
     resolver: z.string().nullable(),
     timeout: z.array(z.string()),
-    flags: ProbeFlagsSchema,
-    smtpAuth: z.object({ user: z.string(), passwordEnv: z.string() }).nullable(),
-    aa: z.object({ activity: z.string().nullable(), runId: z.string().nullable(), host: z.string().nullable() }),
+    flags: ResolvedProbeFlagsSchema,
+    smtp_auth: z.object({ user: z.string(), password_env: z.string() }).nullable(),
+    aa: z.object({ activity: z.string().nullable(), run_id: z.string().nullable(), host: z.string().nullable() }),
   }),
 });
 export type ResolvedHost = z.infer<typeof ResolvedHostSchema>;

@@ -182,16 +182,16 @@ export class FleetJobRunner implements JobRunner {
 
   /** The --auth-test password from the worker's environment, checked before anything is started. */
   private smtpPassword(host: ResolvedHost, options: SweepOptions): string | undefined {
-    const a = host.probe.smtpAuth;
+    const a = host.probe.smtp_auth;
     if (!options.auth_test || !a) return undefined;
-    const password = this.env[a.passwordEnv];
-    if (!password) throw new ConfigError(`--auth-test: the worker has no ${a.passwordEnv} in its environment (the inventory names it for ${host.name}'s mail account)`);
+    const password = this.env[a.password_env];
+    if (!password) throw new ConfigError(`--auth-test: the worker has no ${a.password_env} in its environment (the inventory names it for ${host.name}'s mail account)`);
     return password;
   }
 
   /** --auth-test within the fleet-wide budget; the password goes to the runner on stdin only. */
   private async smtpAuth(host: ResolvedHost, options: SweepOptions, ctx: JobContext, password: string | undefined): Promise<{ args: string[]; stdin?: string }> {
-    const a = host.probe.smtpAuth;
+    const a = host.probe.smtp_auth;
     if (password === undefined || !a) return { args: [] };
     if (!(await this.cfg.authBudget.take(a.user, options.auth_max_per_account))) {
       ctx.log(`AUTH skipped: the fleet-wide login budget for ${a.user} is used up in this window`);
@@ -220,7 +220,7 @@ export function diagnoseArgs(host: ResolvedHost, options: SweepOptions): string[
   const aa = host.probe.aa;
   const args: string[] = [];
   if (aa.activity) args.push('--aa-activity', aa.activity);
-  if (aa.runId) args.push('--aa-run-id', aa.runId);
+  if (aa.run_id) args.push('--aa-run-id', aa.run_id);
   if (aa.host) args.push('--aa-host', aa.host);
   if (options.ntp === null) args.push('--no-ntp');
   else if (options.ntp) args.push('--ntp', options.ntp);
@@ -236,7 +236,7 @@ export function outcomeOf(r: HostResult): Outcome {
 function defaultConnect(cfg: RunnerConfig) {
   return async (host: ResolvedHost, options: SweepOptions, env: NodeJS.ProcessEnv): Promise<Transport> => {
     if (host.transport === 'winrm') {
-      const w = host.winrm ?? { https: true, auth: 'ntlm' as const, caFile: null, thumbprint: null };
+      const w = host.winrm ?? { https: true, auth: 'ntlm' as const, ca_file: null, thumbprint: null };
       if (host.auth.kind !== 'password') throw new TransportError('auth', `${host.name}: WinRM logs in with a password: give the host \`auth: { passwordEnv: NAME }\``, { retryable: false });
       const password = env[host.auth.env];
       if (!password) throw new TransportError('auth', `${host.name}: the worker has no ${host.auth.env} in its environment (named by the inventory)`, { retryable: false });
@@ -247,7 +247,7 @@ function defaultConnect(cfg: RunnerConfig) {
         username: host.user,
         password,
         auth: w.auth,
-        ...(w.caFile || cfg.winrmCa ? { caFile: (w.caFile ?? cfg.winrmCa)! } : {}),
+        ...(w.ca_file || cfg.winrmCa ? { caFile: (w.ca_file ?? cfg.winrmCa)! } : {}),
         ...(w.thumbprint ? { thumbprint: w.thumbprint } : {}),
         connectTimeoutMs: cfg.connectTimeoutMs ?? 10_000,
         label: `${host.name} (${host.user}@${host.address}:${host.port})`,
@@ -259,7 +259,7 @@ function defaultConnect(cfg: RunnerConfig) {
       username: host.user,
       os: host.os,
       auth: sshAuth(host, env),
-      knownHostsPath: host.ssh?.knownHosts ?? cfg.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
+      knownHostsPath: host.ssh?.known_hosts ?? cfg.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
       acceptNew: options.accept_new,
       connectTimeoutMs: cfg.connectTimeoutMs ?? 10_000,
       keepaliveIntervalMs: 10_000,
@@ -280,7 +280,7 @@ function sshAuth(host: ResolvedHost, env: NodeJS.ProcessEnv) {
     if (!password) throw missing(a.env);
     return { kind: 'password' as const, password };
   }
-  const passphrase = a.passphraseEnv ? env[a.passphraseEnv] : undefined;
-  if (a.passphraseEnv && !passphrase) throw missing(a.passphraseEnv);
+  const passphrase = a.passphrase_env ? env[a.passphrase_env] : undefined;
+  if (a.passphrase_env && !passphrase) throw missing(a.passphrase_env);
   return { kind: 'key' as const, privateKeyPath: a.path, ...(passphrase ? { passphrase } : {}) };
 }

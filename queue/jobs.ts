@@ -22,10 +22,11 @@ export const sweepJobId = (sweepId: string, suffix = '') => `sweep.${sweepId}${s
 
 /**
  * The version of every job's data. Version 2 moved the keys to snake_case (like every JSON the
- * project writes); a worker refuses a job of another version with one line (job-version.ts):
- * the controller that enqueued it and this worker are of different releases.
+ * project writes), version 3 the probe job's host too (resolved-host version 2); a worker
+ * refuses a job of another version with one line (workers.ts): the controller that enqueued it
+ * and this worker are of different releases.
  */
-export const JOB_VERSION = 2 as const;
+export const JOB_VERSION = 3 as const;
 
 export const SweepOptionsSchema = z.object({
   /** Also log in (the inventory's probe.user), within the fleet-wide AUTH budget. */

@@ -25,7 +25,7 @@ export interface WorkerOptions {
 
 /**
  * A job of another data version was enqueued by a controller of another release (version 1:
- * camelCase keys): refused with that said, before its signature is even read, rather than as a
+ * camelCase keys; version 2: the host in the inventory's names): refused with that said, before its signature is even read, rather than as a
  * malformed job. Its version number is unauthenticated, but it only chooses the refusal's words.
  */
 function checkVersion(data: unknown): void {

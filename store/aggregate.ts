@@ -83,7 +83,7 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
     transport: host?.transport ?? r?.transport ?? '?',
     tags: host?.tags ?? [],
     groups: host?.groups ?? [],
-    aa: host && (host.probe.aa.activity || host.probe.aa.runId || host.probe.aa.host) ? { activity: host.probe.aa.activity, run_id: host.probe.aa.runId, host: host.probe.aa.host } : null,
+    aa: host && (host.probe.aa.activity || host.probe.aa.run_id || host.probe.aa.host) ? { activity: host.probe.aa.activity, run_id: host.probe.aa.run_id, host: host.probe.aa.host } : null,
     finished_at: r?.finished_at ?? null,
     hint_id: null,
     exit_code: null,

@@ -2,6 +2,9 @@
 // version 1 (camelCase keys, before every JSON moved to snake_case) parsed with its frozen
 // schema (fleet-schema-v1.ts) and converted, one explicit function per format. Every reader of
 // stored files goes through here: the store, the history index, `smtp-fleet sweeps`.
+// sweep.json's targets have a version of their own (resolved-host): a version-2 sweep.json of
+// the release before holds version-1 hosts, so each target is converted by its own version.
+import { RESOLVED_FLAG_KEY, RESOLVED_HOST_VERSION, type ResolvedHost } from '../inventory/schema.js';
 import {
   FLEET_SCHEMA_VERSION,
   FleetSummarySchema,
@@ -11,7 +14,16 @@ import {
   type HostResult,
   type SweepMeta,
 } from './fleet-schema.js';
-import { FleetSummaryV1Schema, HostResultV1Schema, SweepMetaV1Schema, type FleetSummaryV1, type HostResultV1, type SweepMetaV1 } from './fleet-schema-v1.js';
+import {
+  FleetSummaryV1Schema,
+  HostResultV1Schema,
+  ResolvedHostV1Schema,
+  SweepMetaV1Schema,
+  type FleetSummaryV1,
+  type HostResultV1,
+  type ResolvedHostV1,
+  type SweepMetaV1,
+} from './fleet-schema-v1.js';
 
 type Parsed<T> = { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
 
@@ -28,9 +40,65 @@ function migrating<T, O>(current: { safeParse(v: unknown): Parsed<T> }, v1: { sa
   };
 }
 
+/**
+ * A resolved host of version 1 (the inventory's names) in version 2's. Its flags keep their
+ * values under their resolved keys (ehlo-name -> ehlo_name); the caller checks the result with
+ * the current schema, which refuses a flag this release no longer knows.
+ */
+export function resolvedHostFromV1(h: ResolvedHostV1): ResolvedHost {
+  const { auth, ssh, winrm, probe } = h;
+  return {
+    schema: h.schema,
+    schema_version: RESOLVED_HOST_VERSION,
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    os: h.os,
+    transport: h.transport,
+    user: h.user,
+    auth: auth.kind === 'key' ? { kind: auth.kind, path: auth.path, passphrase_env: auth.passphraseEnv } : auth,
+    ...(ssh ? { ssh: { known_hosts: ssh.knownHosts } } : {}),
+    ...(winrm ? { winrm: { https: winrm.https, auth: winrm.auth, ca_file: winrm.caFile, thumbprint: winrm.thumbprint } } : {}),
+    tags: h.tags,
+    groups: h.groups,
+    probe: {
+      server: probe.server,
+      ports: probe.ports,
+      mode: probe.mode,
+      resolver: probe.resolver,
+      timeout: probe.timeout,
+      flags: Object.fromEntries(Object.entries(probe.flags).map(([name, v]) => [RESOLVED_FLAG_KEY.get(name) ?? name, v])) as ResolvedHost['probe']['flags'],
+      smtp_auth: probe.smtpAuth && { user: probe.smtpAuth.user, password_env: probe.smtpAuth.passwordEnv },
+      aa: { activity: probe.aa.activity, run_id: probe.aa.runId, host: probe.aa.host },
+    },
+  };
+}
+
 export function sweepMetaFromV1(m: SweepMetaV1): SweepMeta {
   const { authTest, authMaxPerAccount, payloadVersion, ...same } = m.options;
-  return { ...m, schema_version: FLEET_SCHEMA_VERSION, options: { ...same, auth_test: authTest, auth_max_per_account: authMaxPerAccount, payload_version: payloadVersion } };
+  return {
+    ...m,
+    schema_version: FLEET_SCHEMA_VERSION,
+    targets: m.targets.map(resolvedHostFromV1),
+    options: { ...same, auth_test: authTest, auth_max_per_account: authMaxPerAccount, payload_version: payloadVersion },
+  };
+}
+
+/** sweep.json data with each version-1 target converted (a target of another version is left to the schema). */
+function targetsFromV1(data: unknown): Parsed<unknown> {
+  const targets = data !== null && typeof data === 'object' ? (data as { targets?: unknown }).targets : undefined;
+  if (!Array.isArray(targets) || !targets.some((t) => versionOf(t) === 1)) return { success: true, data };
+  const out: unknown[] = [];
+  for (const [i, t] of targets.entries()) {
+    if (versionOf(t) !== 1) {
+      out.push(t);
+      continue;
+    }
+    const old = ResolvedHostV1Schema.safeParse(t);
+    if (!old.success) return { success: false, error: { issues: old.error.issues.map((is) => ({ ...is, path: ['targets', i, ...is.path] })) } };
+    out.push(resolvedHostFromV1(old.data));
+  }
+  return { success: true, data: { ...(data as object), targets: out } };
 }
 
 export function hostResultFromV1(r: HostResultV1): HostResult {
@@ -130,8 +198,20 @@ export function fleetSummaryFromV1(s: FleetSummaryV1): FleetSummary {
   };
 }
 
-/** sweep.json of version 1 or 2, as the current type. */
-export const StoredSweepMeta = migrating(SweepMetaSchema, SweepMetaV1Schema, sweepMetaFromV1);
+/**
+ * sweep.json of version 1 or 2, with targets of resolved-host version 1 or 2, as the current
+ * type. A converted file is checked with the current schema too: its targets become jobs.
+ */
+export const StoredSweepMeta: { safeParse(data: unknown): Parsed<SweepMeta> } = {
+  safeParse(data) {
+    if (versionOf(data) === 1) {
+      const old = SweepMetaV1Schema.safeParse(data);
+      return old.success ? SweepMetaSchema.safeParse(sweepMetaFromV1(old.data)) : old;
+    }
+    const upgraded = targetsFromV1(data);
+    return upgraded.success ? SweepMetaSchema.safeParse(upgraded.data) : upgraded;
+  },
+};
 /** host_result.json of version 1 or 2, as the current type. */
 export const StoredHostResult = migrating(HostResultSchema, HostResultV1Schema, hostResultFromV1);
 /** fleet_summary.json of version 1 or 2, as the current type. */

@@ -1,15 +1,71 @@
 // Version 1 of the fleet's store formats (sweep.json, host_result.json, fleet_summary.json;
-// camelCase keys), frozen as they were written until version 2 moved every key to snake_case.
+// camelCase keys) and of the resolved host sweep.json's targets hold (the inventory's names),
+// frozen as they were written until version 2 moved every key to snake_case.
 // Kept only so a store of older sweeps still reads: fleet-migrate.ts parses a version-1 file
 // with these schemas and converts it to the current type. Never change them; never write them.
 import { z } from 'zod';
-import { ResolvedHostSchema } from '../inventory/schema.js';
 import { SelectionSchema } from '../inventory/select.js';
 import { FailureClassSchema, ModeSchema } from '../payload/schema/summary.js';
 import { FailedCodeSchema, HostStageSchema, SweepIdSchema, SweepKindSchema, TransportCodeSchema } from './fleet-schema.js';
 
 const Iso = z.string().describe('ISO 8601 timestamp, UTC');
 const Ms = z.number().nonnegative().describe('milliseconds');
+
+// ---- resolved host ----
+
+/**
+ * `smtp-fleet/resolved-host` version 1, in sweep.json's targets of version-1 and version-2
+ * files. Shapes only: the converted host is checked with the current schema, which holds the
+ * probe's own checks of each value.
+ */
+const Nullable = z.string().nullable();
+export const ResolvedHostV1Schema = z.object({
+  schema: z.literal('smtp-fleet/resolved-host'),
+  schema_version: z.literal(1),
+  name: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  os: z.enum(['windows', 'linux']),
+  transport: z.enum(['ssh', 'winrm']),
+  user: z.string(),
+  auth: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('key'), path: z.string(), passphraseEnv: Nullable }),
+    z.object({ kind: z.literal('agent') }),
+    z.object({ kind: z.literal('password'), env: z.string() }),
+  ]),
+  ssh: z.object({ knownHosts: Nullable }).optional(),
+  winrm: z.object({ https: z.boolean(), auth: z.enum(['basic', 'ntlm']), caFile: Nullable, thumbprint: Nullable }).optional(),
+  tags: z.array(z.string()),
+  groups: z.array(z.string()),
+  probe: z.object({
+    server: z.string(),
+    ports: z.array(z.string()),
+    mode: z.enum(['auto', 'starttls', 'implicit', 'plain']),
+    resolver: Nullable,
+    timeout: z.array(z.string()),
+    // The probe's flag names, as the inventory writes them.
+    flags: z.strictObject({
+      attempts: z.number().optional(),
+      concurrency: z.number().optional(),
+      family: z.string().optional(),
+      sni: z.string().optional(),
+      'ehlo-name': z.string().optional(),
+      dns: z.array(z.string()).optional(),
+      'hosts-file': z.string().optional(),
+      ca: z.array(z.string()).optional(),
+      'auth-max': z.number().optional(),
+      'auth-mech': z.string().optional(),
+      provider: z.string().optional(),
+      'tls-matrix': z.boolean().optional(),
+      'sender-domain': z.string().optional(),
+      'dkim-selector': z.string().optional(),
+      'egress-ip': z.string().optional(),
+    }),
+    smtpAuth: z.object({ user: z.string(), passwordEnv: z.string() }).nullable(),
+    aa: z.object({ activity: Nullable, runId: Nullable, host: Nullable }),
+  }),
+});
+export type ResolvedHostV1 = z.infer<typeof ResolvedHostV1Schema>;
 
 // ---- sweep ----
 
@@ -21,7 +77,7 @@ export const SweepMetaV1Schema = z.object({
   kind: SweepKindSchema,
   selection: SelectionSchema,
   hosts: z.array(z.string()).describe('names of the selected hosts, in inventory order'),
-  targets: z.array(ResolvedHostSchema).default([]).describe('the selected hosts as resolved when the sweep began (no secrets): what re-probes and the report use'),
+  targets: z.array(ResolvedHostV1Schema).default([]).describe('the selected hosts as resolved when the sweep began (no secrets): what re-probes and the report use'),
   options: z.object({
     authTest: z.boolean().default(false),
     authMaxPerAccount: z.number().int().positive().nullable().default(null).describe('fleet-wide AUTH attempts per mail account (--auth-test)'),

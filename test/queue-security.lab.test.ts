@@ -156,7 +156,7 @@ describe('a worker refuses every job the controller did not sign', () => {
         ['expired', signJob(ourKey, QUEUES.probes, 'expired', job!, Date.now() - 3 * 86_400_000)],
         ['junk', { sig: { alg: 'hmac-sha256', issued_at: 1, expires_at: null, mac: 'zz' }, host: 'x' }],
         // A job of the previous data version (camelCase), signed by this controller's key: refused by its version.
-        ['old-version', signJob(ourKey, QUEUES.probes, 'old-version', { v: 1, sweepId: job!.sweep_id, host: job!.host, options: { authTest: false, acceptNew: true } })],
+        ['old-version', signJob(ourKey, QUEUES.probes, 'old-version', { v: 2, sweep_id: job!.sweep_id, host: job!.host, options: { auth_test: false, accept_new: true } })],
       ];
       for (const [id, data] of forged) await probes.add('probe', data, { jobId: id, attempts: 1 });
       await sweeps.add('sweep', { v: JOB_VERSION, sweep_id: '../../etc' }, { jobId: 'forged-sweep' });
@@ -168,7 +168,7 @@ describe('a worker refuses every job the controller did not sign', () => {
       expect((await waitFor('schedule failed', () => failed(control, 'forged-schedule'))).failedReason).toMatch(/^refused: /);
       expect((await probes.getJob('moved'))!.failedReason).toMatch(/does not match/);
       expect((await probes.getJob('expired'))!.failedReason).toMatch(/expired/);
-      expect((await probes.getJob('old-version'))!.failedReason).toBe('refused: job data version 1 is from a controller of another release (this worker reads version 2): run controller and workers of the same smtp-fleet version, then sweep again');
+      expect((await probes.getJob('old-version'))!.failedReason).toBe('refused: job data version 2 is from a controller of another release (this worker reads version 3): run controller and workers of the same smtp-fleet version, then sweep again');
       expect(trapHits).toBe(0);
       // The forged schedule started no sweep, the forged aggregate wrote nothing.
       expect(existsSync(join(f.store, 'sweeps')) ? readdirSync(join(f.store, 'sweeps')) : []).toEqual([]);

@@ -1,10 +1,17 @@
 // An upgraded controller keeps its history: the store's version-1 files (camelCase, written by
 // the controller before every JSON moved to snake_case; test/fixtures/store-v1 is a real store
 // of two --local sweeps of the lab fleet) read as the current version, field for field, in the
-// store, the history index and the report of a sweep made next to them.
+// store, the history index and the report of a sweep made next to them. So do the version-2
+// sweep.json files of the release before resolved-host version 2, whose targets are version 1
+// (test/fixtures/resolved-host-v1: written by that release's Store from its inventory.yml,
+// with the argv that release gave each host).
 import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadInventory, probeArgsFor, resolveHosts } from '../../inventory/load.js';
+import { RESOLVED_HOST_VERSION, ResolvedHostSchema } from '../../inventory/schema.js';
+import { diagnoseArgs } from '../../queue/job-runner.js';
+import { SweepOptionsSchema } from '../../queue/jobs.js';
 import { FLEET_SCHEMA_VERSION, FleetSummarySchema, HostResultSchema, SweepMetaSchema } from '../../store/fleet-schema.js';
 import { StoredFleetSummary, StoredHostResult, StoredSweepMeta } from '../../store/fleet-migrate.js';
 import { HistoryIndex } from '../../store/history-index.js';
@@ -17,8 +24,7 @@ const FIXTURE = join(import.meta.dirname, '../fixtures/store-v1');
 const SWEEPS = readdirSync(join(FIXTURE, 'sweeps')).sort();
 const read = (...p: string[]) => JSON.parse(readFileSync(join(FIXTURE, 'sweeps', ...p), 'utf8')) as Record<string, unknown>;
 const hostsOf = (id: string) => readdirSync(join(FIXTURE, 'sweeps', id, 'hosts')).sort();
-/** Outside `targets` (the inventory's resolved hosts, in the inventory's own names). */
-const offending = (v: object) => nonSnakeKeys({ ...v, targets: [] });
+const offending = (v: object) => nonSnakeKeys(v);
 
 describe('store files of version 1 read as version 2', () => {
   it('the fixtures are version 1 and camelCase (so the test can fail)', () => {
@@ -37,6 +43,9 @@ describe('store files of version 1 read as version 2', () => {
       expect(offending(meta.data)).toEqual([]);
       const oldOptions = read(id, 'sweep.json').options as Record<string, unknown>;
       expect(meta.data.options).toEqual({ auth_test: oldOptions.authTest, auth_max_per_account: oldOptions.authMaxPerAccount, inventory: oldOptions.inventory, concurrency: oldOptions.concurrency, payload_version: oldOptions.payloadVersion, deadline: oldOptions.deadline });
+      const oldTargets = read(id, 'sweep.json').targets as Array<{ schema_version: number; name: string; ssh: { knownHosts: string }; probe: { aa: { runId: string | null } } }>;
+      expect(oldTargets.map((t) => t.schema_version)).toEqual(oldTargets.map(() => 1));
+      expect(meta.data.targets.map((t) => [t.schema_version, t.name, t.ssh?.known_hosts, t.probe.aa.run_id])).toEqual(oldTargets.map((t) => [RESOLVED_HOST_VERSION, t.name, t.ssh.knownHosts, t.probe.aa.runId]));
 
       for (const host of hostsOf(id)) {
         const old = read(id, 'hosts', host, 'host_result.json');
@@ -112,5 +121,73 @@ describe('store files of version 1 read as version 2', () => {
     const written = JSON.parse(readFileSync(join(root, 'sweeps', second, 'fleet_summary.json'), 'utf8')) as object;
     expect(FleetSummarySchema.parse(written).changes?.previous_sweep_id).toBe(first);
     expect(offending(written)).toEqual([]);
+  });
+});
+
+const RESOLVED_V1 = join(import.meta.dirname, '../fixtures/resolved-host-v1');
+const SWEEP_V2 = '20261203-020000-7c1e';
+const readV2 = () => JSON.parse(readFileSync(join(RESOLVED_V1, 'store/sweeps', SWEEP_V2, 'sweep.json'), 'utf8')) as { schema_version: number; targets: Array<Record<string, unknown>> };
+
+describe('sweep.json of version 2 with resolved hosts of version 1 (the release before)', () => {
+  it('the fixture is sweep.json version 2 holding version-1 targets in the inventory\'s names (so the test can fail)', () => {
+    const raw = readV2();
+    expect(raw.schema_version).toBe(2);
+    expect(raw.targets.map((t) => t.schema_version)).toEqual([1, 1, 1, 1]);
+    expect(SweepMetaSchema.safeParse(raw).success).toBe(false);
+    expect(nonSnakeKeys(raw)).toEqual(expect.arrayContaining(['targets[0].auth.passphraseEnv', 'targets[0].ssh.knownHosts', 'targets[0].probe.flags.ehlo-name', 'targets[0].probe.smtpAuth', 'targets[2].winrm.caFile']));
+  });
+
+  it('reads as the hosts this release resolves from the same inventory, snake_case, giving the probe and diagnose the same argv', async () => {
+    const meta = StoredSweepMeta.safeParse(readV2());
+    expect(meta.success).toBe(true);
+    if (!meta.success) return;
+    expect(offending(meta.data)).toEqual([]);
+    const now = resolveHosts(await loadInventory(join(RESOLVED_V1, 'inventory.yml')));
+    expect(meta.data.targets).toEqual(now);
+    for (const t of meta.data.targets) expect(ResolvedHostSchema.parse(t)).toEqual(t);
+    const [key, agent, ca, thumb] = meta.data.targets;
+    expect(key).toMatchObject({ auth: { kind: 'key', passphrase_env: 'FLEET_KEY_PASSPHRASE' }, ssh: { known_hosts: '/etc/smtp-fleet/known_hosts' } });
+    expect(key!.probe).toMatchObject({ smtp_auth: { user: 'bot@example.com', password_env: 'SMTP_PASSWORD' }, aa: { run_id: 'run-42', host: 'cr.example.com' } });
+    expect(key!.probe.flags).toMatchObject({ ehlo_name: 'bot.example.com', hosts_file: '/etc/hosts', tls_matrix: true, sender_domain: 'example.com', dkim_selector: 'google', egress_ip: '203.0.113.7', auth_max: 1, auth_mech: 'login' });
+    expect(agent!.probe.flags.tls_matrix).toBe(false);
+    expect(ca!.winrm).toEqual({ https: true, auth: 'ntlm', ca_file: '/etc/smtp-fleet/winrm-ca.pem', thumbprint: null });
+    expect(thumb!.winrm?.ca_file).toBeNull();
+
+    const argv = JSON.parse(readFileSync(join(RESOLVED_V1, 'argv.json'), 'utf8')) as Record<string, { probe: string[]; diagnose: string[] }>;
+    const options = SweepOptionsSchema.parse({ ntp: null });
+    for (const h of meta.data.targets) expect({ probe: probeArgsFor(h, { authTest: true }), diagnose: diagnoseArgs(h, options) }, h.name).toEqual(argv[h.name]);
+  });
+
+  it('takes version-1 and version-2 targets side by side; a bad version-1 target is refused with its path', () => {
+    const raw = readV2();
+    const [current] = (StoredSweepMeta.safeParse(raw) as { data: { targets: unknown[] } }).data.targets;
+    const mixed = StoredSweepMeta.safeParse({ ...raw, targets: [current, ...raw.targets.slice(1)] });
+    expect(mixed.success && mixed.data.targets.map((t) => [t.name, t.schema_version])).toEqual([['lin-key', 2], ['lin-agent', 2], ['win-ca', 2], ['win-thumb', 2]]);
+    const bad = structuredClone(raw);
+    (bad.targets[1]!.probe as { flags: Record<string, unknown> }).flags['ehlo-name'] = 7;
+    const r = StoredSweepMeta.safeParse(bad);
+    expect(r.success).toBe(false);
+    if (!r.success) expect(r.error.issues[0]!.path).toEqual(['targets', 1, 'probe', 'flags', 'ehlo-name']);
+    // Converted, a value the probe would refuse is refused as the current schema would.
+    const refused = structuredClone(raw);
+    (refused.targets[1]!.probe as { flags: Record<string, unknown> }).flags['ehlo-name'] = 'not a name!';
+    const r2 = StoredSweepMeta.safeParse(refused);
+    expect(r2.success).toBe(false);
+    if (!r2.success) expect(r2.error.issues[0]!.path).toEqual(['targets', 1, 'probe', 'flags', 'ehlo_name']);
+  });
+
+  it('in a store: read, reported with its AA context, and written back at version 2', async () => {
+    const root = join(tempDir('migrate-resolved-'), 'store');
+    cpSync(join(RESOLVED_V1, 'store'), root, { recursive: true });
+    const store = await Store.open(root);
+    const meta = await store.readSweep(SWEEP_V2);
+    expect((await store.listSweeps()).map((m) => m.id)).toEqual([SWEEP_V2]);
+    await aggregateSweep(store, SWEEP_V2);
+    const summary = FleetSummarySchema.parse(JSON.parse(readFileSync(join(root, 'sweeps', SWEEP_V2, 'fleet_summary.json'), 'utf8')));
+    expect(summary.hosts.find((h) => h.name === 'lin-key')?.aa).toEqual({ activity: 'Send invoice mail', run_id: 'run-42', host: 'cr.example.com' });
+    await store.updateSweep(meta);
+    const written = JSON.parse(readFileSync(join(root, 'sweeps', SWEEP_V2, 'sweep.json'), 'utf8')) as { targets: Array<{ schema_version: number }> };
+    expect(written.targets.map((t) => t.schema_version)).toEqual([2, 2, 2, 2]);
+    expect(nonSnakeKeys(written)).toEqual([]);
   });
 });

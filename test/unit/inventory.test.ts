@@ -4,6 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InventoryError, loadInventory, parseInventory, probeArgsFor, resolveHosts, ResolvedHostSchema } from '../../inventory/load.js';
+import { PROBE_FLAG_NAMES, ProbeFlagsSchema, ResolvedProbeFlagsSchema, probeFlagName } from '../../inventory/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'inv-'));
 function write(name: string, text: string): string {
@@ -77,19 +78,21 @@ describe('inventory: loading', () => {
       name: 'lin-01',
       port: 22,
       user: 'aa-bot',
-      auth: { kind: 'key', path: join(dir, 'keys/id_ed25519'), passphraseEnv: null },
-      ssh: { knownHosts: join(homedir(), 'fleet/known_hosts') },
+      auth: { kind: 'key', path: join(dir, 'keys/id_ed25519'), passphrase_env: null },
+      ssh: { known_hosts: join(homedir(), 'fleet/known_hosts') },
       tags: ['prod'],
       groups: ['emea'],
       probe: { server: 'smtp.gmail.com', ports: ['587', '465:implicit'], mode: 'auto', timeout: ['connect=3s'], flags: { attempts: 2 } },
     });
-    expect(a!.probe.aa).toEqual({ activity: 'Send invoice mail', runId: null, host: null });
+    expect(a!.probe.aa).toEqual({ activity: 'Send invoice mail', run_id: null, host: null });
+    expect(a!.probe.smtp_auth).toBeNull();
     expect(b).toMatchObject({ port: 2222, user: 'other', auth: { kind: 'agent' }, tags: ['prod', 'paris'], groups: ['emea'] });
     expect(b!.probe.ports).toEqual(['2525:plain']);
     expect(b!.probe.flags).toEqual({ attempts: 2, family: '4' });
-    expect(b!.probe.aa).toEqual({ activity: 'Send invoice mail', runId: 'run-42', host: null });
+    expect(b!.probe.aa).toEqual({ activity: 'Send invoice mail', run_id: 'run-42', host: null });
     expect(w).toMatchObject({ os: 'windows', transport: 'winrm', port: 5986, auth: { kind: 'password', env: 'WIN_PASSWORD' }, groups: [] });
-    expect(w!.winrm).toEqual({ https: true, auth: 'ntlm', caFile: null, thumbprint: 'AABBCCDDEEFF00112233445566778899AABBCCDD' });
+    expect(w!.winrm).toEqual({ https: true, auth: 'ntlm', ca_file: null, thumbprint: 'AABBCCDDEEFF00112233445566778899AABBCCDD' });
+    expect(w!.probe.smtp_auth).toEqual({ user: 'bot@example.com', password_env: 'SMTP_PASSWORD' });
     expect(w!.ssh).toBeUndefined();
     expect(inv.groups).toEqual({ emea: ['lin-01', 'lin-02'] });
     expect(inv.tags).toEqual(['paris', 'prod']);
@@ -136,8 +139,8 @@ hosts:
     probe: { family: "4", ehlo-name: bot.example.com, flags: { attempts: 5 } }
 `;
     const a = parseInventory(text, 'inventory.yml').hosts[0]!;
-    expect(a.probe.flags).toEqual({ sni: 'smtp.gmail.com', ca: ['/etc/ca.pem'], attempts: 5, family: '4', 'ehlo-name': 'bot.example.com' });
-    expect(probeArgsFor(a)).toEqual(expect.arrayContaining(['--sni', 'smtp.gmail.com', '--ca', '/etc/ca.pem', '--attempts', '5', '--family', '4']));
+    expect(a.probe.flags).toEqual({ sni: 'smtp.gmail.com', ca: ['/etc/ca.pem'], attempts: 5, family: '4', ehlo_name: 'bot.example.com' });
+    expect(probeArgsFor(a)).toEqual(expect.arrayContaining(['--sni', 'smtp.gmail.com', '--ca', '/etc/ca.pem', '--attempts', '5', '--family', '4', '--ehlo-name', 'bot.example.com']));
     expect(errorOf(text.replace('sni: smtp.gmail.com', 'out: /tmp'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.out: probe setting out is not allowed here \(allowed: server, .*sni, /);
     expect(errorOf(text.replace('sni: smtp.gmail.com', 'sni: "bad name!"'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.sni: /);
     // --provider and --tls-matrix, for the fleet's preset-* and tls-* finding groups.
@@ -147,6 +150,27 @@ hosts:
     const off = parseInventory(text.replace('sni: smtp.gmail.com', 'tls-matrix: false'), 'inventory.yml').hosts[0]!;
     expect(probeArgsFor(off)).not.toContain('--tls-matrix');
     expect(errorOf(text.replace('sni: smtp.gmail.com', 'provider: nosuch'))).toMatch(/^inventory\.yml:8:5: defaults\.probe\.provider: invalid --provider "nosuch"/);
+  });
+
+  it('keys the resolved flags snake_case, one each for the inventory\'s flags, each given to the probe under its own flag name', () => {
+    const resolved = Object.keys(ResolvedProbeFlagsSchema.shape);
+    expect(resolved.every((k) => /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(k))).toBe(true);
+    expect(resolved.map((k) => probeFlagName(k as keyof typeof ResolvedProbeFlagsSchema.shape))).toEqual(Object.keys(ProbeFlagsSchema.shape));
+    expect(PROBE_FLAG_NAMES).toContain('ehlo-name');
+    expect(probeFlagName('ehlo_name')).toBe('ehlo-name');
+    const all = `version: 1
+hosts:
+  - name: a
+    address: 10.0.0.1
+    os: linux
+    transport: ssh
+    user: u
+    auth: { agent: true }
+    probe: { ehlo-name: bot.example.com, hosts-file: /etc/hosts, auth-max: 2, auth-mech: login, tls-matrix: true, sender-domain: example.com, dkim-selector: google, egress-ip: 203.0.113.7 }
+`;
+    const h = parseInventory(all, 'inventory.yml').hosts[0]!;
+    expect(h.probe.flags).toEqual({ ehlo_name: 'bot.example.com', hosts_file: '/etc/hosts', auth_max: 2, auth_mech: 'login', tls_matrix: true, sender_domain: 'example.com', dkim_selector: 'google', egress_ip: '203.0.113.7' });
+    expect(probeArgsFor(h).slice(6)).toEqual(['--ehlo-name', 'bot.example.com', '--hosts-file', '/etc/hosts', '--auth-max', '2', '--auth-mech', 'login', '--tls-matrix', '--sender-domain', 'example.com', '--dkim-selector', 'google', '--egress-ip', '203.0.113.7']);
   });
 
   it('builds the payload argv from the host settings, without secrets', async () => {
