@@ -132,6 +132,28 @@ export function fleetSummaryFromV1(s: FleetSummaryV1): FleetSummary {
 
 /** sweep.json of version 1 or 2, as the current type. */
 export const StoredSweepMeta = migrating(SweepMetaSchema, SweepMetaV1Schema, sweepMetaFromV1);
+
+const TargetSchema = SweepMetaSchema.shape.targets.unwrap().element;
+
+/**
+ * The same as StoredSweepMeta.safeParse(data), with the same result, for a big sweep.json:
+ * a version-2 file's targets are checked one by one, each replaced in `data` (which is
+ * consumed) by its parsed copy, so the raw and the parsed 10,000 resolved hosts are not held
+ * at once (that was 50 MB at the peak of a report). The rest is parsed first, as a whole
+ * parse would report its issues first.
+ */
+export function parseStoredSweepMeta(data: unknown): Parsed<SweepMeta> {
+  const targets = versionOf(data) === FLEET_SCHEMA_VERSION ? (data as { targets?: unknown }).targets : undefined;
+  if (!Array.isArray(targets)) return StoredSweepMeta.safeParse(data);
+  const rest = SweepMetaSchema.safeParse({ ...(data as object), targets: [] });
+  if (!rest.success) return rest;
+  for (let i = 0; i < targets.length; i++) {
+    const t = TargetSchema.safeParse(targets[i]);
+    if (!t.success) return { success: false, error: { issues: t.error.issues.map((x) => ({ ...x, path: ['targets', i, ...x.path] })) } };
+    targets[i] = t.data;
+  }
+  return { success: true, data: { ...rest.data, targets: targets as SweepMeta['targets'] } };
+}
 /** host_result.json of version 1 or 2, as the current type. */
 export const StoredHostResult = migrating(HostResultSchema, HostResultV1Schema, hostResultFromV1);
 /** fleet_summary.json of version 1 or 2, as the current type. */
