@@ -1,7 +1,7 @@
 // A sweep's fleet reports (fleet_report.md and .html), made from what the store holds (never from job return values),
 // so a re-probe or a late result simply makes it again.
 import { aggregateFromStore } from './aggregate-stream.js';
-import { renderFleetHtml } from './fleet-html.js';
+import { renderFleetHtmlChunks } from './fleet-html.js';
 import { renderFleetMetrics } from './fleet-metrics.js';
 import { renderFleetReport } from './fleet-report.js';
 import type { ReportHistory } from './history.js';
@@ -25,7 +25,7 @@ export async function reportSweep(store: Store, sweepId: string): Promise<{ repo
   const history = await withHistory(store, sweepId, known);
   try {
     const markdown = renderFleetReport(summary, history.section);
-    const written = await store.writeFleetReport(sweepId, summary, markdown, { html: renderFleetHtml(summary), metrics });
+    const written = await store.writeFleetReport(sweepId, summary, markdown, { html: renderFleetHtmlChunks(summary), metrics });
     return { reportPath: written.reportPath, summary: written.summary, markdown };
   } finally {
     history.done();

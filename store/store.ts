@@ -14,7 +14,7 @@
 import { makeDirs } from '../payload/util/make-dirs.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { HostNameSchema } from '../inventory/schema.js';
 import { errorCode } from '../payload/util/errors.js';
@@ -299,7 +299,7 @@ export class Store {
     sweepId: string,
     summary: FleetSummary,
     markdown: string,
-    extra: { html?: string; metrics?: string } = {},
+    extra: { html?: string | readonly string[]; metrics?: string } = {},
   ): Promise<{ summaryPath: string; reportPath: string; htmlPath: string | null; summary: FleetSummary }> {
     const s = FleetSummarySchema.parse(summary);
     if (s.sweep.id !== sweepId) throw new StoreError(`fleet summary of sweep ${s.sweep.id} cannot be written to sweep ${sweepId}`);
@@ -383,10 +383,19 @@ async function moveIn(from: string, to: string): Promise<void> {
   }
 }
 
-async function atomicWrite(file: string, data: string): Promise<void> {
+/** `data` as pieces is written piece by piece, never joined (a 10,000-runner HTML page). */
+async function atomicWrite(file: string, data: string | readonly string[]): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, data, { flag: 'wx' });
+    if (typeof data === 'string') await writeFile(tmp, data, { flag: 'wx' });
+    else {
+      const fh = await open(tmp, 'wx');
+      try {
+        for (let i = 0; i < data.length; i += 1_000) await fh.writeFile(data.slice(i, i + 1_000).join(''));
+      } finally {
+        await fh.close();
+      }
+    }
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
