@@ -21,7 +21,7 @@ import { FleetJobRunner } from '../queue/job-runner.js';
 import { jsonLines } from '../payload/report/jsonl.js';
 import { STDOUT, checkOutputPath, writeOutputFile } from '../payload/report/output-file.js';
 import { fleetJunit, runnerLines } from '../store/fleet-outputs.js';
-import { aggregateSweep } from '../store/report.js';
+import { reportSweep } from '../store/report.js';
 import { Store } from '../store/store.js';
 import { createSweep, jobsFor, selectFrom } from './sweeps.js';
 import { FLEET_EXIT } from './exit-codes.js';
@@ -254,8 +254,8 @@ async function waitAndReport(redis: Redis, state: RedisStateReporter, g: Globals
     const transports = new Map(meta.targets.map((h) => [h.name, h.transport] as const));
     const late = await expireSweep({ store, sweepId, hosts: meta.hosts, transports, deadline, stages: new RedisStageBook(redis, g.prefix), queue: { redis, prefix: g.prefix } });
     process.stderr.write(`smtp-fleet: sweep ${sweepId}: the deadline ${deadline} passed; ${late.length} runner(s) timed out\n`);
-    await aggregateSweep(store, sweepId);
-    return finishSweep(store, (await store.readFleetSummary(sweepId))!, `${store.sweepDir(sweepId)}/fleet_report.md`, f);
+    const { summary, reportPath } = await reportSweep(store, sweepId);
+    return finishSweep(store, summary, reportPath, f);
   }
   if (ended === 'failed') throw new FleetError('store', `sweep ${sweepId}: aggregating the report failed; see \`smtp-fleet status\` and the worker's log`);
   const summary = await store.readFleetSummary(sweepId);
@@ -351,14 +351,13 @@ export async function workerCommand(g: Globals, f: { concurrency?: string; lockD
 export async function reportCommand(g: Globals, sweepId: string | undefined, f: { json?: boolean; junit?: string; jsonl?: string }): Promise<number> {
   checkSweepOutputs(f);
   const store = await Store.open(g.store);
-  const id = sweepId ?? (await store.listSweeps())[0]?.id;
+  const id = sweepId ?? (await store.latestSweep())?.id;
   if (!id) throw new FleetError('not-found', `no sweeps in ${store.root} yet`);
-  const path = await aggregateSweep(store, id);
-  const summary = (await store.readFleetSummary(id))!;
+  const { summary, markdown } = await reportSweep(store, id);
   await writeSweepFiles(store, summary, f);
   if (f.jsonl === STDOUT) return exitCodeOf(summary);
   if (f.json) process.stdout.write(jsonText(summary));
-  else process.stdout.write(readFileSync(path, 'utf8'));
+  else process.stdout.write(markdown);
   return exitCodeOf(summary);
 }
 

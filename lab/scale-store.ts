@@ -59,9 +59,9 @@ export function scaleTargets(n: number): ReturnType<typeof resolveHosts> {
 export async function writeScaleSweep(root: string, sweepId: string, n: number, created = '2026-12-01T02:00:00.000Z', parallel = 32): Promise<void> {
   const store = await Store.open(root);
   const hosts = Array.from({ length: n }, (_, i) => scaleHostName(i));
-  // Targets last: Store.writeHostResult reads sweep.json on every write, and with 10,000
-  // resolved targets that file is 8.6 MB.
-  const meta = await store.createSweep({
+  // Targets first, as a controller writes them: Store.writeHostResult only checks that
+  // sweep.json exists (it parsed all 8.6 MB of it per write before: 218 ms a write, now 2 ms).
+  await store.createSweep({
     schema: 'smtp-fleet/sweep',
     schema_version: FLEET_SCHEMA_VERSION,
     id: sweepId,
@@ -69,7 +69,7 @@ export async function writeScaleSweep(root: string, sweepId: string, n: number, 
     kind: 'sweep',
     selection: { hosts: [], tags: [], groups: [], limit: null },
     hosts,
-    targets: [],
+    targets: scaleTargets(n),
     options: { auth_test: false, auth_max_per_account: null, inventory: null, concurrency: null, payload_version: '0.1.0', deadline: null },
   } as never);
   let next = 0;
@@ -81,5 +81,4 @@ export async function writeScaleSweep(root: string, sweepId: string, n: number, 
       }
     }),
   );
-  await store.updateSweep({ ...meta, targets: scaleTargets(n) });
 }

@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { CLASSES } from '../payload/classify/classes.js';
-import { FLEET_SCHEMA_VERSION, FleetSummarySchema, capText, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
+import { FLEET_SCHEMA_VERSION, capText, type FleetSummary, type HostResult, type SweepMeta } from './fleet-schema.js';
 import { percentiles as percentilesOf } from '../payload/util/stats.js';
 import { findingLabel } from '../payload/report/run-findings.js';
 
@@ -21,7 +21,8 @@ export function aggregate(meta: SweepMeta, results: HostResult[], hosts: Resolve
     if (!prior || prior.finished_at <= r.finished_at) byHost.set(r.host, r);
   }
   const info = new Map(hosts.map((h) => [h.name, h]));
-  const names = [...meta.hosts, ...[...byHost.keys()].filter((n) => !meta.hosts.includes(n)).sort()];
+  const selected = new Set(meta.hosts);
+  const names = [...meta.hosts, ...[...byHost.keys()].filter((n) => !selected.has(n)).sort()];
   const rows = names.map((n) => row(n, info.get(n), byHost.get(n)));
 
   const probed = [...byHost.values()].filter((r) => r.status === 'probed');
@@ -72,7 +73,9 @@ export function aggregate(meta: SweepMeta, results: HostResult[], hosts: Resolve
     deadline: meta.options.deadline,
     changes: previous ? diff(rows, previous) : null,
   };
-  return FleetSummarySchema.parse(summary);
+  // Checked by its schema where it is written (Store.writeFleetReport): a second full parse of
+  // 10,000 host rows here cost a quarter of a second.
+  return summary;
 }
 
 function row(name: string, host: ResolvedHost | undefined, r: HostResult | undefined): Row {
@@ -121,7 +124,14 @@ function row(name: string, host: ResolvedHost | undefined, r: HostResult | undef
 /** Runners by finding: "port 587 takes MAIL FROM before STARTTLS on these 12", with the id's label and next step. */
 function findingGroups(probed: HostResult[]): NonNullable<FleetSummary['finding_groups']> {
   const by = new Map<string, string[]>();
-  for (const r of probed) if (r.status === 'probed') for (const f of r.findings ?? []) by.set(f, [...(by.get(f) ?? []), r.host]);
+  for (const r of probed) {
+    if (r.status !== 'probed') continue;
+    for (const f of r.findings ?? []) {
+      const hosts = by.get(f);
+      if (hosts) hosts.push(r.host);
+      else by.set(f, [r.host]);
+    }
+  }
   return [...by]
     .map(([finding, hosts]) => {
       const known = findingLabel(finding);
@@ -185,23 +195,35 @@ function groupBy(rows: Row[], key: (r: Row) => string[]): Array<[string[], strin
 }
 
 function breakdown(rows: Row[], labels: (r: Row) => string[]): Breakdown[] {
-  const names = [...new Set(rows.flatMap(labels))].sort();
-  return names.map((name) => {
-    const rs = rows.filter((r) => labels(r).includes(name));
-    const n = (pred: (r: Row) => boolean) => rs.filter(pred).length;
-    const probed = n((r) => r.status === 'probed');
-    const ok = n((r) => r.outcome === 'ok');
+  // One pass over the rows (not one per label): 40 sites x 10,000 runners.
+  const by = new Map<string, Omit<Breakdown, 'name' | 'smtp_failing' | 'success_rate'> & { probed: number }>();
+  for (const r of rows) {
+    for (const name of new Set(labels(r))) {
+      let b = by.get(name);
+      if (!b) by.set(name, (b = { hosts: 0, probed: 0, ok: 0, unreachable: 0, failed: 0, rejected: 0, pending: 0, timed_out: 0 }));
+      b.hosts++;
+      if (r.status === 'probed') b.probed++;
+      if (r.outcome === 'ok') b.ok++;
+      if (r.status === 'unreachable') b.unreachable++;
+      else if (r.status === 'failed') b.failed++;
+      else if (r.status === 'rejected') b.rejected++;
+      else if (r.status === 'pending') b.pending++;
+      else if (r.status === 'timed-out') b.timed_out++;
+    }
+  }
+  return [...by.keys()].sort().map((name) => {
+    const { probed, ...b } = by.get(name)!;
     return {
       name,
-      hosts: rs.length,
-      ok,
-      smtp_failing: probed - ok,
-      unreachable: n((r) => r.status === 'unreachable'),
-      failed: n((r) => r.status === 'failed'),
-      rejected: n((r) => r.status === 'rejected'),
-      pending: n((r) => r.status === 'pending'),
-      timed_out: n((r) => r.status === 'timed-out'),
-      success_rate: probed ? ok / probed : null,
+      hosts: b.hosts,
+      ok: b.ok,
+      smtp_failing: probed - b.ok,
+      unreachable: b.unreachable,
+      failed: b.failed,
+      rejected: b.rejected,
+      pending: b.pending,
+      timed_out: b.timed_out,
+      success_rate: probed ? b.ok / probed : null,
     };
   });
 }

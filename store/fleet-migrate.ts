@@ -212,6 +212,36 @@ export const StoredSweepMeta: { safeParse(data: unknown): Parsed<SweepMeta> } = 
     return upgraded.success ? SweepMetaSchema.safeParse(upgraded.data) : upgraded;
   },
 };
+
+const TargetSchema = SweepMetaSchema.shape.targets.unwrap().element;
+
+/**
+ * The same as StoredSweepMeta.safeParse(data), with the same result, for a big sweep.json:
+ * a version-2 file's targets are checked one by one, each replaced in `data` (which is
+ * consumed) by its parsed copy, so the raw and the parsed 10,000 resolved hosts are not held
+ * at once (that was 50 MB at the peak of a report). The rest is parsed first, as a whole
+ * parse would report its issues first.
+ */
+export function parseStoredSweepMeta(data: unknown): Parsed<SweepMeta> {
+  const targets = versionOf(data) === FLEET_SCHEMA_VERSION ? (data as { targets?: unknown }).targets : undefined;
+  if (!Array.isArray(targets)) return StoredSweepMeta.safeParse(data);
+  const rest = SweepMetaSchema.safeParse({ ...(data as object), targets: [] });
+  if (!rest.success) return rest;
+  const at = (i: number, issues: Array<{ path: PropertyKey[]; message: string }>) => ({ success: false as const, error: { issues: issues.map((x) => ({ ...x, path: ['targets', i, ...x.path] })) } });
+  for (let i = 0; i < targets.length; i++) {
+    // A target of resolved-host version 1 (a sweep written by the previous release) is converted first.
+    let raw: unknown = targets[i];
+    if (versionOf(raw) === 1) {
+      const old = ResolvedHostV1Schema.safeParse(raw);
+      if (!old.success) return at(i, old.error.issues);
+      raw = resolvedHostFromV1(old.data);
+    }
+    const t = TargetSchema.safeParse(raw);
+    if (!t.success) return at(i, t.error.issues);
+    targets[i] = t.data;
+  }
+  return { success: true, data: { ...rest.data, targets: targets as SweepMeta['targets'] } };
+}
 /** host_result.json of version 1 or 2, as the current type. */
 export const StoredHostResult = migrating(HostResultSchema, HostResultV1Schema, hostResultFromV1);
 /** fleet_summary.json of version 1 or 2, as the current type. */

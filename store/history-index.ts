@@ -13,6 +13,7 @@ import { HostNameSchema } from '../inventory/schema.js';
 import { errorCode } from '../payload/util/errors.js';
 import { normaliseEvidence } from './aggregate.js';
 import { SweepIdSchema, oneLine, type HostResult } from './fleet-schema.js';
+import { knownSweep, type KnownSweep } from './known-sweep.js';
 import { StoredHostResult, StoredSweepMeta } from './fleet-migrate.js';
 import { HOST_RESULT_FILE, SWEEP_FILE } from './store.js';
 
@@ -54,6 +55,11 @@ export interface HistoryRow extends IndexedResult {
   sweepId: string;
   created: string;
   t: number;
+}
+
+export interface SyncOptions {
+  /** A sweep the caller has already read (the report's own): its sweep.json is not read again. */
+  known?: KnownSweep;
 }
 
 export interface SyncStats {
@@ -225,19 +231,19 @@ export class HistoryIndex {
    * The same, giving the event loop a turn after each sweep read: a worker building the index
    * for the first time inside its aggregate job keeps renewing the job's lock meanwhile.
    */
-  async syncYielding(): Promise<SyncStats> {
+  async syncYielding(opts: SyncOptions = {}): Promise<SyncStats> {
     try {
-      return await this.drainYielding();
+      return await this.drainYielding(opts);
     } catch (err) {
       if (!isCorrupt(err) || this.inMemory) throw err;
       this.discard();
       this.attach(this.file);
-      return this.drainYielding();
+      return this.drainYielding(opts);
     }
   }
 
-  private async drainYielding(): Promise<SyncStats> {
-    const steps = this.syncSteps();
+  private async drainYielding(opts: SyncOptions): Promise<SyncStats> {
+    const steps = this.syncSteps(opts);
     for (;;) {
       const r = steps.next();
       if (r.done) return r.value;
@@ -254,7 +260,7 @@ export class HistoryIndex {
   }
 
   /** Yields after each sweep it (re-)reads. */
-  private *syncSteps(): Generator<void, SyncStats> {
+  private *syncSteps(opts: SyncOptions = {}): Generator<void, SyncStats> {
     const rebuilt = this.fresh;
     this.fresh = false;
     const dir = join(this.storeRoot, 'sweeps');
@@ -270,7 +276,7 @@ export class HistoryIndex {
     for (const name of names.sort()) {
       const stamp = this.stampOf(name);
       if (known.get(name) === stamp) continue;
-      this.indexSweep(name, stamp);
+      this.indexSweep(name, stamp, opts.known?.id === name ? opts.known : undefined);
       indexed++;
       yield;
     }
@@ -299,18 +305,20 @@ export class HistoryIndex {
   }
 
   /** Reads one sweep's files (outside any transaction), then replaces its rows in one. */
-  private indexSweep(name: string, stamp: string): void {
+  private indexSweep(name: string, stamp: string, known?: KnownSweep): void {
     const dir = join(this.storeRoot, 'sweeps', name);
-    let meta = null;
-    try {
-      const parsed = StoredSweepMeta.safeParse(JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')));
-      if (parsed.success && parsed.data.id === name) meta = parsed.data;
-    } catch {
-      /* no readable sweep.json: not a sweep (yet), recorded so it is not read again until it changes */
+    let meta: KnownSweep | null = known ?? null;
+    if (!meta) {
+      try {
+        const parsed = StoredSweepMeta.safeParse(JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')));
+        if (parsed.success && parsed.data.id === name) meta = knownSweep(parsed.data);
+      } catch {
+        /* no readable sweep.json: not a sweep (yet), recorded so it is not read again until it changes */
+      }
     }
     const rows: IndexedResult[] = [];
     if (meta) {
-      const addresses = new Map(meta.targets.map((h) => [h.name, h.address]));
+      const addresses = meta.addresses;
       let hosts: string[] = [];
       try {
         hosts = readdirSync(join(dir, 'hosts'));

@@ -1,8 +1,8 @@
 // The store's bookkeeping: sweeps listed newest first, one result per host however often it
 // is written, atomic files, the previous sweep for "changed since", schema-checked reads.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { aggregate } from '../../store/aggregate.js';
 import { transportFailureResult, type SweepMetaInput } from '../../store/fleet-schema.js';
 import { renderFleetReport } from '../../store/fleet-report.js';
@@ -100,5 +100,85 @@ describe('store: sweeps and host results', () => {
     expect(sum3.pending).toEqual(['r1', 'r2']);
     expect(sum3.changes).toMatchObject({ previous_sweep_id: 'S1', new_failures: [], recovered: [], new_hosts: [], missing_hosts: [] });
     expect(filesUnder(join(store.root, 'sweeps', 'S1'))).toEqual(['fleet_report.md', 'fleet_summary.json', 'hosts/r1/host_result.json', 'sweep.json']);
+  });
+});
+
+describe('store: finding sweeps without reading every sweep.json', () => {
+  const T = (d: number, s = 0) => `2026-11-${String(d).padStart(2, '0')}T02:00:${String(s).padStart(2, '0')}.000Z`;
+  const idAt = (d: number, s = 0, tail = 'aaaa') => `202611${String(d).padStart(2, '0')}-0200${String(s).padStart(2, '0')}-${tail}`;
+
+  async function reported(store: Store, id: string, created: string): Promise<void> {
+    const m = await store.createSweep(sweep(id, created));
+    const s = aggregate(m, [], []);
+    await store.writeFleetReport(id, s, renderFleetReport(s));
+  }
+
+  it('previousSweep reads only the candidates it needs: newest id first, stopping at the first with a summary', async () => {
+    const store = await Store.open(tempDir('fleet-store-'));
+    await reported(store, idAt(18), T(18));
+    await reported(store, idAt(20), T(20));
+    await store.createSweep(sweep(idAt(21), T(21))); // no summary: not read
+    await reported(store, idAt(23), T(23)); // after the current one: not read
+    const current = await store.createSweep(sweep(idAt(22), T(22)));
+    const read = vi.spyOn(store as unknown as { readSweepIfValid(n: string): Promise<unknown> }, 'readSweepIfValid');
+    const prev = await store.previousSweep(current.id, current);
+    expect(prev?.meta.id).toBe(idAt(20));
+    expect(read.mock.calls.map(([n]) => n)).toEqual([idAt(20)]);
+    // The same answer as the whole list gives (what previousSweep did before).
+    const older = (await store.listSweeps()).filter((m) => m.created < current.created);
+    expect(older[0]!.id).toBe(idAt(21));
+    expect(older[1]!.id).toBe(prev!.meta.id);
+  });
+
+  it('keeps the order by created: same second, ids that carry no time, the latest sweep', async () => {
+    const store = await Store.open(tempDir('fleet-store-'));
+    await reported(store, idAt(20, 5, 'bbbb'), T(20, 5));
+    await reported(store, idAt(20, 5, 'aaaa'), '2026-11-20T02:00:05.900Z'); // same second, created later
+    await reported(store, 'imported-1', T(19)); // no time in its id: always read
+    const current = await store.createSweep(sweep(idAt(20, 6), T(20, 6)));
+    expect((await store.previousSweep(current.id))?.meta.id).toBe(idAt(20, 5, 'aaaa'));
+    const cur2 = await store.createSweep(sweep('imported-2', T(20)));
+    expect((await store.previousSweep(cur2.id))?.meta.id).toBe('imported-1');
+    await reported(store, 'imported-3', T(25));
+    expect((await store.latestSweep())?.id).toBe('imported-3');
+    expect((await store.latestSweep())?.id).toBe((await store.listSweeps())[0]!.id);
+    expect(await (await Store.open(tempDir('fleet-store-'))).latestSweep()).toBeNull();
+  });
+
+  it('the write path checks that the sweep exists, without parsing its sweep.json', async () => {
+    const store = await Store.open(tempDir('fleet-store-'));
+    await store.createSweep(sweep('S1', '2026-11-22T02:00:00.000Z'));
+    const r = transportFailureResult(common('S1', 'r1'), { code: 'reset', message: 'x' });
+    const read = vi.spyOn(store, 'readSweep');
+    expect(await store.writeHostResult(r)).toBe(true);
+    expect(read).not.toHaveBeenCalled();
+    await expect(store.writeHostResult({ ...r, sweep_id: 'S9' })).rejects.toThrow(new StoreError(`no sweep S9 in the store ${store.root}`));
+    await expect(store.acceptZip('S9', 'r1', join(store.root, 'absent.zip'))).rejects.toThrow(/no sweep S9 in the store/);
+    // A folder without its sweep.json is no sweep either.
+    mkdirSync(join(store.root, 'sweeps', 'S8'));
+    await expect(store.writeHostResult({ ...r, sweep_id: 'S8' })).rejects.toThrow(/no sweep S8 in the store/);
+    expect(existsSync(join(store.root, 'sweeps', 'S8', 'hosts'))).toBe(false);
+  });
+});
+
+describe('store: sweep.json targets checked one by one', () => {
+  it('gives what a whole parse gives, and names a bad target by its path', async () => {
+    const { scaleTargets } = await import('../../lab/scale-store.js');
+    const { StoredSweepMeta, parseStoredSweepMeta } = await import('../../store/fleet-migrate.js');
+    const store = await Store.open(tempDir('fleet-store-'));
+    const m = await store.createSweep({ ...sweep('S1', '2026-11-22T02:00:00.000Z', ['rpa-00000', 'rpa-00001', 'rpa-00002']), targets: scaleTargets(3) });
+    const file = join(store.sweepDir('S1'), 'sweep.json');
+    const raw = () => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const whole = StoredSweepMeta.safeParse(raw());
+    expect(whole.success && whole.data).toEqual(m);
+    expect(parseStoredSweepMeta(raw())).toEqual(whole);
+    expect(await store.readSweep('S1')).toEqual(m);
+    const bad = raw();
+    (bad.targets as Array<Record<string, unknown>>)[1]!.port = 'ssh';
+    writeFileSync(file, JSON.stringify(bad));
+    await expect(store.readSweep('S1')).rejects.toThrow(/sweep\.json does not match its schema: targets\.1\.port: /);
+    // The rest of the file is checked first, as a whole parse reports it first.
+    writeFileSync(file, JSON.stringify({ ...bad, kind: 'weird' }));
+    await expect(store.readSweep('S1')).rejects.toThrow(/does not match its schema: kind: /);
   });
 });

@@ -13,7 +13,7 @@ import { RESOLVED_HOST_VERSION, ResolvedHostSchema } from '../../inventory/schem
 import { diagnoseArgs } from '../../queue/job-runner.js';
 import { SweepOptionsSchema } from '../../queue/jobs.js';
 import { FLEET_SCHEMA_VERSION, FleetSummarySchema, HostResultSchema, SweepMetaSchema } from '../../store/fleet-schema.js';
-import { StoredFleetSummary, StoredHostResult, StoredSweepMeta } from '../../store/fleet-migrate.js';
+import { StoredFleetSummary, StoredHostResult, StoredSweepMeta, parseStoredSweepMeta } from '../../store/fleet-migrate.js';
 import { HistoryIndex } from '../../store/history-index.js';
 import { aggregateSweep } from '../../store/report.js';
 import { Store } from '../../store/store.js';
@@ -168,6 +168,12 @@ describe('sweep.json of version 2 with resolved hosts of version 1 (the release 
     const r = StoredSweepMeta.safeParse(bad);
     expect(r.success).toBe(false);
     if (!r.success) expect(r.error.issues[0]!.path).toEqual(['targets', 1, 'probe', 'flags', 'ehlo-name']);
+    // The one-by-one reader a report uses for big sweeps gives the same, for mixed and bad files alike.
+    const one = parseStoredSweepMeta(structuredClone(bad));
+    expect(one.success).toBe(false);
+    if (!one.success) expect(one.error.issues[0]!.path).toEqual(['targets', 1, 'probe', 'flags', 'ehlo-name']);
+    expect(parseStoredSweepMeta(readV2())).toEqual(StoredSweepMeta.safeParse(readV2()));
+    expect(parseStoredSweepMeta({ ...raw, targets: [current, ...raw.targets.slice(1)] })).toEqual(mixed);
     // Converted, a value the probe would refuse is refused as the current schema would.
     const refused = structuredClone(raw);
     (refused.targets[1]!.probe as { flags: Record<string, unknown> }).flags['ehlo-name'] = 'not a name!';
