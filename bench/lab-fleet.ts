@@ -88,6 +88,35 @@ export function runFleet(args: string[], env: NodeJS.ProcessEnv): Promise<{ code
   });
 }
 
+/** `smtp-fleet sweep --json` with `extra`, its summary, the bytes it uploaded and the controller's peak RSS. */
+export async function measureSweep(env: NodeJS.ProcessEnv, store: string, extra: string[]): Promise<Measured> {
+  const r = await runFleet(['sweep', '--json', ...extra], env);
+  if (r.code !== 0) {
+    const failed = (() => {
+      try {
+        return FleetSummarySchema.parse(JSON.parse(r.stdout)).hosts.filter((h) => h.outcome !== 'ok').map((h) => `${h.name}: ${h.outcome} ${JSON.stringify(h).slice(0, 300)}`);
+      } catch {
+        return [];
+      }
+    })();
+    throw new Error(`bench: fleet sweep ${extra.join(' ')} exit ${r.code}: ${r.stderr.trim().split('\n').pop()}\n${failed.slice(0, 3).join('\n')}`);
+  }
+  const summary = FleetSummarySchema.parse(JSON.parse(r.stdout));
+  let uploaded = 0;
+  for (const h of summary.hosts) {
+    const res = HostResultSchema.parse(JSON.parse(readFileSync(join(store, 'sweeps', summary.sweep.id, 'hosts', h.name, 'host_result.json'), 'utf8')));
+    if (res.status === 'probed') uploaded += res.transport_stats.uploaded_bytes;
+  }
+  return { ms: r.ms, summary, uploaded, controllerRssMb: r.rssMb };
+}
+
+/** `smtp-fleet worker` processes with `env` (prefix, store, Redis), each watched for its peak RSS. */
+export function startWorkers(n: number, concurrency: number, env: NodeJS.ProcessEnv): { children: ChildProcess[]; rssMb(): number[] } {
+  const children = Array.from({ length: n }, () => spawn(process.execPath, [FLEET, 'worker', '--concurrency', String(concurrency)], { env, stdio: 'ignore' }));
+  const peaks = children.map(watchRss);
+  return { children, rssMb: () => peaks.map((p) => p()) };
+}
+
 /** Starts sshd runners in batches so a large N does not open every listener at once. */
 async function startRunners(n: number, start: (i: number) => Promise<LabSshd>): Promise<LabSshd[]> {
   const out: LabSshd[] = [];
@@ -140,29 +169,10 @@ export async function startLabFleet(opts: LabFleetOptions): Promise<LabFleet> {
     const env = { ...process.env, SMTP_FLEET_PREFIX: prefix, SMTP_FLEET_STORE: store, SMTP_FLEET_INVENTORY: inventory, SMTP_FLEET_JOB_KEY: randomBytes(32).toString('hex') };
     const nWorkers = opts.workers ?? 2;
     const concurrency = opts.concurrency ?? Math.ceil((n + winN) / nWorkers);
-    for (let i = 0; i < nWorkers; i++) workers.push(spawn(process.execPath, [FLEET, 'worker', '--concurrency', String(concurrency)], { env, stdio: 'ignore' }));
-    const workerPeak = workers.map(watchRss);
-    const sweep = async (extra: string[]): Promise<Measured> => {
-      const r = await runFleet(['sweep', '--json', ...extra], env);
-      if (r.code !== 0) {
-        const failed = (() => {
-          try {
-            return FleetSummarySchema.parse(JSON.parse(r.stdout)).hosts.filter((h) => h.outcome !== 'ok').map((h) => `${h.name}: ${h.outcome} ${JSON.stringify(h).slice(0, 300)}`);
-          } catch {
-            return [];
-          }
-        })();
-        throw new Error(`bench: fleet sweep ${extra.join(' ')} exit ${r.code}: ${r.stderr.trim().split('\n').pop()}\n${failed.slice(0, 3).join('\n')}`);
-      }
-      const summary = FleetSummarySchema.parse(JSON.parse(r.stdout));
-      let uploaded = 0;
-      for (const h of summary.hosts) {
-        const res = HostResultSchema.parse(JSON.parse(readFileSync(join(store, 'sweeps', summary.sweep.id, 'hosts', h.name, 'host_result.json'), 'utf8')));
-        if (res.status === 'probed') uploaded += res.transport_stats.uploaded_bytes;
-      }
-      return { ms: r.ms, summary, uploaded, controllerRssMb: r.rssMb };
-    };
-    return { dir, sshd, winSshd, pki, smtpPort: p1, keyPath: key.privateKeyPath, knownHosts, store, env, workerRssMb: () => workerPeak.map((p) => p()), sweep, stop };
+    const started = startWorkers(nWorkers, concurrency, env);
+    workers.push(...started.children);
+    const sweep = (extra: string[]) => measureSweep(env, store, extra);
+    return { dir, sshd, winSshd, pki, smtpPort: p1, keyPath: key.privateKeyPath, knownHosts, store, env, workerRssMb: started.rssMb, sweep, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -15,6 +15,7 @@ import { fleetFigures } from './fleet.js';
 import { ansibleFigures } from './ansible.js';
 import { historyFigures } from './history.js';
 import { aggregationFigures } from './scale.js';
+import { simFigures } from './sim.js';
 import { payloadFigures } from './payload.js';
 import { startupFigures } from './startup.js';
 import { coldPushFigures } from './cold-push.js';
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
     ansible: ansibleFigures,
     history: historyFigures,
     scale: aggregationFigures,
+    sim: simFigures,
   };
   const at = process.argv.indexOf('--only');
   const only = at > 0 ? (process.argv[at + 1] ?? '').split(',') : Object.keys(sections);
