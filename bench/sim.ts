@@ -10,12 +10,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { makePki } from '../lab/ca.js';
 import { waitForPort } from '../lab/index.js';
 import { freePort } from '../lab/ports.js';
-import { startPostfix } from '../lab/postfix.js';
 import { simRunnerName, writeSimInventory } from '../lab/sim-fleet.js';
-import { loadSimRecording, recordSimRunner, type SimRecording } from '../lab/sim-recording.js';
+import { loadSimRecording, recordAgainstLabPostfix, type SimRecording } from '../lab/sim-recording.js';
 import { startSimRunners } from '../lab/sim-runners.js';
 import { makeKeyPair } from '../lab/sshd.js';
 import { ROOT, labFleetAvailable, measureSweep, runFleet, startWorkers } from './lab-fleet.js';
@@ -44,18 +42,7 @@ interface SimMeasured {
 /** A fresh recording of a real loopback runner where sshd and Postfix are at hand, else the committed one. */
 async function recording(): Promise<{ rec: SimRecording; fresh: boolean }> {
   if (!labFleetAvailable()) return { rec: loadSimRecording(FIXTURE), fresh: false };
-  const dir = mkdtempSync(join(tmpdir(), 'smtp-fleet-bench-sim-rec-'));
-  const pki = makePki(dir);
-  const [p1, p2] = [await freePort(['127.0.0.1']), await freePort(['127.0.0.1'])];
-  const pf = await startPostfix(join(dir, 'postfix'), pki, '127.0.0.1', p1, p2);
-  try {
-    await waitForPort('127.0.0.1', p1);
-    const rec = await recordSimRunner({ dir, payloadDir: join(ROOT, 'build/payload'), probe: { server: '127.0.0.1', ports: [`${p1}:starttls`], flags: { ca: [pki.caCert] } } });
-    return { rec, fresh: true };
-  } finally {
-    pf.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return { rec: await recordAgainstLabPostfix(join(ROOT, 'build/payload')), fresh: true };
 }
 
 async function memory(r: Redis): Promise<{ used: number; peak: number }> {

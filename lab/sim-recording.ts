@@ -4,7 +4,8 @@
 // simulated runner answers, so the sweep around them (controller, workers, Redis, store,
 // report) does its real work on a real runner's output.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseInventory, probeArgsFor } from '../inventory/load.js';
@@ -12,6 +13,10 @@ import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
 import { runPayloadOnRunner } from '../transport/deploy.js';
 import { connectSsh } from '../transport/ssh.js';
 import type { ExecOptions, ExecResult, RemoteCommand, Transport } from '../transport/types.js';
+import { makePki } from './ca.js';
+import { waitForPort } from './index.js';
+import { freePort } from './ports.js';
+import { startPostfix } from './postfix.js';
 import { makeKeyPair, startSshd } from './sshd.js';
 
 export const SIM_RECORDING_SCHEMA = 'smtp-probe-lab/sim-recording';
@@ -155,5 +160,23 @@ export async function recordSimRunner(o: RecordOptions): Promise<SimRecording> {
     });
   } finally {
     await sshd.stop();
+  }
+}
+
+/** recordSimRunner against a lab Postfix of its own (a fresh PKI, STARTTLS), in a scratch folder it removes. */
+export async function recordAgainstLabPostfix(payloadDir: string): Promise<SimRecording> {
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-sim-record-'));
+  try {
+    const pki = makePki(dir);
+    const [p1, p2] = [await freePort(['127.0.0.1']), await freePort(['127.0.0.1'])];
+    const pf = await startPostfix(join(dir, 'postfix'), pki, '127.0.0.1', p1, p2);
+    try {
+      await waitForPort('127.0.0.1', p1);
+      return await recordSimRunner({ dir, payloadDir, probe: { server: '127.0.0.1', ports: [`${p1}:starttls`], flags: { ca: [pki.caCert] } } });
+    } finally {
+      pf.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
