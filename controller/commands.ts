@@ -289,11 +289,12 @@ export async function reprobeCommand(g: Globals, hostName: string, f: SweepFlags
   const jobKey = f.local ? undefined : jobKeyOf(g);
   // Into the sweep given, else the latest one that holds the host, else a sweep of its own.
   const sweeps = await store.listSweeps();
-  const meta = f.sweep ? await store.readSweep(f.sweep) : sweeps.find((s) => s.hosts.includes(hostName));
-  if (!meta) {
+  const found = f.sweep ? await store.readSweepHead(f.sweep) : sweeps.find((s) => s.hosts.includes(hostName));
+  if (!found) {
     return sweepCommand(g, { ...f, host: [hostName] });
   }
-  if (!meta.hosts.includes(hostName)) throw new FleetError('not-found', `host ${hostName} is not part of sweep ${meta.id}`);
+  if (!found.hosts.includes(hostName)) throw new FleetError('not-found', `host ${hostName} is not part of sweep ${found.id}`);
+  const meta = await store.readSweep(found.id);
   const host = await currentTarget(g, store, meta, hostName);
   const [job] = jobsFor(meta.id, [host], options);
   if (f.local) {

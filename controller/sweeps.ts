@@ -4,7 +4,7 @@ import { loadInventory } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
 import { selectHosts, type Selection } from '../inventory/select.js';
 import { JOB_VERSION, type ProbeJob, type SweepOptions } from '../queue/jobs.js';
-import { FLEET_SCHEMA_VERSION, type SweepMeta } from '../store/fleet-schema.js';
+import { SWEEP_SCHEMA_VERSION, type SweepMeta } from '../store/fleet-schema.js';
 import { newSweepId, type Store } from '../store/store.js';
 
 export interface NewSweep {
@@ -33,7 +33,7 @@ export async function createSweep(
   const options = { ...args.options, deadline };
   const meta = await store.createSweep({
     schema: 'smtp-fleet/sweep',
-    schema_version: FLEET_SCHEMA_VERSION,
+    schema_version: SWEEP_SCHEMA_VERSION,
     id,
     created: created.toISOString(),
     kind: args.kind,

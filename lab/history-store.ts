@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
-import { FLEET_SCHEMA_VERSION, HostResultSchema, SweepMetaSchema, transportFailureResult, type HostResult, type HostResultCommon, type SweepMetaInput } from '../store/fleet-schema.js';
-import { HOST_RESULT_FILE, SWEEP_FILE, storeJson } from '../store/store.js';
+import { FLEET_SCHEMA_VERSION, HostResultSchema, SWEEP_SCHEMA_VERSION, SweepMetaSchema, transportFailureResult, type HostResult, type HostResultCommon, type SweepMetaInput } from '../store/fleet-schema.js';
+import { HOST_RESULT_FILE, SWEEP_FILE, TARGETS_FILE, storeJson } from '../store/store.js';
 
 export interface PlannedResult {
   host: string;
@@ -52,7 +52,7 @@ export function writeSweep(root: string, id: string, created: string, results: P
   mkdirSync(join(dir, 'hosts'), { recursive: true });
   const meta = SweepMetaSchema.parse({
     schema: 'smtp-fleet/sweep',
-    schema_version: FLEET_SCHEMA_VERSION,
+    schema_version: SWEEP_SCHEMA_VERSION,
     id,
     created,
     kind: 'scheduled',
@@ -61,7 +61,10 @@ export function writeSweep(root: string, id: string, created: string, results: P
     targets: [],
     options: { auth_test: false, auth_max_per_account: null, inventory: null, concurrency: null, payload_version: '0.1.0' },
   } satisfies SweepMetaInput);
-  writeFileSync(join(dir, SWEEP_FILE), storeJson(meta));
+  // The store's own layout, written synchronously: sweep.json and its (empty) targets.jsonl.
+  const { targets, ...head } = meta;
+  writeFileSync(join(dir, TARGETS_FILE), targets.map((t) => `${JSON.stringify(t)}\n`).join(''));
+  writeFileSync(join(dir, SWEEP_FILE), storeJson(head));
   for (const r of results) {
     mkdirSync(join(dir, 'hosts', r.host), { recursive: true });
     writeFileSync(join(dir, 'hosts', r.host, HOST_RESULT_FILE), storeJson(hostResultOf(id, created, r)));

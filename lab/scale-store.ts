@@ -4,7 +4,7 @@
 // runners not reached, runners whose payload failed, 40 sites as groups and tags.
 import { parseInventory, resolveHosts } from '../inventory/load.js';
 import { Store } from '../store/store.js';
-import { FLEET_SCHEMA_VERSION, type HostResult } from '../store/fleet-schema.js';
+import { FLEET_SCHEMA_VERSION, SWEEP_SCHEMA_VERSION, type HostResult } from '../store/fleet-schema.js';
 
 export const scaleHostName = (i: number): string => `rpa-${String(i).padStart(5, '0')}`;
 
@@ -63,7 +63,7 @@ export async function writeScaleSweep(root: string, sweepId: string, n: number, 
   // sweep.json exists (it parsed all 8.6 MB of it per write before: 218 ms a write, now 2 ms).
   await store.createSweep({
     schema: 'smtp-fleet/sweep',
-    schema_version: FLEET_SCHEMA_VERSION,
+    schema_version: SWEEP_SCHEMA_VERSION,
     id: sweepId,
     created,
     kind: 'sweep',

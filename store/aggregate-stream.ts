@@ -1,37 +1,18 @@
 // The fleet summary of a large sweep without holding every host result: host_result.json files
-// are read in batches, and each is cut down at once to what the summary and the metrics read.
-// What stays per host is a row's worth; the summary itself lists every host, so that much is
-// the floor. The summary is made by aggregate() itself, so both ways give the same result.
+// are read in batches, and each is cut down at once to its row (SummaryBuilder). What stays per
+// host is a row's worth; the summary itself lists every host, so that much is the floor. The
+// summary is made by the same builder aggregate() uses, so both ways give the same result.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostNameSchema } from '../inventory/schema.js';
 import { errorCode } from '../payload/util/errors.js';
-import { aggregate } from './aggregate.js';
-import type { FleetSummary, HostResult, SweepMeta } from './fleet-schema.js';
+import { SummaryBuilder, type ReportTarget } from './aggregate.js';
+import type { FleetSummary, HostResult, SweepHead } from './fleet-schema.js';
 import type { Store } from './store.js';
+import type { PreviousOutcomes } from './fleet-outcomes.js';
 
 /** host_result.json files read between two turns of the event loop. */
 const BATCH = 200;
-
-/**
- * A host result with only what aggregate() and the metrics read: the verdict's summary, the
- * ports, egress addresses, payload version, ZIP digest and transport figures are dropped.
- * Kept: status, times, the verdict's class, hint, exit code, evidence and next step, attempt
- * counts and durations, findings, the ZIP's path, error codes, messages and stages.
- */
-export function slimHostResult(r: HostResult): HostResult {
-  if (r.status !== 'probed') return r;
-  return {
-    ...r,
-    verdict: { ...r.verdict, summary: '' },
-    server: '',
-    ports: [],
-    egress_ips: [],
-    payload_version: '',
-    zip: { path: r.zip.path, sha256: '', bytes: 0 },
-    transport_stats: { uploaded_bytes: 0, cache_hit: false },
-  } as HostResult;
-}
 
 /**
  * Calls `each` with every host result of a sweep (in no set order). The files are read
@@ -59,22 +40,42 @@ export async function forEachHostResult(store: Store, sweepId: string, each: (r:
 }
 
 /**
- * The sweep's summary and the slim results it was made from (the latest per host), read from
- * the store one host at a time: equal to aggregate(meta, store.readHostResults(id), ...).
+ * What the report keeps of a resolved host, its strings and lists shared with the runners
+ * before it where they are equal (40 sites and two OSes, not 10,000 copies of each).
+ */
+export function reportTargets(): { add(h: ReportTarget): void; list: ReportTarget[] } {
+  const shared = new Map<string, unknown>();
+  const one = <T>(v: T): T => {
+    const key = typeof v === 'string' ? `s${v}` : `j${JSON.stringify(v)}`;
+    const got = shared.get(key);
+    if (got !== undefined) return got as T;
+    shared.set(key, v);
+    return v;
+  };
+  const list: ReportTarget[] = [];
+  return {
+    list,
+    add(h) {
+      const { activity, run_id, host } = h.probe.aa;
+      const aa = activity || run_id || host ? one({ activity, run_id, host }) : one({ activity: null, run_id: null, host: null });
+      list.push({ name: h.name, address: h.address, os: one(h.os), transport: one(h.transport), tags: one(h.tags), groups: one(h.groups), probe: { aa } });
+    },
+  };
+}
+
+/**
+ * The sweep's summary and every SMTP attempt's duration (the metrics' histogram), read from
+ * the store one host result at a time, each cut down to its row as it is read: equal to
+ * aggregate(meta, store.readHostResults(id), targets, ...).
  */
 export async function aggregateFromStore(
   store: Store,
-  meta: SweepMeta,
-  previous: FleetSummary | null,
+  meta: SweepHead,
+  targets: readonly ReportTarget[],
+  previous: PreviousOutcomes | null,
   now = new Date(),
-): Promise<{ summary: FleetSummary; results: HostResult[] }> {
-  const latest = new Map<string, HostResult>();
-  await forEachHostResult(store, meta.id, (r) => {
-    if (r.sweep_id !== meta.id) return;
-    const prior = latest.get(r.host);
-    if (!prior || prior.finished_at <= r.finished_at) latest.set(r.host, slimHostResult(r));
-  });
-  // Sorted by host name, as Store.readHostResults returns them.
-  const results = [...latest.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  return { summary: aggregate(meta, results, meta.targets, previous, now), results };
+): Promise<{ summary: FleetSummary; attemptDurationsMs: number[] }> {
+  const b = new SummaryBuilder(meta, targets);
+  await forEachHostResult(store, meta.id, (r) => b.add(r));
+  return { summary: b.finish(previous, now), attemptDurationsMs: b.attemptDurationsMs() };
 }

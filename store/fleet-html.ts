@@ -48,7 +48,7 @@ function hostList(hosts: string[]): string {
 const badge = (outcome: string) => `<span class="badge c-${tok(outcome)}">${esc(outcome)}</span>`;
 
 export function renderFleetHtml(s: FleetSummary): string {
-  return renderFleetHtmlChunks(s).join('');
+  return [...renderFleetHtmlChunks(s)].join('');
 }
 
 /**
@@ -56,18 +56,22 @@ export function renderFleetHtml(s: FleetSummary): string {
  * characters (two bytes each: it has non-Latin-1 text), and joining the table, the body and the
  * page made three such strings at once.
  */
-export function renderFleetHtmlChunks(s: FleetSummary): string[] {
+/**
+ * The page in pieces, each made when it is read: the runner table of 10,000 runners is a row
+ * at a time, never the whole table (nor the page) in memory.
+ */
+export function* renderFleetHtmlChunks(s: FleetSummary): Generator<string> {
   const mark = '\u0000body\u0000';
   const [head, tail] = htmlPage(`smtp-fleet: sweep ${s.sweep.id}`, CSS, mark, SCRIPT).split(mark) as [string, string];
-  const sections = [header(s), tiles(s), changes(s), failureGroups(s), findingGroups(s), notReached(s), runnerProblems(s), timedOut(s), pending(s), runnerTable(s), timings(s), breakdowns(s)];
-  const out = [head];
-  sections.forEach((x, i) => {
-    if (i) out.push('\n');
-    if (typeof x === 'string') out.push(x);
-    else for (const c of x) out.push(c);
-  });
-  out.push(tail);
-  return out;
+  const sections: Array<(s: FleetSummary) => string | Iterable<string>> = [header, tiles, changes, failureGroups, findingGroups, notReached, runnerProblems, timedOut, pending, runnerTable, timings, breakdowns];
+  yield head;
+  for (const [i, section] of sections.entries()) {
+    if (i) yield '\n';
+    const x = section(s);
+    if (typeof x === 'string') yield x;
+    else yield* x;
+  }
+  yield tail;
 }
 
 function header(s: FleetSummary): string {
@@ -149,18 +153,18 @@ function pending(s: FleetSummary): string {
   return s.pending.length ? `<section id="pending"><h2>Pending</h2><p>No result yet from ${plural(s.pending.length, 'runner')}: ${hostList(s.pending)}</p></section>` : '';
 }
 
-function runnerTable(s: FleetSummary): string[] {
+function* runnerTable(s: FleetSummary): Generator<string> {
   const outcomes = [...new Set(s.hosts.map((h) => h.outcome))].sort();
-  const rows = s.hosts.map((h) => {
-    const ok = h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-';
-    const okV = h.attempts && h.attempts.total ? h.attempts.ok / h.attempts.total : -1;
-    return `<tr data-outcome="${esc(h.outcome)}"><td class="mono">${esc(h.name)}</td><td>${badge(h.outcome)}</td><td>${esc(h.tags.join(', '))}</td><td>${esc(h.groups.join(', '))}</td><td class="mono">${esc(h.address)}</td><td>${esc(h.os)}</td><td>${esc(h.transport)}</td><td class="num" data-v="${okV}">${ok}</td><td class="num" data-v="${h.median_ms ?? LAST}">${esc(formatMs(h.median_ms))}</td><td><code>${esc(h.detail.length > 240 ? `${h.detail.slice(0, 237)}...` : h.detail)}</code></td></tr>`;
-  });
-  const rowLines = rows.flatMap((r, i) => (i ? ['\n', r] : [r]));
-  return [`<section id="runners-section"><h2>Runners</h2>
+  yield `<section id="runners-section"><h2>Runners</h2>
 <div id="filter" hidden><label>Filter <input id="q" type="search" placeholder="name, tag, evidence…" autocomplete="off"></label> <label>Class <select id="cls"><option value="">all</option>${outcomes.map((o) => `<option value="${esc(o)}">${esc(o)}</option>`).join('')}</select></label> <span id="shown" class="muted"></span></div>
 <table id="runners"><thead><tr><th>runner</th><th>class</th><th>tags</th><th>groups</th><th>address</th><th>OS</th><th>transport</th><th>attempts ok</th><th>median attempt</th><th>detail</th></tr></thead>
-<tbody>`, ...rowLines, '</tbody></table></section>'];
+<tbody>`;
+  for (const [i, h] of s.hosts.entries()) {
+    const ok = h.attempts ? `${h.attempts.ok}/${h.attempts.total}` : '-';
+    const okV = h.attempts && h.attempts.total ? h.attempts.ok / h.attempts.total : -1;
+    yield `${i ? '\n' : ''}<tr data-outcome="${esc(h.outcome)}"><td class="mono">${esc(h.name)}</td><td>${badge(h.outcome)}</td><td>${esc(h.tags.join(', '))}</td><td>${esc(h.groups.join(', '))}</td><td class="mono">${esc(h.address)}</td><td>${esc(h.os)}</td><td>${esc(h.transport)}</td><td class="num" data-v="${okV}">${ok}</td><td class="num" data-v="${h.median_ms ?? LAST}">${esc(formatMs(h.median_ms))}</td><td><code>${esc(h.detail.length > 240 ? `${h.detail.slice(0, 237)}...` : h.detail)}</code></td></tr>`;
+  }
+  yield '</tbody></table></section>';
 }
 
 /** Median attempt time per probed runner, as a histogram: a slow site shows as its own hump. */

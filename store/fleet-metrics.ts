@@ -36,10 +36,17 @@ function renderFamily(f: Family): string {
   return lines.join('\n');
 }
 
-export function renderFleetMetrics(summary: FleetSummary, results: readonly HostResult[]): string {
+/** Every SMTP attempt's duration on the sweep's probed hosts (their latest results), for renderFleetMetrics. */
+export function attemptDurationsMs(summary: FleetSummary, results: readonly HostResult[]): number[] {
+  const out: number[] = [];
+  for (const r of latestByHost(summary, results).values()) if (r.status === 'probed') out.push(...r.attempts.totals_ms);
+  return out;
+}
+
+/** `attemptsMs`: every SMTP attempt's duration (attemptDurationsMs, or SummaryBuilder's). */
+export function renderFleetMetrics(summary: FleetSummary, attemptsMs: readonly number[]): string {
   const c = summary.counts;
-  const durationsMs: number[] = [];
-  for (const r of latestByHost(summary, results).values()) if (r.status === 'probed') durationsMs.push(...r.attempts.totals_ms);
+  const durationsMs = attemptsMs;
   // In milliseconds first: the percentiles round to 0.01, which in seconds would be 10 ms.
   const q = percentiles(durationsMs);
   const seconds = (ms: number | undefined) => (ms === undefined ? NaN : ms / 1000);

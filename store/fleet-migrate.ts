@@ -4,16 +4,22 @@
 // stored files goes through here: the store, the history index, `smtp-fleet sweeps`.
 // sweep.json's targets have a version of their own (resolved-host): a version-2 sweep.json of
 // the release before holds version-1 hosts, so each target is converted by its own version.
+// sweep.json itself is at version 3 (targets in targets.jsonl); versions 1 and 2 held them inline.
 import { RESOLVED_FLAG_KEY, RESOLVED_HOST_VERSION, type ResolvedHost } from '../inventory/schema.js';
 import {
   FLEET_SCHEMA_VERSION,
   FleetSummarySchema,
   HostResultSchema,
+  SWEEP_SCHEMA_VERSION,
+  SweepFileSchema,
   SweepMetaSchema,
+  TargetLineSchema,
   type FleetSummary,
   type HostResult,
+  type SweepHead,
   type SweepMeta,
 } from './fleet-schema.js';
+import { SweepMetaV2Schema, type SweepMetaV2 } from './fleet-schema-v2.js';
 import {
   FleetSummaryV1Schema,
   HostResultV1Schema,
@@ -78,7 +84,7 @@ export function sweepMetaFromV1(m: SweepMetaV1): SweepMeta {
   const { authTest, authMaxPerAccount, payloadVersion, ...same } = m.options;
   return {
     ...m,
-    schema_version: FLEET_SCHEMA_VERSION,
+    schema_version: SWEEP_SCHEMA_VERSION,
     targets: m.targets.map(resolvedHostFromV1),
     options: { ...same, auth_test: authTest, auth_max_per_account: authMaxPerAccount, payload_version: payloadVersion },
   };
@@ -198,9 +204,13 @@ export function fleetSummaryFromV1(s: FleetSummaryV1): FleetSummary {
   };
 }
 
+/** Version 2 held the targets inline; version 3 is the same sweep with them in targets.jsonl. */
+export const sweepMetaFromV2 = (m: SweepMetaV2): SweepMeta => ({ ...m, schema_version: SWEEP_SCHEMA_VERSION });
+
 /**
- * sweep.json of version 1 or 2, with targets of resolved-host version 1 or 2, as the current
- * type. A converted file is checked with the current schema too: its targets become jobs.
+ * A sweep as one object (sweep.json of version 1 or 2 with targets of resolved-host version 1
+ * or 2 inline, or version 3's sweep.json with its targets added) as the current type. A
+ * converted file is checked with the current schema too: its targets become jobs.
  */
 export const StoredSweepMeta: { safeParse(data: unknown): Parsed<SweepMeta> } = {
   safeParse(data) {
@@ -209,11 +219,29 @@ export const StoredSweepMeta: { safeParse(data: unknown): Parsed<SweepMeta> } = 
       return old.success ? SweepMetaSchema.safeParse(sweepMetaFromV1(old.data)) : old;
     }
     const upgraded = targetsFromV1(data);
-    return upgraded.success ? SweepMetaSchema.safeParse(upgraded.data) : upgraded;
+    if (!upgraded.success) return upgraded;
+    if (versionOf(data) !== 2) return SweepMetaSchema.safeParse(upgraded.data);
+    const old = SweepMetaV2Schema.safeParse(upgraded.data);
+    return old.success ? SweepMetaSchema.safeParse(sweepMetaFromV2(old.data)) : old;
   },
 };
 
-const TargetSchema = SweepMetaSchema.shape.targets.unwrap().element;
+/**
+ * sweep.json of any version: the sweep without its targets, and the targets a version-1 or 2
+ * file holds inline (null for version 3, whose targets are in targets.jsonl).
+ */
+export function parseStoredSweepFile(data: unknown): Parsed<{ head: SweepHead; targets: SweepMeta['targets'] | null }> {
+  if (versionOf(data) === SWEEP_SCHEMA_VERSION) {
+    const head = SweepFileSchema.safeParse(data);
+    return head.success ? { success: true, data: { head: head.data, targets: null } } : head;
+  }
+  const whole = parseStoredSweepMeta(data);
+  if (!whole.success) return whole;
+  const { targets, ...head } = whole.data;
+  return { success: true, data: { head, targets } };
+}
+
+const TargetSchema = TargetLineSchema;
 
 /**
  * The same as StoredSweepMeta.safeParse(data), with the same result, for a big sweep.json:
@@ -223,9 +251,11 @@ const TargetSchema = SweepMetaSchema.shape.targets.unwrap().element;
  * parse would report its issues first.
  */
 export function parseStoredSweepMeta(data: unknown): Parsed<SweepMeta> {
-  const targets = versionOf(data) === FLEET_SCHEMA_VERSION ? (data as { targets?: unknown }).targets : undefined;
+  const targets = versionOf(data) === 2 ? (data as { targets?: unknown }).targets : undefined;
   if (!Array.isArray(targets)) return StoredSweepMeta.safeParse(data);
-  const rest = SweepMetaSchema.safeParse({ ...(data as object), targets: [] });
+  const old = SweepMetaV2Schema.safeParse({ ...(data as object), targets: [] });
+  if (!old.success) return old;
+  const rest = SweepMetaSchema.safeParse(sweepMetaFromV2(old.data));
   if (!rest.success) return rest;
   const at = (i: number, issues: Array<{ path: PropertyKey[]; message: string }>) => ({ success: false as const, error: { issues: issues.map((x) => ({ ...x, path: ['targets', i, ...x.path] })) } });
   for (let i = 0; i < targets.length; i++) {

@@ -13,9 +13,9 @@ import { HostNameSchema } from '../inventory/schema.js';
 import { errorCode } from '../payload/util/errors.js';
 import { normaliseEvidence } from './aggregate.js';
 import { SweepIdSchema, oneLine, type HostResult } from './fleet-schema.js';
-import { knownSweep, type KnownSweep } from './known-sweep.js';
-import { StoredHostResult, StoredSweepMeta } from './fleet-migrate.js';
-import { HOST_RESULT_FILE, SWEEP_FILE } from './store.js';
+import { knownSweepAt, type KnownSweep } from './known-sweep.js';
+import { StoredHostResult } from './fleet-migrate.js';
+import { HOST_RESULT_FILE } from './store.js';
 
 export const HISTORY_INDEX_FILE = 'history-index.sqlite';
 /** Bumped whenever the tables or what goes into them change: an older file is rebuilt. */
@@ -307,15 +307,8 @@ export class HistoryIndex {
   /** Reads one sweep's files (outside any transaction), then replaces its rows in one. */
   private indexSweep(name: string, stamp: string, known?: KnownSweep): void {
     const dir = join(this.storeRoot, 'sweeps', name);
-    let meta: KnownSweep | null = known ?? null;
-    if (!meta) {
-      try {
-        const parsed = StoredSweepMeta.safeParse(JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')));
-        if (parsed.success && parsed.data.id === name) meta = knownSweep(parsed.data);
-      } catch {
-        /* no readable sweep.json: not a sweep (yet), recorded so it is not read again until it changes */
-      }
-    }
+    // No readable sweep.json: not a sweep (yet), recorded so it is not read again until it changes.
+    const meta: KnownSweep | null = known ?? knownSweepAt(dir, name);
     const rows: IndexedResult[] = [];
     if (meta) {
       const addresses = meta.addresses;

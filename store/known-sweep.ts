@@ -1,6 +1,11 @@
-// What the history index reads from a sweep.json, apart, so a caller that has the sweep read
-// already (the report) hands it over without loading the index's native module to do so.
+// What the history index reads from a sweep (its id, time and the runners' addresses), apart,
+// so a caller that has the sweep read already (the report) hands it over without loading the
+// index's native module to do so.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SweepMeta } from './fleet-schema.js';
+import { TargetLineSchema } from './fleet-schema.js';
+import { parseStoredSweepFile } from './fleet-migrate.js';
 
 export interface KnownSweep {
   id: string;
@@ -10,3 +15,39 @@ export interface KnownSweep {
 }
 
 export const knownSweep = (m: SweepMeta): KnownSweep => ({ id: m.id, created: m.created, addresses: new Map(m.targets.map((h) => [h.name, h.address])) });
+
+/**
+ * The sweep in folder `dir` named `name`, read synchronously (the index reads between two
+ * transactions): null when its sweep.json or targets.jsonl is unreadable, invalid or names
+ * another sweep (what the index records as "not a sweep" until the folder changes).
+ */
+export function knownSweepAt(dir: string, name: string): KnownSweep | null {
+  let parsed: ReturnType<typeof parseStoredSweepFile>;
+  try {
+    parsed = parseStoredSweepFile(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')));
+  } catch {
+    return null;
+  }
+  if (!parsed.success || parsed.data.head.id !== name) return null;
+  const { head, targets } = parsed.data;
+  if (targets) return { id: head.id, created: head.created, addresses: new Map(targets.map((h) => [h.name, h.address])) };
+  const addresses = new Map<string, string>();
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'targets.jsonl'), 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let t: ReturnType<typeof TargetLineSchema.safeParse>;
+    try {
+      t = TargetLineSchema.safeParse(JSON.parse(line));
+    } catch {
+      return null;
+    }
+    if (!t.success) return null;
+    addresses.set(t.data.name, t.data.address);
+  }
+  return { id: head.id, created: head.created, addresses };
+}

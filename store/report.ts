@@ -1,13 +1,13 @@
 // A sweep's fleet reports (fleet_report.md and .html), made from what the store holds (never from job return values),
 // so a re-probe or a late result simply makes it again.
-import { aggregateFromStore } from './aggregate-stream.js';
+import { aggregateFromStore, reportTargets } from './aggregate-stream.js';
 import { renderFleetHtmlChunks } from './fleet-html.js';
 import { renderFleetMetrics } from './fleet-metrics.js';
 import { renderFleetReport } from './fleet-report.js';
 import type { ReportHistory } from './history.js';
 import type { Store } from './store.js';
-import type { FleetSummary } from './fleet-schema.js';
-import { knownSweep, type KnownSweep } from './known-sweep.js';
+import { ReportTargetLineSchema, type FleetSummary } from './fleet-schema.js';
+import type { KnownSweep } from './known-sweep.js';
 import { errorMessage } from '../payload/util/errors.js';
 
 export async function aggregateSweep(store: Store, sweepId: string): Promise<string> {
@@ -18,7 +18,8 @@ export async function aggregateSweep(store: Store, sweepId: string): Promise<str
  * Aggregates and writes the reports, giving back what it wrote: the summary as checked by its
  * schema (durations not yet rounded: every JSON writer rounds them) and the markdown, so a
  * caller does not read them back.
- * sweep.json is read once here and handed down: with 10,000 resolved targets it is megabytes.
+ * The sweep is read once here and handed down; its targets (megabytes for 10,000 runners) are
+ * streamed and cut down to what the report shows.
  */
 export async function reportSweep(store: Store, sweepId: string): Promise<{ reportPath: string; summary: FleetSummary; markdown: string }> {
   const { summary, metrics, known } = await summarise(store, sweepId);
@@ -38,11 +39,13 @@ export async function reportSweep(store: Store, sweepId: string): Promise<{ repo
  * runner) is garbage before the reports are rendered.
  */
 async function summarise(store: Store, sweepId: string): Promise<{ summary: FleetSummary; metrics: string; known: KnownSweep }> {
-  const meta = await store.readSweep(sweepId);
-  const previous = await store.previousSweep(sweepId, meta);
+  const targets = reportTargets();
+  const meta = await store.readSweepHead(sweepId, (t) => targets.add(t), ReportTargetLineSchema);
+  const known = { id: meta.id, created: meta.created, addresses: new Map(targets.list.map((h) => [h.name, h.address])) };
+  const previous = await store.previousOutcomes(sweepId, meta);
   // Host results are read in batches and kept cut down: a sweep of 10,000 runners.
-  const { summary, results } = await aggregateFromStore(store, meta, previous?.summary ?? null);
-  return { summary, metrics: renderFleetMetrics(summary, results), known: knownSweep(meta) };
+  const { summary, attemptDurationsMs } = await aggregateFromStore(store, meta, targets.list, previous?.summary ?? null);
+  return { summary, metrics: renderFleetMetrics(summary, attemptDurationsMs), known };
 }
 
 /**

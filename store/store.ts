@@ -1,6 +1,7 @@
 // The central store: a folder laid out by sweep and host.
 //
-//   <root>/sweeps/<sweepId>/sweep.json                      SweepMeta
+//   <root>/sweeps/<sweepId>/sweep.json                      the sweep (SweepFileSchema)
+//   <root>/sweeps/<sweepId>/targets.jsonl                   its resolved hosts, one per line
 //   <root>/sweeps/<sweepId>/hosts/<host>/result.zip         the runner's ZIP, validated
 //   <root>/sweeps/<sweepId>/hosts/<host>/host_result.json   HostResult (the commit point)
 //   <root>/sweeps/<sweepId>/fleet_summary.json              FleetSummary
@@ -13,7 +14,8 @@
 // one result (the last). Ids are checked before they become paths.
 import { makeDirs } from '../payload/util/make-dirs.js';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { HostNameSchema } from '../inventory/schema.js';
@@ -21,19 +23,27 @@ import { errorCode } from '../payload/util/errors.js';
 import {
   FleetSummarySchema,
   HostResultSchema,
+  HostRowSchema,
   SweepIdSchema,
   SweepMetaSchema,
+  TargetLineSchema,
   type FleetSummary,
   type HostResult,
+  type SweepHead,
   type SweepMeta,
   type SweepMetaInput,
 } from './fleet-schema.js';
-import { StoredFleetSummary, StoredHostResult, parseStoredSweepMeta } from './fleet-migrate.js';
+import type { ResolvedHost } from '../inventory/schema.js';
+import { StoredFleetSummary, StoredHostResult, parseStoredSweepFile } from './fleet-migrate.js';
+import { readFleetOutcomes, type PreviousOutcomes } from './fleet-outcomes.js';
 import { ZipRejectedError, validateResultZip, type CheckedZip, type ZipLimits } from './zip-check.js';
 import { SmtpProbeError } from '../payload/util/errors.js';
-import { jsonText } from '../payload/report/json-text.js';
+import { jsonText, jsonTextPieces } from '../payload/report/json-text.js';
 
 export const SWEEP_FILE = 'sweep.json';
+export const TARGETS_FILE = 'targets.jsonl';
+/** A line of targets.jsonl longer than this is not a resolved host (they are about 1 KB). */
+const MAX_TARGET_LINE = 1024 * 1024;
 export const RESULT_ZIP = 'result.zip';
 export const HOST_RESULT_FILE = 'host_result.json';
 export const FLEET_SUMMARY_FILE = 'fleet_summary.json';
@@ -93,23 +103,41 @@ export class Store {
       if (errorCode(err) === 'EEXIST') throw new StoreError(`sweep ${m.id} already exists in the store`);
       throw err;
     }
-    await atomicWrite(join(dir, SWEEP_FILE), storeJson(m));
+    await writeSweepFiles(dir, m);
     return m;
   }
 
-  /** Replaces sweep.json of an existing sweep (e.g. a re-probe adds a host to its list). */
+  /** Replaces an existing sweep's files (e.g. a re-probe adds a host to its list). */
   async updateSweep(meta: SweepMetaInput): Promise<SweepMeta> {
     const m = SweepMetaSchema.parse(meta);
     await this.assertSweep(m.id);
-    await atomicWrite(join(this.sweepDir(m.id), SWEEP_FILE), storeJson(m));
+    await writeSweepFiles(this.sweepDir(m.id), m);
     return m;
   }
 
+  /** The whole sweep, its targets included (a re-probe's jobs are made from them). */
   async readSweep(sweepId: string): Promise<SweepMeta> {
+    const targets: ResolvedHost[] = [];
+    const head = await this.readSweepHead(sweepId, (t) => void targets.push(t));
+    return { ...head, targets };
+  }
+
+  /**
+   * The sweep without its targets, which are handed to `eachTarget` one at a time as they are
+   * read (streamed from targets.jsonl) when it is given, each checked by `lineSchema` (a caller
+   * that reads a few fields checks those): a report of 10,000 runners keeps what it reads of
+   * each, not 10,000 resolved hosts.
+   */
+  async readSweepHead<T = ResolvedHost>(sweepId: string, eachTarget?: (t: T) => void, lineSchema: LineSchema<T> = TargetLineSchema as LineSchema<T>): Promise<SweepHead> {
     const file = join(this.sweepDir(sweepId), SWEEP_FILE);
     const data = await readJsonFile(file);
     if (data === null) throw new StoreError(`no sweep ${sweepId} in the store ${this.root}`);
-    return parseOrThrow({ safeParse: parseStoredSweepMeta }, data, file);
+    const { head, targets } = parseOrThrow({ safeParse: parseStoredSweepFile }, data, file);
+    if (eachTarget) {
+      if (targets) targets.forEach((t, i) => eachTarget(parseOrThrow(lineSchema, t, `${file} targets.${i}`)));
+      else await eachTargetLine(join(this.sweepDir(sweepId), TARGETS_FILE), lineSchema, eachTarget);
+    }
+    return head;
   }
 
   /**
@@ -122,8 +150,8 @@ export class Store {
   }
 
   /** Every sweep, newest first. Folders without a readable sweep.json are skipped. */
-  async listSweeps(): Promise<SweepMeta[]> {
-    const metas: SweepMeta[] = [];
+  async listSweeps(): Promise<SweepHead[]> {
+    const metas: SweepHead[] = [];
     for (const n of await this.sweepNames()) {
       const m = await this.readSweepIfValid(n);
       if (m) metas.push(m);
@@ -132,7 +160,7 @@ export class Store {
   }
 
   /** The newest sweep (as listSweeps() orders them), reading as few sweep.json files as it can. */
-  async latestSweep(): Promise<SweepMeta | null> {
+  async latestSweep(): Promise<SweepHead | null> {
     return (await this.newestSweep(async (meta) => meta))?.meta ?? null;
   }
 
@@ -140,10 +168,19 @@ export class Store {
    * The newest sweep created before this one that has a fleet summary: the base of "changed since".
    * `current` is the sweep's meta when the caller has it already read.
    */
-  async previousSweep(sweepId: string, current?: SweepMeta): Promise<{ meta: SweepMeta; summary: FleetSummary } | null> {
-    const cur = current ?? (await this.readSweep(sweepId));
+  async previousSweep(sweepId: string, current?: SweepHead): Promise<{ meta: SweepHead; summary: FleetSummary } | null> {
+    return this.previousWith(sweepId, current, (id) => this.readFleetSummary(id));
+  }
+
+  /** previousSweep() with only what "changed since" reads of its summary, streamed (the report's way). */
+  async previousOutcomes(sweepId: string, current?: SweepHead): Promise<{ meta: SweepHead; summary: PreviousOutcomes } | null> {
+    return this.previousWith(sweepId, current, (id) => this.readFleetOutcomes(id));
+  }
+
+  private async previousWith<T>(sweepId: string, current: SweepHead | undefined, read: (id: string) => Promise<T | null>): Promise<{ meta: SweepHead; summary: T } | null> {
+    const cur = current ?? (await this.readSweepHead(sweepId));
     const found = await this.newestSweep(
-      async (meta) => (meta.id !== cur.id && isOlder(meta, cur) ? this.readFleetSummary(meta.id).catch(() => null) : null),
+      async (meta) => (meta.id !== cur.id && isOlder(meta, cur) ? read(meta.id).catch(() => null) : null),
       { before: cur, needs: FLEET_SUMMARY_FILE },
     );
     return found ? { meta: found.meta, summary: found.value } : null;
@@ -156,14 +193,14 @@ export class Store {
    * not read at all. Other ids say nothing about their time: each of those is read.
    */
   private async newestSweep<T>(
-    pick: (meta: SweepMeta) => Promise<T | null>,
-    opts: { before?: SweepMeta; needs?: string } = {},
-  ): Promise<{ meta: SweepMeta; value: T } | null> {
+    pick: (meta: SweepHead) => Promise<T | null>,
+    opts: { before?: SweepHead; needs?: string } = {},
+  ): Promise<{ meta: SweepHead; value: T } | null> {
     const names = await this.sweepNames();
     const timed = names.filter((n) => idTimeMs(n) !== null).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     const untimed = names.filter((n) => idTimeMs(n) === null);
     const beforeMs = opts.before ? Date.parse(opts.before.created) : NaN;
-    const found: { best: { meta: SweepMeta; value: T } | null } = { best: null };
+    const found: { best: { meta: SweepHead; value: T } | null } = { best: null };
     const consider = async (n: string): Promise<void> => {
       if (opts.needs && !(await isFile(join(this.root, 'sweeps', n, opts.needs)))) return;
       const meta = await this.readSweepIfValid(n);
@@ -193,10 +230,10 @@ export class Store {
   }
 
   /** A folder's sweep.json when it is readable, valid and names this folder; else null. */
-  private async readSweepIfValid(name: string): Promise<SweepMeta | null> {
+  private async readSweepIfValid(name: string): Promise<SweepHead | null> {
     const data = await readJsonFile(join(this.root, 'sweeps', name, SWEEP_FILE)).catch(() => null);
-    const parsed = parseStoredSweepMeta(data);
-    return parsed.success && parsed.data.id === name ? parsed.data : null;
+    const parsed = parseStoredSweepFile(data);
+    return parsed.success && parsed.data.head.id === name ? parsed.data.head : null;
   }
 
   // ---- hosts ----
@@ -299,19 +336,33 @@ export class Store {
     sweepId: string,
     summary: FleetSummary,
     markdown: string,
-    extra: { html?: string | readonly string[]; metrics?: string } = {},
+    extra: { html?: string | Iterable<string>; metrics?: string } = {},
   ): Promise<{ summaryPath: string; reportPath: string; htmlPath: string | null; summary: FleetSummary }> {
-    const s = FleetSummarySchema.parse(summary);
+    // Checked and written a row at a time: the rows of 10,000 runners are not copied whole.
+    const s = FleetSummarySchema.parse({ ...summary, hosts: [] });
     if (s.sweep.id !== sweepId) throw new StoreError(`fleet summary of sweep ${s.sweep.id} cannot be written to sweep ${sweepId}`);
     const dir = this.sweepDir(sweepId);
     const summaryPath = join(dir, FLEET_SUMMARY_FILE);
+    await atomicWrite(summaryPath, jsonTextPieces(s, 'hosts', summary.hosts, (h) => HostRowSchema.parse(h)));
     const reportPath = join(dir, FLEET_REPORT_FILE);
-    await atomicWrite(summaryPath, storeJson(s));
     await atomicWrite(reportPath, markdown);
     const htmlPath = extra.html === undefined ? null : join(dir, FLEET_REPORT_HTML_FILE);
     if (htmlPath) await atomicWrite(htmlPath, extra.html!);
     if (extra.metrics !== undefined) await atomicWrite(join(dir, FLEET_METRICS_FILE), extra.metrics);
-    return { summaryPath, reportPath, htmlPath, summary: s };
+    return { summaryPath, reportPath, htmlPath, summary: { ...s, hosts: summary.hosts } };
+  }
+
+  /**
+   * The sweep's runners and outcomes from its fleet_summary.json, streamed and checked row by
+   * row; a summary of another version is read whole, through its migration. Null when absent.
+   */
+  async readFleetOutcomes(sweepId: string): Promise<PreviousOutcomes | null> {
+    const file = join(this.sweepDir(sweepId), FLEET_SUMMARY_FILE);
+    const r = await readFleetOutcomes(file);
+    if (r.ok) return r.value;
+    if (r.reason === 'missing') return null;
+    if (r.reason === 'other-version') return this.readFleetSummary(sweepId);
+    throw new StoreError(`${file} does not match its schema: ${r.reason}`);
   }
 
   async readFleetSummary(sweepId: string): Promise<FleetSummary | null> {
@@ -346,12 +397,12 @@ export function idTimeMs(id: string): number | null {
 }
 
 /** Sweep a sorts before sweep b: created earlier, or at the same time with a smaller id. */
-function isOlder(a: SweepMeta, b: SweepMeta): boolean {
+function isOlder(a: SweepHead, b: SweepHead): boolean {
   return a.created < b.created || (a.created === b.created && a.id < b.id);
 }
 
 /** listSweeps()'s order: newest created first, then the larger id. */
-function listOrder(a: SweepMeta, b: SweepMeta): number {
+function listOrder(a: SweepHead, b: SweepHead): number {
   return b.created.localeCompare(a.created) || b.id.localeCompare(a.id);
 }
 
@@ -383,15 +434,64 @@ async function moveIn(from: string, to: string): Promise<void> {
   }
 }
 
-/** `data` as pieces is written piece by piece, never joined (a 10,000-runner HTML page). */
-async function atomicWrite(file: string, data: string | readonly string[]): Promise<void> {
+/**
+ * A sweep's two files: targets.jsonl first, so that a sweep.json (what makes a folder a sweep)
+ * never names targets not yet written.
+ */
+async function writeSweepFiles(dir: string, m: SweepMeta): Promise<void> {
+  const { targets, ...head } = m;
+  await atomicWrite(join(dir, TARGETS_FILE), targets.map((t) => `${JSON.stringify(t)}\n`));
+  await atomicWrite(join(dir, SWEEP_FILE), storeJson(head));
+}
+
+/** targets.jsonl, each line checked by its schema and handed on as it is read. */
+type LineSchema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } };
+
+async function eachTargetLine<T>(file: string, schema: LineSchema<T>, each: (t: T) => void): Promise<void> {
+  const input = createReadStream(file, { encoding: 'utf8' });
+  const fail = (msg: string) => {
+    input.destroy();
+    throw new StoreError(`${file}${msg}`);
+  };
+  let n = 0;
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      n++;
+      if (line.length === 0) continue;
+      if (line.length > MAX_TARGET_LINE) fail(` line ${n} is longer than ${MAX_TARGET_LINE} characters`);
+      let data: unknown;
+      try {
+        data = JSON.parse(line);
+      } catch {
+        fail(` line ${n} is not valid JSON`);
+      }
+      each(parseOrThrow(schema, data, `${file} line ${n}`));
+    }
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    if (errorCode(err) === 'ENOENT') throw new StoreError(`${file} is missing: the sweep's targets are not in the store`);
+    throw new StoreError(`cannot read ${file}: ${errorCode(err) ?? 'unreadable'}`);
+  }
+}
+
+/** `data` as pieces is written a batch of pieces at a time, never joined (a 10,000-runner HTML page). */
+async function atomicWrite(file: string, data: string | Iterable<string>): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     if (typeof data === 'string') await writeFile(tmp, data, { flag: 'wx' });
     else {
       const fh = await open(tmp, 'wx');
       try {
-        for (let i = 0; i < data.length; i += 1_000) await fh.writeFile(data.slice(i, i + 1_000).join(''));
+        // About 1,000 pieces a write: few system calls, no string of the whole file.
+        let batch: string[] = [];
+        for (const piece of data) {
+          batch.push(piece);
+          if (batch.length === 1_000) {
+            await fh.writeFile(batch.join(''));
+            batch = [];
+          }
+        }
+        if (batch.length) await fh.writeFile(batch.join(''));
       } finally {
         await fh.close();
       }

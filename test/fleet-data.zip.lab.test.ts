@@ -264,7 +264,7 @@ describe('store: accepting ZIPs', () => {
     writeFileSync(join(outside, 'keep.txt'), 'untouched');
     const store = await Store.open(root);
     const id = newSweepId();
-    await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 2, id, created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: ['r1', 'r2'], options: {} });
+    await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 3, id, created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: ['r1', 'r2'], options: {} });
 
     const incoming = (src: Buffer | string) => {
       const p = join(base, `incoming-${++n}.zip`);
@@ -303,11 +303,11 @@ describe('store: accepting ZIPs', () => {
     expect(filesUnder(outside)).toEqual(['keep.txt']);
     expect(readFileSync(join(outside, 'keep.txt'), 'utf8')).toBe('untouched');
     expect(readdirSync(base).sort()).toEqual(['outside', 'store']);
-    expect(filesUnder(root)).toEqual([`sweeps/${id}/hosts/r1/result.zip`, `sweeps/${id}/sweep.json`]);
+    expect(filesUnder(root)).toEqual([`sweeps/${id}/hosts/r1/result.zip`, `sweeps/${id}/sweep.json`, `sweeps/${id}/targets.jsonl`]);
 
     // A rejected re-probe leaves no stale ZIP behind for the host.
     await expect(store.acceptZip(id, 'r1', incoming(hostile[0]!))).rejects.toThrow(/climbs out/);
-    expect(filesUnder(root)).toEqual([`sweeps/${id}/sweep.json`]);
+    expect(filesUnder(root)).toEqual([`sweeps/${id}/sweep.json`, `sweeps/${id}/targets.jsonl`]);
   });
 
   it('carries real probe ZIPs through the store into the fleet report', async () => {
@@ -316,7 +316,7 @@ describe('store: accepting ZIPs', () => {
       'version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true }, tags: [lab] }\nhosts:\n  - { name: good, address: 127.0.0.2 }\n  - { name: blocked, address: 127.0.0.3 }\n  - { name: bad, address: 127.0.0.4 }\n',
       'lab.yml',
     );
-    const meta = await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 2, id: 'LAB', created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: inv.hosts.map((h) => h.name), options: {} });
+    const meta = await store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 3, id: 'LAB', created: new Date().toISOString(), kind: 'sweep', selection: {}, hosts: inv.hosts.map((h) => h.name), options: {} });
     const common = (host: string) => ({ sweep_id: 'LAB', host, transport: 'ssh' as const, job_id: `LAB:${host}`, job_attempts: 1, started_at: meta.created, finished_at: new Date().toISOString(), duration_ms: 900 });
     for (const [host, src] of [['good', okZip], ['blocked', refusedZip]] as const) {
       const tmp = join(store.root, `..`, `${host}.download`);

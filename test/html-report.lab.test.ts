@@ -353,7 +353,7 @@ hosts:
   beforeAll(async () => {
     const store = await Store.open(tempDir('fleet-html-'));
     const sweep = (id: string, created: string) =>
-      store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 2, id, created, kind: 'sweep', selection: {}, hosts: names, targets: inv.hosts, options: { auth_test: false } });
+      store.createSweep({ schema: 'smtp-fleet/sweep', schema_version: 3, id, created, kind: 'sweep', selection: {}, hosts: names, targets: inv.hosts, options: { auth_test: false } });
     await sweep('S1', '2026-11-21T02:00:00.000Z');
     for (const h of ['p1', 'p3', 't1', 't2', 't3', 'a1', 'u1', 'u2', 'w1']) await store.writeHostResult(probed('S1', h, 'ok', 'S: 250 2.0.0 OK', [100]));
     await store.writeHostResult(probed('S1', 'p2', 'tls', tls('142.250.1.108'), [300]));

@@ -40,7 +40,7 @@ hosts:
 export const SWEEP = '20261122-020000-abcd';
 export const meta: SweepMeta = {
   schema: 'smtp-fleet/sweep',
-  schema_version: 2,
+  schema_version: 3,
   id: SWEEP,
   created: '2026-11-22T02:00:00.000Z',
   kind: 'sweep',

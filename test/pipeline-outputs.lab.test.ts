@@ -15,7 +15,7 @@ import { RunnerLineSchema } from '../store/fleet-schema.js';
 import { probeJunit } from '../payload/report/probe-outputs.js';
 import { xmlSafe } from '../payload/report/xml.js';
 import { aggregate } from '../store/aggregate.js';
-import { renderFleetMetrics } from '../store/fleet-metrics.js';
+import { attemptDurationsMs, renderFleetMetrics } from '../store/fleet-metrics.js';
 import { fleetJunit } from '../store/fleet-outputs.js';
 import { ROOT, readJson, runCli, runFolder, tempDir } from './helpers.js';
 import { fleet, fleetEnv, startRunners, summaryOf, type Runners } from './fleet/harness.js';
@@ -96,10 +96,10 @@ describe('the writers on hostile input, checked by xmllint and promtool', () => 
   });
 
   it('fleet_metrics.prom passes promtool check metrics: a sweep, hostile label values, an empty sweep', () => {
-    expect(promtool(renderFleetMetrics(fleetSummary(), results))).toEqual({ status: 0, out: '' });
+    expect(promtool(renderFleetMetrics(fleetSummary(), attemptDurationsMs(fleetSummary(), results)))).toEqual({ status: 0, out: '' });
     const s = fleetSummary();
     s.by_group = [{ ...s.by_group[0]!, name: 'evil"} 1\nsmtp_fleet_fake 9 \\' }];
-    expect(promtool(renderFleetMetrics(s, results))).toEqual({ status: 0, out: '' });
+    expect(promtool(renderFleetMetrics(s, attemptDurationsMs(s, results)))).toEqual({ status: 0, out: '' });
     expect(promtool(renderFleetMetrics(aggregate({ ...meta, hosts: [] }, [], [], null), []))).toEqual({ status: 0, out: '' });
     // promtool does read: an unescaped quote in a label value is refused.
     expect(promtool('# TYPE x gauge\nx{a="b"c"} 1\n').status).not.toBe(0);

@@ -22,7 +22,7 @@ describe('defaultDeadlineMs', () => {
   });
 });
 
-const meta: SweepMeta = SweepMetaSchema.parse({ schema: 'smtp-fleet/sweep', schema_version: 2, id: 's1', created: '2026-12-02T02:00:00.000Z', kind: 'scheduled', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], options: { auth_test: false, deadline: '2026-12-02T02:10:00.000Z' } });
+const meta: SweepMeta = SweepMetaSchema.parse({ schema: 'smtp-fleet/sweep', schema_version: 3, id: 's1', created: '2026-12-02T02:00:00.000Z', kind: 'scheduled', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], options: { auth_test: false, deadline: '2026-12-02T02:10:00.000Z' } });
 const common = (host: string, started_at = '2026-12-02T02:00:00.000Z') => ({ sweep_id: 's1', host, transport: 'ssh' as const, job_id: `s1.${host}`, job_attempts: 1, started_at, finished_at: '2026-12-02T02:10:00.000Z', duration_ms: 600_000 });
 
 describe('timed-out hosts', () => {

@@ -34,7 +34,7 @@ hosts:
 );
 
 function meta(id: string, created: string, hosts: string[]): SweepMeta {
-  return { schema: 'smtp-fleet/sweep', schema_version: 2, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { auth_test: false, auth_max_per_account: null, inventory: 'fleet.yml', concurrency: null, payload_version: null, deadline: null } };
+  return { schema: 'smtp-fleet/sweep', schema_version: 3, id, created, kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts, targets: inv.hosts.filter((h) => hosts.includes(h.name)), options: { auth_test: false, auth_max_per_account: null, inventory: 'fleet.yml', concurrency: null, payload_version: null, deadline: null } };
 }
 const common = (sweep_id: string, host: string, finished_at = '2026-11-22T02:01:00.000Z') => ({
   sweep_id,

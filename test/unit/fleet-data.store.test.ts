@@ -1,6 +1,6 @@
 // The store's bookkeeping: sweeps listed newest first, one result per host however often it
 // is written, atomic files, the previous sweep for "changed since", schema-checked reads.
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { aggregate } from '../../store/aggregate.js';
@@ -11,7 +11,7 @@ import { filesUnder, tempDir } from '../helpers.js';
 
 const sweep = (id: string, created: string, hosts = ['r1', 'r2']): SweepMetaInput => ({
   schema: 'smtp-fleet/sweep',
-  schema_version: 2,
+  schema_version: 3,
   id,
   created,
   kind: 'sweep',
@@ -99,7 +99,7 @@ describe('store: sweeps and host results', () => {
     const sum3 = aggregate(s3, [], [], prev!.summary);
     expect(sum3.pending).toEqual(['r1', 'r2']);
     expect(sum3.changes).toMatchObject({ previous_sweep_id: 'S1', new_failures: [], recovered: [], new_hosts: [], missing_hosts: [] });
-    expect(filesUnder(join(store.root, 'sweeps', 'S1'))).toEqual(['fleet_report.md', 'fleet_summary.json', 'hosts/r1/host_result.json', 'sweep.json']);
+    expect(filesUnder(join(store.root, 'sweeps', 'S1'))).toEqual(['fleet_report.md', 'fleet_summary.json', 'hosts/r1/host_result.json', 'sweep.json', 'targets.jsonl']);
   });
 });
 
@@ -161,19 +161,57 @@ describe('store: finding sweeps without reading every sweep.json', () => {
   });
 });
 
-describe('store: sweep.json targets checked one by one', () => {
-  it('gives what a whole parse gives, and names a bad target by its path', async () => {
+describe('store: a sweep is sweep.json and its targets.jsonl', () => {
+  it('reads back what was written, streams the targets, and names a bad line or target by where it is', async () => {
+    const { scaleTargets } = await import('../../lab/scale-store.js');
+    const store = await Store.open(tempDir('fleet-store-'));
+    const m = await store.createSweep({ ...sweep('S1', '2026-11-22T02:00:00.000Z', ['rpa-00000', 'rpa-00001', 'rpa-00002']), targets: scaleTargets(3) });
+    const file = join(store.sweepDir('S1'), 'sweep.json');
+    const lines = join(store.sweepDir('S1'), 'targets.jsonl');
+    const raw = () => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    // sweep.json holds no targets: listing sweeps does not read 10,000 hosts.
+    expect(raw().targets).toBeUndefined();
+    expect(raw().schema_version).toBe(3);
+    expect(readFileSync(lines, 'utf8').trimEnd().split('\n')).toHaveLength(3);
+    expect(await store.readSweep('S1')).toEqual(m);
+    const seen: string[] = [];
+    const { targets: _t, ...head } = m;
+    expect(await store.readSweepHead('S1', (t) => void seen.push(t.name))).toEqual(head);
+    expect(seen).toEqual(m.hosts);
+    expect(await store.listSweeps()).toEqual([head]);
+    // The history index's synchronous read: the runners' addresses from targets.jsonl.
+    const { knownSweepAt } = await import('../../store/known-sweep.js');
+    expect(knownSweepAt(store.sweepDir('S1'), 'S1')).toEqual({ id: 'S1', created: m.created, addresses: new Map(m.targets.map((t) => [t.name, t.address])) });
+    expect(knownSweepAt(store.sweepDir('S1'), 'S2')).toBeNull();
+
+    const good = readFileSync(lines, 'utf8');
+    const [l1, l2, l3] = good.trimEnd().split('\n') as [string, string, string];
+    writeFileSync(lines, `${l1}\n${JSON.stringify({ ...JSON.parse(l2), port: 'ssh' })}\n${l3}\n`);
+    await expect(store.readSweep('S1')).rejects.toThrow(/targets\.jsonl line 2 does not match its schema: port: /);
+    writeFileSync(lines, `${l1}\n{"name":\n`);
+    await expect(store.readSweep('S1')).rejects.toThrow(/targets\.jsonl line 2 is not valid JSON$/);
+    expect(knownSweepAt(store.sweepDir('S1'), 'S1')).toBeNull();
+    rmSync(lines);
+    await expect(store.readSweep('S1')).rejects.toThrow(/targets\.jsonl is missing/);
+    // The head alone does not need the targets.
+    expect(await store.readSweepHead('S1')).toEqual(head);
+  });
+
+  it('reads a version-2 sweep.json (targets inline) as a whole parse would, a bad target named by its path', async () => {
     const { scaleTargets } = await import('../../lab/scale-store.js');
     const { StoredSweepMeta, parseStoredSweepMeta } = await import('../../store/fleet-migrate.js');
     const store = await Store.open(tempDir('fleet-store-'));
     const m = await store.createSweep({ ...sweep('S1', '2026-11-22T02:00:00.000Z', ['rpa-00000', 'rpa-00001', 'rpa-00002']), targets: scaleTargets(3) });
     const file = join(store.sweepDir('S1'), 'sweep.json');
-    const raw = () => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const whole = StoredSweepMeta.safeParse(raw());
+    rmSync(join(store.sweepDir('S1'), 'targets.jsonl'));
+    const { schema_version: _v, ...rest } = m;
+    const v2 = () => structuredClone({ ...rest, schema_version: 2, targets: m.targets }) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify(v2()));
+    const whole = StoredSweepMeta.safeParse(v2());
     expect(whole.success && whole.data).toEqual(m);
-    expect(parseStoredSweepMeta(raw())).toEqual(whole);
+    expect(parseStoredSweepMeta(v2())).toEqual(whole);
     expect(await store.readSweep('S1')).toEqual(m);
-    const bad = raw();
+    const bad = v2();
     (bad.targets as Array<Record<string, unknown>>)[1]!.port = 'ssh';
     writeFileSync(file, JSON.stringify(bad));
     await expect(store.readSweep('S1')).rejects.toThrow(/sweep\.json does not match its schema: targets\.1\.port: /);

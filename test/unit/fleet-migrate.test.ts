@@ -12,7 +12,7 @@ import { loadInventory, probeArgsFor, resolveHosts } from '../../inventory/load.
 import { RESOLVED_HOST_VERSION, ResolvedHostSchema } from '../../inventory/schema.js';
 import { diagnoseArgs } from '../../queue/job-runner.js';
 import { SweepOptionsSchema } from '../../queue/jobs.js';
-import { FLEET_SCHEMA_VERSION, FleetSummarySchema, HostResultSchema, SweepMetaSchema } from '../../store/fleet-schema.js';
+import { FLEET_SCHEMA_VERSION, FleetSummarySchema, HostResultSchema, SWEEP_SCHEMA_VERSION, SweepMetaSchema } from '../../store/fleet-schema.js';
 import { StoredFleetSummary, StoredHostResult, StoredSweepMeta, parseStoredSweepMeta } from '../../store/fleet-migrate.js';
 import { HistoryIndex } from '../../store/history-index.js';
 import { aggregateSweep } from '../../store/report.js';
@@ -39,7 +39,7 @@ describe('store files of version 1 read as version 2', () => {
       const meta = StoredSweepMeta.safeParse(read(id, 'sweep.json'));
       expect(meta.success).toBe(true);
       if (!meta.success) return;
-      expect(SweepMetaSchema.parse(meta.data).schema_version).toBe(FLEET_SCHEMA_VERSION);
+      expect(SweepMetaSchema.parse(meta.data).schema_version).toBe(SWEEP_SCHEMA_VERSION);
       expect(offending(meta.data)).toEqual([]);
       const oldOptions = read(id, 'sweep.json').options as Record<string, unknown>;
       expect(meta.data.options).toEqual({ auth_test: oldOptions.authTest, auth_max_per_account: oldOptions.authMaxPerAccount, inventory: oldOptions.inventory, concurrency: oldOptions.concurrency, payload_version: oldOptions.payloadVersion, deadline: oldOptions.deadline });
@@ -107,6 +107,9 @@ describe('store files of version 1 read as version 2', () => {
     const prev = await store.previousSweep(second);
     expect(prev?.meta.id).toBe(first);
     expect(prev?.summary.schema_version).toBe(FLEET_SCHEMA_VERSION);
+    // The report's streamed read of a version-1 summary falls back to the whole, migrated read.
+    const outcomes = await store.previousOutcomes(second);
+    expect(outcomes?.summary).toMatchObject({ sweep: { id: first }, hosts: prev!.summary.hosts.map((h) => ({ name: h.name, outcome: h.outcome })) });
 
     const ix = HistoryIndex.open(root);
     try {
@@ -182,7 +185,7 @@ describe('sweep.json of version 2 with resolved hosts of version 1 (the release 
     if (!r2.success) expect(r2.error.issues[0]!.path).toEqual(['targets', 1, 'probe', 'flags', 'ehlo_name']);
   });
 
-  it('in a store: read, reported with its AA context, and written back at version 2', async () => {
+  it('in a store: read, reported with its AA context, and written back as sweep.json version 3 with targets.jsonl of resolved hosts version 2', async () => {
     const root = join(tempDir('migrate-resolved-'), 'store');
     cpSync(join(RESOLVED_V1, 'store'), root, { recursive: true });
     const store = await Store.open(root);
@@ -192,8 +195,12 @@ describe('sweep.json of version 2 with resolved hosts of version 1 (the release 
     const summary = FleetSummarySchema.parse(JSON.parse(readFileSync(join(root, 'sweeps', SWEEP_V2, 'fleet_summary.json'), 'utf8')));
     expect(summary.hosts.find((h) => h.name === 'lin-key')?.aa).toEqual({ activity: 'Send invoice mail', run_id: 'run-42', host: 'cr.example.com' });
     await store.updateSweep(meta);
-    const written = JSON.parse(readFileSync(join(root, 'sweeps', SWEEP_V2, 'sweep.json'), 'utf8')) as { targets: Array<{ schema_version: number }> };
-    expect(written.targets.map((t) => t.schema_version)).toEqual([2, 2, 2, 2]);
+    const written = JSON.parse(readFileSync(join(root, 'sweeps', SWEEP_V2, 'sweep.json'), 'utf8')) as { schema_version: number; targets?: unknown };
+    expect([written.schema_version, written.targets]).toEqual([3, undefined]);
+    const lines = readFileSync(join(root, 'sweeps', SWEEP_V2, 'targets.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { schema_version: number });
+    expect(lines.map((t) => t.schema_version)).toEqual([2, 2, 2, 2]);
     expect(nonSnakeKeys(written)).toEqual([]);
+    expect(lines.flatMap((l) => nonSnakeKeys(l))).toEqual([]);
+    expect(await store.readSweep(SWEEP_V2)).toEqual(meta);
   });
 });

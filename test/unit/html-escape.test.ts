@@ -164,7 +164,7 @@ describe('HTML escaping', () => {
   });
 
   it('renders a fleet summary whose every free-text field is hostile as inert text', () => {
-    const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 2, id: 'S1', created: '2026-11-22T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], targets: [], options: { auth_test: false, auth_max_per_account: null, inventory: null, concurrency: null, payload_version: null, deadline: null } };
+    const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 3, id: 'S1', created: '2026-11-22T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['a', 'b'], targets: [], options: { auth_test: false, auth_max_per_account: null, inventory: null, concurrency: null, payload_version: null, deadline: null } };
     const common = (host: string) => ({ sweep_id: 'S1', host, transport: 'ssh' as const, job_id: `S1:${host}`, job_attempts: 1, started_at: '2026-11-22T02:00:00.000Z', finished_at: '2026-11-22T02:00:01.000Z', duration_ms: 1000 });
     const probed = HostResultSchema.parse({
       schema: 'smtp-fleet/host-result', schema_version: 2, ...common('a'), status: 'probed',

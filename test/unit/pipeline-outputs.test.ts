@@ -12,7 +12,7 @@ import { xmlAttr, xmlSafe, xmlText } from '../../payload/report/xml.js';
 import { AttemptLineSchema } from '../../payload/schema/attempt-line.js';
 import { UsageError } from '../../payload/util/errors.js';
 import { aggregate } from '../../store/aggregate.js';
-import { escapeHelp, escapeLabelValue, renderFleetMetrics } from '../../store/fleet-metrics.js';
+import { escapeHelp, escapeLabelValue, attemptDurationsMs, renderFleetMetrics } from '../../store/fleet-metrics.js';
 import { fleetJunit, runnerLines } from '../../store/fleet-outputs.js';
 import { RunnerLineSchema } from '../../store/fleet-schema.js';
 import { aggregateSweep } from '../../store/report.js';
@@ -90,7 +90,7 @@ describe('fleet_metrics.prom', () => {
   const value = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
 
   it('carries the figures of the sweep, each family with HELP and TYPE', () => {
-    const text = renderFleetMetrics(fleetSummary(), results);
+    const text = renderFleetMetrics(fleetSummary(), attemptDurationsMs(fleetSummary(), results));
     expect(value(text, 'smtp_fleet_runners{class="ok"}')).toBe(2);
     expect(value(text, 'smtp_fleet_runners{class="tls"}')).toBe(1);
     expect(value(text, 'smtp_fleet_runners{class="dns"}')).toBe(0);
@@ -115,7 +115,7 @@ describe('fleet_metrics.prom', () => {
     expect(escapeHelp('a\\b\nc"')).toBe('a\\\\b\\nc"');
     const s = fleetSummary();
     s.by_group = [{ ...s.by_group[0]!, name: 'evil"} 1\nsmtp_fleet_fake 9 \\' }];
-    const text = renderFleetMetrics(s, results);
+    const text = renderFleetMetrics(s, attemptDurationsMs(s, results));
     expect(text).not.toMatch(/^smtp_fleet_fake/m);
     expect(text).toContain('smtp_fleet_group_success_ratio{group="evil\\"} 1\\nsmtp_fleet_fake 9 \\\\"} 0.5');
   });
@@ -132,7 +132,7 @@ describe('fleet_metrics.prom', () => {
     await store.createSweep(meta);
     for (const r of results.filter((x) => x.status !== 'probed')) await store.writeHostResult(r);
     await aggregateSweep(store, SWEEP);
-    expect(readdirSync(store.sweepDir(SWEEP)).sort()).toEqual(['fleet_metrics.prom', 'fleet_report.html', 'fleet_report.md', 'fleet_summary.json', 'hosts', 'sweep.json']);
+    expect(readdirSync(store.sweepDir(SWEEP)).sort()).toEqual(['fleet_metrics.prom', 'fleet_report.html', 'fleet_report.md', 'fleet_summary.json', 'hosts', 'sweep.json', 'targets.jsonl']);
     expect(readFileSync(join(store.sweepDir(SWEEP), FLEET_METRICS_FILE), 'utf8')).toContain('smtp_fleet_runners_not_reached{status="unreachable"} 1');
   });
 });

@@ -17,7 +17,7 @@ const audit = (ids: Array<[string, 'info' | 'warn' | 'fail']>): SenderAudit => (
   dane: { lookups: [], validated: null }, egress: [], error: null, findings: ids.map(([id, s]) => finding(id, s)),
 });
 const inv = parseInventory('version: 1\ndefaults: { os: linux, transport: ssh, user: bot, auth: { agent: true } }\nhosts:\n  - { name: r1, address: 10.0.0.1 }\n  - { name: r2, address: 10.0.0.2 }\n', 'fleet.yml');
-const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 2, id: 'S1', created: '2026-12-03T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['r1', 'r2'], targets: inv.hosts, options: { auth_test: false, auth_max_per_account: null, inventory: 'fleet.yml', concurrency: null, payload_version: null, deadline: null } };
+const meta: SweepMeta = { schema: 'smtp-fleet/sweep', schema_version: 3, id: 'S1', created: '2026-12-03T02:00:00.000Z', kind: 'sweep', selection: { hosts: [], tags: [], groups: [], limit: null }, hosts: ['r1', 'r2'], targets: inv.hosts, options: { auth_test: false, auth_max_per_account: null, inventory: 'fleet.yml', concurrency: null, payload_version: null, deadline: null } };
 
 function result(host: string, sender?: SenderAudit) {
   const summary = ProbeSummarySchema.parse({ ...base, ...(sender ? { sender } : {}) });
