@@ -7,15 +7,17 @@
 // read is deleted and built again, and a store the index cannot be written into gets one in
 // memory. Each sweep is written in one transaction, so a reader never sees half of one.
 import Database from 'better-sqlite3';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostNameSchema } from '../inventory/schema.js';
 import { errorCode } from '../payload/util/errors.js';
-import { normaliseEvidence } from './aggregate.js';
-import { SweepIdSchema, oneLine, type HostResult } from './fleet-schema.js';
+import { SweepIdSchema } from './fleet-schema.js';
 import { knownSweepAt, type KnownSweep } from './known-sweep.js';
+import { indexedResult, sweepStamp, type IndexedResult } from './indexed-result.js';
 import { StoredHostResult } from './fleet-migrate.js';
 import { HOST_RESULT_FILE } from './store.js';
+
+export { indexedResult, type IndexedResult } from './indexed-result.js';
 
 export const HISTORY_INDEX_FILE = 'history-index.sqlite';
 /** Bumped whenever the tables or what goes into them change: an older file is rebuilt. */
@@ -41,15 +43,6 @@ CREATE INDEX results_t ON results (t, host, sweep, outcome, failing, chg, prev_t
 CREATE INDEX results_sig ON results (sig, t, host, sweep, failing);
 `;
 
-/** What the index keeps of one host result. */
-export interface IndexedResult {
-  host: string;
-  outcome: string;
-  failing: boolean;
-  detail: string;
-  signature: string;
-}
-
 /** A row as the queries return it: the result with its sweep. */
 export interface HistoryRow extends IndexedResult {
   sweepId: string;
@@ -70,28 +63,6 @@ export interface SyncStats {
   rebuilt: boolean;
 }
 
-const DETAIL_MAX = 160;
-const SIGNATURE_MAX = 300;
-
-/** The index's view of a host result: outcome, a short evidence line and its signature. */
-export function indexedResult(r: HostResult, address?: string): IndexedResult {
-  const own = [r.host, address ?? ''];
-  const norm = (text: string) => oneLine(normaliseEvidence(text, own), SIGNATURE_MAX);
-  switch (r.status) {
-    case 'probed': {
-      const cls = r.verdict.class;
-      return { host: r.host, outcome: cls, failing: cls !== 'ok', detail: oneLine(r.verdict.evidence, DETAIL_MAX), signature: cls === 'ok' ? 'ok' : `${cls}: ${norm(r.verdict.evidence)}` };
-    }
-    case 'unreachable':
-    case 'failed':
-      return { host: r.host, outcome: r.status, failing: true, detail: oneLine(`${r.code}: ${r.message}`, DETAIL_MAX), signature: `${r.status}: ${r.code}: ${norm(r.message)}` };
-    case 'rejected':
-      return { host: r.host, outcome: 'rejected', failing: true, detail: oneLine(r.reason, DETAIL_MAX), signature: `rejected: ${norm(r.reason)}` };
-    case 'timed-out':
-      return { host: r.host, outcome: 'timed-out', failing: true, detail: oneLine(`at ${r.stage}: ${r.message}`, DETAIL_MAX), signature: `timed-out: ${r.stage}` };
-  }
-}
-
 function isCorrupt(err: unknown): boolean {
   const c = errorCode(err) ?? '';
   return c.startsWith('SQLITE_CORRUPT') || c === 'SQLITE_NOTADB';
@@ -100,14 +71,6 @@ function isCorrupt(err: unknown): boolean {
 function cannotWrite(err: unknown): boolean {
   const c = errorCode(err) ?? '';
   return c.startsWith('SQLITE_CANTOPEN') || c.startsWith('SQLITE_READONLY') || c.startsWith('SQLITE_PERM') || c === 'EACCES' || c === 'EROFS';
-}
-
-function mtimeNs(path: string): string {
-  try {
-    return statSync(path, { bigint: true }).mtimeNs.toString();
-  } catch {
-    return '-';
-  }
 }
 
 export class HistoryIndex {
@@ -184,6 +147,7 @@ export class HistoryIndex {
     }
     this.db = db;
     this.changeQueries = undefined;
+    this.idQueries = undefined;
     this.hostIds.clear();
     this.sigIds.clear();
   }
@@ -274,9 +238,12 @@ export class HistoryIndex {
     const known = new Map(this.db.prepare('SELECT name, stamp FROM sweeps').raw().all() as Array<[string, string]>);
     let indexed = 0;
     for (const name of names.sort()) {
-      const stamp = this.stampOf(name);
+      const given = opts.known?.id === name ? opts.known : undefined;
+      // Rows the caller read come with the stamp taken before it read them: a result written
+      // since makes the folder's stamp differ from the one recorded, and the next sync re-reads.
+      const stamp = given?.results?.stamp ?? this.stampOf(name);
       if (known.get(name) === stamp) continue;
-      this.indexSweep(name, stamp, opts.known?.id === name ? opts.known : undefined);
+      this.indexSweep(name, stamp, given);
       indexed++;
       yield;
     }
@@ -287,8 +254,7 @@ export class HistoryIndex {
   }
 
   private stampOf(name: string): string {
-    const dir = join(this.storeRoot, 'sweeps', name);
-    return `${mtimeNs(dir)}:${mtimeNs(join(dir, 'hosts'))}`;
+    return sweepStamp(this.storeRoot, name);
   }
 
   /**
@@ -309,29 +275,7 @@ export class HistoryIndex {
     const dir = join(this.storeRoot, 'sweeps', name);
     // No readable sweep.json: not a sweep (yet), recorded so it is not read again until it changes.
     const meta: KnownSweep | null = known ?? knownSweepAt(dir, name);
-    const rows: IndexedResult[] = [];
-    if (meta) {
-      const addresses = meta.addresses;
-      let hosts: string[] = [];
-      try {
-        hosts = readdirSync(join(dir, 'hosts'));
-      } catch {
-        /* a sweep whose hosts have not answered yet */
-      }
-      for (const host of hosts.sort()) {
-        if (!HostNameSchema.safeParse(host).success) continue;
-        let data: unknown;
-        try {
-          data = JSON.parse(readFileSync(join(dir, 'hosts', host, HOST_RESULT_FILE), 'utf8'));
-        } catch {
-          continue;
-        }
-        const r = StoredHostResult.safeParse(data);
-        // A result claiming another sweep or host is not this folder's: the report refuses it too.
-        if (!r.success || r.data.sweep_id !== name || r.data.host !== host) continue;
-        rows.push(indexedResult(r.data, addresses.get(host)));
-      }
-    }
+    const rows: IndexedResult[] = meta ? (known?.results ? [...known.results.rows].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0)) : this.readRows(dir, name, meta)) : [];
     const created = meta?.created ?? '';
     const t = meta ? Date.parse(created) : 0;
     this.db.transaction(() => {
@@ -351,6 +295,32 @@ export class HistoryIndex {
       }
       for (const [host, at] of [...old, ...added]) this.refreshChanges(host, at, name);
     })();
+  }
+
+  /** A sweep's host results as index rows, read from its files (sorted by host). */
+  private readRows(dir: string, name: string, meta: KnownSweep): IndexedResult[] {
+    const rows: IndexedResult[] = [];
+    const addresses = meta.addresses;
+    let hosts: string[] = [];
+    try {
+      hosts = readdirSync(join(dir, 'hosts'));
+    } catch {
+      /* a sweep whose hosts have not answered yet */
+    }
+    for (const host of hosts.sort()) {
+      if (!HostNameSchema.safeParse(host).success) continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(readFileSync(join(dir, 'hosts', host, HOST_RESULT_FILE), 'utf8'));
+      } catch {
+        continue;
+      }
+      const r = StoredHostResult.safeParse(data);
+      // A result claiming another sweep or host is not this folder's: the report refuses it too.
+      if (!r.success || r.data.sweep_id !== name || r.data.host !== host) continue;
+      rows.push(indexedResult(r.data, addresses.get(host)));
+    }
+    return rows;
   }
 
   private removeSweep(name: string): void {
@@ -400,8 +370,9 @@ export class HistoryIndex {
   private hostId(name: string): number {
     let id = this.hostIds.get(name);
     if (id === undefined) {
-      this.db.prepare('INSERT OR IGNORE INTO hosts (name) VALUES (?)').run(name);
-      id = this.db.prepare('SELECT id FROM hosts WHERE name = ?').pluck().get(name) as number;
+      const q = this.idStatements();
+      q.addHost.run(name);
+      id = q.host.get(name) as number;
       this.hostIds.set(name, id);
     }
     return id;
@@ -410,11 +381,27 @@ export class HistoryIndex {
   private sigId(text: string, outcome: string): number {
     let id = this.sigIds.get(text);
     if (id === undefined) {
-      this.db.prepare('INSERT OR IGNORE INTO signatures (text, outcome) VALUES (?, ?)').run(text, outcome);
-      id = this.db.prepare('SELECT id FROM signatures WHERE text = ?').pluck().get(text) as number;
+      const q = this.idStatements();
+      q.addSig.run(text, outcome);
+      id = q.sig.get(text) as number;
       this.sigIds.set(text, id);
     }
     return id;
+  }
+
+  private idQueries?: Record<'addHost' | 'host' | 'addSig' | 'sig', Database.Statement>;
+
+  /**
+   * Prepared once per connection: a statement prepared per new host holds native memory until
+   * the GC finalises it (indexing a sweep of 10,000 new runners was 45 MB of them).
+   */
+  private idStatements(): Record<'addHost' | 'host' | 'addSig' | 'sig', Database.Statement> {
+    return (this.idQueries ??= {
+      addHost: this.db.prepare('INSERT OR IGNORE INTO hosts (name) VALUES (?)'),
+      host: this.db.prepare('SELECT id FROM hosts WHERE name = ?').pluck(),
+      addSig: this.db.prepare('INSERT OR IGNORE INTO signatures (text, outcome) VALUES (?, ?)'),
+      sig: this.db.prepare('SELECT id FROM signatures WHERE text = ?').pluck(),
+    });
   }
 
   // ---- reading ----

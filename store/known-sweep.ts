@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SweepMeta } from './fleet-schema.js';
+import type { IndexedResult } from './indexed-result.js';
 import { TargetLineSchema } from './fleet-schema.js';
 import { parseStoredSweepFile } from './fleet-migrate.js';
 
@@ -12,6 +13,11 @@ export interface KnownSweep {
   created: string;
   /** Host name to address, from the sweep's targets. */
   addresses: ReadonlyMap<string, string>;
+  /**
+   * The sweep's rows, when the caller has read its host results (the report), with the
+   * sweep's stamp (sweepStamp) taken before it read them.
+   */
+  results?: { stamp: string; rows: readonly IndexedResult[] };
 }
 
 export const knownSweep = (m: SweepMeta): KnownSweep => ({ id: m.id, created: m.created, addresses: new Map(m.targets.map((h) => [h.name, h.address])) });

@@ -1,12 +1,14 @@
 // A sweep's fleet reports (fleet_report.md and .html), made from what the store holds (never from job return values),
 // so a re-probe or a late result simply makes it again.
-import { aggregateFromStore, reportTargets } from './aggregate-stream.js';
+import { COLLECT_EVERY, aggregateFromStore, reportTargets } from './aggregate-stream.js';
+import { collectGarbage } from './collect-garbage.js';
 import { renderFleetHtmlChunks } from './fleet-html.js';
 import { renderFleetMetrics } from './fleet-metrics.js';
 import { renderFleetReport } from './fleet-report.js';
 import type { ReportHistory } from './history.js';
 import type { Store } from './store.js';
-import { ReportTargetLineSchema, type FleetSummary } from './fleet-schema.js';
+import { ReportTargetLineSchema, type FleetSummary, type HostResult } from './fleet-schema.js';
+import { indexedResult, sweepStamp, type IndexedResult } from './indexed-result.js';
 import type { KnownSweep } from './known-sweep.js';
 import { errorMessage } from '../payload/util/errors.js';
 
@@ -23,7 +25,12 @@ export async function aggregateSweep(store: Store, sweepId: string): Promise<str
  */
 export async function reportSweep(store: Store, sweepId: string): Promise<{ reportPath: string; summary: FleetSummary; markdown: string }> {
   const { summary, metrics, known } = await summarise(store, sweepId);
+  // What the summary was made from is garbage now; a big sweep's is collected before the
+  // index and the outputs add theirs (see collect-garbage.ts).
+  const big = summary.hosts.length >= COLLECT_EVERY;
+  if (big) collectGarbage();
   const history = await withHistory(store, sweepId, known);
+  if (big) collectGarbage();
   try {
     const markdown = renderFleetReport(summary, history.section);
     const written = await store.writeFleetReport(sweepId, summary, markdown, { html: renderFleetHtmlChunks(summary), metrics });
@@ -34,18 +41,26 @@ export async function reportSweep(store: Store, sweepId: string): Promise<{ repo
 }
 
 /**
- * The summary and the metrics, in a function of their own so that what they were made from
- * (the resolved targets, the host results, the previous sweep's summary: each a row per
- * runner) is garbage before the reports are rendered.
+ * The summary, the metrics and the sweep as the history index takes it, in a function of their
+ * own so that what they were made from (the resolved targets, the previous sweep's outcomes)
+ * is garbage before the reports are rendered.
  */
 async function summarise(store: Store, sweepId: string): Promise<{ summary: FleetSummary; metrics: string; known: KnownSweep }> {
   const targets = reportTargets();
   const meta = await store.readSweepHead(sweepId, (t) => targets.add(t), ReportTargetLineSchema);
-  const known = { id: meta.id, created: meta.created, addresses: new Map(targets.list.map((h) => [h.name, h.address])) };
+  const addresses = new Map(targets.list.map((h) => [h.name, h.address]));
   const previous = await store.previousOutcomes(sweepId, meta);
-  // Host results are read in batches and kept cut down: a sweep of 10,000 runners.
-  const { summary, attemptDurationsMs } = await aggregateFromStore(store, meta, targets.list, previous?.summary ?? null);
-  return { summary, metrics: renderFleetMetrics(summary, attemptDurationsMs), known };
+  // The history index's rows are made here, from the results read for the summary, rather than
+  // by the index reading every file again; the stamp first, so a result written meanwhile is
+  // re-read by the next sync. A result in another host's folder is not indexed (nor re-read).
+  const stamp = sweepStamp(store.root, sweepId);
+  const rows: IndexedResult[] = [];
+  const index = (r: HostResult, folder: string) => {
+    if (r.sweep_id === sweepId && r.host === folder) rows.push(indexedResult(r, addresses.get(folder)));
+  };
+  // Host results are read in batches, each cut down to its row as it is read.
+  const { summary, attemptDurationsMs } = await aggregateFromStore(store, meta, targets.list, previous?.summary ?? null, new Date(), index);
+  return { summary, metrics: renderFleetMetrics(summary, attemptDurationsMs), known: { id: meta.id, created: meta.created, addresses, results: { stamp, rows } } };
 }
 
 /**

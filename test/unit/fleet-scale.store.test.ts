@@ -94,4 +94,31 @@ describe('fleet report at scale', () => {
     expect(cappedRunners(hosts, 3)).toEqual({ shown: [hosts[1], hosts[3], hosts[0]], notOk: 2, okLeft: 2 });
     expect(cappedRunners(hosts, 1)).toEqual({ shown: [hosts[1]], notOk: 2, okLeft: 3 });
   });
+
+  it("the report hands the history index the rows it read: the same index as one built from the files, and a result written after it is read at the next sync", async () => {
+    const { HistoryIndex, HISTORY_INDEX_FILE } = await import('../../store/history-index.js');
+    const { reportSweep } = await import('../../store/report.js');
+    const { rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { store, id } = await storeOf(120);
+    await reportSweep(store, id);
+    const read = (): unknown[] => {
+      const ix = HistoryIndex.open(store.root);
+      try {
+        ix.sync();
+        return ix.sweepRows(id);
+      } finally {
+        ix.close();
+      }
+    };
+    const fromReport = read();
+    expect(fromReport).toHaveLength(120);
+    rmSync(join(store.root, HISTORY_INDEX_FILE), { force: true });
+    expect(read()).toEqual(fromReport);
+    await reportSweep(store, id);
+    // A result that lands after a report: the folder's stamp changed, so the next sync reads it.
+    await store.writeHostResult({ ...scaleResult(id, 7, '2026-12-02T02:00:00.000Z'), host: 'rpa-00000', finished_at: '2026-12-02T03:00:00.000Z' });
+    const after = read() as Array<{ host: string; outcome: string }>;
+    expect(after.find((r) => r.host === 'rpa-00000')?.outcome).toBe('unreachable');
+  });
 });
