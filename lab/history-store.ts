@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_CODES, type FailureClass } from '../payload/classify/classes.js';
 import { FLEET_SCHEMA_VERSION, HostResultSchema, SWEEP_SCHEMA_VERSION, SweepMetaSchema, transportFailureResult, type HostResult, type HostResultCommon, type SweepMetaInput } from '../store/fleet-schema.js';
-import { HOST_RESULT_FILE, SWEEP_FILE, TARGETS_FILE, storeJson } from '../store/store.js';
+import { HOST_RESULT_FILE, storeJson } from '../store/store.js';
+import { SWEEP_FILE, TARGETS_FILE, targetLines } from '../store/sweep-files.js';
 
 export interface PlannedResult {
   host: string;
@@ -63,7 +64,7 @@ export function writeSweep(root: string, id: string, created: string, results: P
   } satisfies SweepMetaInput);
   // The store's own layout, written synchronously: sweep.json and its (empty) targets.jsonl.
   const { targets, ...head } = meta;
-  writeFileSync(join(dir, TARGETS_FILE), targets.map((t) => `${JSON.stringify(t)}\n`).join(''));
+  writeFileSync(join(dir, TARGETS_FILE), targetLines(targets).join(''));
   writeFileSync(join(dir, SWEEP_FILE), storeJson(head));
   for (const r of results) {
     mkdirSync(join(dir, 'hosts', r.host), { recursive: true });

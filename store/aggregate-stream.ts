@@ -61,8 +61,7 @@ export function reportTargets(): { add(h: ReportTarget): void; list: ReportTarge
     list,
     add(h) {
       const { activity, run_id, host } = h.probe.aa;
-      const aa = activity || run_id || host ? one({ activity, run_id, host }) : one({ activity: null, run_id: null, host: null });
-      list.push({ name: h.name, address: h.address, os: one(h.os), transport: one(h.transport), tags: one(h.tags), groups: one(h.groups), probe: { aa } });
+      list.push({ name: h.name, address: h.address, os: one(h.os), transport: one(h.transport), tags: one(h.tags), groups: one(h.groups), probe: { aa: one({ activity, run_id, host }) } });
     },
   };
 }

@@ -43,10 +43,9 @@ export function attemptDurationsMs(summary: FleetSummary, results: readonly Host
   return out;
 }
 
-/** `attemptsMs`: every SMTP attempt's duration (attemptDurationsMs, or SummaryBuilder's). */
-export function renderFleetMetrics(summary: FleetSummary, attemptsMs: readonly number[]): string {
+/** `durationsMs`: every SMTP attempt's duration (attemptDurationsMs, or SummaryBuilder's). */
+export function renderFleetMetrics(summary: FleetSummary, durationsMs: readonly number[]): string {
   const c = summary.counts;
-  const durationsMs = attemptsMs;
   // In milliseconds first: the percentiles round to 0.01, which in seconds would be 10 ms.
   const q = percentiles(durationsMs);
   const seconds = (ms: number | undefined) => (ms === undefined ? NaN : ms / 1000);

@@ -241,7 +241,6 @@ export function parseStoredSweepFile(data: unknown): Parsed<{ head: SweepHead; t
   return { success: true, data: { head, targets } };
 }
 
-const TargetSchema = TargetLineSchema;
 
 /**
  * The same as StoredSweepMeta.safeParse(data), with the same result, for a big sweep.json:
@@ -266,7 +265,7 @@ export function parseStoredSweepMeta(data: unknown): Parsed<SweepMeta> {
       if (!old.success) return at(i, old.error.issues);
       raw = resolvedHostFromV1(old.data);
     }
-    const t = TargetSchema.safeParse(raw);
+    const t = TargetLineSchema.safeParse(raw);
     if (!t.success) return at(i, t.error.issues);
     targets[i] = t.data;
   }

@@ -17,8 +17,6 @@ import { indexedResult, sweepStamp, type IndexedResult } from './indexed-result.
 import { StoredHostResult } from './fleet-migrate.js';
 import { HOST_RESULT_FILE } from './store.js';
 
-export { indexedResult, type IndexedResult } from './indexed-result.js';
-
 export const HISTORY_INDEX_FILE = 'history-index.sqlite';
 /** Bumped whenever the tables or what goes into them change: an older file is rebuilt. */
 export const INDEX_VERSION = 2;

@@ -7,6 +7,7 @@ import type { SweepMeta } from './fleet-schema.js';
 import type { IndexedResult } from './indexed-result.js';
 import { TargetLineSchema } from './fleet-schema.js';
 import { parseStoredSweepFile } from './fleet-migrate.js';
+import { SWEEP_FILE, TARGETS_FILE, parseTargetLine } from './sweep-files.js';
 
 export interface KnownSweep {
   id: string;
@@ -30,7 +31,7 @@ export const knownSweep = (m: SweepMeta): KnownSweep => ({ id: m.id, created: m.
 export function knownSweepAt(dir: string, name: string): KnownSweep | null {
   let parsed: ReturnType<typeof parseStoredSweepFile>;
   try {
-    parsed = parseStoredSweepFile(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')));
+    parsed = parseStoredSweepFile(JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')));
   } catch {
     return null;
   }
@@ -40,20 +41,14 @@ export function knownSweepAt(dir: string, name: string): KnownSweep | null {
   const addresses = new Map<string, string>();
   let text: string;
   try {
-    text = readFileSync(join(dir, 'targets.jsonl'), 'utf8');
+    text = readFileSync(join(dir, TARGETS_FILE), 'utf8');
   } catch {
     return null;
   }
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    let t: ReturnType<typeof TargetLineSchema.safeParse>;
-    try {
-      t = TargetLineSchema.safeParse(JSON.parse(line));
-    } catch {
-      return null;
-    }
-    if (!t.success) return null;
-    addresses.set(t.data.name, t.data.address);
+  for (const [i, line] of text.split('\n').entries()) {
+    const t = parseTargetLine(line, i + 1, TargetLineSchema);
+    if (!t.ok) return null;
+    if (t.value) addresses.set(t.value.name, t.value.address);
   }
   return { id: head.id, created: head.created, addresses };
 }

@@ -36,14 +36,12 @@ import {
 import type { ResolvedHost } from '../inventory/schema.js';
 import { StoredFleetSummary, StoredHostResult, parseStoredSweepFile } from './fleet-migrate.js';
 import { readFleetOutcomes, type PreviousOutcomes } from './fleet-outcomes.js';
+import { SWEEP_FILE, TARGETS_FILE, parseTargetLine, targetLines, type LineSchema } from './sweep-files.js';
 import { ZipRejectedError, validateResultZip, type CheckedZip, type ZipLimits } from './zip-check.js';
 import { SmtpProbeError } from '../payload/util/errors.js';
 import { jsonText, jsonTextPieces } from '../payload/report/json-text.js';
 
-export const SWEEP_FILE = 'sweep.json';
-export const TARGETS_FILE = 'targets.jsonl';
-/** A line of targets.jsonl longer than this is not a resolved host (they are about 1 KB). */
-const MAX_TARGET_LINE = 1024 * 1024;
+export { SWEEP_FILE, TARGETS_FILE } from './sweep-files.js';
 export const RESULT_ZIP = 'result.zip';
 export const HOST_RESULT_FILE = 'host_result.json';
 export const FLEET_SUMMARY_FILE = 'fleet_summary.json';
@@ -440,34 +438,22 @@ async function moveIn(from: string, to: string): Promise<void> {
  */
 async function writeSweepFiles(dir: string, m: SweepMeta): Promise<void> {
   const { targets, ...head } = m;
-  await atomicWrite(join(dir, TARGETS_FILE), targets.map((t) => `${JSON.stringify(t)}\n`));
+  await atomicWrite(join(dir, TARGETS_FILE), targetLines(targets));
   await atomicWrite(join(dir, SWEEP_FILE), storeJson(head));
 }
 
 /** targets.jsonl, each line checked by its schema and handed on as it is read. */
-type LineSchema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } };
-
 async function eachTargetLine<T>(file: string, schema: LineSchema<T>, each: (t: T) => void): Promise<void> {
   const input = createReadStream(file, { encoding: 'utf8' });
-  const fail = (msg: string) => {
-    input.destroy();
-    throw new StoreError(`${file}${msg}`);
-  };
   let n = 0;
   try {
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      n++;
-      if (line.length === 0) continue;
-      if (line.length > MAX_TARGET_LINE) fail(` line ${n} is longer than ${MAX_TARGET_LINE} characters`);
-      let data: unknown;
-      try {
-        data = JSON.parse(line);
-      } catch {
-        fail(` line ${n} is not valid JSON`);
-      }
-      each(parseOrThrow(schema, data, `${file} line ${n}`));
+      const r = parseTargetLine(line, ++n, schema);
+      if (!r.ok) throw new StoreError(`${file}${r.problem}`);
+      if (r.value !== null) each(r.value);
     }
   } catch (err) {
+    input.destroy();
     if (err instanceof StoreError) throw err;
     if (errorCode(err) === 'ENOENT') throw new StoreError(`${file} is missing: the sweep's targets are not in the store`);
     throw new StoreError(`cannot read ${file}: ${errorCode(err) ?? 'unreadable'}`);
