@@ -18,6 +18,17 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: [
+            {
+              name: 'node:net',
+              importNames: ['isIP'],
+              message: 'use ipFamily (payload/util/ip-family.ts): isIP compiles its IPv6 pattern for every host name (issue 16).',
+            },
+            {
+              name: 'node:perf_hooks',
+              message: "use payload/util/clock.ts: perf_hooks loads nine modules at every start (issue 16).",
+            },
+          ],
           patterns: [
             {
               regex: '^(\\.\\./)+(controller|queue|store|transport|inventory|packaging|test|lab|bench)(/|$)',

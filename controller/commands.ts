@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import { ManifestSchema, type Manifest } from '../packaging/manifest.js';
+import { MANIFEST_VERSION, ManifestSchema, type Manifest } from '../packaging/manifest.js';
 import { parseDuration, spanText } from '../payload/util/duration.js';
 import { errorMessage } from '../payload/util/errors.js';
 import { DEFAULT_AUTH_PER_ACCOUNT, MemoryAuthBudget, RedisAuthBudget } from '../queue/auth-budget.js';
@@ -125,6 +125,8 @@ function loadManifest(dir: string): Manifest {
   } catch (err) {
     throw new FleetError('payload', `${file} is not readable JSON (${errorMessage(err)}): run npm run build:payload again`);
   }
+  const version = (raw as { manifest_version?: unknown } | null)?.manifest_version;
+  if (typeof version === 'number' && version !== MANIFEST_VERSION) throw new FleetError('payload', `${file} is a version ${version} payload manifest, this smtp-fleet reads version ${MANIFEST_VERSION}: run npm run build:payload again`);
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) throw new FleetError('payload', `${file} is not a payload manifest: ${parsed.error.issues[0]?.message}`);
   return parsed.data;

@@ -1,5 +1,6 @@
 // Records the committed simulated-runner fixture again (after deploy.sh or the probe's output
-// changes): `npx tsc -p tsconfig.bench.json && node build/dev/lab/sim-record.js`, as root
+// changes): `npx tsc -p tsconfig.bench.json && node dist/packaging/copy-scripts.js build/dev &&
+// node build/dev/lab/sim-record.js`, as root
 // (sshd, Postfix). Writes test/fixtures/sim-runner/recording.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

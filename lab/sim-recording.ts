@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseInventory, probeArgsFor } from '../inventory/load.js';
-import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
+import { ManifestSchema, deployArtifacts } from '../packaging/manifest.js';
 import { runPayloadOnRunner } from '../transport/deploy.js';
 import { connectSsh } from '../transport/ssh.js';
 import type { ExecOptions, ExecResult, RemoteCommand, Transport } from '../transport/types.js';
@@ -122,11 +122,7 @@ export async function recordSimRunner(o: RecordOptions): Promise<SimRecording> {
   const sshd = await startSshd({ dir: o.dir, address: '127.0.0.1', authorizedKeys: [key.publicKey] });
   try {
     const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(o.payloadDir, 'manifest.json'), 'utf8')));
-    const { runtime, bundle } = artifactsFor(manifest, 'linux-x64');
-    const artifacts = {
-      runtime: { localPath: join(o.payloadDir, runtime.name), name: runtime.name.split('/').pop()!, sha256: runtime.sha256, bytes: runtime.bytes },
-      bundle: { localPath: join(o.payloadDir, bundle.name), name: bundle.name, sha256: bundle.sha256, bytes: bundle.bytes },
-    };
+    const artifacts = deployArtifacts(manifest, o.payloadDir, 'linux-x64');
     for (const a of Object.values(artifacts)) {
       const folder = join(sshd.dir, 'cache', 'smtp-probe', a.sha256);
       mkdirSync(folder, { recursive: true });

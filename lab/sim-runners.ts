@@ -65,15 +65,15 @@ export async function startSimRunners(o: SimRunnersOptions): Promise<SimRunners>
       ch.exit(0);
       return ch.end();
     }
-    if (!parsed || sha !== deploySha || parsed.args.length !== 13) {
+    if (!parsed || sha !== deploySha || parsed.args.length !== 17) {
       stats.refused.push(command.slice(0, 120));
       ch.stderr.write('sim-runners: not a command a simulated runner answers\n');
       ch.exit(127);
       return ch.end();
     }
     bump(stats.deploys, user);
-    // Arguments 12: the inline ZIP limit (see deploy.sh's header); a ZIP over it is announced, not sent.
-    const inlineMax = parsed.args[11];
+    // Deploy.sh v4 takes 17 arguments; the 16th is the inline ZIP limit (see its header): a ZIP over it is announced, not sent.
+    const inlineMax = parsed.args[15];
     const inline = inlineMax !== 'none' && rec.zip.bytes <= Number(inlineMax);
     if (inline) bump(stats.zipsSent, user);
     ch.write(`${MARK} root /home/${user}/.cache/smtp-probe\n${replies.beforeRun}`);

@@ -10,12 +10,15 @@ import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import { VERSION } from '../payload/version.js';
 import { PackagingError, extractRuntime } from './fetch-runtimes.js';
+import { lazyChildProcess } from './lazy-child-process.js';
 import { ensureWinePrefix, findWine, runViaFiles } from './wine.js';
-import { ManifestSchema, type Artifact, type Manifest } from './manifest.js';
+import { zodEnglishOnly } from './zod-english-only.js';
+import { MANIFEST_VERSION, ManifestSchema, type Artifact, type Manifest } from './manifest.js';
 import { NODE_VERSION, RUNTIMES, TARGETS, type Target } from './runtimes.js';
 
 export const DEFAULT_OUT = resolve('build', 'payload');
 export const bundleName = (version = VERSION) => `smtp-probe-${version}.cjs`;
+export const loaderName = (version = VERSION) => `smtp-probe-loader-${version}.cjs`;
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export interface BuildOptions {
@@ -41,6 +44,10 @@ export async function buildPayload(opts: BuildOptions): Promise<Manifest> {
   await bundleProbe(join(tmpOut, bundle));
   add(bundle, 'bundle', 'any', VERSION);
   log(`bundle     ${bundle}`);
+  const loader = loaderName();
+  await bundleLoader(join(tmpOut, loader));
+  add(loader, 'loader', 'any', VERSION);
+  log(`loader     ${loader}`);
 
   for (const target of opts.targets) {
     const pin = RUNTIMES[target];
@@ -60,7 +67,7 @@ export async function buildPayload(opts: BuildOptions): Promise<Manifest> {
   }
 
   const manifest = ManifestSchema.parse({
-    manifest_version: 1,
+    manifest_version: MANIFEST_VERSION,
     name: 'smtp-probe-payload',
     version: VERSION,
     node_version: NODE_VERSION,
@@ -101,12 +108,17 @@ export async function bundleProbe(outfile: string): Promise<void> {
     outfile,
     metafile: true,
     logLevel: 'silent',
-    plugins: [inlineDiagnoseScripts],
+    plugins: [inlineDiagnoseScripts, lazyChildProcess, zodEnglishOnly],
   });
   const native = Object.keys(result.metafile.inputs).filter((f) => f.endsWith('.node'));
   if (native.length) throw new PackagingError(`the payload may not contain native addons: ${native.join(', ')}`);
   const foreign = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('payload/') && !f.startsWith('node_modules/'));
   if (foreign.length) throw new PackagingError(`the payload bundle pulled in files outside payload/: ${foreign.join(', ')}`);
+}
+
+/** The runner's loader (payload/loader/runner.ts): the bundle started with a full code cache. */
+export async function bundleLoader(outfile: string): Promise<void> {
+  await build({ entryPoints: [resolve('payload', 'loader', 'runner.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, outfile, logLevel: 'silent' });
 }
 
 /**

@@ -7,7 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeArgsFor } from '../inventory/load.js';
 import type { ResolvedHost } from '../inventory/schema.js';
-import { artifactsFor, type Manifest } from '../packaging/manifest.js';
+import { deployArtifacts, type Manifest } from '../packaging/manifest.js';
 import type { AuthBudget } from './auth-budget.js';
 import type { ProbeJob, SweepOptions } from './jobs.js';
 import type { JobContext, JobRunner } from './runner.js';
@@ -106,7 +106,7 @@ export class FleetJobRunner implements JobRunner {
     const { host, options } = job;
     const started = new Date();
     const platform = host.os === 'windows' ? 'win-x64' : 'linux-x64';
-    const { runtime, bundle } = artifactsFor(this.cfg.manifest, platform);
+    const artifacts = deployArtifacts(this.cfg.manifest, this.cfg.payloadDir, platform);
     const password = this.smtpPassword(host, options);
     const transport = await (this.cfg.connect ?? defaultConnect(this.cfg))(host, options, this.env);
     // Closing the transport is how a command in flight is ended: every transport's exec fails then.
@@ -126,10 +126,7 @@ export class FleetJobRunner implements JobRunner {
         transport,
         {
           jobId: ctx.jobId,
-          artifacts: {
-            runtime: { localPath: join(this.cfg.payloadDir, runtime.name), name: runtime.name.split('/').pop()!, sha256: runtime.sha256, bytes: runtime.bytes },
-            bundle: { localPath: join(this.cfg.payloadDir, bundle.name), name: bundle.name, sha256: bundle.sha256, bytes: bundle.bytes },
-          },
+          artifacts,
           probeArgs: [...probeArgsFor(host), ...auth.args, ...(options.diagnose ? diagnoseArgs(host, options) : [])],
           command: options.diagnose ? 'diagnose' : 'probe',
           ...(auth.stdin === undefined ? {} : { stdin: auth.stdin }),
@@ -145,7 +142,7 @@ export class FleetJobRunner implements JobRunner {
       let result: HostResult;
       try {
         const { checked, zipPath } = await this.cfg.store.acceptZip(job.sweep_id, host.name, localZip, { maxZipBytes: options.max_zip_bytes });
-        result = probedResult(common, checked, zipPath, { uploaded_bytes: res.uploadedBytes, cache_hit: res.cacheHits.runtime && res.cacheHits.bundle });
+        result = probedResult(common, checked, zipPath, { uploaded_bytes: res.uploadedBytes, cache_hit: res.cacheHits.runtime && res.cacheHits.bundle && res.cacheHits.loader });
       } catch (err) {
         if (!(err instanceof ZipRejectedError)) throw err;
         result = rejectedResult(common, err.message, { zip_bytes: res.zipBytes, zip_sha256: res.zipSha256 });

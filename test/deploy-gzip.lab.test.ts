@@ -66,13 +66,17 @@ function setup(r: Runner, runtime: Buffer | string, gz: Buffer[]): { home: strin
   const bundle: CachedFile = { sha256: sha256(bundleData), name: 'smtp-probe.cjs', bytes: bundleData.length, fresh: false };
   mkdirSync(join(root, bundle.sha256), { recursive: true });
   writeFileSync(join(root, bundle.sha256, bundle.name), bundleData);
+  const loaderData = '// loader';
+  const loader: CachedFile = { sha256: sha256(loaderData), name: 'smtp-probe-loader.cjs', bytes: loaderData.length, fresh: false };
+  mkdirSync(join(root, loader.sha256), { recursive: true });
+  writeFileSync(join(root, loader.sha256, loader.name), loaderData);
   const rt = { sha256: sha256(runtime), name: 'node', bytes: Buffer.byteLength(runtime), fresh: false };
   const dir = join(root, rt.sha256);
   mkdirSync(dir, { recursive: true });
   const specs = gz.map((data, i) => {
     const file = gzUploadName('node', `0000000${i}`);
     writeFileSync(join(dir, file), data);
-    return { jobId: `job-${i}`, runtime: { ...rt, gz: file }, bundle, probeArgs: [] };
+    return { jobId: `job-${i}`, runtime: { ...rt, gz: file }, bundle, loader, probeArgs: [] };
   });
   return { home, rec, specs, dir, name: 'node' };
 }
@@ -168,7 +172,7 @@ describe('deploy.sh tells the caller whether it can unpack gzip', () => {
   const missPass = async (path: string) => {
     const home = tempDir('gz-path-');
     const f = (name: string) => ({ sha256: sha256(name), name, bytes: 1, fresh: false });
-    const p = spawn('/bin/sh', ['-c', deployCommand('linux', { jobId: 'j', runtime: f('node'), bundle: f('b.cjs'), probeArgs: [] }) as string], { env: { PATH: path, HOME: home } });
+    const p = spawn('/bin/sh', ['-c', deployCommand('linux', { jobId: 'j', runtime: f('node'), bundle: f('b.cjs'), loader: f('l.cjs'), probeArgs: [] }) as string], { env: { PATH: path, HOME: home } });
     return finish(p);
   };
 

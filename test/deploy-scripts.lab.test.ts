@@ -41,7 +41,7 @@ function cacheWith(root: string): RunSpec {
     chmodSync(join(root, sha256, name), 0o755);
     return { sha256, name, bytes: Buffer.byteLength(data), fresh: false };
   };
-  return { jobId: 'sweep:1:host/a', runtime: put('node', RECORDER), bundle: put('smtp-probe.cjs', '// bundle'), probeArgs: HOSTILE, passwordStdin: true };
+  return { jobId: 'sweep:1:host/a', runtime: put('node', RECORDER), bundle: put('smtp-probe.cjs', '// bundle'), loader: put('smtp-probe-loader.cjs', '// loader'), probeArgs: HOSTILE, passwordStdin: true };
 }
 
 function run(argv: string[], env: NodeJS.ProcessEnv, input: Buffer[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -64,6 +64,10 @@ function recorded(rec: string): { argv: string[]; stdin: string } {
 }
 
 function expectProbeArgv(argv: string[], work: string): void {
+  // The runtime starts the loader with the bundle first, then the command.
+  expect(argv[0]).toMatch(/[\\/]smtp-probe-loader\.cjs$/);
+  expect(argv[1]).toMatch(/[\\/]smtp-probe\.cjs$/);
+  argv = argv.slice(1);
   expect(argv.slice(1, 8)).toEqual(['probe', '--out', join(work, 'out'), '--zip-to', join(work, 'result.zip'), '--quiet', '--args-b64']);
   expect(argv).toHaveLength(9);
   expect(JSON.parse(Buffer.from(argv[8]!, 'base64').toString('utf8'))).toEqual(HOSTILE);

@@ -20,7 +20,7 @@ let work: string;
 let okZip: string;
 let refusedZip: string;
 let summaryJson: string;
-let yazlZip: Buffer;
+let writerZip: Buffer;
 
 /** Runs the real probe with --zip-to and returns the ZIP path. */
 async function realProbe(name: string, args: string[]): Promise<string> {
@@ -40,9 +40,9 @@ beforeAll(async () => {
   ]);
   summaryJson = (await unzip(okZip)).get('probe_summary.json')!.toString('utf8');
   // What the payload's own writer (the same code on Linux and Windows runners) produces.
-  const written = join(work, 'yazl.zip');
-  await writeZip(written, [{ name: 'probe_summary.json', data: Buffer.from(summaryJson) }, { name: 'tls/chain.txt', data: Buffer.from('chain') }, { name: 'transcripts/a 1.txt', data: Buffer.alloc(100_000, 'a') }]);
-  yazlZip = readFileSync(written);
+  const written = join(work, 'writer.zip');
+  writeZip(written, [{ name: 'probe_summary.json', data: Buffer.from(summaryJson) }, { name: 'tls/chain.txt', data: Buffer.from('chain') }, { name: 'transcripts/a 1.txt', data: Buffer.alloc(100_000, 'a') }]);
+  writerZip = readFileSync(written);
 });
 
 let n = 0;
@@ -86,7 +86,7 @@ function validZips(): Buffer[] {
   return [
     readFileSync(okZip),
     readFileSync(refusedZip),
-    yazlZip,
+    writerZip,
     buildZip([s, { name: 'tls/', data: '', method: 0, externalAttrs: unixMode(0o040755) }, { name: 'tls/chain.txt', data: 'x' }]),
     buildZip([s, { name: 'report.md', data: '# report', dataDescriptor: {} }, { name: 'b.txt', data: 'b', dataDescriptor: { signature: false } }]),
     buildZip([s, { name: 'dos.txt', data: 'x', versionMadeBy: 20, externalAttrs: 0x20 }, { name: 'DOSDIR/', data: '', method: 0, versionMadeBy: 20, externalAttrs: 0x10 }]),
@@ -165,7 +165,7 @@ describe('hostile result ZIPs are rejected with the reason', () => {
     expect(listed - refusedListed).toBe(valid.length);
   });
 
-  it('accepts ZIPs that are odd but sound: a data descriptor, an MS-DOS entry, an archive comment, folders, our own yazl writer', async () => {
+  it('accepts ZIPs that are odd but sound: a data descriptor, an MS-DOS entry, an archive comment, folders, the payload\'s own writer', async () => {
     for (const [i, zip] of validZips().entries()) {
       const p = join(work, `valid-${i}.zip`);
       writeFileSync(p, zip);

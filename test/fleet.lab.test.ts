@@ -303,6 +303,9 @@ describe('untrusted ZIPs coming back from a runner', () => {
     const real = ManifestSchema.parse(JSON.parse(readFileSync(join(PAYLOAD, 'manifest.json'), 'utf8')));
     const runtime = real.artifacts.find((x) => x.role === 'runtime' && x.platform === 'linux-x64')!;
     symlinkSync(join(PAYLOAD, runtime.name), join(evil, runtime.name));
+    // The real loader starts the evil bundle, as on a runner.
+    const loader = real.artifacts.find((x) => x.role === 'loader')!;
+    symlinkSync(join(PAYLOAD, loader.name), join(evil, loader.name));
     const zips = {
       traversal: buildZip([{ name: '../../escaped.txt', data: 'owned' }]).toString('base64'),
       badjson: buildZip([{ name: 'probe_summary.json', data: '{"schema": "smtp-probe/probe-summary", "verdict": ' }, { name: 'report.md', data: 'x', externalAttrs: unixMode(0o100644) }]).toString('base64'),
@@ -312,7 +315,7 @@ const Z=${JSON.stringify(zips)};
 if(v==='oversize'){const fd=fs.openSync(z,'w');fs.writeSync(fd,Buffer.alloc(1024*1024),0,1024*1024,21*1024*1024);fs.closeSync(fd);}else fs.writeFileSync(z,Buffer.from(Z[v],'base64'));`;
     writeFileSync(join(evil, 'evil.cjs'), script);
     const data = Buffer.from(script);
-    writeFileSync(join(evil, 'manifest.json'), JSON.stringify({ ...real, artifacts: [runtime, { name: 'evil.cjs', role: 'bundle', platform: 'any', version: real.version, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') }] }));
+    writeFileSync(join(evil, 'manifest.json'), JSON.stringify({ ...real, artifacts: [runtime, loader, { name: 'evil.cjs', role: 'bundle', platform: 'any', version: real.version, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') }] }));
     const inv = join(dir, 'evil-inventory.json');
     const base = inventory(runners) as { hosts: object[]; groups?: object };
     delete base.groups;

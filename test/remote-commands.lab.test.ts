@@ -12,7 +12,7 @@ import { CMD_EXE_LIMIT, launcherCommandLine, quoteSh } from '../transport/script
 import { ROOT } from './helpers.js';
 
 const file = (name: string) => ({ sha256: 'a'.repeat(64), name, bytes: 1, fresh: false });
-const spec = (probeArgs: string[] = []): RunSpec => ({ jobId: 'j', runtime: file('node'), bundle: file('b.cjs'), probeArgs });
+const spec = (probeArgs: string[] = []): RunSpec => ({ jobId: 'j', runtime: file('node'), bundle: file('b.cjs'), loader: file('l.cjs'), probeArgs });
 
 // Values that break naive quoting in sh, cmd.exe or Windows PowerShell 5.1's native arguments.
 const HOSTILE = [
@@ -84,8 +84,8 @@ describe('remote commands', () => {
     const command = deployCommand('linux', { ...spec(['--ehlo-name', ...HOSTILE]), jobId: 'job:1/x' }) as string;
     const r = spawnSync('/bin/sh', ['-c', command], { env: { PATH: process.env.PATH, HOME: home, SHELLOPTS: 'xtrace' }, encoding: 'utf8' });
     expect(r.status).toBe(0);
-    // The cache root, what is missing, and that this runner can take the files compressed (deploy.sh v3).
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual([`@smtp-probe-deploy root ${home}/.cache/smtp-probe`, '@smtp-probe-deploy miss runtime', '@smtp-probe-deploy miss bundle', '@smtp-probe-deploy gzip']);
+    // The cache root, what is missing, and that this runner can take the files compressed (deploy.sh v4).
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([`@smtp-probe-deploy root ${home}/.cache/smtp-probe`, '@smtp-probe-deploy miss runtime', '@smtp-probe-deploy miss bundle', '@smtp-probe-deploy miss loader', '@smtp-probe-deploy gzip']);
     // With tracing forced on from the environment, the script turns it off before any value.
     expect(r.stderr).not.toMatch(/args-b64|ehlo-name|deploy/);
     expect(readdirSync(home)).toEqual([]); // a miss creates nothing

@@ -1,18 +1,18 @@
-// The deploy cycle end to end over a real sshd: this Node binary is the "runtime", a small
-// ESM file that imports the built CLI is the "bundle", and the real probe runs on the sshd
-// host against the loopback SMTP lab.
+// The deploy cycle end to end over a real sshd: this Node binary is the "runtime", the npm
+// CLI's one-file bundle (dist/payload/smtp-probe.cjs) the bundle, the built loader the loader
+// (npm test builds both), and the real probe runs on the sshd host against the loopback lab.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeSummarySchema } from '../payload/schema/summary.js';
 import { runPayloadOnRunner, type Artifact, type DeployRequest, type DeployStage } from '../transport/deploy.js';
 import { compressedArtifact } from '../transport/gzip-cache.js';
 import { connectSsh } from '../transport/ssh.js';
 import type { Transport } from '../transport/types.js';
-import { failure, CLI, tempDir, unzip } from './helpers.js';
+import { ManifestSchema, artifactsFor } from '../packaging/manifest.js';
+import { failure, readJson, ROOT, tempDir, unzip } from './helpers.js';
 import { makeKeyPair, startSshd, type LabSshd } from '../lab/sshd.js';
 
 const lab = inject('lab');
@@ -21,6 +21,7 @@ let host: LabSshd;
 let t: Transport;
 let runtime: Artifact;
 let bundle: Artifact;
+let loader: Artifact;
 let keyPath: string;
 
 function sha256File(path: string): Promise<string> {
@@ -38,16 +39,17 @@ async function artifact(localPath: string, name: string): Promise<Artifact> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
   dir = tempDir('deploy-');
   const key = makeKeyPair(dir, 'client');
   host = await startSshd({ dir, address: '127.0.2.1', authorizedKeys: [key.publicKey] });
   keyPath = key.privateKeyPath;
   writeFileSync(join(dir, 'known_hosts'), host.knownHostsLine + '\n');
   t = await connect();
-  const bundlePath = join(dir, 'smtp-probe.mjs');
-  writeFileSync(bundlePath, `import ${JSON.stringify(pathToFileURL(CLI).href)};\n`);
-  [runtime, bundle] = await Promise.all([artifact(process.execPath, 'node'), artifact(bundlePath, 'smtp-probe.mjs')]);
+  const bundlePath = join(ROOT, 'dist/payload/smtp-probe.cjs');
+  const manifest = join(ROOT, 'build/payload/manifest.json');
+  for (const f of [bundlePath, manifest]) if (!existsSync(f)) throw new Error(`${f} is missing: run npm run build:payload (npm test does)`);
+  const built = artifactsFor(ManifestSchema.parse(readJson(manifest)), 'linux-x64').loader;
+  [runtime, bundle, loader] = await Promise.all([artifact(process.execPath, 'node'), artifact(bundlePath, 'smtp-probe.cjs'), artifact(join(ROOT, 'build/payload', built.name), built.name)]);
 }, 120_000);
 
 function connect(): Promise<Transport> {
@@ -75,7 +77,7 @@ const postfixArgs = () => ['--host', '127.0.0.1', '--port', `${lab.postfix.start
 function request(jobId: string, probeArgs: string[], over: Partial<DeployRequest> = {}): DeployRequest {
   return {
     jobId,
-    artifacts: { runtime, bundle },
+    artifacts: { runtime, bundle, loader },
     probeArgs,
     commandTimeoutMs: 30_000,
     maxZipBytes: 20 * 1024 * 1024,
@@ -86,15 +88,15 @@ function request(jobId: string, probeArgs: string[], over: Partial<DeployRequest
 }
 
 describe('deploy cycle over ssh', () => {
-  it('cold: uploads both artifacts gzip-compressed, runs the real probe, fetches a valid ZIP, removes the work folder', async () => {
+  it('cold: uploads the three artifacts gzip-compressed, runs the real probe, fetches a valid ZIP, removes the work folder', async () => {
     const stages: DeployStage[] = [];
     const r = await runPayloadOnRunner(t, request('job-cold', postfixArgs()), { onStage: (s) => stages.push(s) });
     expect(r.exitCode).toBe(0);
-    expect(r.cacheHits).toEqual({ runtime: false, bundle: false });
+    expect(r.cacheHits).toEqual({ runtime: false, bundle: false, loader: false });
     expect(r.compressed).toBe(true);
-    const gz = await Promise.all([compressedArtifact(runtime, join(dir, 'gz')), compressedArtifact(bundle, join(dir, 'gz'))]);
-    expect(r.uploadedBytes).toBe(gz[0].bytes + gz[1].bytes);
-    expect(r.uploadedBytes).toBeLessThan((runtime.bytes + bundle.bytes) / 2);
+    const gz = await Promise.all([runtime, bundle, loader].map((a) => compressedArtifact(a, join(dir, 'gz'))));
+    expect(r.uploadedBytes).toBe(gz[0]!.bytes + gz[1]!.bytes + gz[2]!.bytes);
+    expect(r.uploadedBytes).toBeLessThan((runtime.bytes + bundle.bytes + loader.bytes) / 2);
     // Only the unpacked file and its stamp are left in the runtime's folder: no .gz, no temp, no lock.
     expect(readdirSync(join(cacheRoot(), runtime.sha256)).sort()).toEqual(['.node.verified', 'node']);
     // Linux runners send the ZIP back on the run command and remove the work folder themselves.
@@ -107,11 +109,12 @@ describe('deploy cycle over ssh', () => {
     const summary = ProbeSummarySchema.parse(JSON.parse(entries.get(summaryName)!.toString('utf8')));
     expect(summary.verdict.class).toBe('ok');
     expect(summary.attempts[0]!.smtp.banner?.lines[0]).toMatch(/Postfix/);
-    // The cache holds both artifacts under their hashes, the runtime executable; the work folder is gone.
+    // The cache holds the artifacts under their hashes, the runtime executable; the work folder is gone.
     const cachedRuntime = join(cacheRoot(), runtime.sha256, 'node');
     expect(statSync(cachedRuntime).size).toBe(runtime.bytes);
     expect(statSync(cachedRuntime).mode & 0o111).not.toBe(0);
-    expect(existsSync(join(cacheRoot(), bundle.sha256, 'smtp-probe.mjs'))).toBe(true);
+    expect(existsSync(join(cacheRoot(), bundle.sha256, 'smtp-probe.cjs'))).toBe(true);
+    expect(existsSync(join(cacheRoot(), loader.sha256, loader.name))).toBe(true);
     expect(existsSync(workFolder('job-cold'))).toBe(false);
   }, 120_000);
 
@@ -119,7 +122,7 @@ describe('deploy cycle over ssh', () => {
     const stages: DeployStage[] = [];
     const r = await runPayloadOnRunner(t, request('job-warm', postfixArgs()), { onStage: (s) => stages.push(s) });
     expect(r.uploadedBytes).toBe(0);
-    expect(r.cacheHits).toEqual({ runtime: true, bundle: true });
+    expect(r.cacheHits).toEqual({ runtime: true, bundle: true, loader: true });
     expect(r.exitCode).toBe(0);
     expect(stages).toEqual(['cache', 'run', 'fetch']);
     expect(r.ms.upload).toBe(0);
@@ -182,10 +185,10 @@ describe('deploy cycle over ssh', () => {
   });
 
   it('a cached artifact changed on the runner is noticed and uploaded again, alone', async () => {
-    const cachedBundle = join(cacheRoot(), bundle.sha256, 'smtp-probe.mjs');
-    writeFileSync(cachedBundle, readFileSync(cachedBundle, 'utf8').replace('import', 'import /* tampered */'));
+    const cachedBundle = join(cacheRoot(), bundle.sha256, 'smtp-probe.cjs');
+    writeFileSync(cachedBundle, `${readFileSync(cachedBundle, 'utf8')}\n// tampered\n`);
     const r = await runPayloadOnRunner(t, request('job-tampered', postfixArgs()));
-    expect(r.cacheHits).toEqual({ runtime: true, bundle: false });
+    expect(r.cacheHits).toEqual({ runtime: true, bundle: false, loader: true });
     expect(r.uploadedBytes).toBe((await compressedArtifact(bundle, join(dir, 'gz'))).bytes);
     expect(await sha256File(cachedBundle)).toBe(bundle.sha256);
     expect(r.exitCode).toBe(0);

@@ -21,7 +21,8 @@ export interface Artifact {
 export interface DeployRequest {
   /** Keys the remote work folder, so a rerun of the same job starts clean. */
   jobId: string;
-  artifacts: { runtime: Artifact; bundle: Artifact };
+  /** The loader is what the runner starts: `runtime loader bundle COMMAND ...` (payload/loader/runner.ts). */
+  artifacts: { runtime: Artifact; bundle: Artifact; loader: Artifact };
   /** After `probe --out ... --zip-to ... --quiet`: the host's probe settings. */
   probeArgs: string[];
   /** Limit of each remote command (the probe run included). */
@@ -52,7 +53,7 @@ export interface DeployResult {
   uploadedBytes: number;
   /** Whether the uploads went gzip-compressed (false also when nothing was uploaded). */
   compressed: boolean;
-  cacheHits: { runtime: boolean; bundle: boolean };
+  cacheHits: { runtime: boolean; bundle: boolean; loader: boolean };
   zipBytes: number;
   zipSha256: string;
   stdoutTail: string;
@@ -61,7 +62,8 @@ export interface DeployResult {
   ms: { cache: number; compress: number; upload: number; run: number; fetch: number; total: number };
 }
 
-type Which = 'runtime' | 'bundle';
+const WHICH = ['runtime', 'bundle', 'loader'] as const;
+type Which = (typeof WHICH)[number];
 /** What this cycle did to a cache entry: nothing, an uncompressed upload, or a .gz to unpack. */
 type Sent = { kind: 'old' } | { kind: 'fresh' } | { kind: 'gz'; file: string };
 const VERDICT_CODES: ReadonlySet<number> = new Set(Object.values(EXIT_CODES));
@@ -91,7 +93,7 @@ export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks
   const ms = { cache: 0, compress: 0, upload: 0, run: 0, fetch: 0, total: 0 };
   const out = new Tail();
   const err = new Tail();
-  const fresh: Record<Which, Sent> = { runtime: { kind: 'old' }, bundle: { kind: 'old' } };
+  const fresh: Record<Which, Sent> = { runtime: { kind: 'old' }, bundle: { kind: 'old' }, loader: { kind: 'old' } };
   let uploadedBytes = 0;
   let compressed = false;
   // Set as soon as the script starts on the work folder, so a failure after that still cleans up.
@@ -165,7 +167,7 @@ export async function runPayloadOnRunner(t: Transport, req: DeployRequest, hooks
       exitCode: code,
       uploadedBytes,
       compressed,
-      cacheHits: { runtime: fresh.runtime.kind === 'old', bundle: fresh.bundle.kind === 'old' },
+      cacheHits: { runtime: fresh.runtime.kind === 'old', bundle: fresh.bundle.kind === 'old', loader: fresh.loader.kind === 'old' },
       zipBytes: zip.bytes,
       zipSha256: zip.sha256,
       stdoutTail: out.text(),
@@ -270,6 +272,7 @@ function deployScript(t: Transport, req: DeployRequest, fresh: Record<Which, Sen
     jobId: req.jobId,
     runtime: file('runtime'),
     bundle: file('bundle'),
+    loader: file('loader'),
     probeArgs: req.probeArgs,
     passwordStdin: req.stdin !== undefined,
     command: req.command ?? 'probe',
@@ -316,7 +319,7 @@ function scriptOutputReader(pass: Pass, maxZipBytes: number, on: { onText: (line
     const [word, ...rest] = line.slice(MARK.length + 1).split(' ');
     const value = rest.join(' ');
     if (word === 'root') pass.root = value;
-    else if (word === 'miss' && (value === 'runtime' || value === 'bundle')) pass.misses.push(value);
+    else if (word === 'miss' && (WHICH as readonly string[]).includes(value)) pass.misses.push(value as Which);
     else if (word === 'gzip') pass.gzip = true;
     else if (word === 'bad') pass.bad.push(value);
     else if (word === 'cached') {

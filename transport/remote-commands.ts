@@ -44,6 +44,8 @@ export interface RunSpec {
   jobId: string;
   runtime: CachedFile;
   bundle: CachedFile;
+  /** What the runner starts: the runtime runs the loader, the loader the bundle. */
+  loader: CachedFile;
   probeArgs: string[];
   /** The payload command to run: `probe` (default) or `diagnose` (probe plus the evidence around it). */
   command?: 'probe' | 'diagnose';
@@ -67,13 +69,14 @@ function checkArtifact(a: CachedFile): void {
 export function deployCommand(os: RemoteOs, spec: RunSpec): RemoteCommand {
   checkArtifact(spec.runtime);
   checkArtifact(spec.bundle);
+  checkArtifact(spec.loader);
   const job = workFolderName(spec.jobId);
   const argsB64 = encodeProbeArgs(spec.probeArgs);
   const command = spec.command ?? 'probe';
   if (os === 'linux') {
     const file = (a: CachedFile) => [a.sha256, a.name, String(a.bytes), a.gz ? `gz:${a.gz}` : a.fresh ? 'fresh' : 'old'];
     const inline = spec.inlineZipMax === undefined ? 'none' : String(Math.floor(spec.inlineZipMax));
-    return shCommand('deploy.sh', [job, ...file(spec.runtime), ...file(spec.bundle), command, spec.passwordStdin ? 'yes' : 'no', inline, argsB64]);
+    return shCommand('deploy.sh', [job, ...file(spec.runtime), ...file(spec.bundle), ...file(spec.loader), command, spec.passwordStdin ? 'yes' : 'no', inline, argsB64]);
   }
   return {
     script: 'deploy.ps1',
@@ -89,6 +92,11 @@ export function deployCommand(os: RemoteOs, spec: RunSpec): RemoteCommand {
       BundleBytes: spec.bundle.bytes,
       BundleFresh: spec.bundle.fresh,
       BundleGz: spec.bundle.gz ?? '',
+      LoaderSha256: spec.loader.sha256,
+      LoaderName: spec.loader.name,
+      LoaderBytes: spec.loader.bytes,
+      LoaderFresh: spec.loader.fresh,
+      LoaderGz: spec.loader.gz ?? '',
       Command: command,
       PasswordStdin: spec.passwordStdin === true,
       ArgsB64: argsB64,

@@ -1,12 +1,12 @@
 // Flags of `smtp-probe diagnose` on top of the probe's: the time window, the SNTP server,
 // the AA context, collector limits. A saved bot configuration (--aa-config) fills in the
 // probe's host, port and mode unless the command line names them itself.
-import { isIP } from 'node:net';
 import type { ProbeFlags } from '../probe/run.js';
 import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
 import { readAaConfig, type AaConfig } from './aa-config.js';
 import { COLLECTORS } from '../schema/diagnose.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export interface DiagnoseFlags extends ProbeFlags {
   aaConfig?: string;
@@ -69,7 +69,7 @@ export function parseNtp(text: string): { host: string; port: number } {
   if (bracket) {
     host = bracket[1]!;
     if (bracket[2]) port = Number(bracket[2]);
-  } else if (isIP(t) !== 6 && t.includes(':')) {
+  } else if (ipFamily(t) !== 6 && t.includes(':')) {
     host = t.slice(0, t.lastIndexOf(':'));
     port = Number(t.slice(t.lastIndexOf(':') + 1));
   }

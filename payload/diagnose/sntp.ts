@@ -3,7 +3,7 @@
 // time-keeping daemon.
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { ipFamily } from '../util/ip-family.js';
 
 const NTP_EPOCH_OFFSET = 2_208_988_800; // seconds from 1900 to 1970
 
@@ -27,8 +27,8 @@ export function writeTimestamp(buf: Buffer, at: number, ms: number): void {
 }
 
 export async function sntpQuery(host: string, port: number, timeoutMs: number, now: () => number = Date.now): Promise<SntpResult> {
-  const address = isIP(host) ? host : (await lookup(host)).address;
-  const sock = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+  const address = ipFamily(host) ? host : (await lookup(host)).address;
+  const sock = createSocket(ipFamily(address) === 6 ? 'udp6' : 'udp4');
   try {
     return await new Promise<SntpResult>((resolve, reject) => {
       const req = Buffer.alloc(48);

@@ -2,7 +2,6 @@
 // (sequential: a handful of attempts, and logins stay at one per run) -> run folder with
 // mailread_summary.json, report.md, report.html, transcripts and the ZIP -> exit code.
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { EXIT_CODES } from '../classify/classes.js';
 import { RunFolder, runFolderName } from '../report/output.js';
 import { finishRunPaths } from './finish.js';
@@ -19,6 +18,7 @@ import { Pop3 } from './pop3.js';
 import { renderMailHtml, renderMailReport } from './report.js';
 import { runMailSession } from './session.js';
 import { jsonText } from '../report/json-text.js';
+import { ipFamily } from '../util/ip-family.js';
 
 const MAX_ADDRESSES = 8;
 const DNS_TIMEOUT_MS = 5000;
@@ -91,7 +91,7 @@ export async function mailCommand(protocol: MailProtocol, flags: MailFlags): Pro
 }
 
 async function resolve(host: string): Promise<{ addresses: string[]; error: string | null }> {
-  if (isIP(host)) return { addresses: [host], error: null };
+  if (ipFamily(host)) return { addresses: [host], error: null };
   try {
     const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${DNS_TIMEOUT_MS} ms`)), DNS_TIMEOUT_MS).unref());
     const found = await Promise.race([lookup(host, { all: true }), timer]);

@@ -1,7 +1,7 @@
 // What the IMAP and POP3 modules share: one request/response step with its timing and
 // transcript lines (the secret-bearing lines shown as the caller says, never as sent), and
 // the interface the session driver calls, so one driver runs both protocols.
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { MailreadStep } from '../schema/mailread.js';
 import { maskBase64, type Transcript } from '../probe/transcript.js';
 import { MAX_LINES, type LineReader } from './lines.js';

@@ -1,9 +1,9 @@
 // `smtp-probe imap|pop3` options -> settings. Bad input is one UsageError line (exit 2).
-import { isIP } from 'node:net';
 import { readCaFile } from '../probe/options.js';
 import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
 import type { MailMode } from './session.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export type MailProtocol = 'imap' | 'pop3';
 
@@ -65,7 +65,7 @@ export function mailSettings(protocol: MailProtocol, f: MailFlags): MailSettings
   if (!(MECHS as readonly string[]).includes(mech)) throw new UsageError(`--mech must be auto, login, plain or xoauth2, not "${f.mech}"`);
   if (f.login && !f.user) throw new UsageError('--login needs --user <account>');
   const t = f.timeout ? parseDuration(f.timeout, '--timeout', 120_000) : null;
-  const sni = f.sni ?? (isIP(host) ? null : host);
+  const sni = f.sni ?? (ipFamily(host) ? null : host);
   return {
     protocol,
     host,

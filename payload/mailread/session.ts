@@ -3,7 +3,7 @@
 // DNS-free stages of the SMTP probe are reused (tcpConnect, startTls and its verdict on the
 // chain, the Transcript); credentials go only over TLS whose certificate verified.
 import type { SecureContext } from 'node:tls';
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { ErrorInfo, TlsResult } from '../schema/summary.js';
 import type { MailreadAttempt, MailreadStep } from '../schema/mailread.js';
 import { tcpConnect } from '../probe/tcp.js';

@@ -2,13 +2,13 @@
 // answers it (A and AAAA with TTLs), so "works in DNS, fails on the network" and
 // "this resolver says something else" are both visible.
 import { promises as dns } from 'node:dns';
-import { isIP } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { DnsResolution, ErrorInfo, Target } from '../schema/summary.js';
 import { SUMMARY_SCHEMA_VERSION } from '../schema/constants.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 import { hostsEntries, type HostsLookup } from './hosts-file.js';
 import { formatDnsServer, type DnsServer, type Family } from './options.js';
+import { ipFamily } from '../util/ip-family.js';
 
 type Query = DnsResolution['resolvers'][number]['queries'][number];
 type ResolverResult = DnsResolution['resolvers'][number];
@@ -61,7 +61,7 @@ async function askResolver(role: ResolverResult['role'], servers: string[], labe
 }
 
 function serverString(s: DnsServer): string {
-  return isIP(s.address) === 6 ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+  return ipFamily(s.address) === 6 ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
 }
 
 function keepFamily(targets: Target[], family: Family): Target[] {
@@ -101,7 +101,7 @@ export async function resolveTarget(o: ResolveOptions): Promise<DnsResolution> {
     system_servers: systemServers,
   };
 
-  const literal = isIP(o.host);
+  const literal = ipFamily(o.host);
   if (literal) {
     const targets = keepFamily([{ address: o.host, family: literal as 4 | 6 }], o.family);
     const error = targets.length ? null : { kind: 'family', code: null, message: `${o.host} is not an IPv${o.family} address` };

@@ -1,6 +1,6 @@
 // What an EHLO reply advertises (RFC 5321 4.1.1.1 and the extension RFCs).
-import { isIP } from 'node:net';
 import type { SmtpResult } from '../schema/summary.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export function parseExtensions(ext: readonly string[]): SmtpResult['features'] {
   const map = new Map<string, string>();
@@ -27,7 +27,7 @@ export function parseExtensions(ext: readonly string[]): SmtpResult['features'] 
 /** Gmail greets with "smtp.gmail.com at your service, [203.0.113.7]": the address it saw us come from. */
 export function egressIp(firstLine: string): string | null {
   for (const m of firstLine.matchAll(/\[(?:IPv6:)?([0-9a-fA-F:.]+)\]/g)) {
-    if (isIP(m[1]!)) return m[1]!;
+    if (ipFamily(m[1]!)) return m[1]!;
   }
   return null;
 }

@@ -1,7 +1,7 @@
 // Hosts-file entries for the target: the override most often forgotten on a runner.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { errorCode } from '../util/errors.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export const DEFAULT_HOSTS_FILE = process.platform === 'win32' ? `${process.env.SystemRoot ?? 'C:\\Windows'}\\System32\\drivers\\etc\\hosts` : '/etc/hosts';
 
@@ -28,7 +28,7 @@ export function hostsEntries(path: string, host: string): HostsLookup {
   const entries: HostsEntry[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const [address, ...names] = raw.replace(/#.*/, '').trim().split(/\s+/);
-    const family = address ? isIP(address) : 0;
+    const family = address ? ipFamily(address) : 0;
     if (family && names.some((n) => n.toLowerCase().replace(/\.$/, '') === want)) entries.push({ line: i + 1, address: address!, family: family as 4 | 6 });
   });
   return { path, entries, error: null };

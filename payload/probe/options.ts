@@ -2,7 +2,6 @@
 // line that names the flag, so a bot's log shows what to fix.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { parseDuration } from '../util/duration.js';
 import { UsageError, errorCode } from '../util/errors.js';
@@ -14,6 +13,7 @@ import type { Discovered } from './proxy-discovery.js';
 import { proxySettings, type ProxyFlags, type ProxySettings } from './proxy-options.js';
 import { resolvePreset } from './presets.js';
 import type { ProviderPreset } from '../schema/summary.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export type Family = '4' | '6' | 'any';
 export interface PortSpec {
@@ -95,7 +95,7 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9_
 
 export function parseHost(text: string, flag = '--host'): string {
   const t = text.trim().replace(/^\[(.*)\]$/, '$1');
-  if (isIP(t) || HOSTNAME.test(t)) return t;
+  if (ipFamily(t) || HOSTNAME.test(t)) return t;
   throw new UsageError(`invalid ${flag} "${text}": expected a host name like smtp.gmail.com or an IP address`);
 }
 
@@ -139,17 +139,17 @@ export function parseDnsServer(text: string, flag: string): DnsServer {
   if (bracket) {
     address = bracket[1]!;
     if (bracket[2]) port = parsePortNumber(bracket[2], flag);
-  } else if (isIP(t) !== 6 && t.includes(':')) {
+  } else if (ipFamily(t) !== 6 && t.includes(':')) {
     const i = t.lastIndexOf(':');
     address = t.slice(0, i);
     port = parsePortNumber(t.slice(i + 1), flag);
   }
-  if (!isIP(address)) throw new UsageError(`invalid ${flag} "${text}": expected a resolver IP address, optionally with :PORT`);
+  if (!ipFamily(address)) throw new UsageError(`invalid ${flag} "${text}": expected a resolver IP address, optionally with :PORT`);
   return { address, port };
 }
 
 export function formatDnsServer(s: DnsServer): string {
-  const a = isIP(s.address) === 6 ? `[${s.address}]` : s.address;
+  const a = ipFamily(s.address) === 6 ? `[${s.address}]` : s.address;
   return s.port === 53 ? s.address : `${a}:${s.port}`;
 }
 
@@ -300,7 +300,7 @@ function baseSettings(f: RawProbeFlags): ProbeSettings {
   const host = parseHost(f.host);
   const mode = parseMode(f.mode, '--mode');
   if (!['4', '6', 'any'].includes(f.family)) throw new UsageError(`invalid --family "${f.family}": expected 4, 6 or any`);
-  const sni = f.sni !== undefined ? parseHost(f.sni, '--sni') : isIP(host) ? null : host.replace(/\.$/, '');
+  const sni = f.sni !== undefined ? parseHost(f.sni, '--sni') : ipFamily(host) ? null : host.replace(/\.$/, '');
   const ehloName = f.ehloName !== undefined ? parseHost(f.ehloName, '--ehlo-name') : defaultEhloName();
   return {
     host,
@@ -341,12 +341,12 @@ function senderSettings(f: RawProbeFlags): SenderSettings | null {
 /** A domain name (not an IP) or a one-line usage error naming `flag`. */
 export function parseSenderDomain(text: string, flag: string): string {
   const d = parseHost(text, flag);
-  if (isIP(d)) throw new UsageError(`invalid ${flag} "${text}": expected a domain name like example.com`);
+  if (ipFamily(d)) throw new UsageError(`invalid ${flag} "${text}": expected a domain name like example.com`);
   return d.toLowerCase().replace(/\.$/, '');
 }
 
 export function parseEgressIp(text: string): string {
   const t = text.trim().replace(/^\[(.*)\]$/, '$1');
-  if (!isIP(t)) throw new UsageError(`invalid --egress-ip "${text}": expected an IP address`);
+  if (!ipFamily(t)) throw new UsageError(`invalid --egress-ip "${text}": expected an IP address`);
   return t;
 }

@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isIP } from 'node:net';
 import type { Pcap } from '../schema/tls-matrix.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export const PCAP_FILE = 'capture.pcap';
 /** Bounds: packets, bytes (tcpdump -C rotates, so it is checked by -c and the size cap on read), time. */
@@ -23,7 +23,7 @@ export function captureFilter(endpoints: readonly Endpoint[]): string {
   const seen = new Set<string>();
   const clauses: string[] = [];
   for (const e of endpoints) {
-    if (!isIP(e.address)) continue;
+    if (!ipFamily(e.address)) continue;
     const c = `(host ${e.address} and tcp port ${e.port})`;
     if (seen.has(c)) continue;
     seen.add(c);

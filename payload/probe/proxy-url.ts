@@ -1,8 +1,8 @@
 // `--proxy` values and proxy variables as the probe understands them: an HTTP proxy spoken
 // to with CONNECT, or SOCKS5 (names resolved here) / SOCKS5h (names resolved by the proxy).
 // A password never comes from argv: it would show in process lists and bot logs.
-import { isIP } from 'node:net';
 import { UsageError } from '../util/errors.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export const PROXY_KINDS = ['http', 'socks5', 'socks5h'] as const;
 export type ProxyKind = (typeof PROXY_KINDS)[number];
@@ -45,7 +45,7 @@ export function parseProxyUrl(text: string): Omit<ProxySpec, 'passwordFrom' | 's
   if (!kind) throw new ProxyUrlError(`unsupported scheme "${url.protocol.replace(/:$/, '')}": expected http, socks5 or socks5h`);
   if ((url.pathname && url.pathname !== '/') || url.search || url.hash) throw new ProxyUrlError('a proxy URL has no path, query or fragment');
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (!host || (!isIP(host) && !/^[a-z0-9_.-]+$/i.test(host))) throw new ProxyUrlError('expected a proxy host name or IP address');
+  if (!host || (!ipFamily(host) && !/^[a-z0-9_.-]+$/i.test(host))) throw new ProxyUrlError('expected a proxy host name or IP address');
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -68,19 +68,19 @@ export function parseProxyUrl(text: string): Omit<ProxySpec, 'passwordFrom' | 's
  * env_snapshot.json; one typed in --proxy is already on the command line.
  */
 export function formatProxy(p: Pick<ProxySpec, 'kind' | 'host' | 'port' | 'user'> & { source?: string }): string {
-  const host = isIP(p.host) === 6 ? `[${p.host}]` : p.host;
+  const host = ipFamily(p.host) === 6 ? `[${p.host}]` : p.host;
   const user = p.user === null ? '' : p.source === undefined || p.source === '--proxy' ? `${encodeURIComponent(p.user)}@` : '***@';
   return `${p.kind}://${user}${host}:${p.port}`;
 }
 
 /** `host:port` as a proxy is asked to reach it (IPv6 in brackets, as CONNECT wants). */
 export function authority(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  return ipFamily(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Whether the proxy, not this machine, turns the SMTP host name into addresses. */
 export function proxyResolves(p: Pick<ProxySpec, 'kind'>, host: string): boolean {
-  return !isIP(host) && p.kind !== 'socks5';
+  return !ipFamily(host) && p.kind !== 'socks5';
 }
 
 /** --proxy on the command line: any password inside it is refused (exit 2), not used. */

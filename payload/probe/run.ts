@@ -22,10 +22,10 @@ import { fileSafe, hostPort, runSweep, settingsRecord } from './sweep.js';
 import { paint, terminalStyle, verdictTone } from '../util/terminal.js';
 import type { Capture, Endpoint } from './pcap.js';
 import { matrixLine, runTlsMatrix } from './tls-matrix.js';
-import { isIP } from 'node:net';
 import type { RunnerFacts } from './sender/audit.js';
 import { senderLine } from '../report/sender-report.js';
 import { jsonText } from '../report/json-text.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export interface ProbeFlags extends RawProbeFlags {
   out: string;
@@ -150,7 +150,7 @@ export async function probeIntoFolder(settings: ProbeSettings, folder: RunFolder
 function runnerFacts(s: ProbeSettings, attempts: Attempt[], seen: string[], normHex: (hex: string) => string): RunnerFacts {
   const given = s.sender?.egressIp;
   const egress = [...(given ? [{ ip: given, source: '--egress-ip' as const }] : []), ...seen.filter((ip) => ip !== given).map((ip) => ({ ip, source: 'ehlo-greeting' as const }))];
-  const submission = isIP(s.host) ? [] : s.ports.map((p) => {
+  const submission = ipFamily(s.host) ? [] : s.ports.map((p) => {
     const a = attempts.find((x) => x.port === p.port && x.tls?.chain.length);
     return { host: s.host.replace(/\.$/, ''), port: p.port, chain: (a?.tls?.chain ?? []).map((c) => ({ cert_sha256: normHex(c.fingerprint_sha256), spki_sha256: c.spki_sha256 ?? null })), pkixValid: a?.tls?.authorized === true };
   });

@@ -10,7 +10,7 @@
 // no-op returning true, so the driver stays one straight list.
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { ErrorInfo, Mode, ProxyAttempt, SmtpReply, SmtpResult, Target, TlsResult } from '../schema/summary.js';
 import { authLines, pickMechanism, type AuthMechanism } from './auth.js';
 import { parseExtensions, egressIp } from './extensions.js';

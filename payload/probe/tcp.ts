@@ -1,7 +1,7 @@
 // Stage 2: the TCP connection to one address, with the failure told apart:
 // refused (RST to the SYN), reset, timeout (SYN dropped: firewall), unreachable (no route).
 import { connect, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { ErrorInfo } from '../schema/summary.js';
 import { errorCode, errorMessage } from '../util/errors.js';
 

@@ -1,7 +1,7 @@
 // Stage 3: the TLS handshake, either right after connect (implicit, port 465) or after
 // STARTTLS. Verification is done but never enforced here, so the served chain is
 // captured even when it is distrusted: that chain is the evidence.
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { checkServerIdentity, connect, createSecureContext, rootCertificates, type DetailedPeerCertificate, type SecureContext, type SecureContextOptions, type SecureVersion, type TLSSocket } from 'node:tls';

@@ -1,7 +1,7 @@
 // The TCP stage through a proxy: a TCP connection to the proxy, then CONNECT or SOCKS5 to
 // the SMTP server. Both steps are timed and kept apart, so "the proxy is unreachable",
 // "the proxy says no" and "the proxy cannot reach the server" read differently.
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { ErrorInfo, ProxyAttempt } from '../schema/summary.js';
 import { authority, formatProxy, type ProxySpec } from './proxy-url.js';
 import { tcpConnect, type TcpResult } from './tcp.js';

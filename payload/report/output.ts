@@ -64,7 +64,7 @@ export class RunFolder {
       writeFileSync(join(this.tmp, f.name), f.data);
     }
     mkdirSync(join(this.tmp, 'attachments'), { recursive: true });
-    await writeZip(join(this.tmp, ZIP_PATH), this.files);
+    writeZip(join(this.tmp, ZIP_PATH), this.files);
     let final = join(this.outDir, this.name);
     for (let i = 2; exists(final); i++) final = join(this.outDir, `${this.name}-${i}`);
     renameSync(this.tmp, final);

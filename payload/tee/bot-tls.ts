@@ -1,6 +1,6 @@
 // The bot leg's TLS: the tee is the server here, with the certificate it made at start.
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { BotTls } from '../schema/tee.js';
 import { tlsError } from '../probe/tls.js';

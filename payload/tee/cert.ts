@@ -4,8 +4,8 @@
 // in some versions; trusting a CA is also what a Windows store expects. ECDSA P-256: fast
 // to make and accepted by every TLS stack a bot runs on. The keys live in memory only.
 import { X509Certificate, createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import { bits, bool, explicit, implicit, octets, oid, seq, set, time, uint, utf8 } from './der.js';
+import { ipFamily } from '../util/ip-family.js';
 
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 const CN = '2.5.4.3';
@@ -30,7 +30,7 @@ function ext(id: string, critical: boolean, value: Buffer): Buffer {
 }
 
 function ipBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
+  if (ipFamily(ip) === 4) return Buffer.from(ip.split('.').map(Number));
   // Expand "::" and write eight 16-bit groups.
   const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
   const h = head ? head.split(':') : [];
@@ -87,9 +87,9 @@ export function makeTeeCertificates(names: string[], days = 7, now = new Date())
     ],
   });
   const unique = [...new Set(names)];
-  const san = seq(...unique.map((n) => (isIP(n) ? implicit(7, ipBytes(n)) : implicit(2, Buffer.from(n, 'ascii')))));
+  const san = seq(...unique.map((n) => (ipFamily(n) ? implicit(7, ipBytes(n)) : implicit(2, Buffer.from(n, 'ascii')))));
   const leafDer = certificate({
-    subject: name(unique.find((n) => !isIP(n)) ?? unique[0] ?? 'localhost'),
+    subject: name(unique.find((n) => !ipFamily(n)) ?? unique[0] ?? 'localhost'),
     issuer: caName,
     spki: leafSpki,
     issuerSpki: caSpki,

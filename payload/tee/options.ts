@@ -1,10 +1,10 @@
 // Flags of `smtp-probe tee`, checked before anything listens: addresses, TLS modes, limits.
-import { isIP } from 'node:net';
 import { parseSize } from '../diagnose/options.js';
 import { parseHost, readCaFile } from '../probe/options.js';
 import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
 import type { BotTlsMode, UpstreamTls } from './session.js';
+import { ipFamily } from '../util/ip-family.js';
 
 export interface TeeFlags {
   listen: string;
@@ -50,7 +50,7 @@ export function hostAndPort(text: string, flag: string, allowZero = false): { ho
 
 export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
+  if (ipFamily(host) === 4) return host.startsWith('127.');
   return host === '::1' || /^::ffff:127\./i.test(host);
 }
 
@@ -75,7 +75,7 @@ export function buildTeeSettings(f: TeeFlags): TeeSettings {
   const upTls = choice(f.upstreamTls, ['starttls', 'implicit', 'none'] as const, '--upstream-tls') ?? (up.port === 465 ? 'implicit' : 'starttls');
   // By default the bot keeps the TLS mode it uses toward the real server; only the host changes.
   const botTls = choice(f.botTls, ['none', 'starttls', 'implicit'] as const, '--bot-tls') ?? (upTls === 'none' ? 'none' : upTls);
-  const sni = f.sni ? parseHost(f.sni, '--sni') : isIP(up.host) ? null : up.host;
+  const sni = f.sni ? parseHost(f.sni, '--sni') : ipFamily(up.host) ? null : up.host;
   return {
     listen,
     upstream: { ...up, tls: upTls },

@@ -5,7 +5,7 @@
 // Transcript (AUTH payloads withheld) and address masking; message text never does.
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { performance } from '../util/clock.js';
 import type { SecureContext } from 'node:tls';
 import type { ErrorInfo, SmtpReply, SmtpResult, TlsResult } from '../schema/summary.js';
 import type { BotTls, MessageFactsRecord, TeeCommand, TeeSession } from '../schema/tee.js';

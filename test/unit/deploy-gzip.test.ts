@@ -54,7 +54,8 @@ function setup(): { dir: string; req: DeployRequest; runtime: Artifact } {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-gzip-unit-'));
   const runtime = artifactIn(dir, 'node', Buffer.from('#!/bin/sh\n'.repeat(5000)));
   const bundle = artifactIn(dir, 'smtp-probe.cjs', Buffer.from('// bundle'));
-  const req: DeployRequest = { jobId: 'j1', artifacts: { runtime, bundle }, probeArgs: [], commandTimeoutMs: 1000, maxZipBytes: 1000, localZipPath: join(dir, 'r.zip'), gzipCacheDir: join(dir, 'gz') };
+  const loader = artifactIn(dir, 'smtp-probe-loader.cjs', Buffer.from('// loader'));
+  const req: DeployRequest = { jobId: 'j1', artifacts: { runtime, bundle, loader }, probeArgs: [], commandTimeoutMs: 1000, maxZipBytes: 1000, localZipPath: join(dir, 'r.zip'), gzipCacheDir: join(dir, 'gz') };
   return { dir, req, runtime };
 }
 
@@ -71,7 +72,7 @@ describe('compressed cold push (controller side)', () => {
     expect(r.uploadedBytes).toBe(readFileSync(up.localPath).length);
     expect(r.uploadedBytes).toBeLessThan(runtime.bytes / 10);
     expect(t.commands[1]).toContain(`'gz:${up.remotePath.split('/').pop()!}'`);
-    expect(r.cacheHits).toEqual({ runtime: false, bundle: true });
+    expect(r.cacheHits).toEqual({ runtime: false, bundle: true, loader: true });
   });
 
   it('a runner without gzip gets the file as it is, and the log says why', async () => {

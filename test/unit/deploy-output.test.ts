@@ -22,7 +22,7 @@ function flooding(chunks: () => Iterable<string>): Transport {
 }
 
 const artifact = (name: string) => ({ localPath: '/nonexistent', name, sha256: 'a'.repeat(64), bytes: 1 });
-const request = { jobId: 'j', artifacts: { runtime: artifact('node'), bundle: artifact('b.cjs') }, probeArgs: [], commandTimeoutMs: 10_000, maxZipBytes: 1024, localZipPath: '/nonexistent/z.zip', stdin: 'secret-pw\n' };
+const request = { jobId: 'j', artifacts: { runtime: artifact('node'), bundle: artifact('b.cjs'), loader: artifact('l.cjs') }, probeArgs: [], commandTimeoutMs: 10_000, maxZipBytes: 1024, localZipPath: '/nonexistent/z.zip', stdin: 'secret-pw\n' };
 
 describe('runner output reaching the job log', () => {
   it('32 MB without a newline becomes one capped line, not 32 MB in memory or in the log', async () => {

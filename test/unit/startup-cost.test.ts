@@ -1,9 +1,15 @@
 // Issue 16: what a plain probe loads before it connects. zod and the schemas (~45 ms), the
 // socks package and ICU's time-zone service are left out of that path; these tests fail
 // when a static import or a call brings one back.
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { bundleProbe } from '../../packaging/build-payload.js';
+import { englishOnlyLocales } from '../../packaging/zod-english-only.js';
+import { lazyChildProcessSource } from '../../packaging/lazy-child-process.js';
+import { ipFamily } from '../../payload/util/ip-family.js';
 import { describe, expect, it, inject } from 'vitest';
 import { timeZoneName } from '../../payload/collect/env.js';
 import { selfChecked } from '../../payload/schema/self-check.js';
@@ -52,6 +58,43 @@ describe('a plain probe start', () => {
     expect(timeZoneName({}, join(dir, 'absent'))).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
     // This machine: the same answer both ways.
     expect(timeZoneName({})).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+});
+
+describe('the bundle a runner starts', () => {
+  it('loads neither node:child_process nor any zod locale but English when the CLI starts', async () => {
+    const dir = mkdtempSync(join(inject('scratch'), 'bundle-'));
+    const bundle = join(dir, 'smtp-probe.cjs');
+    await bundleProbe(bundle);
+    const text = readFileSync(bundle, 'utf8');
+    // zod's catalogues carry their languages' own words (esbuild escapes them): German's is gone.
+    expect(text).not.toMatch(/Ung(ü|\\xFC|\\u00FC)ltige Eingabe/);
+    expect(text).toContain('Invalid input');
+    const hook = join(dir, 'loaded.cjs');
+    writeFileSync(hook, "process.on('exit', () => process._rawDebug(JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')))));\n");
+    for (const args of [['--version'], ['explain', '550 5.7.1 relaying denied']]) {
+      const r = spawnSync(process.execPath, ['-r', hook, bundle, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const loaded = JSON.parse(r.stderr.trim().split('\n').pop()!) as string[];
+      expect(loaded.filter((m) => /child_process/.test(m)), args.join(' ')).toEqual([]);
+      expect(loaded.length, args.join(' ')).toBeGreaterThan(10); // the list was read at all
+    }
+  }, 60_000);
+
+  it('refuses to build when commander or zod no longer look as the build rewrites them', () => {
+    const lazy = lazyChildProcessSource("const childProcess = require('node:child_process');\nchildProcess.spawn(a);");
+    expect(lazy).not.toContain("const childProcess = require('node:child_process');");
+    expect(lazy).toContain('childProcess.spawn(a)');
+    expect(() => lazyChildProcessSource("const childProcess = require('node:child_process');\nchildProcess.fork(a);")).toThrow(/fork/);
+    expect(() => lazyChildProcessSource("import childProcess from 'node:child_process';")).toThrow(/update packaging/);
+    expect(englishOnlyLocales('export { default as ar } from "./ar.js";\nexport { default as en } from "./en.js";\n')).toBe('export { default as en } from "./en.js";\n');
+    expect(() => englishOnlyLocales('export * from "./all.js";\nexport { default as en } from "./en.js";\n')).toThrow(/update packaging/);
+    expect(() => englishOnlyLocales('export { default as de } from "./de.js";\n')).toThrow(/update packaging/);
+  });
+
+  it('tells IP families apart as node:net does, without its IPv6 pattern for names', () => {
+    const texts = ['127.0.0.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '::', '::1', '1::', 'fe80::1%eth0', '::ffff:192.0.2.1', '2001:db8::1:2:3:4:5', '2001:db8::g', 'a:b', ':', 'smtp.gmail.com', 'localhost', '', ' 127.0.0.1', '[::1]', '1.2.3.4:25'];
+    for (const t of texts) expect(ipFamily(t), JSON.stringify(t)).toBe(isIP(t));
   });
 });
 

@@ -1,5 +1,5 @@
-# smtp-probe/deploy v3
-# What: checks that the runtime and the bundle are in the per-user cache
+# smtp-probe/deploy v4
+# What: checks that the runtime, the bundle and the loader are in the per-user cache
 #   (%LOCALAPPDATA%\smtp-probe\SHA256\NAME); on a miss prints "miss" lines and stops so the
 #   caller uploads and calls again (with a "gzip" line: it can take the files compressed);
 #   on a hit runs one probe in a fresh work folder. A file uploaded gzip-compressed is
@@ -7,9 +7,10 @@
 #   A file is trusted when its ".NAME.verified" stamp is no older than it and its size
 #   matches; otherwise it is hashed in full (hashing ~90 MB every run would cost more than
 #   the rest of the cycle).
-# Parameters: Job (work folder name), Runtime*/Bundle* (sha256, file name, size, whether it
+# Parameters: Job (work folder name), Runtime*/Bundle*/Loader* (sha256, file name, size, whether it
 #   was uploaded uncompressed in this cycle, the .gz file uploaded into the sha256 folder
-#   in this cycle or ''), Command (probe or diagnose), PasswordStdin (the probe's
+#   in this cycle or ''; the runtime starts the loader, which runs the bundle with a code
+#   cache, payload/loader/runner.ts), Command (probe or diagnose), PasswordStdin (the probe's
 #   password is the next line of stdin, read with launcher.ps1's Read-StdinLine: this
 #   script runs under the launcher), ArgsB64 (the probe's settings: base64 of a JSON
 #   array of arguments, which the probe decodes and validates itself, so no value ever
@@ -29,6 +30,11 @@ param(
   [Parameter(Mandatory = $true)][long]$BundleBytes,
   [bool]$BundleFresh = $false,
   [string]$BundleGz = '',
+  [Parameter(Mandatory = $true)][string]$LoaderSha256,
+  [Parameter(Mandatory = $true)][string]$LoaderName,
+  [Parameter(Mandatory = $true)][long]$LoaderBytes,
+  [bool]$LoaderFresh = $false,
+  [string]$LoaderGz = '',
   [ValidateSet('probe', 'diagnose')][string]$Command = 'probe',
   [bool]$PasswordStdin = $false,
   [Parameter(Mandatory = $true)][string]$ArgsB64
@@ -112,9 +118,11 @@ function Install-Gz([string]$which, [string]$sha, [string]$name, [long]$bytes, [
 
 if ($RuntimeGz) { Install-Gz 'runtime' $RuntimeSha256 $RuntimeName $RuntimeBytes $RuntimeGz }
 if ($BundleGz) { Install-Gz 'bundle' $BundleSha256 $BundleName $BundleBytes $BundleGz }
+if ($LoaderGz) { Install-Gz 'loader' $LoaderSha256 $LoaderName $LoaderBytes $LoaderGz }
 $miss = $false
 if (-not (Test-Cached $RuntimeSha256 $RuntimeName $RuntimeBytes $RuntimeFresh)) { '@smtp-probe-deploy miss runtime'; $miss = $true }
 if (-not (Test-Cached $BundleSha256 $BundleName $BundleBytes $BundleFresh)) { '@smtp-probe-deploy miss bundle'; $miss = $true }
+if (-not (Test-Cached $LoaderSha256 $LoaderName $LoaderBytes $LoaderFresh)) { '@smtp-probe-deploy miss loader'; $miss = $true }
 # System.IO.Compression's GZipStream is in every .NET PowerShell runs on (Framework 2.0 on).
 if ($miss) { '@smtp-probe-deploy gzip'; exit 0 }
 '@smtp-probe-deploy cached'
@@ -132,8 +140,8 @@ $rt = [IO.Path]::Combine($r, $RuntimeSha256, $RuntimeName)
 # execute bit, which Windows does not have.
 if ([IO.Path]::DirectorySeparatorChar -eq '/') { & chmod +x -- $rt }
 $zip = [IO.Path]::Combine($w, 'result.zip')
-$run = @([IO.Path]::Combine($r, $BundleSha256, $BundleName), $Command, '--out', [IO.Path]::Combine($w, 'out'), '--zip-to', $zip, '--quiet', '--args-b64', $ArgsB64)
-# Compiled code of the bundle is cached next to it, as deploy.sh does: later probes start faster.
+$run = @([IO.Path]::Combine($r, $LoaderSha256, $LoaderName), [IO.Path]::Combine($r, $BundleSha256, $BundleName), $Command, '--out', [IO.Path]::Combine($w, 'out'), '--zip-to', $zip, '--quiet', '--args-b64', $ArgsB64)
+# Compiled code of the bundle is cached next to it (by the loader), as deploy.sh does: later probes start faster.
 $env:NODE_COMPILE_CACHE = [IO.Path]::Combine($r, 'compile-cache')
 # Windows PowerShell 5.1 turns a native program's stderr lines into error records, which
 # 'Stop' would make fatal: the probe's own exit code is what counts here.

@@ -1,6 +1,6 @@
-# smtp-probe/deploy v3 (POSIX sh)
+# smtp-probe/deploy v4 (POSIX sh)
 # What: the whole warm cycle on a Linux runner in one command. Prints the cache folder;
-#   checks the runtime and the bundle in it (a file is trusted when its ".NAME.verified"
+#   checks the runtime, the bundle and the loader in it (a file is trusted when its ".NAME.verified"
 #   stamp is no older than it and its size matches, otherwise it is hashed in full); on a
 #   miss prints "miss" lines (and "gzip" when gzip is on PATH) and stops so the caller
 #   uploads and calls again. A file uploaded gzip-compressed is unpacked first (see
@@ -11,9 +11,11 @@
 #   1 job (work folder name)      2-5 runtime sha256, name, bytes, fresh|old|gz:FILE
 #   6-9 bundle sha256, name, bytes, fresh|old|gz:FILE (FILE: the .gz uploaded into the
 #       sha256 folder in this cycle; fresh: uploaded uncompressed and verified by the caller)
-#   10 command (probe|diagnose)   11 password on stdin (yes|no)
-#   12 inline ZIP limit in bytes, or "none" (leave the ZIP for a download)
-#   13 the probe's settings: base64 of a JSON array of arguments (decoded and validated by
+#   10-13 loader sha256, name, bytes, fresh|old|gz:FILE: what the runtime starts, which
+#       runs the bundle with a code cache (payload/loader/runner.ts)
+#   14 command (probe|diagnose)   15 password on stdin (yes|no)
+#   16 inline ZIP limit in bytes, or "none" (leave the ZIP for a download)
+#   17 the probe's settings: base64 of a JSON array of arguments (decoded and validated by
 #      the probe itself, so no value is ever parsed by this shell)
 # Output: control lines "@smtp-probe-deploy root|miss|gzip|bad|cached|zip|zipdata|zipdata-end|exit".
 # Exit codes: 0 after a miss; the probe's exit code after a run; 1 when the work folder
@@ -24,6 +26,8 @@ set +xv
 job=$1 rt_sha=$2 rt_name=$3 rt_bytes=$4 rt_fresh=$5
 bd_sha=$6 bd_name=$7 bd_bytes=$8 bd_fresh=$9
 shift 9
+ld_sha=$1 ld_name=$2 ld_bytes=$3 ld_fresh=$4
+shift 4
 command=$1 pw_stdin=$2 inline_max=$3 args_b64=$4
 r="${XDG_CACHE_HOME:-$HOME/.cache}/smtp-probe"
 echo "@smtp-probe-deploy root $r"
@@ -89,6 +93,7 @@ cached() { # which sha256 name bytes fresh|old|gz:FILE
 miss=
 cached runtime "$rt_sha" "$rt_name" "$rt_bytes" "$rt_fresh" || { echo "@smtp-probe-deploy miss runtime"; miss=1; }
 cached bundle "$bd_sha" "$bd_name" "$bd_bytes" "$bd_fresh" || { echo "@smtp-probe-deploy miss bundle"; miss=1; }
+cached loader "$ld_sha" "$ld_name" "$ld_bytes" "$ld_fresh" || { echo "@smtp-probe-deploy miss loader"; miss=1; }
 if [ -n "$miss" ]; then
   # Without gzip on the runner the caller sends the files uncompressed.
   command -v gzip >/dev/null 2>&1 && echo "@smtp-probe-deploy gzip"
@@ -99,9 +104,10 @@ w="$r/work/$job"
 rm -rf "$w" && mkdir -p "$w" || exit 1
 rt="$r/$rt_sha/$rt_name"
 [ -x "$rt" ] || chmod +x "$rt" || exit 1
-# Compiled code of the bundle is cached next to it: later probes on this runner start faster.
+# Compiled code of the bundle is cached next to it (by the loader, made after a command's first
+# run): later probes on this runner start faster.
 export NODE_COMPILE_CACHE="$r/compile-cache"
-set -- "$r/$bd_sha/$bd_name" "$command" --out "$w/out" --zip-to "$w/result.zip" --quiet --args-b64 "$args_b64"
+set -- "$r/$ld_sha/$ld_name" "$r/$bd_sha/$bd_name" "$command" --out "$w/out" --zip-to "$w/result.zip" --quiet --args-b64 "$args_b64"
 # The probe runs in the background so that a command timeout stops it, not only this shell:
 # a TERM/HUP from sshd is passed on, and since sshd refuses signals to root sessions, the
 # end of our stdin (the caller closed the channel) stops it too.

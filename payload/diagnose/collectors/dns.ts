@@ -2,12 +2,12 @@
 // or each Windows adapter's servers), its search domains, and hosts-file lines that pin
 // the target or the NTP host. Reads configuration only: nothing is queried.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { DnsSnapshotDataSchema } from '../../schema/diagnose.js';
 import type { z } from 'zod';
 import { errorCode } from '../../util/errors.js';
 import type { Collector, CollectorContext, Recorder } from '../collector.js';
 import { parseIpconfig } from '../windows/ipconfig.js';
+import { ipFamily } from '../../util/ip-family.js';
 
 type Data = z.infer<typeof DnsSnapshotDataSchema>;
 
@@ -90,7 +90,7 @@ function hostsLines(rec: Recorder, path: string, names: string[]): Data['hosts_f
   const entries: Data['hosts_file']['entries'] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const [address, ...hostNames] = raw.replace(/#.*/, '').trim().split(/\s+/);
-    if (!address || !isIP(address)) return;
+    if (!address || !ipFamily(address)) return;
     const hit = hostNames.filter((n) => want.has(n.toLowerCase().replace(/\.$/, '')));
     if (hit.length) entries.push({ line: i + 1, address, names: hit });
   });

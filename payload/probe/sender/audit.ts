@@ -5,7 +5,6 @@
 // bounded too. DNSSEC is not validated here: the TLSA answers' AD bit says whether the resolver did.
 import { promises as dns } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { isIP } from 'node:net';
 import { SenderAuditSchema, type SenderAudit } from '../../schema/sender.js';
 import { parseDuration } from '../../util/duration.js';
 import { formatDnsServer, parseDnsServer, parseEgressIp, parseHost, parseSenderDomain, readCaFile, type DnsServer } from '../options.js';
@@ -16,6 +15,7 @@ import { checkMtaSts, fetchPolicy } from './mta-sts.js';
 import { checkSpf, type Finding, type TxtLookup } from './spf.js';
 import { checkTlsRpt } from './tls-rpt.js';
 import { jsonText } from '../../report/json-text.js';
+import { ipFamily } from '../../util/ip-family.js';
 
 const ABSENT = new Set(['ENOTFOUND', 'ENODATA']);
 /** The whole audit's limit, on top of each query's: a resolver that trickles answers cannot hold the run. */
@@ -47,7 +47,7 @@ interface Dns {
 
 function resolverFor(o: SenderAuditOptions): Dns {
   const r = new dns.Resolver({ timeout: o.timeoutMs, tries: 1 });
-  if (o.resolver) r.setServers([isIP(o.resolver.address) === 6 ? `[${o.resolver.address}]:${o.resolver.port}` : `${o.resolver.address}:${o.resolver.port}`]);
+  if (o.resolver) r.setServers([ipFamily(o.resolver.address) === 6 ? `[${o.resolver.address}]:${o.resolver.port}` : `${o.resolver.address}:${o.resolver.port}`]);
   const servers = r.getServers();
   let server: DnsServer | null = o.resolver;
   if (!server && servers[0]) {

@@ -1,7 +1,7 @@
 // DANE (RFC 7672 for MX, RFC 7673-style for the submission host): the TLSA records of each
 // MX on port 25 and of the probed host on its ports, whether the resolver validated them
 // (AD), and, for the submission host, whether they match the chain the probe was served.
-import { performance } from 'node:perf_hooks';
+import { performance } from '../../util/clock.js';
 import type { TlsaLookup, SenderAudit } from '../../schema/sender.js';
 import { mapPool } from '../../util/pool.js';
 import type { Finding } from './spf.js';

@@ -1,10 +1,10 @@
 // The egress IP against the common DNSBL zones (data/dnsbl-zones.json), in parallel with a
 // bound and a per-query timeout: a listed runner address explains rejections no setting fixes.
-import { isIP } from 'node:net';
 import { mapPool } from '../../util/pool.js';
 import zonesFile from './data/dnsbl-zones.json' with { type: 'json' };
 import { DnsblZonesSchema, type DnsblZone } from './dnsbl-schema.js';
 import type { Finding } from './spf.js';
+import { ipFamily } from '../../util/ip-family.js';
 
 /** A addresses of a name; null for NXDOMAIN/no data (not listed); throws on timeout or SERVFAIL. */
 export type ALookup = (name: string) => Promise<string[] | null>;
@@ -15,8 +15,8 @@ export function dnsblZones(): DnsblZone[] {
 
 /** 203.0.113.5 -> 5.113.0.203; IPv6 as 32 reversed nibbles (RFC 5782). */
 export function reverseIp(ip: string): string {
-  if (isIP(ip) === 4) return ip.split('.').reverse().join('.');
-  if (isIP(ip) !== 6) throw new Error(`not an IP address: ${ip}`);
+  if (ipFamily(ip) === 4) return ip.split('.').reverse().join('.');
+  if (ipFamily(ip) !== 6) throw new Error(`not an IP address: ${ip}`);
   const [head = '', tail = ''] = ip.split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];

@@ -1,10 +1,11 @@
 // The runner's egress IP (as Gmail's EHLO greeting names it, or --egress-ip) against the
 // DNSBLs. Private, loopback, link-local and shared (CGNAT) addresses are not on any public
 // blocklist and asking about them only leaks the network's layout: they are not queried.
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import type { SenderAudit } from '../../schema/sender.js';
 import { checkDnsbl, type ALookup } from './dnsbl.js';
 import type { Finding } from './spf.js';
+import { ipFamily } from '../../util/ip-family.js';
 
 const NOT_PUBLIC = new BlockList();
 for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) NOT_PUBLIC.addSubnet(net, bits, 'ipv4');
@@ -14,7 +15,7 @@ for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 
 export function isPublicIp(ip: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
   if (mapped) return isPublicIp(mapped);
-  const family = isIP(ip);
+  const family = ipFamily(ip);
   if (!family) return false;
   return !NOT_PUBLIC.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }

@@ -4,10 +4,11 @@
 // protects anything when the resolver validated DNSSEC (or the runner validates itself).
 import { createHash, X509Certificate } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { connect as tcpConnect, isIP } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { connect as tcpConnect } from 'node:net';
+import { performance } from '../../util/clock.js';
 import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 import type { TlsaRecord } from '../../schema/sender.js';
+import { ipFamily } from '../../util/ip-family.js';
 
 export interface DnsServerAddr {
   address: string;
@@ -39,7 +40,7 @@ function query(name: string, id: number): Buffer {
 
 function overUdp(server: DnsServerAddr, msg: Buffer, id: number, signal: AbortSignal): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket(isIP(server.address) === 6 ? 'udp6' : 'udp4');
+    const sock = createSocket(ipFamily(server.address) === 6 ? 'udp6' : 'udp4');
     const stop = (err: Error | null, p?: DecodedPacket) => {
       signal.removeEventListener('abort', onAbort);
       sock.close();
