@@ -2,7 +2,7 @@
 // bundle dist/payload/smtp-probe.cjs that `npm run build` makes (issue 16: start-up), and
 // must behave exactly as the module CLI does.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,7 +116,10 @@ describe('npm bin code cache', () => {
       const first = cacheFiles(h);
       const changed = text.replace(VERSION, VERSION.replace(/\d$/, (d) => String((Number(d) + 1) % 10)));
       expect(changed.length).toBe(text.length);
+      const before = statSync(join(copy, 'smtp-probe.cjs'));
       writeFileSync(join(copy, 'smtp-probe.cjs'), changed);
+      // Same length, and the old modification time, as npm gives every file it unpacks.
+      utimesSync(join(copy, 'smtp-probe.cjs'), before.atime, before.mtime);
       const r = run(join(copy, 'bin.js'), ['--version'], envFor(h));
       expect(r.stdout.trim()).not.toBe(VERSION);
       expect(cacheFiles(h).length).toBe(first.length + 1);
