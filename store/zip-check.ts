@@ -451,7 +451,7 @@ function validateName(name: string, lim: ZipLimits): void {
 function checkKind(madeBy: number, attrs: number, name: string): void {
   const shown = `entry "${printable(name)}"`;
   const host = madeBy >> 8;
-  // yazl (our payload, on Linux and Windows alike) writes Unix; MS-DOS is the plain default of
+  // The payload's writer (payload/report/zip.ts, on Linux and Windows alike) writes Unix; MS-DOS is the plain default of
   // other writers. Other hosts give their attributes other meanings, each extractor its own.
   if (host !== MSDOS && host !== UNIX) throw reject('made-by', `${shown} was made on host system ${host}; only MS-DOS (0) and Unix (3) are accepted`);
   // Info-ZIP takes the high 16 bits as a Unix mode when they are set, whatever the host says.
