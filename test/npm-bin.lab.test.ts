@@ -150,6 +150,8 @@ describe('runner loader (what deploy.sh and deploy.ps1 start)', () => {
       expect([bad.status, bad.stderr]).toEqual([run(bundle, ['probe', '--port', 'nope']).status, run(bundle, ['probe', '--port', 'nope']).stderr]);
       const bare = spawnSync(process.execPath, [loader], { encoding: 'utf8', env });
       expect([bare.status, bare.stderr.trim()]).toEqual([2, expect.stringMatching(/^smtp-probe loader: usage:/)]);
+      const gone = spawnSync(process.execPath, [loader, join(cache, 'absent.cjs'), '--version'], { encoding: 'utf8', env });
+      expect([gone.status, gone.stderr]).toEqual([1, `smtp-probe loader: cannot run ${join(cache, 'absent.cjs')}: ENOENT\n`]);
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }

@@ -12,4 +12,11 @@ if (!bundle) {
 }
 // The bundle sees the argv it would see when started itself: [node, bundle, ...args].
 process.argv.splice(1, 1);
-runWithCodeCache(bundle);
+try {
+  runWithCodeCache(bundle);
+} catch (err) {
+  // An unreadable or broken bundle (the deploy script checked its sha256, so rare): one line, exit 1 (internal).
+  const e = err as NodeJS.ErrnoException;
+  process.stderr.write(`smtp-probe loader: cannot run ${bundle}: ${e.code ?? e.message ?? String(err)}\n`);
+  process.exit(1);
+}
