@@ -18,7 +18,7 @@ import { NODE_VERSION, RUNTIMES, TARGETS, type Target } from './runtimes.js';
 
 export const DEFAULT_OUT = resolve('build', 'payload');
 export const bundleName = (version = VERSION) => `smtp-probe-${version}.cjs`;
-export const loaderName = (version = VERSION) => `smtp-probe-loader-${version}.cjs`;
+const loaderName = (version = VERSION) => `smtp-probe-loader-${version}.cjs`;
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 export interface BuildOptions {

@@ -9,9 +9,10 @@
 // against its own version and flags, but of the source only its length, so the file name says
 // which file it was made from: its device, inode, size and modification and change times in
 // nanoseconds. Any rewrite of the bundle (a new build, an npm install, a runner's re-upload,
-// which lands as a new file renamed into place) changes the change time, which no tool can set
-// back (npm gives every file it unpacks the same modification time). Hashing the 0.9 MB text instead cost ~18 ms of
-// every start on the same machine. Any failure to read or write the cache only costs time.
+// which lands as a new file renamed into place) changes the change time, which no tool can
+// set back (npm gives every file it unpacks the same modification time). Hashing the 0.9 MB
+// text instead cost ~18 ms of every start on the same machine. Any failure to read or write
+// the cache only costs time.
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, type BigIntStats } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -19,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** Where this user's code cache lives: never a shared folder (a planted cache is code that runs). */
-export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.NODE_COMPILE_CACHE) return env.NODE_COMPILE_CACHE;
   if (process.platform === 'win32') return env.LOCALAPPDATA ? join(env.LOCALAPPDATA, 'smtp-probe', 'code-cache') : null;
   let home = '';
@@ -33,7 +34,7 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | nul
 }
 
 /** The cache file for this bundle file, this Node and one command (a cache made by `--version` would serve a probe little). */
-export function codeCacheFile(dir: string, file: Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs' | 'ctimeNs'>, command: string | undefined): string {
+function codeCacheFile(dir: string, file: Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs' | 'ctimeNs'>, command: string | undefined): string {
   const id = [file.dev, file.ino, file.size, file.mtimeNs, file.ctimeNs].map((n) => n.toString(36)).join('-');
   const name = /^[a-z][a-z0-9-]{0,31}$/.test(command ?? '') ? command : 'other';
   return join(dir, `smtp-probe-${process.version}-${process.arch}-${id}-${name}.v8cache`);

@@ -77,32 +77,29 @@ export function zipBytes(entries: ReadonlyArray<ZipEntry>, mtime = new Date()): 
     const body = method === DEFLATED ? packed : e.data;
     if (e.data.length > MAX_32 || offset > MAX_32) throw new Error('the run is too large for a ZIP without zip64');
 
+    // From "version needed" to the extra field's length, a local header and its central
+    // directory record hold the same 26 bytes.
+    const common = Buffer.alloc(26);
+    common.writeUInt16LE(VERSION_NEEDED, 0);
+    common.writeUInt16LE(FLAG_UTF8, 2);
+    common.writeUInt16LE(method, 4);
+    common.writeUInt16LE(time, 6);
+    common.writeUInt16LE(date, 8);
+    common.writeUInt32LE(crc, 10);
+    common.writeUInt32LE(body.length, 14);
+    common.writeUInt32LE(e.data.length, 18);
+    common.writeUInt16LE(name.length, 22);
+    // extra field length (24): none
+
     const local = Buffer.alloc(30);
     local.writeUInt32LE(SIG_LOCAL, 0);
-    local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(FLAG_UTF8, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    // extra field length (28): none
+    common.copy(local, 4);
 
     const dir = Buffer.alloc(46);
     dir.writeUInt32LE(SIG_CENTRAL, 0);
     dir.writeUInt16LE(MADE_BY_UNIX, 4);
-    dir.writeUInt16LE(VERSION_NEEDED, 6);
-    dir.writeUInt16LE(FLAG_UTF8, 8);
-    dir.writeUInt16LE(method, 10);
-    dir.writeUInt16LE(time, 12);
-    dir.writeUInt16LE(date, 14);
-    dir.writeUInt32LE(crc, 16);
-    dir.writeUInt32LE(body.length, 20);
-    dir.writeUInt32LE(e.data.length, 24);
-    dir.writeUInt16LE(name.length, 28);
-    // extra (30), comment (32), disk (34), internal attributes (36): none
+    common.copy(dir, 6);
+    // comment (32), disk (34), internal attributes (36): none
     dir.writeUInt32LE((0o100644 << 16) >>> 0, 38);
     dir.writeUInt32LE(offset, 42);
 
