@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { freePort } from './ports.js';
+import { stopChild } from './stop-child.js';
 
 export interface DnsmasqZone {
   /** Zones answered NXDOMAIN for names not listed (else dnsmasq REFUSES them). */
@@ -76,11 +77,6 @@ export async function startDnsmasq(dir: string, zone: DnsmasqZone, address: stri
     address,
     port,
     spec: `${address}:${port}`,
-    stop: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        child.once('exit', () => r());
-        child.kill();
-      }),
+    stop: () => stopChild(child),
   };
 }

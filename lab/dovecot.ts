@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { LabPki } from './ca.js';
 import { waitForPort } from './index.js';
 import { freePort } from './ports.js';
+import { stopChild } from './stop-child.js';
 
 export interface LabDovecot {
   host: string;
@@ -124,11 +125,6 @@ protocol pop3 {
     saslSocket: join(dir, 'run', 'postfix-auth'),
     users: DOVECOT_USERS,
     log,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }

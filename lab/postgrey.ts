@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForPort } from './index.js';
 import { freePort } from './ports.js';
+import { stopChild } from './stop-child.js';
 
 export interface LabPostgrey {
   /** For smtpd_recipient_restrictions: check_policy_service inet:<policy>. */
@@ -34,15 +35,7 @@ export async function startPostgrey(opts: { delayS: number; text?: string }): Pr
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const stop = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once('exit', done);
-      child.kill('SIGTERM');
-    });
+    stopChild(child).then(() => rmSync(dir, { recursive: true, force: true }));
   try {
     await waitForPort('127.0.0.1', port, 15_000);
   } catch (err) {

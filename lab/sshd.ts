@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitForPort } from './index.js';
+import { stopChild } from './stop-child.js';
 import { freePort } from './ports.js';
 
 const SSHD = '/usr/sbin/sshd';
@@ -125,10 +126,7 @@ export async function startSshd(opts: StartSshdOptions): Promise<LabSshd> {
     knownHostsLine: `[${opts.address}]:${port} ${hostKeyPub}`,
     dir,
     pid: child.pid!,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child),
     kill() {
       child.kill('SIGKILL');
     },
