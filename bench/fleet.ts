@@ -52,7 +52,10 @@ export async function fleetFigures(): Promise<Row[]> {
     const workerRss = Math.max(...lab.workerRssMb());
     return [
       { metric: `fleet: cold sweep of ${n} sshd runners (runtime uploaded)`, value: cold.ms, unit: 'ms', reference: { name: `ssh true to all ${n} at once`, value: floorMs } },
-      { metric: `fleet: warm sweep of ${n} sshd runners (runtime cached)`, value: warm.ms, unit: 'ms', reference: { name: `ssh true to all ${n} at once`, value: floorMs }, target: { text: 'within 2x of the floor', ok: warm.ms <= 2 * floorMs } },
+      // No target of its own: "within 2x of the floor" was restated by issue 16 as the row
+      // against the floor + the probe alone below, since here the 50 probes alone, on the two
+      // cores the runners share, take longer than the floor itself.
+      { metric: `fleet: warm sweep of ${n} sshd runners (runtime cached)`, value: warm.ms, unit: 'ms', reference: { name: `ssh true to all ${n} at once`, value: floorMs } },
       { metric: `fleet: the probe alone, ${n} runs at once on this machine (no SSH)`, value: probeAlone, unit: 'ms', reference: { name: `ssh true to all ${n} at once`, value: floorMs } },
       // An estimate, not the target: what the sweep adds beyond the probe's own CPU, which on a
       // real fleet each runner spends on itself rather than on this machine's two cores.

@@ -2,10 +2,11 @@
 // PowerShell 7 through the launcher), against a cache into which a .gz "was uploaded": a
 // good one is unpacked, checked and renamed into place; a corrupt one or one of other bytes
 // is refused and leaves no cache entry; two jobs unpacking the same file at once both run
-// with one cache file; a job killed mid-unpack leaves nothing a later run trusts.
+// with one cache file; a job killed mid-unpack leaves nothing a later run trusts. And the
+// cache stays bounded: versions unused for 30 days and work folders of killed jobs go.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -81,7 +82,8 @@ function setup(r: Runner, runtime: Buffer | string, gz: Buffer[]): { home: strin
   return { home, rec, specs, dir, name: 'node' };
 }
 
-const ls = (dir: string) => readdirSync(dir).sort();
+// Without ".used", the stamp every run leaves in the folders it uses (checked by the sweep's tests below).
+const ls = (dir: string) => readdirSync(dir).filter((f) => f !== '.used').sort();
 
 describe.each(RUNNERS)('deploy script unpacks a gzip upload ($os)', (r) => {
   it('a good .gz is unpacked, checked, renamed into place, and the probe runs from it', async () => {
@@ -152,6 +154,73 @@ describe.each(RUNNERS)('deploy script unpacks a gzip upload ($os)', (r) => {
   }, 120_000);
 });
 
+describe.each(RUNNERS)('deploy script keeps its cache bounded ($os)', (r) => {
+  const DAY = 86400_000;
+  /** Sets a file's or folder's modification time to `days` ago (after its contents are written). */
+  const age = (path: string, days: number) => {
+    const t = (Date.now() - days * DAY) / 1000;
+    utimesSync(path, t, t);
+  };
+  /** An older version's folder in the cache: a file in it, the folder `days` old, its ".used" stamp `usedDays` old or none. */
+  const version = (root: string, tag: string, days: number, usedDays?: number) => {
+    const d = join(root, sha256(tag));
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'node'), tag);
+    if (usedDays !== undefined) {
+      writeFileSync(join(d, '.used'), '');
+      age(join(d, '.used'), usedDays);
+    }
+    age(d, days);
+    return sha256(tag);
+  };
+  const dirs = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isDirectory()).sort() : []);
+
+  it('removes versions no run has used for 30 days and work folders of killed jobs, once a day; keeps the rest', async () => {
+    const s = setup(r, RUNTIME, [gzipSync(RUNTIME)]);
+    const root = r.root(s.home);
+    const spec = s.specs[0]!;
+    const unused = version(root, 'never stamped, 40 days', 40);
+    const stale = version(root, 'last run 40 days ago', 40, 40);
+    const running = version(root, 'folder 40 days, run 2 days ago', 40, 2);
+    const recent = version(root, 'uploaded 5 days ago', 5);
+    // Not sha256 names: never swept (upper case, a name of ours, a stranger's folder).
+    const upper = sha256('upper').toUpperCase();
+    for (const d of [upper, 'compile-cache', 'controller-gz']) {
+      mkdirSync(join(root, d), { recursive: true });
+      age(join(root, d), 40);
+    }
+    for (const [d, days] of [['killed-3-days-ago', 3], ['another-job-now', 0]] as const) {
+      mkdirSync(join(root, 'work', d), { recursive: true });
+      age(join(root, 'work', d), days);
+    }
+    // The versions this job runs are old too: their own ".used" stamps keep them.
+    age(join(root, spec.bundle.sha256), 60);
+    age(join(root, spec.loader.sha256), 60);
+    const res = await finish(r.start(s.home, spec, s.rec));
+    expect([res.code, res.stderr]).toEqual([10, '']);
+    expect(res.stdout).toContain('@smtp-probe-deploy exit 10');
+    const left = dirs(root);
+    for (const gone of [unused, stale]) expect(left).not.toContain(gone);
+    for (const kept of [running, recent, upper, spec.runtime.sha256, spec.bundle.sha256, spec.loader.sha256, 'compile-cache', 'controller-gz', 'work']) expect(left).toContain(kept);
+    // This job's own stays for its ZIP to be fetched (no inline limit here); the killed one went.
+    expect(dirs(join(root, 'work'))).toEqual(['another-job-now', spec.jobId]);
+    for (const f of [spec.runtime, spec.bundle, spec.loader]) expect(Date.now() - statSync(join(root, f.sha256, '.used')).mtimeMs).toBeLessThan(60_000);
+    expect(existsSync(join(root, '.swept'))).toBe(true);
+
+    // Within the day, no run sweeps again: a version gone unused since stays until tomorrow.
+    const later = version(root, 'unused, found after the sweep', 40);
+    const again = await finish(r.start(s.home, { ...spec, jobId: 'job-again', runtime: { ...spec.runtime, gz: undefined } }, s.rec));
+    expect(again.code).toBe(10);
+    expect(dirs(root)).toContain(later);
+    // A day later the next run does.
+    age(join(root, '.swept'), 1.1);
+    const third = await finish(r.start(s.home, { ...spec, jobId: 'job-third', runtime: { ...spec.runtime, gz: undefined } }, s.rec));
+    expect(third.code).toBe(10);
+    expect(dirs(root)).not.toContain(later);
+    expect(dirs(root)).toContain(spec.runtime.sha256);
+  }, 90_000);
+});
+
 describe('deploy.sh sweeps leftovers of killed uploads', () => {
   it('temporary files over an hour old go, fresh ones (an upload in progress) stay', async () => {
     const r = RUNNERS[0]!;
@@ -159,7 +228,6 @@ describe('deploy.sh sweeps leftovers of killed uploads', () => {
     for (const f of ['.node.gz-deadbeef', '.node.tmp-1', '.node.gz-deadbeef.part-0a0b', 'node.part-0c0d']) writeFileSync(join(s.dir, f), 'x');
     writeFileSync(join(s.dir, '.node.gz-cafe.part-1234'), 'in progress');
     const hourAgo = (Date.now() - 2 * 3600_000) / 1000;
-    const { utimesSync } = await import('node:fs');
     for (const f of ['.node.gz-deadbeef', '.node.tmp-1', '.node.gz-deadbeef.part-0a0b', 'node.part-0c0d']) utimesSync(join(s.dir, f), hourAgo, hourAgo);
     chmodSync(s.dir, 0o755);
     const res = await finish(r.start(s.home, s.specs[0]!, s.rec));

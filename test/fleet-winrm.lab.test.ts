@@ -122,7 +122,7 @@ describe('mixed fleet: WinRM + SSH runners through BullMQ (WinRM side: real Powe
       expect(readdirSync(cache).sort()).toEqual(expect.arrayContaining([winRuntime.sha256, 'work']));
       expect(readdirSync(join(cache, 'work'))).toEqual([]);
       // Unpacked and renamed into place: no .gz or temporary file left beside it.
-      expect(readdirSync(join(cache, winRuntime.sha256)).sort()).toEqual(['.node.exe.lock', '.node.exe.verified', 'node.exe']);
+      expect(readdirSync(join(cache, winRuntime.sha256)).sort()).toEqual(['.node.exe.lock', '.node.exe.verified', '.used', 'node.exe']);
     }
 
     const t1 = Date.now();

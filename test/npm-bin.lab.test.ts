@@ -2,10 +2,11 @@
 // bundle dist/payload/smtp-probe.cjs that `npm run build` makes (issue 16: start-up), and
 // must behave exactly as the module CLI does.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CODE_CACHE_MAX_FILES } from '../payload/loader/code-cache.js';
 import { VERSION } from '../payload/version.js';
 import { CLI, ROOT } from './helpers.js';
 
@@ -97,6 +98,29 @@ describe('npm bin code cache', () => {
       const r = run(BIN, ['--version'], envFor(blocked));
       expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, VERSION, '']);
       rmSync(blocked, { recursive: true, force: true });
+    } finally {
+      rmSync(h, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the folder bounded: a new cache file pushes out the oldest beyond the limit', () => {
+    const h = home();
+    try {
+      const dir = join(h, 'smtp-probe', 'code-cache');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Left by older versions, oldest first: one a day.
+      const old = Array.from({ length: CODE_CACHE_MAX_FILES }, (_, i) => `smtp-probe-v20.0.0-x64-old${String(i).padStart(2, '0')}-probe.v8cache`);
+      old.forEach((f, i) => {
+        writeFileSync(join(dir, f), 'stale');
+        const t = Date.now() / 1000 - (CODE_CACHE_MAX_FILES - i) * 86400;
+        utimesSync(join(dir, f), t, t);
+      });
+      expect(run(BIN, ['--version'], envFor(h)).stdout.trim()).toBe(VERSION);
+      const files = cacheFiles(h);
+      expect(files).toHaveLength(CODE_CACHE_MAX_FILES);
+      expect(files.filter((f) => f.endsWith('-other.v8cache') && !old.includes(f))).toHaveLength(1);
+      expect(files).not.toContain(old[0]);
+      expect(files).toContain(old[1]);
     } finally {
       rmSync(h, { recursive: true, force: true });
     }

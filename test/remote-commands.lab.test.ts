@@ -84,7 +84,7 @@ describe('remote commands', () => {
     const command = deployCommand('linux', { ...spec(['--ehlo-name', ...HOSTILE]), jobId: 'job:1/x' }) as string;
     const r = spawnSync('/bin/sh', ['-c', command], { env: { PATH: process.env.PATH, HOME: home, SHELLOPTS: 'xtrace' }, encoding: 'utf8' });
     expect(r.status).toBe(0);
-    // The cache root, what is missing, and that this runner can take the files compressed (deploy.sh v4).
+    // The cache root, what is missing, and that this runner can take the files compressed (deploy.sh).
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([`@smtp-probe-deploy root ${home}/.cache/smtp-probe`, '@smtp-probe-deploy miss runtime', '@smtp-probe-deploy miss bundle', '@smtp-probe-deploy miss loader', '@smtp-probe-deploy gzip']);
     // With tracing forced on from the environment, the script turns it off before any value.
     expect(r.stderr).not.toMatch(/args-b64|ehlo-name|deploy/);

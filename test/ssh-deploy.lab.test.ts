@@ -97,8 +97,8 @@ describe('deploy cycle over ssh', () => {
     const gz = await Promise.all([runtime, bundle, loader].map((a) => compressedArtifact(a, join(dir, 'gz'))));
     expect(r.uploadedBytes).toBe(gz[0]!.bytes + gz[1]!.bytes + gz[2]!.bytes);
     expect(r.uploadedBytes).toBeLessThan((runtime.bytes + bundle.bytes + loader.bytes) / 2);
-    // Only the unpacked file and its stamp are left in the runtime's folder: no .gz, no temp, no lock.
-    expect(readdirSync(join(cacheRoot(), runtime.sha256)).sort()).toEqual(['.node.verified', 'node']);
+    // Only the unpacked file, its stamp and the run's ".used" are left in the runtime's folder: no .gz, no temp, no lock.
+    expect(readdirSync(join(cacheRoot(), runtime.sha256)).sort()).toEqual(['.node.verified', '.used', 'node']);
     // Linux runners send the ZIP back on the run command and remove the work folder themselves.
     expect(stages).toEqual(['cache', 'upload', 'cache', 'run', 'fetch']);
     const zipPath = join(dir, 'job-cold.zip');
@@ -203,7 +203,7 @@ describe('cold pushes racing and failing', () => {
     const [a, b] = await Promise.all([runPayloadOnRunner(t, request('job-race-a', postfixArgs())), runPayloadOnRunner(t, request('job-race-b', postfixArgs()))]);
     expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
     expect(a.cacheHits.runtime || b.cacheHits.runtime).toBe(false);
-    expect(readdirSync(runtimeFolder()).sort()).toEqual(['.node.verified', 'node']);
+    expect(readdirSync(runtimeFolder()).sort()).toEqual(['.node.verified', '.used', 'node']);
     expect(await sha256File(join(runtimeFolder(), 'node'))).toBe(runtime.sha256);
   }, 120_000);
 

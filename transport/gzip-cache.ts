@@ -2,10 +2,11 @@
 // Each artifact is compressed once per controller machine, into a per-user cache keyed by
 // the sha256 of the UNCOMPRESSED file (the key runners cache by too); a process trusts a
 // .gz it finds there only after unpacking it once to that hash, so a truncated or foreign
-// file is compressed again rather than sent.
+// file is compressed again rather than sent. The folder is bounded (pruneGzipCache): each
+// release adds ~45 MB per runtime, and a worker machine stays for years.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
@@ -44,7 +45,13 @@ export function compressedArtifact(a: { localPath: string; sha256: string }, dir
     const started = performance.now();
     p = (async () => {
       const found = await checkGz(path, a.sha256).catch(() => undefined);
-      const made = found ?? (await compress(a, dir, path));
+      // Its time says when a sweep last used it (pruneGzipCache); a failure only shortens its stay.
+      if (found) await utimes(path, new Date(), new Date()).catch(() => {});
+      let made = found;
+      if (!made) {
+        made = await compress(a, dir, path);
+        await pruneGzipCache(dir, [path]);
+      }
       return { ...made, path, ms: Math.round(performance.now() - started) };
     })();
     memo.set(path, p);
@@ -95,5 +102,30 @@ async function compress(a: { localPath: string; sha256: string }, dir: string, p
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/** A .gz no process has used for this long goes when another is made: a version no sweep sends any more. */
+export const GZIP_UNUSED_DAYS = 30;
+const DAY_MS = 86400_000;
+/** A temporary file this old belongs to a process that died compressing (it takes seconds). */
+const STALE_TEMP_MS = 3600_000;
+const OURS = /^[0-9a-f]{64}\.l\d\.gz(\.tmp-\d+-[0-9a-f]{8})?$/;
+
+/**
+ * Removes the .gz files of `dir` unused for GZIP_UNUSED_DAYS (their modification time is set
+ * at each process's first use) and dead processes' temporary files; `keep` and any name
+ * not of this module's making stay. Run after a new .gz is made, which is when a new version
+ * arrives; failures are ignored, the cache is only a saving.
+ */
+export async function pruneGzipCache(dir: string, keep: string[] = [], now = Date.now()): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!OURS.test(name) || keep.includes(path)) continue;
+    const st = await stat(path).catch(() => undefined);
+    if (!st) continue;
+    const limit = name.endsWith('.gz') ? GZIP_UNUSED_DAYS * DAY_MS : STALE_TEMP_MS;
+    if (now - st.mtimeMs > limit) await rm(path, { force: true }).catch(() => {});
   }
 }

@@ -12,8 +12,9 @@
 // which lands as a new file renamed into place) changes the change time, which no tool can
 // set back (npm gives every file it unpacks the same modification time). Hashing the 0.9 MB
 // text instead cost ~18 ms of every start on the same machine. Any failure to read or write
-// the cache only costs time.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, type BigIntStats } from 'node:fs';
+// the cache only costs time. The folder is bounded (pruneCodeCache): every new bundle
+// version or Node adds a file per command, ~0.8 MB each, and runners are upgraded for years.
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,6 +39,42 @@ function codeCacheFile(dir: string, file: Pick<BigIntStats, 'dev' | 'ino' | 'siz
   const id = [file.dev, file.ino, file.size, file.mtimeNs, file.ctimeNs].map((n) => n.toString(36)).join('-');
   const name = /^[a-z][a-z0-9-]{0,31}$/.test(command ?? '') ? command : 'other';
   return join(dir, `smtp-probe-${process.version}-${process.arch}-${id}-${name}.v8cache`);
+}
+
+/**
+ * Most cache files a folder keeps: every command of three versions (bundle or Node) at once,
+ * ~25 MB. More are used only while a fleet runs many versions side by side; a file pruned
+ * that way is made again at its next first run.
+ */
+export const CODE_CACHE_MAX_FILES = 32;
+/** A temporary file this old is a writer that died before its rename (writing takes milliseconds). */
+const STALE_TEMP_MS = 3600_000;
+const OURS = /^smtp-probe-.*\.v8cache(\.\d+\.tmp)?$/;
+
+/**
+ * Keeps the newest CODE_CACHE_MAX_FILES of this module's cache files in `dir` (by modification
+ * time: a file is written once, at its command's first run, so that is when its version came)
+ * and removes stale temporary ones. Other files in the folder (Node's own compile cache shares
+ * NODE_COMPILE_CACHE) are never touched. Runs only after a cache file was written, so a
+ * start that finds its cache pays nothing for it.
+ */
+export function pruneCodeCache(dir: string, now = Date.now()): void {
+  const caches: Array<{ path: string; mtimeMs: number }> = [];
+  for (const name of readdirSync(dir)) {
+    if (!OURS.test(name)) continue;
+    const path = join(dir, name);
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+    } catch {
+      continue; // pruned by another process meanwhile
+    }
+    if (name.endsWith('.tmp')) {
+      if (now - mtimeMs > STALE_TEMP_MS) rmSync(path, { force: true });
+    } else caches.push({ path, mtimeMs });
+  }
+  caches.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of caches.slice(CODE_CACHE_MAX_FILES)) rmSync(old.path, { force: true });
 }
 
 /** Runs `bundle` as CommonJS, as `node bundle` would; `process.argv` must already read as it would then. */
@@ -68,6 +105,7 @@ export function runWithCodeCache(bundle: string): void {
         const temp = `${file}.${process.pid}.tmp`;
         writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
         renameSync(temp, file);
+        pruneCodeCache(dir);
       } catch {
         /* read-only home, full disk: the next run compiles again */
       }

@@ -2,7 +2,7 @@
 // uploads when the runner can unpack gzip and when it cannot, what the second deploy pass
 // is told, how a refused unpack reads; and the controller-side .gz cache.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -126,6 +126,29 @@ describe('controller-side .gz cache', () => {
     const other = await compressedArtifact(runtime, join(dir, 'gz-link'));
     expect(other.sha256).toBe(a.sha256);
     expect(gunzipSync(readFileSync(other.path))).toEqual(readFileSync(runtime.localPath));
+  });
+
+  it('stays bounded: a new .gz removes those unused for 30 days; one found again is marked used', async () => {
+    const { dir, runtime } = setup();
+    const cache = join(dir, 'gz-prune');
+    mkdirSync(cache);
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86400_000);
+    const put = (name: string, days: number) => {
+      writeFileSync(join(cache, name), 'x');
+      utimesSync(join(cache, name), daysAgo(days), daysAgo(days));
+      return name;
+    };
+    const gone = [put(`${'a'.repeat(64)}.l6.gz`, 31), put(`${'b'.repeat(64)}.l6.gz.tmp-123-0badf00d`, 0.1)];
+    const kept = [put(`${'c'.repeat(64)}.l6.gz`, 29), put(`${'d'.repeat(64)}.l6.gz.tmp-456-0123abcd`, 0.01), put('README', 400), put(`${'e'.repeat(64)}.l6.gz.bak`, 400)];
+    const made = await compressedArtifact(runtime, cache);
+    const left = readdirSync(cache).sort();
+    expect(left).toEqual([...kept, made.path.split('/').pop()!].sort());
+    for (const g of gone) expect(left).not.toContain(g);
+    // Another process finding the made .gz (a later sweep) marks it used: its time is now.
+    utimesSync(made.path, daysAgo(40), daysAgo(40));
+    symlinkSync(cache, join(dir, 'gz-prune-link'));
+    await compressedArtifact(runtime, join(dir, 'gz-prune-link'));
+    expect(Date.now() - statSync(made.path).mtimeMs).toBeLessThan(60_000);
   });
 
   it('a local file that is not the one the manifest names is refused', async () => {

@@ -1,4 +1,4 @@
-# smtp-probe/deploy v4
+# smtp-probe/deploy v5
 # What: checks that the runtime, the bundle and the loader are in the per-user cache
 #   (%LOCALAPPDATA%\smtp-probe\SHA256\NAME); on a miss prints "miss" lines and stops so the
 #   caller uploads and calls again (with a "gzip" line: it can take the files compressed);
@@ -6,7 +6,8 @@
 #   unpacked first (see Install-Gz below); a bad one prints "bad WHICH why" and stays a miss.
 #   A file is trusted when its ".NAME.verified" stamp is no older than it and its size
 #   matches; otherwise it is hashed in full (hashing ~90 MB every run would cost more than
-#   the rest of the cycle).
+#   the rest of the cycle). Keeps the cache bounded: once a day a run removes the versions
+#   no run has used for 30 days and work folders that killed jobs left (Remove-Unused).
 # Parameters: Job (work folder name), Runtime*/Bundle*/Loader* (sha256, file name, size, whether it
 #   was uploaded uncompressed in this cycle, the .gz file uploaded into the sha256 folder
 #   in this cycle or ''; the runtime starts the loader, which runs the bundle with a code
@@ -42,6 +43,34 @@ param(
 $ErrorActionPreference = 'Stop'
 $r = Join-Path $env:LOCALAPPDATA 'smtp-probe'
 "@smtp-probe-deploy root $r"
+# Each run stamps the three folders it uses, before trusting them, so the daily sweep of
+# another job never takes a version a run is about to start.
+foreach ($sha in @($RuntimeSha256, $BundleSha256, $LoaderSha256)) {
+  try { [IO.File]::WriteAllText([IO.Path]::Combine($r, $sha, '.used'), '') } catch { }
+}
+
+# As deploy.sh's sweep: a sha256 folder that neither a run (its ".used" stamp) nor an upload
+# (the folder's own time) has touched for over 30 days is removed, as are work folders over
+# a day old; once a day per runner ("$r\.swept"). A runtime still running elsewhere is
+# locked by Windows: its removal fails quietly and is tried again the next day.
+function Remove-Unused {
+  $stamp = Join-Path $r '.swept'
+  $last = Get-Item -LiteralPath $stamp -Force -ErrorAction SilentlyContinue
+  if ($last -and $last.LastWriteTimeUtc -gt [DateTime]::UtcNow.AddDays(-1)) { return }
+  [IO.File]::WriteAllText($stamp, '')
+  $old = [DateTime]::UtcNow.AddDays(-30)
+  $current = @($RuntimeSha256, $BundleSha256, $LoaderSha256)
+  foreach ($d in @(Get-ChildItem -LiteralPath $r -Directory -Force -ErrorAction SilentlyContinue)) {
+    if ($d.Name -cnotmatch '^[0-9a-f]{64}$' -or $current -contains $d.Name -or $d.LastWriteTimeUtc -ge $old) { continue }
+    $used = Get-Item -LiteralPath (Join-Path $d.FullName '.used') -Force -ErrorAction SilentlyContinue
+    if ($used -and $used.LastWriteTimeUtc -ge $old) { continue }
+    Remove-Item -LiteralPath $d.FullName -Recurse -Force -ErrorAction SilentlyContinue
+  }
+  $day = [DateTime]::UtcNow.AddDays(-1)
+  Get-ChildItem -LiteralPath (Join-Path $r 'work') -Directory -Force -ErrorAction SilentlyContinue |
+    Where-Object { $_.Name -ne $Job -and $_.LastWriteTimeUtc -lt $day } |
+    Remove-Item -Recurse -Force -ErrorAction SilentlyContinue
+}
 
 function Test-Cached([string]$sha, [string]$name, [long]$bytes, [bool]$fresh) {
   $f = [IO.Path]::Combine($r, $sha, $name)
@@ -161,5 +190,7 @@ if ($PasswordStdin) {
 if ($null -eq $rc) { [Console]::Error.WriteLine("deploy: the runtime $rt did not start"); $rc = 127 }
 Remove-Item -LiteralPath ([IO.Path]::Combine($w, 'out')) -Recurse -Force -ErrorAction SilentlyContinue
 if (Test-Path -LiteralPath $zip) { "@smtp-probe-deploy zip $((Get-Item -LiteralPath $zip).Length)" }
+# The sweep only saves disk: nothing in it may change this job's outcome.
+try { Remove-Unused } catch { }
 "@smtp-probe-deploy exit $rc"
 exit $rc

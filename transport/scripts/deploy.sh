@@ -1,4 +1,4 @@
-# smtp-probe/deploy v4 (POSIX sh)
+# smtp-probe/deploy v5 (POSIX sh)
 # What: the whole warm cycle on a Linux runner in one command. Prints the cache folder;
 #   checks the runtime, the bundle and the loader in it (a file is trusted when its ".NAME.verified"
 #   stamp is no older than it and its size matches, otherwise it is hashed in full); on a
@@ -7,6 +7,8 @@
 #   unpack below): a bad one prints "bad WHICH why" and stays a miss. On a hit:
 #   recreates the job's work folder, runs the probe, drops its run folder (the ZIP holds it
 #   all), sends the ZIP back inline when it is small enough, and removes the work folder.
+#   Keeps the cache bounded: once a day a run removes the versions no run has used for 30
+#   days and work folders that killed jobs left (see sweep below).
 # Parameters (positional):
 #   1 job (work folder name)      2-5 runtime sha256, name, bytes, fresh|old|gz:FILE
 #   6-9 bundle sha256, name, bytes, fresh|old|gz:FILE (FILE: the .gz uploaded into the
@@ -31,6 +33,11 @@ shift 4
 command=$1 pw_stdin=$2 inline_max=$3 args_b64=$4
 r="${XDG_CACHE_HOME:-$HOME/.cache}/smtp-probe"
 echo "@smtp-probe-deploy root $r"
+# Each run stamps the three folders it uses, before trusting them, so the daily sweep of
+# another job never takes a version a run is about to start. A redirection opening with
+# O_TRUNC sets the time as touch does, without starting a process; `true`, not `:`, since a
+# failed redirection of a special built-in ends a POSIX shell (a folder not there yet).
+for d in "$rt_sha" "$bd_sha" "$ld_sha"; do true 2>/dev/null >"$r/$d/.used"; done
 trusted() { # sha256 name bytes
   f="$r/$1/$2" s="$r/$1/.$2.verified"
   [ -f "$f" ] || return 1
@@ -90,6 +97,22 @@ cached() { # which sha256 name bytes fresh|old|gz:FILE
   esac
   trusted "$2" "$3" "$4"
 }
+# Old versions go: a sha256 folder that neither a run (its ".used" stamp) nor an upload (the
+# folder's own time) has touched for over 30 days is removed, as are work folders over a day
+# old (a job killed before its clean-up). Once a day per runner, by whichever run comes
+# first ("$r/.swept"): the check costs one find. A version still run anywhere keeps being
+# stamped, so a fleet half-way through an upgrade keeps both. Other folders (compile-cache,
+# work) are not sha256 names and are never swept this way.
+sweep() {
+  [ -n "$(find "$r/.swept" -mmin -1440 2>/dev/null)" ] && return 0
+  true 2>/dev/null >"$r/.swept" || return 0
+  h='[0-9a-f]' && h=$h$h$h$h && h=$h$h$h$h && h=$h$h$h$h
+  find "$r" -mindepth 1 -maxdepth 1 -type d -name "$h" -mtime +30 ! -name "$rt_sha" ! -name "$bd_sha" ! -name "$ld_sha" 2>/dev/null | while IFS= read -r d; do
+    [ -n "$(find "$d/.used" -mtime -31 2>/dev/null)" ] || rm -rf "$d"
+  done
+  find "$r/work" -mindepth 1 -maxdepth 1 -type d -mtime +0 ! -name "$job" -exec rm -rf {} + 2>/dev/null
+  return 0
+}
 miss=
 cached runtime "$rt_sha" "$rt_name" "$rt_bytes" "$rt_fresh" || { echo "@smtp-probe-deploy miss runtime"; miss=1; }
 cached bundle "$bd_sha" "$bd_name" "$bd_bytes" "$bd_fresh" || { echo "@smtp-probe-deploy miss bundle"; miss=1; }
@@ -142,5 +165,6 @@ if [ -f "$w/result.zip" ]; then
   fi
 fi
 [ "$inline_max" = none ] || rm -rf "$w"
+sweep
 echo "@smtp-probe-deploy exit $rc"
 exit $rc
