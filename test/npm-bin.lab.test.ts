@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODE_CACHE_MAX_FILES } from '../payload/loader/code-cache.js';
 import { VERSION } from '../payload/version.js';
@@ -174,6 +174,9 @@ describe('runner loader (what deploy.sh and deploy.ps1 start)', () => {
       expect([bad.status, bad.stderr]).toEqual([run(bundle, ['probe', '--port', 'nope']).status, run(bundle, ['probe', '--port', 'nope']).stderr]);
       const bare = spawnSync(process.execPath, [loader], { encoding: 'utf8', env });
       expect([bare.status, bare.stderr.trim()]).toEqual([2, expect.stringMatching(/^smtp-probe loader: usage:/)]);
+      // A bundle named relative to the working folder, as a person types it.
+      const relative = spawnSync(process.execPath, [loader, basename(bundle), ...args], { encoding: 'utf8', env, cwd: dirname(bundle) });
+      expect([relative.status, relative.stderr, relative.stdout]).toEqual([direct.status, '', first.stdout]);
       const gone = spawnSync(process.execPath, [loader, join(cache, 'absent.cjs'), '--version'], { encoding: 'utf8', env });
       expect([gone.status, gone.stderr]).toEqual([1, `smtp-probe loader: cannot run ${join(cache, 'absent.cjs')}: ENOENT\n`]);
     } finally {

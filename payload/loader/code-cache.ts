@@ -17,7 +17,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 
 /** Where this user's code cache lives: never a shared folder (a planted cache is code that runs). */
@@ -78,7 +78,9 @@ export function pruneCodeCache(dir: string, now = Date.now()): void {
 }
 
 /** Runs `bundle` as CommonJS, as `node bundle` would; `process.argv` must already read as it would then. */
-export function runWithCodeCache(bundle: string): void {
+export function runWithCodeCache(path: string): void {
+  // createRequire takes only an absolute path, and the bundle's __filename should be one.
+  const bundle = resolve(path);
   const fd = openSync(bundle, 'r');
   let source: string;
   let stat: BigIntStats;
