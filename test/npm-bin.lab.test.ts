@@ -177,6 +177,13 @@ describe('runner loader (what deploy.sh and deploy.ps1 start)', () => {
       // A bundle named relative to the working folder, as a person types it.
       const relative = spawnSync(process.execPath, [loader, basename(bundle), ...args], { encoding: 'utf8', env, cwd: dirname(bundle) });
       expect([relative.status, relative.stderr, relative.stdout]).toEqual([direct.status, '', first.stdout]);
+      // Any bundle text: a "#!" line, UTF-8 beyond ASCII, the CommonJS names; its cache, larger
+      // than so small a text, is read on the second run.
+      const tiny = join(cache, 'tiny.cjs');
+      writeFileSync(tiny, "#!/usr/bin/env node\nconsole.log('h\u00e9llo \u2713', __filename, typeof require, module.filename, process.argv.slice(2).join(','));\n");
+      const tinyRuns = [1, 2].map(() => spawnSync(process.execPath, [loader, tiny, 'x', 'y'], { encoding: 'utf8', env }));
+      for (const t of tinyRuns) expect([t.status, t.stderr, t.stdout]).toEqual([0, '', `h\u00e9llo \u2713 ${tiny} function ${tiny} x,y\n`]);
+      expect(readdirSync(cache).filter((f) => f.endsWith('-x.v8cache'))).toHaveLength(1);
       const gone = spawnSync(process.execPath, [loader, join(cache, 'absent.cjs'), '--version'], { encoding: 'utf8', env });
       expect([gone.status, gone.stderr]).toEqual([1, `smtp-probe loader: cannot run ${join(cache, 'absent.cjs')}: ENOENT\n`]);
     } finally {
