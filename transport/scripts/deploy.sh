@@ -106,7 +106,8 @@ cached() { # which sha256 name bytes fresh|old|gz:FILE
 sweep() {
   [ -n "$(find "$r/.swept" -mmin -1440 2>/dev/null)" ] && return 0
   true 2>/dev/null >"$r/.swept" || return 0
-  h='[0-9a-f]' && h=$h$h$h$h && h=$h$h$h$h && h=$h$h$h$h
+  # 64 lower-case hex digits, listed rather than a range, which some locales' collation widens.
+  h='[0123456789abcdef]' && h=$h$h$h$h && h=$h$h$h$h && h=$h$h$h$h
   find "$r" -mindepth 1 -maxdepth 1 -type d -name "$h" -mtime +30 ! -name "$rt_sha" ! -name "$bd_sha" ! -name "$ld_sha" 2>/dev/null | while IFS= read -r d; do
     [ -n "$(find "$d/.used" -mtime -31 2>/dev/null)" ] || rm -rf "$d"
   done
