@@ -72,7 +72,7 @@ export async function startSimRunners(o: SimRunnersOptions): Promise<SimRunners>
       return ch.end();
     }
     bump(stats.deploys, user);
-    // Deploy.sh v4 takes 17 arguments; the 16th is the inline ZIP limit (see its header): a ZIP over it is announced, not sent.
+    // deploy.sh takes 17 arguments; the 16th is the inline ZIP limit (see its header): a ZIP over it is announced, not sent.
     const inlineMax = parsed.args[15];
     const inline = inlineMax !== 'none' && rec.zip.bytes <= Number(inlineMax);
     if (inline) bump(stats.zipsSent, user);
