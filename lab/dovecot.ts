@@ -50,7 +50,8 @@ export async function startDovecot(dir: string, pki: LabPki, host = '127.0.0.2',
   const oauth2 = join(dir, 'dovecot-oauth2.conf.ext');
   if (opts.oauth2)
     // username_attribute: the introspection answer's field Dovecot compares with the user= of XOAUTH2.
-    writeFileSync(oauth2, `introspection_mode = post\nintrospection_url = ${opts.oauth2.introspectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\ntimeout_msecs = 5000\n`);
+    // timeout_msecs is generous because CI runs many labs at once on two cores.
+    writeFileSync(oauth2, `introspection_mode = post\nintrospection_url = ${opts.oauth2.introspectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\ntimeout_msecs = 20000\n`);
   const oauthPassdb = opts.oauth2 ? `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${oauth2}\n}\n` : '';
   writeFileSync(
     conf,
@@ -64,6 +65,8 @@ ssl = yes
 ssl_cert = <${pki.serverCert}
 ssl_key = <${pki.serverKey}
 disable_plaintext_auth = yes
+# auth_verbose: why a login failed (an oauth2 tempfail names the HTTP error); passwords stay out (auth_verbose_passwords = no).
+auth_verbose = yes
 auth_mechanisms = plain login${opts.oauth2 ? ' xoauth2 oauthbearer' : ''}
 mail_location = maildir:${dir}/mail/%u
 default_login_user = dovenull
@@ -108,7 +111,7 @@ protocol pop3 {
   );
   const child: ChildProcess = spawn('/usr/sbin/dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()).slice(-4096));
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4096)));
   const log = () => (existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8') : '') + stderr;
   try {
     for (const p of [imap, imaps, pop3, pop3s]) await waitForPort(host, p, 15_000);

@@ -196,7 +196,7 @@ describe.runIf(dovecotAvailable())('imap and pop3 against Dovecot', () => {
 
       it('a good token is ok-auth; an expired one is auth-xoauth2-rejected after the 334 error challenge, answered with an empty line', async () => {
         const good = await smtp(GOOD_TOKEN);
-        expect(good.code, `${good.stderr}${good.summary.verdict.evidence}`).toBe(0);
+        expect(good.code, `${good.stderr}${good.summary.verdict.evidence}\n${dv.log().slice(-2000)}`).toBe(0);
         expect(good.summary.attempts[0]!.smtp).toMatchObject({ auth_mechanism: 'XOAUTH2', auth_challenge: false });
         expect(good.summary.attempts[0]!.smtp.auth?.code).toBe(235);
         const bad = await smtp(EXPIRED_TOKEN);
@@ -212,7 +212,7 @@ describe.runIf(dovecotAvailable())('imap and pop3 against Dovecot', () => {
 
     it('POP3: a good token from --password-env logs in over STLS (AUTH XOAUTH2); an unknown one is auth-xoauth2-rejected with -ERR', async () => {
       const good = await run('pop3', ['--port', `${dv.pop3}:starttls`, '--login', '--user', USER, '--mech', 'xoauth2', '--password-env', 'BOT_OAUTH_TOKEN'], undefined, undefined, { BOT_OAUTH_TOKEN: GOOD_TOKEN });
-      expect(good.code, `${good.stderr}${good.summary.verdict.evidence}`).toBe(0);
+      expect(good.code, `${good.stderr}${good.summary.verdict.evidence}\n${dv.log().slice(-2000)}`).toBe(0);
       expect(good.summary.attempts[0]!.login).toMatchObject({ method: 'XOAUTH2', status: 'ok' });
       expect(good.summary.settings.secret_from).toBe('env BOT_OAUTH_TOKEN');
       const unknown = `ya29.lab-unknown-${randomBytes(12).toString('hex')}`;
