@@ -246,7 +246,8 @@ describe('smtp-fleet through BullMQ', () => {
     const s = summaryOf({ code: 0, stdout: readFileSync(summaryFile, 'utf8'), stderr: '' });
     expect(s.counts).toMatchObject({ selected: 3, probed: 3, pending: 0, smtp_failing: 3 });
     expect(s.hosts.map((h) => `${h.name}:${h.outcome}`).sort()).toEqual(['slow1:connect', 'slow2:connect', 'slow3:connect']);
-    expect(worker.logText()).toMatch(/sweep .*: report/);
+    // The worker logs the report after writing it, and its stderr arrives through a pipe: wait for the line.
+    await waitFor('the new worker to log the report', async () => /sweep .*: report/.test(worker.logText()), 10_000, 100);
   }, 150_000);
 });
 
