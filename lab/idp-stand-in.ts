@@ -35,8 +35,8 @@ export async function startIdpStandIn(tokens: Record<string, IdpToken>, host = '
       const active = !!t && t.expiresIn > 0;
       const answer = active ? { active: true, username: t.user, scope: 'mail', exp: now + t.expiresIn, token_type: 'Bearer' } : { active: false };
       // connection: close, so Dovecot's http-client never reuses an idle pooled connection
-      // just as Node's keep-alive timer (5 s) closes it: that race answered a good token with
-      // "Temporary authentication failure" once in CI (a POST is not retried).
+      // just as Node's keep-alive timer (5 s) closes it: the likely cause (not reproduced) of a
+      // good token answered "Temporary authentication failure" once in CI.
       res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify(answer));
     });
